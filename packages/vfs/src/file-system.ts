@@ -1,0 +1,70 @@
+/**
+ * The file-system seam every Quire package writes through. Paths are absolute.
+ * Implementations: `NodeFileSystem` (real disk) and `SimFileSystem` from `@quire/vfs/sim`
+ * (a deterministic disk that can crash).
+ *
+ * Errors are thrown with Node's `code` strings (`ENOENT`, `EEXIST`, `EIO`, `ENOSPC`, `ENOTDIR`,
+ * `EISDIR`, `ENOTEMPTY`, `EBADF`); test them with {@link isFsError}.
+ */
+
+/** Node's open flags, with Node's meaning. */
+export type OpenFlags = 'r' | 'r+' | 'w' | 'wx' | 'a' | 'a+'
+
+export interface FileStat {
+  readonly size: number
+  readonly isFile: boolean
+  readonly isDirectory: boolean
+  readonly mtimeMs: number
+}
+
+export interface FileHandle {
+  readonly path: string
+  /**
+   * Reads up to `buffer.byteLength` bytes starting at `position` into `buffer`.
+   * Resolves with the number of bytes read: fewer only at end of file, 0 past it.
+   */
+  read(buffer: Uint8Array, position: number): Promise<number>
+  /**
+   * Writes all of `data`, at `position` when given, else at the handle's cursor
+   * (handles opened with `'a'`/`'a+'` always append, as in Node). Resolves when every byte
+   * is written; when it rejects (`ENOSPC`, `EIO`) a prefix of `data` may have been written.
+   */
+  write(data: Uint8Array, position?: number): Promise<void>
+  /**
+   * `fdatasync`: resolves once everything written through any handle of this file is durable.
+   * After a rejection the dirty data may be gone for good: never trust the handle again.
+   */
+  sync(): Promise<void>
+  /** Sets the file's length (not durable until `sync`). */
+  truncate(length: number): Promise<void>
+  /** The file's current length in bytes. */
+  size(): Promise<number>
+  /** Closes the handle; idempotent. Does not sync. */
+  close(): Promise<void>
+}
+
+export interface FileSystem {
+  /** Opens a file. Files are created with mode 0o666 less the process umask. */
+  open(path: string, flags: OpenFlags): Promise<FileHandle>
+  readFile(path: string): Promise<Uint8Array>
+  /** Creates or replaces a file's content. Not durable: see `writeFileAtomic`. */
+  writeFile(path: string, data: Uint8Array): Promise<void>
+  /** Atomic within one file system; replaces `to` if it exists. Not durable until `syncDir`. */
+  rename(from: string, to: string): Promise<void>
+  unlink(path: string): Promise<void>
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<void>
+  /** Removes an empty directory. */
+  rmdir(path: string): Promise<void>
+  /** The names in a directory, sorted by code unit. */
+  readdir(path: string): Promise<string[]>
+  stat(path: string): Promise<FileStat>
+  exists(path: string): Promise<boolean>
+  /** Makes the directory's entries (creates, renames, unlinks in it) durable. */
+  syncDir(path: string): Promise<void>
+}
+
+/** True when `err` is a file-system error, with `code` if given (`'ENOENT'`, `'EIO'`, ...). */
+export function isFsError(err: unknown, code?: string): err is Error & { code: string } {
+  if (!(err instanceof Error) || typeof (err as { code?: unknown }).code !== 'string') return false
+  return code === undefined || (err as { code: string }).code === code
+}
