@@ -25,10 +25,11 @@ export async function runAndKill(
 ): Promise<{ killed: boolean }> {
   const lines = createInterface({ input: child.stdout! })
   lines.on('line', onLine)
+  const drained = new Promise<void>((resolve) => lines.once('close', resolve))
   const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
   clearTimeout(timer)
   // Drain lines the child flushed before it died.
-  await new Promise<void>((resolve) => lines.once('close', resolve))
+  await drained
   return { killed: code === null }
 }

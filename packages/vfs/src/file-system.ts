@@ -66,5 +66,5 @@ export interface FileSystem {
 /** True when `err` is a file-system error, with `code` if given (`'ENOENT'`, `'EIO'`, ...). */
 export function isFsError(err: unknown, code?: string): err is Error & { code: string } {
   if (!(err instanceof Error) || typeof (err as { code?: unknown }).code !== 'string') return false
-  return code === undefined || (err as { code: string }).code === code
+  return code === undefined || (err as unknown as { code: string }).code === code
 }

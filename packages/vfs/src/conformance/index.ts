@@ -1,0 +1,1 @@
+export { conformanceCases, type ConformanceCase } from './cases.js'

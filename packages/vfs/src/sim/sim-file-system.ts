@@ -1,0 +1,485 @@
+import { posix } from 'node:path'
+import type { FileHandle, FileStat, FileSystem, OpenFlags } from '../file-system.js'
+import { buildCrashImage, cloneCurrent, EnumeratingChooser, fingerprint, type Chooser } from './crash-image.js'
+import { SimFsError, SimHaltedError } from './errors.js'
+import { FaultTable, type FaultSpec, type InjectedFault, type SimOp } from './faults.js'
+import { DirNode, FileNode, type DataOp, type DirOp, type Node } from './nodes.js'
+import { Prng } from './prng.js'
+
+export interface SimOptions {
+  /** Unsynced sectors lost in a crash read back as garbage rather than zeros. Default false. */
+  readonly pessimistic?: boolean
+  /** Seeds the choices the simulator makes while running (the length of a partial write). */
+  readonly seed?: number
+}
+
+/** Operation counters, for asserting what a piece of code cost (syncs per group commit...). */
+export interface SimStats {
+  opens: number
+  reads: number
+  writes: number
+  bytesWritten: number
+  syncs: number
+  syncDirs: number
+  renames: number
+  unlinks: number
+  truncates: number
+  mkdirs: number
+}
+
+const zeroStats = (): SimStats => ({
+  opens: 0,
+  reads: 0,
+  writes: 0,
+  bytesWritten: 0,
+  syncs: 0,
+  syncDirs: 0,
+  renames: 0,
+  unlinks: 0,
+  truncates: 0,
+  mkdirs: 0,
+})
+
+class SeededChooser implements Chooser {
+  readonly #prng: Prng
+  readonly #pessimistic: boolean
+  constructor(seed: number, pessimistic: boolean) {
+    this.#prng = new Prng(seed)
+    this.#pessimistic = pessimistic
+  }
+  choose(n: number): number {
+    return this.#prng.below(n)
+  }
+  fillLost(bytes: Uint8Array): void {
+    if (this.#pessimistic) this.#prng.fill(bytes)
+    else bytes.fill(0)
+  }
+}
+
+/**
+ * An in-memory `FileSystem` that can lose power. Deterministic: the same workload and seeds give
+ * the same images. See DESIGN.md's crash model; `crash(seed)` returns what a power loss now could
+ * leave, `crashImages()` every distinct such image of a small workload.
+ */
+export class SimFileSystem implements FileSystem {
+  readonly pessimistic: boolean
+  /** Counters since creation or `resetStats()`. */
+  stats: SimStats = zeroStats()
+  #root: DirNode
+  #opCount = 0
+  #haltAt = Infinity
+  #dirOpSeq = 0
+  readonly #faults = new FaultTable()
+  readonly #prng: Prng
+
+  constructor(options: SimOptions = {}, root?: DirNode) {
+    this.pessimistic = options.pessimistic ?? false
+    this.#prng = new Prng(options.seed ?? 1)
+    this.#root = root ?? new DirNode()
+  }
+
+  /** Operations performed so far (every call of the `FileSystem` and its handles counts one). */
+  get opCount(): number {
+    return this.#opCount
+  }
+
+  /** True once a `haltAfter` moment has passed. */
+  get halted(): boolean {
+    return this.#opCount >= this.#haltAt
+  }
+
+  /** After `nOps` more operations, every operation rejects with `SimHaltedError`: power is lost. */
+  haltAfter(nOps: number): void {
+    this.#haltAt = this.#opCount + Math.max(0, nOps)
+  }
+
+  resetStats(): void {
+    this.stats = zeroStats()
+  }
+
+  injectFault(spec: FaultSpec): InjectedFault {
+    return this.#faults.add(spec)
+  }
+
+  /** The image a power loss at this moment could leave, chosen by `seed`: a new, independent disk. */
+  crash(seed: number, options: { pessimistic?: boolean } = {}): SimFileSystem {
+    const pessimistic = options.pessimistic ?? this.pessimistic
+    const root = buildCrashImage(this.#root, new SeededChooser(seed, pessimistic))
+    return new SimFileSystem({ pessimistic: this.pessimistic, seed }, root)
+  }
+
+  /** An exact copy of what the running system sees now, all of it durable. */
+  clone(): SimFileSystem {
+    return new SimFileSystem({ pessimistic: this.pessimistic }, cloneCurrent(this.#root))
+  }
+
+  /**
+   * Every distinct image a power loss at this moment could leave (lost bytes as zeros), up to
+   * `max` (default 10 000). For small workloads: the number of images grows fast.
+   */
+  crashImages(options: { max?: number } = {}): SimFileSystem[] {
+    const max = options.max ?? 10_000
+    const chooser = new EnumeratingChooser()
+    const seen = new Set<string>()
+    const images: SimFileSystem[] = []
+    do {
+      const root = buildCrashImage(this.#root, chooser)
+      const key = fingerprint(root)
+      if (!seen.has(key)) {
+        seen.add(key)
+        images.push(new SimFileSystem({ pessimistic: this.pessimistic }, root))
+      }
+    } while (images.length < max && chooser.advance())
+    return images
+  }
+
+  /** Flips bits of a file's byte (`xorMask`, default 0xff), durably: damage at rest. */
+  corruptByte(path: string, offset: number, xorMask = 0xff): void {
+    const node = this.#lookup(path)
+    if (node?.kind !== 'file') throw new SimFsError('ENOENT', 'corrupt', path)
+    for (const bytes of [node.current, node.durable]) {
+      if (offset < bytes.length) bytes.buf[offset]! ^= xorMask
+    }
+  }
+
+  /** Every file and directory the running system sees, with sizes: for debugging a failing test. */
+  dump(): string {
+    const lines: string[] = []
+    const walk = (dir: DirNode, prefix: string): void => {
+      for (const name of [...dir.entries.keys()].sort()) {
+        const node = dir.entries.get(name)!
+        if (node.kind === 'dir') {
+          lines.push(`${prefix}${name}/`)
+          walk(node, `${prefix}${name}/`)
+        } else {
+          lines.push(`${prefix}${name} (${node.current.length} B, ${node.pending.length} unsynced)`)
+        }
+      }
+    }
+    walk(this.#root, '/')
+    return lines.join('\n')
+  }
+
+  // ---- the FileSystem -------------------------------------------------------------------------
+
+  async open(path: string, flags: OpenFlags): Promise<FileHandle> {
+    this.#begin('open', path)
+    this.stats.opens++
+    const { parent, name } = this.#parentOf(path, 'open')
+    let node = parent.entries.get(name)
+    if (node?.kind === 'dir') throw new SimFsError('EISDIR', 'open', path)
+    if (node !== undefined && flags === 'wx') throw new SimFsError('EEXIST', 'open', path)
+    if (node === undefined) {
+      if (flags === 'r' || flags === 'r+') throw new SimFsError('ENOENT', 'open', path)
+      node = new FileNode()
+      this.#dirOp([{ dir: parent, name, node }])
+    } else if (flags === 'w') {
+      this.#dataOp(node, { kind: 'truncate', length: 0 })
+    }
+    return new SimFileHandle(this, path, node, flags)
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    this.#begin('readFile', path)
+    this.stats.reads++
+    const node = this.#lookup(path)
+    if (node === undefined) throw new SimFsError('ENOENT', 'open', path)
+    if (node.kind === 'dir') throw new SimFsError('EISDIR', 'read', path)
+    return node.current.view().slice()
+  }
+
+  async writeFile(path: string, data: Uint8Array): Promise<void> {
+    const fault = this.#begin('writeFile', path)
+    this.stats.writes++
+    const { parent, name } = this.#parentOf(path, 'open')
+    let node = parent.entries.get(name)
+    if (node?.kind === 'dir') throw new SimFsError('EISDIR', 'open', path)
+    if (node === undefined) {
+      node = new FileNode()
+      this.#dirOp([{ dir: parent, name, node }])
+    }
+    this.#dataOp(node, { kind: 'truncate', length: 0 })
+    this.#writeData(node, 0, data, fault, path)
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.#begin('rename', from)
+    this.stats.renames++
+    const src = this.#parentOf(from, 'rename')
+    const dst = this.#parentOf(to, 'rename')
+    const node = src.parent.entries.get(src.name)
+    if (node === undefined) throw new SimFsError('ENOENT', 'rename', from)
+    const replaced = dst.parent.entries.get(dst.name)
+    if (replaced?.kind === 'dir' && (node.kind !== 'dir' || replaced.entries.size > 0)) {
+      throw new SimFsError(node.kind === 'dir' ? 'ENOTEMPTY' : 'EISDIR', 'rename', to)
+    }
+    if (replaced?.kind === 'file' && node.kind === 'dir') throw new SimFsError('ENOTDIR', 'rename', to)
+    if (node === replaced) return
+    this.#dirOp([
+      { dir: src.parent, name: src.name, node: null },
+      { dir: dst.parent, name: dst.name, node },
+    ])
+  }
+
+  async unlink(path: string): Promise<void> {
+    this.#begin('unlink', path)
+    this.stats.unlinks++
+    const { parent, name } = this.#parentOf(path, 'unlink')
+    const node = parent.entries.get(name)
+    if (node === undefined) throw new SimFsError('ENOENT', 'unlink', path)
+    if (node.kind === 'dir') throw new SimFsError('EISDIR', 'unlink', path)
+    this.#dirOp([{ dir: parent, name, node: null }])
+  }
+
+  async mkdir(path: string, options?: { recursive?: boolean }): Promise<void> {
+    this.#begin('mkdir', path)
+    const parts = this.#split(path)
+    let dir = this.#root
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i]!
+      const last = i === parts.length - 1
+      const node = dir.entries.get(name)
+      if (node?.kind === 'file') throw new SimFsError(last ? 'EEXIST' : 'ENOTDIR', 'mkdir', path)
+      if (node !== undefined) {
+        if (last && options?.recursive !== true) throw new SimFsError('EEXIST', 'mkdir', path)
+        dir = node
+        continue
+      }
+      if (!last && options?.recursive !== true) throw new SimFsError('ENOENT', 'mkdir', path)
+      const created = new DirNode()
+      this.stats.mkdirs++
+      this.#dirOp([{ dir, name, node: created }])
+      dir = created
+    }
+  }
+
+  async rmdir(path: string): Promise<void> {
+    this.#begin('rmdir', path)
+    const { parent, name } = this.#parentOf(path, 'rmdir')
+    const node = parent.entries.get(name)
+    if (node === undefined) throw new SimFsError('ENOENT', 'rmdir', path)
+    if (node.kind !== 'dir') throw new SimFsError('ENOTDIR', 'rmdir', path)
+    if (node.entries.size > 0) throw new SimFsError('ENOTEMPTY', 'rmdir', path)
+    this.#dirOp([{ dir: parent, name, node: null }])
+  }
+
+  async readdir(path: string): Promise<string[]> {
+    this.#begin('readdir', path)
+    const node = this.#lookup(path)
+    if (node === undefined) throw new SimFsError('ENOENT', 'scandir', path)
+    if (node.kind !== 'dir') throw new SimFsError('ENOTDIR', 'scandir', path)
+    return [...node.entries.keys()].sort()
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    this.#begin('stat', path)
+    const node = this.#lookup(path)
+    if (node === undefined) throw new SimFsError('ENOENT', 'stat', path)
+    return {
+      size: node.kind === 'file' ? node.current.length : 4096,
+      isFile: node.kind === 'file',
+      isDirectory: node.kind === 'dir',
+      mtimeMs: node.mtimeMs,
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    this.#begin('exists', path)
+    return this.#lookup(path) !== undefined
+  }
+
+  async syncDir(path: string): Promise<void> {
+    this.#begin('syncDir', path)
+    this.stats.syncDirs++
+    const node = this.#lookup(path)
+    if (node === undefined) throw new SimFsError('ENOENT', 'open', path)
+    if (node.kind !== 'dir') throw new SimFsError('ENOTDIR', 'fsync', path)
+    this.#commitDirOps(node)
+  }
+
+  // ---- used by handles -------------------------------------------------------------------------
+
+  /** @internal Counts an operation; throws if power is lost or a fault fires (returned if partial). */
+  _begin(op: SimOp, path: string): FaultSpec | undefined {
+    return this.#begin(op, path)
+  }
+
+  /** @internal */
+  _write(node: FileNode, position: number, data: Uint8Array, fault: FaultSpec | undefined, path: string): void {
+    this.#writeData(node, position, data, fault, path)
+  }
+
+  /** @internal */
+  _truncate(node: FileNode, length: number): void {
+    this.stats.truncates++
+    this.#dataOp(node, { kind: 'truncate', length })
+  }
+
+  /** @internal */
+  _sync(node: FileNode, failed: boolean): void {
+    this.stats.syncs++
+    if (!failed) for (const op of node.pending) node.durable.apply(op)
+    // A failed sync may have dropped the dirty data: it is never made durable, even by a later sync.
+    node.pending = []
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  #begin(op: SimOp, path: string): FaultSpec | undefined {
+    if (this.#opCount >= this.#haltAt) throw new SimHaltedError(op, path)
+    this.#opCount++
+    const fault = this.#faults.match(op, path)
+    if (fault === undefined) return undefined
+    if (op === 'write' || op === 'writeFile') return fault // the caller writes a prefix, then throws
+    if (op === 'sync') return fault // the caller drops the dirty data, then throws
+    throw new SimFsError(fault.error, op, path, 'injected fault')
+  }
+
+  #writeData(node: FileNode, position: number, data: Uint8Array, fault: FaultSpec | undefined, path: string): void {
+    this.stats.writes++
+    if (fault !== undefined) {
+      const written = fault.partial === true ? this.#prng.below(data.length) : 0
+      if (written > 0) this.#dataOp(node, { kind: 'write', position, data: data.slice(0, written) })
+      this.stats.bytesWritten += written
+      throw new SimFsError(fault.error, 'write', path, 'injected fault')
+    }
+    this.stats.bytesWritten += data.length
+    this.#dataOp(node, { kind: 'write', position, data: data.slice() })
+  }
+
+  #dataOp(node: FileNode, op: DataOp): void {
+    node.current.apply(op)
+    node.pending.push(op)
+  }
+
+  #dirOp(effects: DirOp['effects']): void {
+    const op: DirOp = { seq: ++this.#dirOpSeq, effects }
+    for (const e of effects) {
+      if (e.node === null) e.dir.entries.delete(e.name)
+      else e.dir.entries.set(e.name, e.node)
+      if (!e.dir.pending.includes(op)) e.dir.pending.push(op)
+    }
+  }
+
+  /**
+   * Makes a directory's pending changes durable. A rename touching another directory is made
+   * durable there too (one journal commit), and with it that directory's earlier changes.
+   */
+  #commitDirOps(dir: DirNode): void {
+    const work: DirOp[] = [...dir.pending]
+    const commit = new Set<DirOp>()
+    while (work.length > 0) {
+      const op = work.pop()!
+      if (commit.has(op)) continue
+      commit.add(op)
+      for (const e of op.effects) {
+        const i = e.dir.pending.indexOf(op)
+        for (const earlier of e.dir.pending.slice(0, i)) if (!commit.has(earlier)) work.push(earlier)
+      }
+    }
+    for (const op of [...commit].sort((a, b) => a.seq - b.seq)) {
+      for (const e of op.effects) {
+        if (e.node === null) e.dir.durable.delete(e.name)
+        else e.dir.durable.set(e.name, e.node)
+        e.dir.pending = e.dir.pending.filter((p) => p !== op)
+      }
+    }
+  }
+
+  #split(path: string): string[] {
+    if (!posix.isAbsolute(path)) throw new SimFsError('EINVAL', 'resolve', path, 'path must be absolute')
+    return posix
+      .normalize(path)
+      .split('/')
+      .filter((p) => p.length > 0)
+  }
+
+  #lookup(path: string): Node | undefined {
+    let node: Node = this.#root
+    for (const name of this.#split(path)) {
+      if (node.kind !== 'dir') return undefined
+      const next: Node | undefined = node.entries.get(name)
+      if (next === undefined) return undefined
+      node = next
+    }
+    return node
+  }
+
+  #parentOf(path: string, syscall: string): { parent: DirNode; name: string } {
+    const parts = this.#split(path)
+    const name = parts.pop()
+    if (name === undefined) throw new SimFsError('EISDIR', syscall, path)
+    const parent = this.#lookup('/' + parts.join('/'))
+    if (parent === undefined) throw new SimFsError('ENOENT', syscall, path)
+    if (parent.kind !== 'dir') throw new SimFsError('ENOTDIR', syscall, path)
+    return { parent, name }
+  }
+}
+
+class SimFileHandle implements FileHandle {
+  readonly path: string
+  readonly #sim: SimFileSystem
+  readonly #node: FileNode
+  readonly #flags: OpenFlags
+  #cursor = 0
+  #closed = false
+
+  constructor(sim: SimFileSystem, path: string, node: FileNode, flags: OpenFlags) {
+    this.#sim = sim
+    this.path = path
+    this.#node = node
+    this.#flags = flags
+  }
+
+  #check(op: SimOp, access?: 'read' | 'write'): void {
+    if (this.#closed) throw new SimFsError('EBADF', op, this.path, 'handle closed')
+    if (access === 'read' && (this.#flags === 'w' || this.#flags === 'wx' || this.#flags === 'a')) {
+      throw new SimFsError('EBADF', op, this.path, 'not open for reading')
+    }
+    if (access === 'write' && this.#flags === 'r') throw new SimFsError('EBADF', op, this.path, 'not open for writing')
+  }
+
+  async read(buffer: Uint8Array, position: number): Promise<number> {
+    this.#check('read', 'read')
+    this.#sim._begin('read', this.path)
+    this.#sim.stats.reads++
+    const content = this.#node.current.view()
+    const n = Math.max(0, Math.min(buffer.length, content.length - position))
+    if (n > 0) buffer.set(content.subarray(position, position + n))
+    return n
+  }
+
+  async write(data: Uint8Array, position?: number): Promise<void> {
+    this.#check('write', 'write')
+    const fault = this.#sim._begin('write', this.path)
+    const append = this.#flags === 'a' || this.#flags === 'a+'
+    const at = append ? this.#node.current.length : (position ?? this.#cursor)
+    this.#sim._write(this.#node, at, data, fault, this.path)
+    if (!append && position === undefined) this.#cursor = at + data.length
+  }
+
+  async sync(): Promise<void> {
+    this.#check('sync')
+    const fault = this.#sim._begin('sync', this.path)
+    this.#sim._sync(this.#node, fault !== undefined)
+    if (fault !== undefined) throw new SimFsError(fault.error, 'fdatasync', this.path, 'injected fault')
+  }
+
+  async truncate(length: number): Promise<void> {
+    this.#check('truncate', 'write')
+    this.#sim._begin('truncate', this.path)
+    this.#sim._truncate(this.#node, length)
+  }
+
+  async size(): Promise<number> {
+    this.#check('size')
+    this.#sim._begin('size', this.path)
+    return this.#node.current.length
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#sim._begin('close', this.path)
+    this.#closed = true
+  }
+}
