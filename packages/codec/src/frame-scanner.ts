@@ -1,0 +1,274 @@
+import { crc32 as zlibCrc32 } from 'node:zlib'
+import { InvalidArgumentError } from './errors.js'
+import { FRAME_OVERHEAD_BYTES, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
+import { isValidFrameAt, readU32, type ScanEnd, type ScannedFrame } from './scan.js'
+
+/** Options of {@link FrameScanner}. */
+export interface FrameScannerOptions extends FrameOptions {
+  /** Absolute offset of the first byte that will be pushed (default 0); frame offsets count from it. */
+  readonly offset?: number
+}
+
+/** Smallest buffer the scanner allocates when it must keep bytes across chunks. */
+const MIN_BUFFER_BYTES = 64 * 1024
+
+const EMPTY = new Uint8Array(0)
+
+type Mode = 'frames' | 'searching' | 'corrupt'
+
+/**
+ * An incremental {@link scanFrames}: push a big file chunk by chunk, get the complete good
+ * frames as they appear, then call `finish()` for `end` and `status`. For ANY split of the same
+ * bytes into chunks, the frames, `end`, `status` and `corruptAt` are exactly those of
+ * `scanFrames` on the concatenation.
+ *
+ * Memory stays bounded by `maxFrameBytes` plus one chunk: a frame split across chunks is
+ * copied into a buffer that grows only as its bytes arrive, and after a bad frame only the
+ * bytes that may still start a good frame are kept.
+ *
+ * Payloads are views of the pushed chunk when the frame lies inside it (so do not overwrite a
+ * chunk's memory while you still use its payloads), or of a private buffer the scanner never
+ * writes to again when the frame spans chunks.
+ */
+export class FrameScanner {
+  readonly #maxFrameBytes: number
+  #mode: Mode = 'frames'
+  #result: ScanEnd | undefined
+  /** Absolute offset just past the last good frame. */
+  #end: number
+
+  // 'frames' mode: a frame begun in an earlier chunk, starting at #end.
+  #partial: Uint8Array | undefined
+  #partialHeld = 0
+  /** `length + 8` once the length field is known, else -1. */
+  #partialTotal = -1
+
+  // 'searching' mode: bytes after the bad frame that may still hold the start of a good frame.
+  #win: Uint8Array = EMPTY
+  #winStart = 0
+  #winLength = 0
+  /** Next candidate offset not examined yet (absolute). */
+  #next = 0
+  /** Candidates (absolute, ascending) whose length fits but whose bytes have not all arrived. */
+  #pending: number[] = []
+
+  constructor(options: FrameScannerOptions = {}) {
+    this.#maxFrameBytes = resolveMaxFrameBytes(options.maxFrameBytes)
+    const offset = options.offset ?? 0
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new InvalidArgumentError(`offset must be a non-negative integer, got ${String(offset)}`)
+    }
+    this.#end = offset
+  }
+
+  /**
+   * Feeds the next chunk. Returns the frames completed by it (possibly none), in order.
+   * Never throws on bad bytes.
+   *
+   * @throws {@link InvalidArgumentError} when `chunk` is not a Uint8Array or after `finish()`.
+   */
+  push(chunk: Uint8Array): ScannedFrame[] {
+    if (!(chunk instanceof Uint8Array)) throw new InvalidArgumentError('FrameScanner.push expects a Uint8Array')
+    if (this.#result !== undefined) throw new InvalidArgumentError('FrameScanner.push called after finish()')
+    const frames: ScannedFrame[] = []
+    if (this.#mode === 'corrupt' || chunk.length === 0) return frames
+    if (this.#mode === 'searching') {
+      this.#appendToWindow(chunk)
+      this.#search()
+      return frames
+    }
+    let i = 0
+    if (this.#partial !== undefined) {
+      i = this.#feedPartial(chunk, frames)
+      // #feedPartial may have switched to the search (TypeScript cannot see it).
+      if ((this.#mode as Mode) === 'searching') {
+        this.#appendToWindow(chunk.subarray(i))
+        this.#search()
+        return frames
+      }
+      if (this.#partial !== undefined) return frames // still incomplete: all of chunk was taken
+    }
+    this.#scanChunk(chunk, i, frames)
+    return frames
+  }
+
+  /**
+   * Ends the scan: no more chunks. Idempotent.
+   *
+   * @returns `end` (offset just past the last good frame), `status` and, when corrupt, `corruptAt`.
+   */
+  finish(): ScanEnd {
+    if (this.#result !== undefined) return this.#result
+    if (this.#mode === 'frames' && this.#partial !== undefined) {
+      // An incomplete last frame: bad, unless... a good frame hides in its bytes (corruption).
+      this.#enterSearch(this.#partial.subarray(1, this.#partialHeld))
+      this.#search()
+    }
+    const end = this.#end
+    let result: ScanEnd
+    if (this.#mode === 'corrupt') result = { end, status: 'corrupt', corruptAt: end }
+    else if (this.#mode === 'searching') result = { end, status: 'torn' }
+    else result = { end, status: 'clean' }
+    this.#release()
+    this.#result = result
+    return result
+  }
+
+  /** Scans whole frames inside `chunk` from `i`; keeps an incomplete tail as the partial frame. */
+  #scanChunk(chunk: Uint8Array, start: number, frames: ScannedFrame[]): void {
+    const limit = chunk.length
+    const maxFrameBytes = this.#maxFrameBytes
+    let i = start
+    while (i < limit) {
+      if (limit - i < 4) {
+        this.#startPartial(chunk.subarray(i), -1)
+        return
+      }
+      const length = readU32(chunk, i)
+      if (length > maxFrameBytes) break
+      if (limit - i < length + FRAME_OVERHEAD_BYTES) {
+        this.#startPartial(chunk.subarray(i), length + FRAME_OVERHEAD_BYTES)
+        return
+      }
+      const crcAt = i + 4 + length
+      if (zlibCrc32(chunk.subarray(i, crcAt)) !== readU32(chunk, crcAt)) break
+      frames.push({ offset: this.#end, payload: chunk.subarray(i + 4, crcAt) })
+      this.#end += length + FRAME_OVERHEAD_BYTES
+      i = crcAt + 4
+    }
+    if (i === limit) return
+    // The frame at i is bad: look for a good frame anywhere after its first byte.
+    this.#enterSearch(chunk.subarray(i + 1))
+    this.#search()
+  }
+
+  #startPartial(bytes: Uint8Array, total: number): void {
+    const capacity = total === -1 ? FRAME_OVERHEAD_BYTES : Math.min(total, Math.max(bytes.length * 2, MIN_BUFFER_BYTES))
+    this.#partial = new Uint8Array(capacity)
+    this.#partial.set(bytes)
+    this.#partialHeld = bytes.length
+    this.#partialTotal = total
+  }
+
+  /** Feeds `chunk` to the partial frame; returns how many bytes of it were taken. */
+  #feedPartial(chunk: Uint8Array, frames: ScannedFrame[]): number {
+    let partial = this.#partial!
+    let consumed = 0
+    if (this.#partialTotal === -1) {
+      const take = Math.min(4 - this.#partialHeld, chunk.length)
+      partial.set(chunk.subarray(0, take), this.#partialHeld)
+      this.#partialHeld += take
+      consumed = take
+      if (this.#partialHeld < 4) return consumed
+      const length = readU32(partial, 0)
+      if (length > this.#maxFrameBytes) {
+        this.#enterSearch(partial.subarray(1, this.#partialHeld))
+        return consumed
+      }
+      this.#partialTotal = length + FRAME_OVERHEAD_BYTES
+    }
+    const total = this.#partialTotal
+    const take = Math.min(total - this.#partialHeld, chunk.length - consumed)
+    const needed = this.#partialHeld + take
+    if (needed > partial.length) {
+      // Grow only as bytes arrive: a damaged length that fits the limit costs what was read.
+      const grown = new Uint8Array(Math.min(total, Math.max(needed, partial.length * 2, MIN_BUFFER_BYTES)))
+      grown.set(partial.subarray(0, this.#partialHeld))
+      partial = grown
+      this.#partial = grown
+    }
+    partial.set(chunk.subarray(consumed, consumed + take), this.#partialHeld)
+    this.#partialHeld += take
+    consumed += take
+    if (this.#partialHeld < total) return consumed
+    if (isValidFrameAt(partial, 0, total, this.#maxFrameBytes)) {
+      frames.push({ offset: this.#end, payload: partial.subarray(4, total - 4) })
+      this.#end += total
+      // The buffer now backs a returned payload: never write to it again.
+      this.#partial = undefined
+      this.#partialHeld = 0
+      this.#partialTotal = -1
+    } else {
+      this.#enterSearch(partial.subarray(1, total))
+    }
+    return consumed
+  }
+
+  /** Switches to the resync search after a bad frame at #end; `after` = the bytes that follow its first byte. */
+  #enterSearch(after: Uint8Array): void {
+    this.#mode = 'searching'
+    this.#partial = undefined
+    this.#partialHeld = 0
+    this.#partialTotal = -1
+    this.#win = new Uint8Array(Math.max(after.length, MIN_BUFFER_BYTES))
+    this.#win.set(after)
+    this.#winLength = after.length
+    this.#winStart = this.#end + 1
+    this.#next = this.#winStart
+    this.#pending = []
+  }
+
+  #appendToWindow(chunk: Uint8Array): void {
+    const needed = this.#winLength + chunk.length
+    if (needed > this.#win.length) {
+      // Drop bytes before the earliest offset that could still start a good frame.
+      const keepFrom = this.#pending[0] ?? this.#next
+      const dead = keepFrom - this.#winStart
+      if (dead > 0) {
+        this.#win.copyWithin(0, dead, this.#winLength)
+        this.#winLength -= dead
+        this.#winStart = keepFrom
+      }
+      const stillNeeded = this.#winLength + chunk.length
+      if (stillNeeded > this.#win.length) {
+        const grown = new Uint8Array(Math.max(stillNeeded, this.#win.length * 2))
+        grown.set(this.#win.subarray(0, this.#winLength))
+        this.#win = grown
+      }
+    }
+    this.#win.set(chunk, this.#winLength)
+    this.#winLength += chunk.length
+  }
+
+  /** Tries every candidate offset that the bytes received so far can decide. */
+  #search(): void {
+    const win = this.#win
+    const winStart = this.#winStart
+    const winLength = this.#winLength
+    const maxFrameBytes = this.#maxFrameBytes
+    const pending = this.#pending
+    let kept = 0
+    for (const q of pending) {
+      const at = q - winStart
+      if (at + FRAME_OVERHEAD_BYTES + readU32(win, at) <= winLength) {
+        if (isValidFrameAt(win, at, winLength, maxFrameBytes)) return this.#becomeCorrupt()
+      } else {
+        pending[kept++] = q
+      }
+    }
+    pending.length = kept
+    let at = this.#next - winStart
+    for (; at + 4 <= winLength; at++) {
+      const length = readU32(win, at)
+      if (length > maxFrameBytes) continue
+      if (at + FRAME_OVERHEAD_BYTES + length <= winLength) {
+        if (isValidFrameAt(win, at, winLength, maxFrameBytes)) return this.#becomeCorrupt()
+      } else {
+        pending.push(winStart + at)
+      }
+    }
+    this.#next = winStart + at
+  }
+
+  #becomeCorrupt(): void {
+    this.#mode = 'corrupt'
+    this.#release()
+  }
+
+  #release(): void {
+    this.#partial = undefined
+    this.#win = EMPTY
+    this.#winLength = 0
+    this.#pending = []
+  }
+}

@@ -1,0 +1,107 @@
+import { DecodeError, InvalidArgumentError } from './errors.js'
+import { inspectValue, MAX_VALUE_DEPTH } from './validate.js'
+import type { ValueCodec } from './value-codec.js'
+
+/** The JSON codec: a {@link ValueCodec} that can also work on text. */
+export interface JsonCodec extends ValueCodec {
+  /**
+   * Validates and stringifies `value` (Dates as `{"$date":"<ISO-8601 with ms>"}`).
+   *
+   * @throws {@link InvalidValueError} (code `INVALID_VALUE`).
+   */
+  stringify(value: unknown): string
+  /**
+   * Parses text written by `stringify` (or any JSON), turning `{"$date": "<ISO>"}` objects
+   * back into Dates.
+   *
+   * @throws {@link DecodeError} (code `DECODE_FAILED`).
+   */
+  parse(text: string): unknown
+}
+
+const textEncoder = new TextEncoder()
+// fatal: invalid UTF-8 is an error, not silently replaced by U+FFFD.
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** JSON.stringify replacer: `this[key]` is the value before Date.prototype.toJSON ran. */
+function replaceDates(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key]
+  return raw instanceof Date ? { $date: raw.toISOString() } : value
+}
+
+function reviveDate(text: string): Date {
+  const date = new Date(text)
+  // Only the exact form toISOString writes is accepted, so every Date decodes one way only.
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== text) {
+    throw new DecodeError(`json: {"$date": ${JSON.stringify(text).slice(0, 64)}} is not an ISO-8601 timestamp with ms`)
+  }
+  return date
+}
+
+/** Checks and revives a parsed value in place (Dates, depth, non-finite numbers, `__proto__`). */
+function revive(value: unknown, depth: number): unknown {
+  if (typeof value === 'number') {
+    // JSON.parse turns 1e999 into Infinity.
+    if (!Number.isFinite(value)) throw new DecodeError('json: number out of the finite double range')
+    return value
+  }
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) {
+    if (depth >= MAX_VALUE_DEPTH) throw new DecodeError(`json: nested deeper than ${MAX_VALUE_DEPTH} arrays/objects`)
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], depth + 1)
+    return value
+  }
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record)
+  // A Date is a leaf, so it is recognised before the depth check, as the validator does.
+  if (keys.length === 1 && keys[0] === '$date' && typeof record.$date === 'string') return reviveDate(record.$date)
+  if (depth >= MAX_VALUE_DEPTH) throw new DecodeError(`json: nested deeper than ${MAX_VALUE_DEPTH} arrays/objects`)
+  for (const key of keys) {
+    // JSON.parse makes "__proto__" an own property (harmless), but assigning to it below would
+    // set a prototype, and msgpack refuses it: both codecs refuse it.
+    if (key === '__proto__') throw new DecodeError('json: the key "__proto__" is not allowed')
+    record[key] = revive(record[key], depth + 1)
+  }
+  return record
+}
+
+function parse(text: string): unknown {
+  if (typeof text !== 'string') throw new InvalidArgumentError('jsonCodec.parse expects a string')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new DecodeError(`json: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  }
+  return revive(value, 0)
+}
+
+function stringify(value: unknown): string {
+  const facts = inspectValue(value, 'json')
+  // Validated: JSON.stringify returns a string (never undefined) and cannot throw.
+  return facts.hasDate ? JSON.stringify(value, replaceDates) : JSON.stringify(value)
+}
+
+/**
+ * The JSON codec: UTF-8 JSON text. Dates are written as `{"$date":"<ISO-8601 with ms>"}`
+ * (`Date.prototype.toISOString`); an input object that is exactly `{ $date: <string> }` is
+ * refused as ambiguous. Binary and bigints are refused.
+ */
+export const jsonCodec: JsonCodec = {
+  format: 'json',
+  stringify,
+  parse,
+  encode(value: unknown): Uint8Array {
+    return textEncoder.encode(stringify(value))
+  },
+  decode(bytes: Uint8Array): unknown {
+    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('jsonCodec.decode expects a Uint8Array')
+    let text: string
+    try {
+      text = textDecoder.decode(bytes)
+    } catch (err) {
+      throw new DecodeError('json: bytes are not valid UTF-8', { cause: err })
+    }
+    return parse(text)
+  },
+}

@@ -1,0 +1,114 @@
+import { crc32 as zlibCrc32 } from 'node:zlib'
+import { InvalidArgumentError } from './errors.js'
+import { FRAME_OVERHEAD_BYTES, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
+
+/** One good frame found by a scanner. */
+export interface ScannedFrame {
+  /** Absolute offset of the frame's first byte (its length field). */
+  readonly offset: number
+  /** The payload: a view of the scanned bytes, not a copy. */
+  readonly payload: Uint8Array
+}
+
+/**
+ * How scanned bytes end:
+ * - `'clean'`: every byte belongs to a good frame;
+ * - `'torn'`: after the good frames comes a bad or incomplete frame, and no complete frame with
+ *   a good CRC starts anywhere after it (what an interrupted append leaves);
+ * - `'corrupt'`: after the good frames comes a bad frame, and a complete frame with a good CRC
+ *   starts somewhere after it (damage in the middle of the data, not an interrupted append).
+ */
+export type ScanStatus = 'clean' | 'torn' | 'corrupt'
+
+/** How a scan ended (see {@link ScanStatus}). */
+export interface ScanEnd {
+  /** Absolute offset just past the last good frame: where the next frame should go. */
+  readonly end: number
+  readonly status: ScanStatus
+  /** Set when `status === 'corrupt'`: the offset of the first bad frame (equal to `end`). */
+  readonly corruptAt?: number
+}
+
+/** What {@link scanFrames} found. */
+export interface ScanResult extends ScanEnd {
+  /** The good frames from the start, in order, up to the first bad one. */
+  readonly frames: ScannedFrame[]
+}
+
+/** Options of {@link scanFrames}. */
+export interface ScanOptions extends FrameOptions {
+  /** Where in `bytes` to start (default 0). Offsets in the result are still indexes into `bytes`. */
+  readonly offset?: number
+}
+
+/** Reads a little-endian u32. Callers guarantee `pos + 4 <= bytes.length`. */
+export function readU32(bytes: Uint8Array, pos: number): number {
+  return (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0
+}
+
+/**
+ * Whether a complete frame with a good CRC starts at `pos` and ends at or before `limit`.
+ * Cheap checks (length against the limit and the bytes present) run before the CRC.
+ */
+export function isValidFrameAt(bytes: Uint8Array, pos: number, limit: number, maxFrameBytes: number): boolean {
+  if (limit - pos < FRAME_OVERHEAD_BYTES) return false
+  const length = readU32(bytes, pos)
+  if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) return false
+  const crcAt = pos + 4 + length
+  return zlibCrc32(bytes.subarray(pos, crcAt)) === readU32(bytes, crcAt)
+}
+
+/**
+ * The resync search: the first offset in `[from, limit)` where a complete, CRC-valid frame
+ * starts, or -1. Every offset is tried, because damage may have shifted nothing or everything.
+ */
+export function findValidFrame(bytes: Uint8Array, from: number, limit: number, maxFrameBytes: number): number {
+  for (let pos = from; pos + FRAME_OVERHEAD_BYTES <= limit; pos++) {
+    if (isValidFrameAt(bytes, pos, limit, maxFrameBytes)) return pos
+  }
+  return -1
+}
+
+/**
+ * Scans framed bytes from `offset`: returns the good frames up to the first bad one, where they
+ * end, and how the bytes end. Never throws on bad bytes (only on bad arguments).
+ *
+ * The rule, precisely. Starting at `offset`, a frame at `pos` is good when its length field
+ * `L` is at most `maxFrameBytes`, all `L + 8` bytes are present, and the stored CRC equals
+ * CRC-32 of the `L + 4` bytes from `pos`. Good frames are taken one after another; `end` is the
+ * offset after the last one. Then:
+ * - `end === bytes.length` → `'clean'`;
+ * - otherwise the frame at `end` is bad (short, too long, or wrong CRC). If a good frame (same
+ *   test, against the bytes present) starts at ANY offset `q > end` → `'corrupt'`, with
+ *   `corruptAt = end`; if none does → `'torn'`.
+ *
+ * Frames after a corruption are not returned: the data from `end` on cannot be trusted in
+ * order, so the caller decides (refuse to open, or salvage with another scan from a later
+ * offset). The search after a bad frame tries every offset, so its cost is linear in the
+ * remaining bytes times the CRC work of candidates whose length field happens to fit.
+ *
+ * @throws {@link InvalidArgumentError} for a non-Uint8Array, a bad `offset` or `maxFrameBytes`.
+ */
+export function scanFrames(bytes: Uint8Array, options: ScanOptions = {}): ScanResult {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('scanFrames expects a Uint8Array')
+  const maxFrameBytes = resolveMaxFrameBytes(options.maxFrameBytes)
+  const start = options.offset ?? 0
+  if (!Number.isSafeInteger(start) || start < 0 || start > bytes.length) {
+    throw new InvalidArgumentError(`offset must be an integer in [0, ${bytes.length}], got ${String(start)}`)
+  }
+  const frames: ScannedFrame[] = []
+  const limit = bytes.length
+  let pos = start
+  // The hot loop: one length read, one subarray for the CRC, one for the payload, per frame.
+  while (limit - pos >= FRAME_OVERHEAD_BYTES) {
+    const length = readU32(bytes, pos)
+    if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) break
+    const crcAt = pos + 4 + length
+    if (zlibCrc32(bytes.subarray(pos, crcAt)) !== readU32(bytes, crcAt)) break
+    frames.push({ offset: pos, payload: bytes.subarray(pos + 4, crcAt) })
+    pos = crcAt + 4
+  }
+  if (pos === limit) return { frames, end: pos, status: 'clean' }
+  if (findValidFrame(bytes, pos + 1, limit, maxFrameBytes) === -1) return { frames, end: pos, status: 'torn' }
+  return { frames, end: pos, status: 'corrupt', corruptAt: pos }
+}

@@ -1,0 +1,160 @@
+import { InvalidArgumentError, InvalidValueError } from './errors.js'
+
+/** The value formats of this package. */
+export type ValueFormat = 'msgpack' | 'json'
+
+/**
+ * The deepest nesting of arrays and objects a value may have: 512 containers (the root
+ * array or object counts as 1). Deeper values are rejected when encoding and when decoding.
+ */
+export const MAX_VALUE_DEPTH = 512
+
+/** The range of bigints msgpack can carry exactly (int 64 and uint 64). */
+const MIN_BIGINT = -(2n ** 63n)
+const MAX_BIGINT = 2n ** 64n - 1n
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/** Formats a path from the root: `data.items[3].when`, `["odd key"][0]`; '' is the root. */
+export function formatPath(segments: readonly (string | number)[]): string {
+  let path = ''
+  for (const segment of segments) {
+    if (typeof segment === 'number') path += `[${segment}]`
+    else if (IDENTIFIER.test(segment)) path += path === '' ? segment : `.${segment}`
+    else path += `[${JSON.stringify(segment)}]`
+  }
+  return path
+}
+
+const isWellFormed = (text: string): boolean =>
+  (text as string & { isWellFormed(): boolean }).isWellFormed()
+
+/** What the walk saw, so encoders can skip work (a JSON value without Dates needs no replacer). */
+export interface ValueFacts {
+  hasDate: boolean
+}
+
+/** Walks a value once, depth first, keeping the path for error messages and the ancestors for cycles. */
+class Walker {
+  readonly facts: ValueFacts = { hasDate: false }
+  readonly #format: ValueFormat
+  readonly #path: (string | number)[] = []
+  readonly #ancestors = new Set<object>()
+
+  constructor(format: ValueFormat) {
+    this.#format = format
+  }
+
+  fail(reason: string): never {
+    throw new InvalidValueError(formatPath(this.#path), reason)
+  }
+
+  visit(value: unknown, depth: number): void {
+    switch (typeof value) {
+      case 'string':
+        // msgpack writes UTF-8: a lone surrogate would come back as U+FFFD, not as itself.
+        if (this.#format === 'msgpack' && !isWellFormed(value)) {
+          this.fail('string contains a lone UTF-16 surrogate, which UTF-8 cannot carry')
+        }
+        return
+      case 'number':
+        if (!Number.isFinite(value)) this.fail(`${String(value)} is not a finite number`)
+        return
+      case 'boolean':
+        return
+      case 'undefined':
+        return this.fail('undefined is not allowed (use null, or leave the key out)')
+      case 'bigint':
+        if (this.#format === 'json') this.fail('bigint is not supported by the JSON codec')
+        if (value < MIN_BIGINT || value > MAX_BIGINT) this.fail('bigint outside the 64-bit range [-2^63, 2^64-1]')
+        return
+      case 'function':
+        return this.fail('functions are not allowed')
+      case 'symbol':
+        return this.fail('symbols are not allowed')
+      case 'object':
+        if (value !== null) this.#visitObject(value, depth)
+        return
+    }
+  }
+
+  #visitObject(value: object, depth: number): void {
+    const proto: unknown = Object.getPrototypeOf(value)
+    if (proto === Date.prototype) {
+      if (Number.isNaN((value as Date).getTime())) this.fail('invalid Date')
+      this.facts.hasDate = true
+      return
+    }
+    if (proto === Uint8Array.prototype || proto === Buffer.prototype) {
+      if (this.#format === 'json') this.fail('binary data (Uint8Array) is not supported by the JSON codec')
+      return
+    }
+    const isArray = proto === Array.prototype && Array.isArray(value)
+    if (!isArray && proto !== Object.prototype && proto !== null) {
+      const name = (proto as { constructor?: { name?: unknown } } | undefined)?.constructor?.name
+      this.fail(`unsupported class ${typeof name === 'string' && name !== '' ? name : '(anonymous)'}`)
+    }
+    if (depth >= MAX_VALUE_DEPTH) this.fail(`nested deeper than ${MAX_VALUE_DEPTH} arrays/objects`)
+    if (this.#ancestors.has(value)) this.fail('cycle: this value contains itself')
+    this.#ancestors.add(value)
+    if (isArray) this.#visitArray(value as unknown[], depth + 1)
+    else this.#visitRecord(value as Record<string, unknown>, depth + 1)
+    this.#ancestors.delete(value)
+  }
+
+  #visitArray(array: readonly unknown[], depth: number): void {
+    const path = this.#path
+    for (let i = 0; i < array.length; i++) {
+      path.push(i)
+      // A hole reads as undefined and is rejected like it.
+      this.visit(array[i], depth)
+      path.pop()
+    }
+  }
+
+  #visitRecord(record: Record<string, unknown>, depth: number): void {
+    if (Object.getOwnPropertySymbols(record).length > 0) this.fail('symbol keys are not allowed')
+    const keys = Object.keys(record)
+    if (this.#format === 'json' && keys.length === 1 && keys[0] === '$date' && typeof record.$date === 'string') {
+      this.fail('an object whose only key is "$date" with a string value is how JSON stores a Date; it would decode as one')
+    }
+    const path = this.#path
+    for (const key of keys) {
+      path.push(key)
+      // Decoders refuse it (prototype pollution), so encoding it would write what cannot be read.
+      if (key === '__proto__') this.fail('the key "__proto__" is not allowed')
+      if (this.#format === 'msgpack' && !isWellFormed(key)) {
+        this.fail('key contains a lone UTF-16 surrogate, which UTF-8 cannot carry')
+      }
+      this.visit(record[key], depth)
+      path.pop()
+    }
+  }
+}
+
+/** Validates and reports facts the encoders use. */
+export function inspectValue(value: unknown, format: ValueFormat): ValueFacts {
+  const walker = new Walker(format)
+  walker.visit(value, 0)
+  return walker.facts
+}
+
+/**
+ * Checks that `value` can be encoded by the `format` codec and decoded back equal.
+ *
+ * Accepted: `null`, booleans, finite numbers (`-0` is stored as `0`), strings, `Date`s that are
+ * valid, arrays without holes, plain objects (prototype `Object.prototype` or `null`) with string
+ * keys, at most {@link MAX_VALUE_DEPTH} containers deep. msgpack also takes `Uint8Array`
+ * (and `Buffer`) as binary and bigints in [-2^63, 2^64-1]; it refuses strings with lone
+ * surrogates. JSON refuses binary and bigints, and an object whose only key is `$date` with a
+ * string value (that is how JSON stores a Date). Both refuse the key `__proto__`. A value may be
+ * shared in several places, but not contain itself.
+ *
+ * @throws {@link InvalidValueError} (code `INVALID_VALUE`) naming the first offending path.
+ */
+export function validateValue(value: unknown, format: ValueFormat): void {
+  if (format !== 'msgpack' && format !== 'json') {
+    throw new InvalidArgumentError(`validateValue: format must be 'msgpack' or 'json'`)
+  }
+  inspectValue(value, format)
+}
