@@ -82,12 +82,10 @@ export class DependencyGraph {
         via.set(edge.to, edge)
         if (edge.to === to) {
           const path: DependencyEdge[] = []
-          let at = to
-          while (at !== from || path.length === 0) {
+          for (let at = to; at !== from; ) {
             const e = via.get(at)!
             path.unshift(e)
             at = e.from
-            if (at === from) break
           }
           return path
         }

@@ -1,0 +1,290 @@
+import { CommitFailedError, ClosedError } from './errors.js'
+import { validateCommit, type RecentCommit } from './conflicts.js'
+import type { KeyRange } from './keys.js'
+import { Transaction } from './transaction.js'
+import { VersionIndex, type Version } from './versions.js'
+
+/** `'snapshot'` (default) or `'serializable'`. */
+export type IsolationLevel = 'snapshot' | 'serializable'
+
+/** A transaction's writes in the order they must be made durable. `undefined` is a delete. */
+export interface CommitRecord {
+  readonly ts: number
+  readonly writes: ReadonlyMap<string, Uint8Array | undefined>
+}
+
+/**
+ * Makes a commit durable. Called synchronously, once per commit, in commit-timestamp order, so
+ * the log's order is the commit order; resolves with the log position of the commit once it
+ * is durable.
+ */
+export type PersistCommit = (record: CommitRecord) => Promise<number>
+
+export interface EngineOptions {
+  readonly isolation: IsolationLevel
+  readonly txTimeoutMs: number
+  readonly now: () => number
+  readonly persist: PersistCommit
+}
+
+interface PendingCommit {
+  readonly ts: number
+  readonly installed: [string, Version][]
+  position: number | undefined
+  settled: boolean
+  resolve(): void
+  reject(error: unknown): void
+}
+
+/** Largest number of keys one scan step takes from the index at once. */
+const GC_COMPACT_AT = 4096
+
+/**
+ * The in-memory MVCC engine: versions per key, open transactions with their snapshots, commit
+ * validation, ordered visibility of durable commits, garbage collection and timeouts.
+ * Durability is delegated to `persist` (the store wires it to the WAL).
+ */
+export class MvccEngine {
+  readonly index = new VersionIndex()
+  readonly isolation: IsolationLevel
+  readonly txTimeoutMs: number
+  readonly now: () => number
+  private readonly persist: PersistCommit
+
+  /** Last commit timestamp handed out (validated, maybe not yet durable). */
+  private lastTs = 0
+  /** Every commit <= visibleTs is durable; new snapshots are taken here. */
+  private visible = 0
+  /** Log position of the commit at `visibleTs` (for checkpoints). */
+  private visiblePos = 0
+
+  private nextTxId = 1
+  /** Open transactions in begin order, which is also snapshot order and start-time order. */
+  private readonly open = new Map<number, Transaction>()
+  /** Snapshots pinned by checkpoints (ts → count). */
+  private readonly pins = new Map<number, number>()
+  private readonly pending: PendingCommit[] = []
+  private readonly recent: RecentCommit[] = []
+  private gcQueue: { ts: number; key: string }[] = []
+  private gcHead = 0
+  private failure: Error | undefined
+  private closed = false
+
+  constructor(options: EngineOptions) {
+    this.isolation = options.isolation
+    this.txTimeoutMs = options.txTimeoutMs
+    this.now = options.now
+    this.persist = options.persist
+  }
+
+  get visibleTs(): number {
+    return this.visible
+  }
+
+  get visiblePosition(): number {
+    return this.visiblePos
+  }
+
+  get openTransactions(): number {
+    return this.open.size
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Loads a recovered commit (recovery only: no validation, immediately visible). */
+  recover(ts: number, position: number, writes: Iterable<[string, Uint8Array | undefined]>): void {
+    if (ts <= this.lastTs) throw new Error(`mvcc invariant: recovered commit ${ts} after ${this.lastTs}`)
+    for (const [key, value] of writes) {
+      this.index.install(key, { ts, value })
+      // No transaction is open during recovery: older versions can go at once.
+      this.index.prune(key, ts)
+    }
+    this.lastTs = ts
+    this.visible = ts
+    this.visiblePos = position
+  }
+
+  /** Sets the starting point after loading a checkpoint. */
+  resetClock(ts: number, position: number): void {
+    this.lastTs = Math.max(this.lastTs, ts)
+    this.visible = Math.max(this.visible, ts)
+    this.visiblePos = position
+  }
+
+  begin(readOnly: boolean): Transaction {
+    this.assertUsable()
+    this.expireOld()
+    const tx = new Transaction(this, this.nextTxId++, this.visible, readOnly, this.now())
+    this.open.set(tx.id, tx)
+    return tx
+  }
+
+  /** Forgets an open transaction (commit, abort or timeout), letting GC move on. */
+  release(tx: Transaction): void {
+    if (this.open.delete(tx.id)) this.collectGarbage()
+  }
+
+  /**
+   * Validates and orders a commit synchronously, then waits until it is durable and visible.
+   * Throws `ConflictError` (synchronously inside the returned promise) when it must not commit.
+   */
+  async commit(
+    tx: Transaction,
+    writes: ReadonlyMap<string, Uint8Array | undefined>,
+    readKeys: ReadonlySet<string> | undefined,
+    ranges: readonly KeyRange[] | undefined,
+  ): Promise<number> {
+    this.assertUsable()
+    try {
+      validateCommit({ snapshotTs: tx.snapshotTs, writeKeys: writes.keys(), readKeys, ranges }, this.index, this.recent)
+    } finally {
+      this.release(tx)
+    }
+    const ts = ++this.lastTs
+    const installed: [string, Version][] = []
+    const keys: string[] = []
+    for (const [key, value] of writes) {
+      const version: Version = { ts, value }
+      this.index.install(key, version)
+      installed.push([key, version])
+      keys.push(key)
+    }
+    if (this.isolation === 'serializable') this.recent.push({ ts, keys })
+    let resolve!: () => void
+    let reject!: (error: unknown) => void
+    const done = new Promise<void>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    const entry: PendingCommit = { ts, installed, position: undefined, settled: false, resolve, reject }
+    this.pending.push(entry)
+    let persisted: Promise<number>
+    try {
+      persisted = this.persist({ ts, writes })
+    } catch (error) {
+      persisted = Promise.reject(error as Error)
+    }
+    persisted.then(
+      (position) => {
+        entry.position = position
+        this.advanceVisibility()
+      },
+      (error: unknown) => this.fail(entry, error),
+    )
+    await done
+    return ts
+  }
+
+  /** Registers a snapshot a checkpoint is reading, so GC keeps its versions. */
+  pin(): number {
+    const ts = this.visible
+    this.pins.set(ts, (this.pins.get(ts) ?? 0) + 1)
+    return ts
+  }
+
+  unpin(ts: number): void {
+    const n = this.pins.get(ts) ?? 0
+    if (n <= 1) this.pins.delete(ts)
+    else this.pins.set(ts, n - 1)
+    this.collectGarbage()
+  }
+
+  /** Waits until every commit handed out so far is durable (or failed). */
+  async drain(): Promise<void> {
+    const last = this.pending[this.pending.length - 1]
+    if (last === undefined) return
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (this.pending.length === 0 || this.pending[0]!.ts > last.ts) resolve()
+        else setImmediate(check)
+      }
+      check()
+    })
+  }
+
+  /** Aborts every transaction open longer than `txTimeoutMs`. */
+  expireOld(): void {
+    if (this.open.size === 0) return
+    const now = this.now()
+    for (const tx of this.open.values()) {
+      if (now - tx.startedMs <= this.txTimeoutMs) break
+      tx.expire()
+    }
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const tx of [...this.open.values()]) tx.closeByStore()
+  }
+
+  assertUsable(): void {
+    if (this.closed) throw new ClosedError()
+    if (this.failure !== undefined) {
+      throw new CommitFailedError('the store failed to write a commit earlier; reopen it to recover', { cause: this.failure })
+    }
+  }
+
+  /** The oldest snapshot anything can still read at. */
+  private oldestSnapshot(): number {
+    let oldest = this.visible
+    const first = this.open.values().next()
+    if (!first.done) oldest = Math.min(oldest, first.value.snapshotTs)
+    for (const ts of this.pins.keys()) oldest = Math.min(oldest, ts)
+    return oldest
+  }
+
+  private advanceVisibility(): void {
+    while (this.pending.length > 0 && this.pending[0]!.position !== undefined && !this.pending[0]!.settled) {
+      const entry = this.pending.shift()!
+      entry.settled = true
+      this.visible = entry.ts
+      this.visiblePos = entry.position!
+      for (const [key] of entry.installed) this.gcQueue.push({ ts: entry.ts, key })
+      entry.resolve()
+    }
+    this.collectGarbage()
+  }
+
+  /**
+   * A commit could not be written. Its fate on disk is unknown (a failed fsync may or may not
+   * have persisted it), so visibility freezes here: this commit and every later one are taken
+   * back from memory and rejected, and the store refuses commits until reopened, when recovery
+   * reads the truth from the WAL.
+   */
+  private fail(entry: PendingCommit, error: unknown): void {
+    if (this.failure === undefined) this.failure = error instanceof Error ? error : new Error(String(error))
+    const at = this.pending.indexOf(entry)
+    if (at < 0) return
+    const dropped = this.pending.splice(at)
+    for (const p of dropped.reverse()) {
+      p.settled = true
+      for (const [key, version] of p.installed) this.index.uninstall(key, version)
+      p.reject(
+        p === entry
+          ? new CommitFailedError('writing the commit to the WAL failed; it may or may not be durable', { cause: error })
+          : new CommitFailedError('an earlier commit failed; this one may or may not be durable', { cause: error }),
+      )
+    }
+    this.lastTs = this.visible
+    this.recent.length = 0
+  }
+
+  private collectGarbage(): void {
+    const oldest = this.oldestSnapshot()
+    const queue = this.gcQueue
+    while (this.gcHead < queue.length && queue[this.gcHead]!.ts <= oldest) {
+      this.index.prune(queue[this.gcHead]!.key, oldest)
+      this.gcHead++
+    }
+    if (this.gcHead >= GC_COMPACT_AT && this.gcHead * 2 >= queue.length) {
+      this.gcQueue = queue.slice(this.gcHead)
+      this.gcHead = 0
+    }
+    let drop = 0
+    while (drop < this.recent.length && this.recent[drop]!.ts <= oldest) drop++
+    if (drop > 0) this.recent.splice(0, drop)
+  }
+}

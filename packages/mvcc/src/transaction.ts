@@ -1,0 +1,264 @@
+import { InvalidValueError, msgpackCodec } from '@quire/codec'
+import type { MvccEngine } from './engine.js'
+import {
+  ClosedError,
+  InvalidArgumentError,
+  ReadOnlyError,
+  TransactionClosedError,
+  TransactionTimeoutError,
+} from './errors.js'
+import { compareKeys, inRange, scanRange, validateKey, type KeyRange, type ScanOptions } from './keys.js'
+import { visibleIn } from './versions.js'
+
+/** Largest encoded value accepted, in bytes. */
+export const MAX_VALUE_BYTES = 1024 * 1024
+/** Most keys one transaction may write (its commit is one WAL batch). */
+export const MAX_TX_WRITES = 10_000
+/** Keys a scan takes from the index per step. */
+const SCAN_CHUNK_KEYS = 256
+
+type TxState = 'open' | 'committing' | 'committed' | 'aborted' | 'timed-out' | 'store-closed'
+
+/**
+ * A transaction. Its snapshot is taken at `begin()`: it reads the state committed (and durable)
+ * before it began, plus its own writes, no matter when its first read happens.
+ */
+export class Transaction {
+  /** Timestamp of the snapshot this transaction reads. */
+  readonly snapshotTs: number
+  readonly readOnly: boolean
+  /** @internal */
+  readonly id: number
+  /** @internal */
+  readonly startedMs: number
+  private readonly engine: MvccEngine
+  private readonly writes = new Map<string, Uint8Array | undefined>()
+  private readonly readKeys: Set<string> | undefined
+  private readonly ranges: KeyRange[] | undefined
+  private state: TxState = 'open'
+
+  /** @internal use `MvccStore.begin()` */
+  constructor(engine: MvccEngine, id: number, snapshotTs: number, readOnly: boolean, startedMs: number) {
+    this.engine = engine
+    this.id = id
+    this.snapshotTs = snapshotTs
+    this.readOnly = readOnly
+    this.startedMs = startedMs
+    if (engine.isolation === 'serializable' && !readOnly) {
+      this.readKeys = new Set()
+      this.ranges = []
+    }
+  }
+
+  /** Whether the transaction can still be used. */
+  get isOpen(): boolean {
+    return this.state === 'open'
+  }
+
+  /** The value of `key` in this transaction's snapshot plus its own writes, or undefined. */
+  get(key: string): Promise<unknown> {
+    try {
+      this.assertOpen()
+      validateKey(key)
+      return Promise.resolve(this.read(key))
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+  }
+
+  /** Writes `key` (any msgpack-encodable value; `undefined` is rejected, use `delete`). */
+  put(key: string, value: unknown): Promise<void> {
+    try {
+      this.assertWritable()
+      validateKey(key)
+      this.stage(key, encodeValue(value))
+      return Promise.resolve()
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+  }
+
+  /** Deletes `key` (a no-op when it does not exist, but still a write for conflict detection). */
+  delete(key: string): Promise<void> {
+    try {
+      this.assertWritable()
+      validateKey(key)
+      this.stage(key, undefined)
+      return Promise.resolve()
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+  }
+
+  /**
+   * Iterates `[key, value]` in UTF-8 byte order (descending with `reverse`) over this
+   * transaction's snapshot merged with its own writes made before the scan started.
+   * Under serializable isolation the whole requested range counts as read.
+   */
+  async *scan(options: ScanOptions = {}): AsyncGenerator<[string, unknown], void, undefined> {
+    this.assertOpen()
+    const range = scanRange(options)
+    const reverse = options.reverse ?? false
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY
+    this.ranges?.push(range)
+    const dir = reverse ? -1 : 1
+    const own = [...this.writes.keys()].filter((k) => inRange(k, range)).sort((a, b) => dir * compareKeys(a, b))
+    let ownAt = 0
+    let after: string | undefined
+    while (remaining > 0) {
+      this.assertOpen()
+      const chunk = this.engine.index.chunk(range, after, reverse, SCAN_CHUNK_KEYS)
+      const exhausted = chunk.length < SCAN_CHUNK_KEYS
+      const boundary = exhausted ? undefined : chunk[chunk.length - 1]![0]
+      // Resolve values now, synchronously, while the chains are known to hold our snapshot.
+      const batch: [string, Uint8Array][] = []
+      let at = 0
+      for (;;) {
+        const treeKey = at < chunk.length ? chunk[at]![0] : undefined
+        const ownKey =
+          ownAt < own.length && (boundary === undefined || dir * compareKeys(own[ownAt]!, boundary) <= 0)
+            ? own[ownAt]
+            : undefined
+        if (treeKey === undefined && ownKey === undefined) break
+        const order =
+          treeKey === undefined ? 1 : ownKey === undefined ? -1 : dir * compareKeys(treeKey, ownKey)
+        if (order >= 0) {
+          const bytes = this.writes.get(ownKey!)
+          if (bytes !== undefined) batch.push([ownKey!, bytes])
+          ownAt++
+          if (order === 0) at++
+        } else {
+          const version = visibleIn(chunk[at]![1], this.snapshotTs)
+          if (version?.value !== undefined) batch.push([treeKey!, version.value])
+          at++
+        }
+      }
+      for (const [key, bytes] of batch) {
+        if (remaining <= 0) return
+        remaining--
+        yield [key, msgpackCodec.decode(bytes)]
+      }
+      if (exhausted) return
+      after = boundary
+    }
+  }
+
+  /**
+   * Commits. Resolves with the commit timestamp once the writes are durable in the WAL and
+   * visible to new transactions; rejects with `ConflictError` when the transaction must not
+   * commit (it is then aborted). A transaction without writes commits at once and resolves
+   * with its snapshot timestamp.
+   */
+  commit(): Promise<number> {
+    try {
+      this.assertOpen()
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+    if (this.writes.size === 0) {
+      this.state = 'committed'
+      this.engine.release(this)
+      return Promise.resolve(this.snapshotTs)
+    }
+    this.state = 'committing'
+    // Validation and ordering happen synchronously inside engine.commit, so the order of
+    // commit() calls is the commit order among the transactions that pass validation.
+    const result = this.engine.commit(this, this.writes, this.readKeys, this.ranges)
+    return result.then(
+      (ts) => {
+        this.state = 'committed'
+        return ts
+      },
+      (error: unknown) => {
+        this.state = 'aborted'
+        throw error
+      },
+    )
+  }
+
+  /** Aborts: drops the writes. Idempotent after abort; rejects after commit. */
+  abort(): Promise<void> {
+    if (this.state === 'aborted' || this.state === 'timed-out' || this.state === 'store-closed') {
+      this.state = 'aborted'
+      return Promise.resolve()
+    }
+    if (this.state !== 'open') return Promise.reject(new TransactionClosedError('transaction already committed'))
+    this.state = 'aborted'
+    this.writes.clear()
+    this.engine.release(this)
+    return Promise.resolve()
+  }
+
+  /** Aborts the transaction if it is still open (for `await using tx = db.begin()`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.state === 'open') await this.abort()
+  }
+
+  /** @internal called by the engine when `txTimeoutMs` has passed */
+  expire(): void {
+    if (this.state !== 'open') return
+    this.state = 'timed-out'
+    this.writes.clear()
+    this.engine.release(this)
+  }
+
+  /** @internal called by the engine when the store closes */
+  closeByStore(): void {
+    if (this.state !== 'open') return
+    this.state = 'store-closed'
+    this.writes.clear()
+    this.engine.release(this)
+  }
+
+  private read(key: string): unknown {
+    this.readKeys?.add(key)
+    if (this.writes.has(key)) {
+      const own = this.writes.get(key)
+      return own === undefined ? undefined : msgpackCodec.decode(own)
+    }
+    const version = this.engine.index.readAt(key, this.snapshotTs)
+    return version?.value === undefined ? undefined : msgpackCodec.decode(version.value)
+  }
+
+  private stage(key: string, bytes: Uint8Array | undefined): void {
+    if (!this.writes.has(key) && this.writes.size >= MAX_TX_WRITES) {
+      throw new InvalidArgumentError(`a transaction may write at most MAX_TX_WRITES (${MAX_TX_WRITES}) keys`)
+    }
+    this.writes.set(key, bytes)
+  }
+
+  private assertWritable(): void {
+    this.assertOpen()
+    if (this.readOnly) throw new ReadOnlyError()
+  }
+
+  private assertOpen(): void {
+    if (this.state === 'open' && this.engine.now() - this.startedMs > this.engine.txTimeoutMs) this.expire()
+    switch (this.state) {
+      case 'open':
+        return
+      case 'timed-out':
+        throw new TransactionTimeoutError(this.engine.txTimeoutMs)
+      case 'store-closed':
+        throw new ClosedError()
+      default:
+        throw new TransactionClosedError()
+    }
+  }
+}
+
+function encodeValue(value: unknown): Uint8Array {
+  let bytes: Uint8Array
+  try {
+    bytes = msgpackCodec.encode(value)
+  } catch (error) {
+    if (error instanceof InvalidValueError) {
+      throw new InvalidArgumentError(`value cannot be stored: ${error.message}`, { cause: error })
+    }
+    throw error
+  }
+  if (bytes.byteLength > MAX_VALUE_BYTES) {
+    throw new InvalidArgumentError(`encoded value is ${bytes.byteLength} bytes, more than MAX_VALUE_BYTES (${MAX_VALUE_BYTES})`)
+  }
+  return bytes
+}

@@ -1,0 +1,136 @@
+import { OrderedMap } from '@js-sdsl/ordered-map'
+import { compareKeys, type KeyRange } from './keys.js'
+
+/** One committed (or committing) version of a key. `value` undefined is a deletion (tombstone). */
+export interface Version {
+  readonly ts: number
+  readonly value: Uint8Array | undefined
+}
+
+/**
+ * The versions of every key, oldest first per key.
+ *
+ * Point reads go through a hash map; the ordered map (a red-black tree from @js-sdsl, ordered by
+ * UTF-8 bytes) is only touched when a key appears or disappears, and by scans. Both hold the
+ * same chain arrays.
+ */
+export class VersionIndex {
+  private readonly chains = new Map<string, Version[]>()
+  private readonly ordered = new OrderedMap<string, Version[]>([], compareKeys)
+
+  get keyCount(): number {
+    return this.chains.size
+  }
+
+  /** The newest version with `ts <= snapshotTs`, or undefined. */
+  readAt(key: string, snapshotTs: number): Version | undefined {
+    const chain = this.chains.get(key)
+    return chain === undefined ? undefined : visibleIn(chain, snapshotTs)
+  }
+
+  /** The timestamp of the newest version of `key`, committing ones included; 0 when none. */
+  latestTs(key: string): number {
+    const chain = this.chains.get(key)
+    return chain === undefined || chain.length === 0 ? 0 : chain[chain.length - 1]!.ts
+  }
+
+  /** Appends a version; versions of one key must be installed in ascending `ts`. */
+  install(key: string, version: Version): void {
+    const chain = this.chains.get(key)
+    if (chain !== undefined) {
+      const last = chain[chain.length - 1]
+      if (last !== undefined && last.ts >= version.ts) {
+        throw new Error(`mvcc invariant: version ${version.ts} of ${key} installed after ${last.ts}`)
+      }
+      chain.push(version)
+      return
+    }
+    const fresh = [version]
+    this.chains.set(key, fresh)
+    this.ordered.setElement(key, fresh)
+  }
+
+  /** Takes back a version that never became durable (a failed commit). */
+  uninstall(key: string, version: Version): void {
+    const chain = this.chains.get(key)
+    if (chain === undefined) return
+    const at = chain.lastIndexOf(version)
+    if (at >= 0) chain.splice(at, 1)
+    if (chain.length === 0) this.dropKey(key)
+  }
+
+  /**
+   * Drops versions no snapshot `>= oldestSnapshotTs` can read: everything older than the newest
+   * version at or below it. A key whose only remaining version is an old tombstone disappears.
+   */
+  prune(key: string, oldestSnapshotTs: number): void {
+    const chain = this.chains.get(key)
+    if (chain === undefined) return
+    let keepFrom = -1
+    for (let i = chain.length - 1; i >= 0; i--) {
+      if (chain[i]!.ts <= oldestSnapshotTs) {
+        keepFrom = i
+        break
+      }
+    }
+    if (keepFrom > 0) chain.splice(0, keepFrom)
+    if (chain.length === 1 && chain[0]!.value === undefined && chain[0]!.ts <= oldestSnapshotTs) this.dropKey(key)
+  }
+
+  /**
+   * Up to `max` keys of `range` strictly after `after` (or before, when `reverse`), in order,
+   * with their chains. Synchronous, so the tree cannot change under it; scans resume from the
+   * last key of a chunk, which stays correct while other transactions commit.
+   */
+  chunk(range: KeyRange, after: string | undefined, reverse: boolean, max: number): [string, Version[]][] {
+    const out: [string, Version[]][] = []
+    const end = this.ordered.end()
+    if (!reverse) {
+      const it =
+        after !== undefined ? this.ordered.upperBound(after) : range.gte !== undefined ? this.ordered.lowerBound(range.gte) : this.ordered.begin()
+      for (; !it.equals(end) && out.length < max; it.next()) {
+        const [key, chain] = it.pointer
+        if (range.lt !== undefined && compareKeys(key, range.lt) >= 0) break
+        out.push([key, chain])
+      }
+    } else {
+      let it
+      if (after !== undefined) it = this.ordered.reverseUpperBound(after)
+      else if (range.lt !== undefined) it = this.ordered.reverseUpperBound(range.lt)
+      else {
+        const last = this.ordered.back()
+        if (last === undefined) return out
+        it = this.ordered.find(last[0])
+      }
+      // A forward iterator walked with pre(); js-sdsl throws on pre() at begin, so stop there.
+      const begin = this.ordered.begin()
+      while (!it.equals(end) && out.length < max) {
+        const [key, chain] = it.pointer
+        if (range.gte !== undefined && compareKeys(key, range.gte) < 0) break
+        out.push([key, chain])
+        if (it.equals(begin)) break
+        it.pre()
+      }
+    }
+    return out
+  }
+
+  /** Every key with its chain, in key order (for checkpoints). */
+  *entries(): Generator<[string, Version[]]> {
+    for (const [key, chain] of this.ordered) yield [key, chain]
+  }
+
+  private dropKey(key: string): void {
+    this.chains.delete(key)
+    this.ordered.eraseElementByKey(key)
+  }
+}
+
+/** The newest version of `chain` with `ts <= snapshotTs`. */
+export function visibleIn(chain: readonly Version[], snapshotTs: number): Version | undefined {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const v = chain[i]!
+    if (v.ts <= snapshotTs) return v
+  }
+  return undefined
+}
