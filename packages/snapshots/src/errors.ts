@@ -1,0 +1,55 @@
+/**
+ * Every error `@quire/snapshots` throws on purpose is a {@link SnapshotError} with a stable
+ * `code`. Codes are a contract; messages are not.
+ */
+export class SnapshotError extends Error {
+  /** Stable machine-readable code, e.g. `INVALID_ARGUMENT`. */
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** Bad input (key, position, schema version, state, options), rejected before any write. */
+export class InvalidArgumentError extends SnapshotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', message, options)
+  }
+}
+
+/** The store was closed; open it again. */
+export class ClosedError extends SnapshotError {
+  constructor(message = 'snapshot store is closed') {
+    super('CLOSED', message)
+  }
+}
+
+/**
+ * A snapshot file failed verification. Never thrown by `load` (a damaged file is skipped):
+ * it is the `error` handed to the `onCorrupt` hook.
+ */
+export class SnapshotCorruptError extends SnapshotError {
+  /** The damaged file's absolute path. */
+  readonly file: string
+  /** Why the file was rejected (e.g. `checksum mismatch`). */
+  readonly reason: string
+
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super('SNAPSHOT_CORRUPT', `damaged snapshot ${file}: ${reason}`, options)
+    this.file = file
+    this.reason = reason
+  }
+}
+
+/**
+ * A sync, rename or directory sync failed, so what is on disk is no longer known: every later
+ * `save`/`delete` rejects with this error until the store is closed and reopened.
+ */
+export class PoisonedError extends SnapshotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('POISONED', message, options)
+  }
+}

@@ -1,0 +1,612 @@
+import { resolve } from 'node:path'
+import { NodeFileSystem, acquireLock, ensureDir, isFsError, safeJoin } from '@quire/vfs'
+import type { DirLock, FileSystem } from '@quire/vfs'
+import { ClosedError, InvalidArgumentError, PoisonedError, SnapshotCorruptError } from './errors.js'
+import { SNAP_SUFFIX, TEMP_SUFFIX, compareNewestFirst, parseSnapFileName, snapFileName } from './file-name.js'
+import type { SnapName } from './file-name.js'
+import { keyBytes, keyDirName, keyFromDirName } from './key-dir.js'
+import {
+  DEFAULT_KEEP,
+  DEFAULT_MAX_STATE_BYTES,
+  DEFAULT_SCHEMA_VERSION,
+  LOAD_RELIST_ATTEMPTS,
+  MAX_KEEP,
+  MAX_SCHEMA_VERSION,
+  MAX_STATE_BYTES_CEILING,
+  SINGLE_WRITE_MAX_BYTES,
+} from './limits.js'
+import { concatSnapshot, encodeSnapshot, verifySnapshot } from './snapshot-file.js'
+import type { EncodedSnapshot } from './snapshot-file.js'
+import { resolveCodec } from './state-codec.js'
+import type { CodecOption, ResolvedCodec } from './state-codec.js'
+
+/** What `onCorrupt` receives for each damaged (or unreadable) snapshot file it skipped. */
+export interface CorruptionReport {
+  readonly key: string
+  /** Absolute path of the damaged file. */
+  readonly file: string
+  /** Why it was rejected, e.g. `checksum mismatch`. */
+  readonly reason: string
+  /** The same facts as an error (code `SNAPSHOT_CORRUPT`), for logging. */
+  readonly error: SnapshotCorruptError
+}
+
+export interface SnapshotStoreOptions {
+  /** The file system to write through (default: the real one, `new NodeFileSystem()`). */
+  readonly fs?: FileSystem
+  /**
+   * How states become bytes: `msgpackCodec` (default), `jsonCodec`, your own `{ encode, decode }`,
+   * or `'raw'`: the state must be a `Uint8Array`, written as is and returned as is.
+   */
+  readonly codec?: CodecOption
+  /** Older snapshots retained per key besides the newest (default 2, 0 to 1000). */
+  readonly keep?: number
+  /** Largest encoded state written or read, in bytes (default 1 GiB, at most 4 GiB − 1). */
+  readonly maxStateBytes?: number
+  /**
+   * Called for every damaged or unreadable snapshot file `load` (or pruning) skips. If it throws,
+   * the `load` rejects with that error.
+   */
+  readonly onCorrupt?: (report: CorruptionReport) => void
+}
+
+/** What `save` writes. */
+export interface SaveInput {
+  /** How far into the history this state reflects: a safe integer ≥ 0. */
+  readonly position: number
+  /** The state (a `Uint8Array` with codec `'raw'`; don't change that array until `save` resolves). */
+  readonly state: unknown
+  /** The shape of the state, an integer 0 to 2^32 − 1 (default 1). */
+  readonly schemaVersion?: number
+}
+
+export interface LoadOptions {
+  /** Only snapshots at or below this position (e.g. what the log still holds). */
+  readonly maxPosition?: number
+  /**
+   * The schema version the caller can read. Snapshots with another version are skipped, except
+   * older ones when `upgrade` is given. Without it, any version is returned.
+   */
+  readonly schemaVersion?: number
+  /** Turns the state of an older schema version into the requested one. */
+  readonly upgrade?: (state: unknown, fromSchemaVersion: number) => unknown
+}
+
+/** A loaded snapshot. */
+export interface Snapshot {
+  readonly key: string
+  readonly position: number
+  readonly state: unknown
+  /** The requested schema version after an upgrade, else the stored one. */
+  readonly schemaVersion: number
+  /** When it was saved (milliseconds since the Unix epoch, from the saver's clock). */
+  readonly createdAtMs: number
+}
+
+/** Per-key bookkeeping: the save queue, the next sequence number, files known to be valid. */
+interface KeyState {
+  readonly key: string
+  readonly bytes: Uint8Array
+  readonly dir: string
+  /** The last queued task; never rejects. */
+  tail: Promise<void>
+  /** Whether this process knows the key directory exists durably. */
+  dirDurable: boolean
+  /** Sequence of the next save, once the directory was listed. */
+  nextSequence: number | undefined
+  /** Snapshot file names written or verified by this process. */
+  readonly knownValid: Set<string>
+}
+
+const noop = (): void => undefined
+
+/**
+ * Persisted, checksummed, versioned snapshots of any state, one series per key, in one directory.
+ * A snapshot is a cache of a history: a missing or damaged one costs time, never correctness.
+ *
+ * - `save` is atomic and durable (temp file, one write, fdatasync, rename, directory fsync);
+ *   saves of one key run one at a time, in call order; different keys run in parallel.
+ * - `load` returns the snapshot with the highest position (≤ `maxPosition`) that verifies; a
+ *   damaged file is reported through `onCorrupt` and skipped, and the next older one is used.
+ * - One writer per directory: a second `open` fails with `LockedError` (code `LOCKED`).
+ */
+export class SnapshotStore implements AsyncDisposable {
+  readonly dir: string
+  readonly #fs: FileSystem
+  readonly #lock: DirLock
+  readonly #codec: ResolvedCodec
+  readonly #keep: number
+  readonly #maxStateBytes: number
+  readonly #onCorrupt: ((report: CorruptionReport) => void) | undefined
+  readonly #keys = new Map<string, KeyState>()
+  readonly #inFlight = new Set<Promise<unknown>>()
+  #closed = false
+  #closing: Promise<void> | undefined
+  #poison: unknown = undefined
+  #poisoned = false
+
+  private constructor(dir: string, fs: FileSystem, lock: DirLock, options: ResolvedOptions) {
+    this.dir = dir
+    this.#fs = fs
+    this.#lock = lock
+    this.#codec = options.codec
+    this.#keep = options.keep
+    this.#maxStateBytes = options.maxStateBytes
+    this.#onCorrupt = options.onCorrupt
+  }
+
+  /**
+   * Opens (creating if needed) the store in `dir`, takes its lock and recovers: temp files left
+   * by interrupted saves are deleted, and the directory entries are made durable.
+   */
+  static async open(dir: string, options: SnapshotStoreOptions = {}): Promise<SnapshotStore> {
+    if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
+    const resolved = resolveOptions(options)
+    const fs = options.fs ?? new NodeFileSystem()
+    const root = resolve(dir)
+    await ensureDir(fs, root)
+    const lock = await acquireLock(fs, root)
+    try {
+      await recover(fs, root)
+    } catch (err) {
+      await lock.release().catch(noop)
+      throw err
+    }
+    return new SnapshotStore(root, fs, lock, resolved)
+  }
+
+  /**
+   * Saves `state` as the snapshot of `key` at `position`. Resolves once the snapshot is durable.
+   * A position lower than an existing snapshot's is a valid save, but `load` keeps returning
+   * the highest position. Older snapshots beyond `keep` are pruned after the new one is durable.
+   */
+  save(key: string, input: SaveInput): Promise<void> {
+    try {
+      this.#assertOpen()
+      const bytes = keyBytes(key)
+      if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('save input must be an object')
+      const position = checkPosition(input.position, 'position')
+      const schemaVersion = checkSchemaVersion(input.schemaVersion ?? DEFAULT_SCHEMA_VERSION)
+      if (this.#poisoned) throw this.#poisonedError()
+      const state = this.#codec.encode(input.state)
+      if (state.byteLength > this.#maxStateBytes) {
+        throw new InvalidArgumentError(`encoded state is ${state.byteLength} bytes; the limit is ${this.#maxStateBytes}`)
+      }
+      const encoded = encodeSnapshot({ codecId: this.#codec.id, position, schemaVersion, createdAtMs: Date.now() }, bytes, state)
+      // Small states are copied into one buffer now, so the caller may reuse its array at once.
+      const data = encoded.total <= SINGLE_WRITE_MAX_BYTES ? concatSnapshot(encoded) : encoded
+      const ks = this.#keyState(key, bytes)
+      const done = ks.tail.then(() => this.#write(ks, position, data))
+      ks.tail = done.then(
+        () => this.#prune(ks).catch(noop),
+        noop,
+      )
+      this.#track(ks.tail)
+      return done
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  /** The newest snapshot of `key` that verifies and fits the options, or `undefined`. */
+  async load(key: string, options: LoadOptions = {}): Promise<Snapshot | undefined> {
+    this.#assertOpen()
+    const bytes = keyBytes(key)
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('load options must be an object')
+    const maxPosition = options.maxPosition === undefined ? Number.MAX_SAFE_INTEGER : checkPosition(options.maxPosition, 'maxPosition')
+    const wanted = options.schemaVersion === undefined ? undefined : checkSchemaVersion(options.schemaVersion)
+    const upgrade = options.upgrade
+    if (upgrade !== undefined && typeof upgrade !== 'function') throw new InvalidArgumentError('upgrade must be a function')
+    const ks = this.#keyState(key, bytes)
+    const work = this.#load(ks, maxPosition, wanted, upgrade)
+    this.#track(work)
+    return work
+  }
+
+  /**
+   * Removes every snapshot of `key` (after the key's queued saves). Durable when it resolves; a
+   * crash in the middle leaves the newest snapshots, never only older ones.
+   */
+  delete(key: string): Promise<void> {
+    try {
+      this.#assertOpen()
+      const ks = this.#keyState(key, keyBytes(key))
+      const done = ks.tail.then(() => this.#delete(ks))
+      ks.tail = done.then(noop, noop)
+      this.#track(ks.tail)
+      return done
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  /** Every key that has at least one snapshot file (in directory order: by the key's UTF-8 bytes). */
+  async *keys(): AsyncGenerator<string, void, undefined> {
+    this.#assertOpen()
+    const names = await this.#fs.readdir(this.dir)
+    for (const name of names) {
+      const key = keyFromDirName(name)
+      if (key === undefined) continue
+      let entries: string[]
+      try {
+        entries = await this.#fs.readdir(safeJoin(this.dir, name))
+      } catch (err) {
+        if (isFsError(err, 'ENOENT') || isFsError(err, 'ENOTDIR')) continue
+        throw err
+      }
+      this.#assertOpen()
+      if (entries.some((entry) => parseSnapFileName(entry) !== undefined)) yield key
+    }
+  }
+
+  /** Waits for queued saves, deletes and loads, then releases the lock. Idempotent. */
+  close(): Promise<void> {
+    this.#closed = true
+    this.#closing ??= (async () => {
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight])
+      await this.#lock.release()
+    })()
+    return this.#closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError()
+  }
+
+  #poisonedError(): PoisonedError {
+    return new PoisonedError('an earlier sync failed; reopen the snapshot store', { cause: this.#poison })
+  }
+
+  #poisonWith(err: unknown, what: string): PoisonedError {
+    if (!this.#poisoned) {
+      this.#poisoned = true
+      this.#poison = err
+    }
+    return new PoisonedError(`${what} failed; the snapshot store must be reopened`, { cause: err })
+  }
+
+  #track(work: Promise<unknown>): void {
+    const settled = work.then(noop, noop)
+    this.#inFlight.add(settled)
+    void settled.then(() => this.#inFlight.delete(settled))
+  }
+
+  #keyState(key: string, bytes: Uint8Array): KeyState {
+    let ks = this.#keys.get(key)
+    if (ks === undefined) {
+      ks = {
+        key,
+        bytes,
+        dir: safeJoin(this.dir, keyDirName(bytes)),
+        tail: Promise.resolve(),
+        dirDurable: false,
+        nextSequence: undefined,
+        knownValid: new Set(),
+      }
+      this.#keys.set(key, ks)
+    }
+    return ks
+  }
+
+  /** Lists the key's snapshot files, newest first; none when the directory does not exist. */
+  async #list(ks: KeyState): Promise<{ snaps: SnapName[]; names: string[] }> {
+    let names: string[]
+    try {
+      names = await this.#fs.readdir(ks.dir)
+    } catch (err) {
+      if (isFsError(err, 'ENOENT')) return { snaps: [], names: [] }
+      throw err
+    }
+    const snaps: SnapName[] = []
+    for (const name of names) {
+      const parsed = parseSnapFileName(name)
+      if (parsed !== undefined) snaps.push(parsed)
+    }
+    snaps.sort(compareNewestFirst)
+    return { snaps, names }
+  }
+
+  /** Creates the key directory durably (once per process, or again after a delete). */
+  async #ensureKeyDir(ks: KeyState): Promise<void> {
+    if (ks.dirDurable) return
+    let created = true
+    try {
+      await this.#fs.mkdir(ks.dir)
+    } catch (err) {
+      if (!isFsError(err, 'EEXIST')) throw err
+      // Existing directories were made durable by open's directory sync, or by the save or
+      // delete of this process that created them.
+      created = false
+    }
+    if (created) {
+      try {
+        await this.#fs.syncDir(this.dir)
+      } catch (err) {
+        throw this.#poisonWith(err, 'syncing the store directory')
+      }
+    }
+    ks.dirDurable = true
+  }
+
+  async #sequenceFor(ks: KeyState): Promise<number> {
+    if (ks.nextSequence === undefined) {
+      const { names } = await this.#list(ks)
+      let max = -1
+      for (const name of names) {
+        const base = name.endsWith(TEMP_SUFFIX) ? name.slice(0, -TEMP_SUFFIX.length) + SNAP_SUFFIX : name
+        const parsed = parseSnapFileName(base)
+        if (parsed !== undefined && parsed.sequence > max) max = parsed.sequence
+      }
+      ks.nextSequence = max + 1
+    }
+    return ks.nextSequence++
+  }
+
+  async #write(ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
+    if (this.#poisoned) throw this.#poisonedError()
+    await this.#ensureKeyDir(ks)
+    const name = snapFileName(position, await this.#sequenceFor(ks))
+    const final = safeJoin(ks.dir, name)
+    const temp = `${final}.tmp`
+    const handle = await this.#fs.open(temp, 'w')
+    try {
+      if (data instanceof Uint8Array) {
+        await handle.write(data, 0)
+      } else {
+        await handle.write(data.head, 0)
+        await handle.write(data.state, data.head.byteLength)
+        await handle.write(data.trailer, data.head.byteLength + data.state.byteLength)
+      }
+    } catch (err) {
+      await handle.close().catch(noop)
+      await this.#fs.unlink(temp).catch(noop)
+      throw err
+    }
+    try {
+      await handle.sync()
+    } catch (err) {
+      await handle.close().catch(noop)
+      await this.#fs.unlink(temp).catch(noop)
+      throw this.#poisonWith(err, 'syncing a snapshot')
+    }
+    try {
+      await handle.close()
+      await this.#fs.rename(temp, final)
+    } catch (err) {
+      // Not poisoned: the content was durable, so whether or not the rename happened, the key
+      // directory holds a valid snapshot or none — this save just was not acknowledged.
+      await this.#fs.unlink(temp).catch(noop)
+      throw err
+    }
+    try {
+      await this.#fs.syncDir(ks.dir)
+    } catch (err) {
+      throw this.#poisonWith(err, 'syncing a key directory')
+    }
+    ks.knownValid.add(name)
+  }
+
+  /**
+   * Keeps the `keep + 1` valid snapshots with the highest (position, sequence) and deletes the
+   * rest, oldest first. Runs after a save is durable; failures only leave extra files behind.
+   */
+  async #prune(ks: KeyState): Promise<void> {
+    if (this.#poisoned) return
+    const { snaps } = await this.#list(ks)
+    const doomed: SnapName[] = []
+    let retained = 0
+    for (const snap of snaps) {
+      if (retained > this.#keep) {
+        doomed.push(snap)
+        continue
+      }
+      if (ks.knownValid.has(snap.name)) {
+        retained++
+        continue
+      }
+      const file = safeJoin(ks.dir, snap.name)
+      let bytes: Uint8Array
+      try {
+        bytes = await this.#fs.readFile(file)
+      } catch {
+        continue // vanished or unreadable: neither counted nor deleted
+      }
+      const verdict = verifySnapshot(bytes, { key: ks.bytes, position: snap.position, maxStateBytes: this.#maxStateBytes })
+      if (verdict.ok) {
+        ks.knownValid.add(snap.name)
+        retained++
+      } else {
+        this.#report(ks, file, verdict.reason)
+        doomed.push(snap)
+      }
+    }
+    for (const snap of doomed.reverse()) {
+      try {
+        await this.#fs.unlink(safeJoin(ks.dir, snap.name))
+      } catch (err) {
+        if (!isFsError(err, 'ENOENT')) return
+      }
+      ks.knownValid.delete(snap.name)
+    }
+  }
+
+  async #load(
+    ks: KeyState,
+    maxPosition: number,
+    wanted: number | undefined,
+    upgrade: LoadOptions['upgrade'],
+  ): Promise<Snapshot | undefined> {
+    for (let attempt = 0; attempt < LOAD_RELIST_ATTEMPTS; attempt++) {
+      const { snaps } = await this.#list(ks)
+      let vanished = false
+      for (const snap of snaps) {
+        if (snap.position > maxPosition) continue
+        const file = safeJoin(ks.dir, snap.name)
+        let bytes: Uint8Array
+        try {
+          bytes = await this.#fs.readFile(file)
+        } catch (err) {
+          if (isFsError(err, 'ENOENT')) {
+            vanished = true // pruned by a concurrent save: something newer exists
+            continue
+          }
+          this.#report(ks, file, `unreadable: ${err instanceof Error ? err.message : String(err)}`, err)
+          continue
+        }
+        const verdict = verifySnapshot(bytes, { key: ks.bytes, position: snap.position, maxStateBytes: this.#maxStateBytes })
+        if (!verdict.ok) {
+          this.#report(ks, file, verdict.reason)
+          continue
+        }
+        const found = verdict.snapshot
+        ks.knownValid.add(snap.name)
+        if (found.codecId !== this.#codec.id) continue
+        if (wanted !== undefined) {
+          if (found.schemaVersion > wanted) continue
+          if (found.schemaVersion < wanted && upgrade === undefined) continue
+        }
+        let state: unknown
+        try {
+          state = this.#codec.decode(found.state)
+        } catch (err) {
+          this.#report(ks, file, `state does not decode: ${err instanceof Error ? err.message : String(err)}`, err)
+          continue
+        }
+        let schemaVersion = found.schemaVersion
+        if (wanted !== undefined && schemaVersion < wanted && upgrade !== undefined) {
+          state = await upgrade(state, schemaVersion)
+          schemaVersion = wanted
+        }
+        return { key: ks.key, position: found.position, state, schemaVersion, createdAtMs: found.createdAtMs }
+      }
+      if (!vanished) return undefined
+    }
+    return undefined
+  }
+
+  async #delete(ks: KeyState): Promise<void> {
+    if (this.#poisoned) throw this.#poisonedError()
+    const { snaps, names } = await this.#list(ks)
+    if (names.length === 0) {
+      ks.dirDurable = false
+      return
+    }
+    // Oldest first: directory changes survive a crash as a prefix, so what a crash leaves is
+    // always the newest snapshots.
+    for (const snap of [...snaps].reverse()) {
+      await this.#unlinkIfThere(safeJoin(ks.dir, snap.name))
+      ks.knownValid.delete(snap.name)
+    }
+    for (const name of names) if (name.endsWith(TEMP_SUFFIX)) await this.#unlinkIfThere(safeJoin(ks.dir, name))
+    try {
+      await this.#fs.syncDir(ks.dir)
+    } catch (err) {
+      throw this.#poisonWith(err, 'syncing a key directory')
+    }
+    try {
+      await this.#fs.rmdir(ks.dir)
+    } catch (err) {
+      // Foreign files keep the directory; keys() ignores a directory without snapshots.
+      if (!isFsError(err, 'ENOTEMPTY') && !isFsError(err, 'ENOENT')) throw err
+    }
+    ks.dirDurable = false
+    try {
+      await this.#fs.syncDir(this.dir)
+    } catch (err) {
+      throw this.#poisonWith(err, 'syncing the store directory')
+    }
+  }
+
+  async #unlinkIfThere(path: string): Promise<void> {
+    try {
+      await this.#fs.unlink(path)
+    } catch (err) {
+      if (!isFsError(err, 'ENOENT')) throw err
+    }
+  }
+
+  #report(ks: KeyState, file: string, reason: string, cause?: unknown): void {
+    if (this.#onCorrupt === undefined) return
+    const error = new SnapshotCorruptError(file, reason, cause === undefined ? undefined : { cause })
+    this.#onCorrupt({ key: ks.key, file, reason, error })
+  }
+}
+
+interface ResolvedOptions {
+  readonly codec: ResolvedCodec
+  readonly keep: number
+  readonly maxStateBytes: number
+  readonly onCorrupt: ((report: CorruptionReport) => void) | undefined
+}
+
+function resolveOptions(options: SnapshotStoreOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
+  const keep = options.keep ?? DEFAULT_KEEP
+  if (!Number.isInteger(keep) || keep < 0 || keep > MAX_KEEP) {
+    throw new InvalidArgumentError(`keep must be an integer from 0 to ${MAX_KEEP}`)
+  }
+  const maxStateBytes = options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES
+  if (!Number.isInteger(maxStateBytes) || maxStateBytes < 0 || maxStateBytes > MAX_STATE_BYTES_CEILING) {
+    throw new InvalidArgumentError(`maxStateBytes must be an integer from 0 to ${MAX_STATE_BYTES_CEILING}`)
+  }
+  const onCorrupt = options.onCorrupt
+  if (onCorrupt !== undefined && typeof onCorrupt !== 'function') throw new InvalidArgumentError('onCorrupt must be a function')
+  if (options.fs !== undefined && (typeof options.fs !== 'object' || options.fs === null)) {
+    throw new InvalidArgumentError('fs must be a FileSystem')
+  }
+  return { codec: resolveCodec(options.codec), keep, maxStateBytes, onCorrupt }
+}
+
+function checkPosition(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidArgumentError(`${name} must be a safe integer ≥ 0`)
+  }
+  return value
+}
+
+function checkSchemaVersion(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SCHEMA_VERSION) {
+    throw new InvalidArgumentError(`schemaVersion must be an integer from 0 to ${MAX_SCHEMA_VERSION}`)
+  }
+  return value
+}
+
+/**
+ * Deletes temp files left by interrupted saves and empty key directories, then syncs the store
+ * directory, so every key directory this store will write into is durably named.
+ */
+async function recover(fs: FileSystem, root: string): Promise<void> {
+  for (const name of await fs.readdir(root)) {
+    if (keyFromDirName(name) === undefined) continue
+    const dir = safeJoin(root, name)
+    let entries: string[]
+    try {
+      entries = await fs.readdir(dir)
+    } catch (err) {
+      if (isFsError(err, 'ENOTDIR') || isFsError(err, 'ENOENT')) continue
+      throw err
+    }
+    let left = entries.length
+    for (const entry of entries) {
+      if (!entry.endsWith(TEMP_SUFFIX)) continue
+      try {
+        await fs.unlink(safeJoin(dir, entry))
+      } catch (err) {
+        if (!isFsError(err, 'ENOENT')) throw err
+      }
+      left--
+    }
+    if (left === 0) {
+      try {
+        await fs.rmdir(dir)
+      } catch (err) {
+        if (!isFsError(err, 'ENOENT') && !isFsError(err, 'ENOTEMPTY')) throw err
+      }
+    }
+  }
+  await fs.syncDir(root)
+}
