@@ -32,6 +32,7 @@ export class Bytes {
     this.length = n
   }
   write(position: number, data: Uint8Array): void {
+    if (data.length === 0) return // as pwrite: writing nothing does not extend the file
     const end = position + data.length
     if (end > this.length) this.setLength(end)
     this.buf.set(data, position)

@@ -182,8 +182,7 @@ export class SimFileSystem implements FileSystem {
   async readFile(path: string): Promise<Uint8Array> {
     this.#begin('readFile', path)
     this.stats.reads++
-    const node = this.#lookup(path)
-    if (node === undefined) throw new SimFsError('ENOENT', 'open', path)
+    const node = this.#resolve(path, 'open')
     if (node.kind === 'dir') throw new SimFsError('EISDIR', 'read', path)
     return node.current.view().slice()
   }
@@ -209,12 +208,15 @@ export class SimFileSystem implements FileSystem {
     const dst = this.#parentOf(to, 'rename')
     const node = src.parent.entries.get(src.name)
     if (node === undefined) throw new SimFsError('ENOENT', 'rename', from)
+    if (node.kind === 'dir' && `${posix.normalize(to)}/`.startsWith(`${posix.normalize(from)}/`) && to !== from) {
+      throw new SimFsError('EINVAL', 'rename', from, 'cannot move a directory into itself')
+    }
     const replaced = dst.parent.entries.get(dst.name)
+    if (node === replaced) return
     if (replaced?.kind === 'dir' && (node.kind !== 'dir' || replaced.entries.size > 0)) {
       throw new SimFsError(node.kind === 'dir' ? 'ENOTEMPTY' : 'EISDIR', 'rename', to)
     }
     if (replaced?.kind === 'file' && node.kind === 'dir') throw new SimFsError('ENOTDIR', 'rename', to)
-    if (node === replaced) return
     this.#dirOp([
       { dir: src.parent, name: src.name, node: null },
       { dir: dst.parent, name: dst.name, node },
@@ -265,16 +267,14 @@ export class SimFileSystem implements FileSystem {
 
   async readdir(path: string): Promise<string[]> {
     this.#begin('readdir', path)
-    const node = this.#lookup(path)
-    if (node === undefined) throw new SimFsError('ENOENT', 'scandir', path)
+    const node = this.#resolve(path, 'scandir')
     if (node.kind !== 'dir') throw new SimFsError('ENOTDIR', 'scandir', path)
     return [...node.entries.keys()].sort()
   }
 
   async stat(path: string): Promise<FileStat> {
     this.#begin('stat', path)
-    const node = this.#lookup(path)
-    if (node === undefined) throw new SimFsError('ENOENT', 'stat', path)
+    const node = this.#resolve(path, 'stat')
     return {
       size: node.kind === 'file' ? node.current.length : 4096,
       isFile: node.kind === 'file',
@@ -291,8 +291,7 @@ export class SimFileSystem implements FileSystem {
   async syncDir(path: string): Promise<void> {
     this.#begin('syncDir', path)
     this.stats.syncDirs++
-    const node = this.#lookup(path)
-    if (node === undefined) throw new SimFsError('ENOENT', 'open', path)
+    const node = this.#resolve(path, 'open')
     if (node.kind !== 'dir') throw new SimFsError('ENOTDIR', 'fsync', path)
     this.#commitDirOps(node)
   }
@@ -395,9 +394,17 @@ export class SimFileSystem implements FileSystem {
   }
 
   #lookup(path: string): Node | undefined {
+    return this.#walk(path, 'lookup', false)
+  }
+
+  /** Resolves `path` as Node does: ENOTDIR when a component is a file (if `strict`), else undefined. */
+  #walk(path: string, syscall: string, strict: boolean): Node | undefined {
     let node: Node = this.#root
     for (const name of this.#split(path)) {
-      if (node.kind !== 'dir') return undefined
+      if (node.kind !== 'dir') {
+        if (strict) throw new SimFsError('ENOTDIR', syscall, path)
+        return undefined
+      }
       const next: Node | undefined = node.entries.get(name)
       if (next === undefined) return undefined
       node = next
@@ -405,12 +412,17 @@ export class SimFileSystem implements FileSystem {
     return node
   }
 
+  #resolve(path: string, syscall: string): Node {
+    const node = this.#walk(path, syscall, true)
+    if (node === undefined) throw new SimFsError('ENOENT', syscall, path)
+    return node
+  }
+
   #parentOf(path: string, syscall: string): { parent: DirNode; name: string } {
     const parts = this.#split(path)
     const name = parts.pop()
     if (name === undefined) throw new SimFsError('EISDIR', syscall, path)
-    const parent = this.#lookup('/' + parts.join('/'))
-    if (parent === undefined) throw new SimFsError('ENOENT', syscall, path)
+    const parent = this.#resolve('/' + parts.join('/'), syscall)
     if (parent.kind !== 'dir') throw new SimFsError('ENOTDIR', syscall, path)
     return { parent, name }
   }
@@ -450,6 +462,7 @@ class SimFileHandle implements FileHandle {
   }
 
   async write(data: Uint8Array, position?: number): Promise<void> {
+    if (data.length === 0 && !this.#closed) return // as Node: writing nothing asks nothing of the file
     this.#check('write', 'write')
     const fault = this.#sim._begin('write', this.path)
     const append = this.#flags === 'a' || this.#flags === 'a+'

@@ -1,0 +1,28 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { exited, startFixture } from './child.js'
+
+describe('writeFileAtomic under SIGKILL (real processes, real disk)', () => {
+  it('the file always holds an intact value at least as new as the last one acknowledged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-kill-'))
+    try {
+      for (let round = 0; round < 4; round++) {
+        const { child, lines } = startFixture('atomic-writer.ts', [dir])
+        let acknowledged = 0
+        const killAfterMs = 300 + Math.floor(Math.random() * 400)
+        const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+        for await (const line of lines) acknowledged = Number(line)
+        clearTimeout(timer)
+        await exited(child)
+        expect(child.signalCode).toBe('SIGKILL')
+        const state = JSON.parse(await readFile(join(dir, 'state'), 'utf8')) as { value: number; check: number }
+        expect(state.check).toBe(state.value * 7)
+        expect(state.value).toBeGreaterThanOrEqual(acknowledged)
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
