@@ -1,1 +1,28 @@
-export {}
+export {
+  NdjsonLog,
+  type LogEntry,
+  type LogRecord,
+  type NdjsonLogOptions,
+  type ReadOptions,
+  type SyncMode,
+} from './ndjson-log.js'
+export type { RecoveryMode } from './scan-file.js'
+export type { DamagedLine, RecoveryReport } from './recovery.js'
+export {
+  ClosedError,
+  InvalidArgumentError,
+  InvalidRecordError,
+  NdjsonCorruptError,
+  NdjsonLogError,
+  PoisonedError,
+  UnsupportedVersionError,
+  WriteFailedError,
+} from './errors.js'
+export { LockedError } from '@quire/vfs'
+export { FORMAT_MAGIC, FORMAT_VERSION } from './format.js'
+export {
+  DEFAULT_MAX_BATCH_RECORDS,
+  DEFAULT_MAX_RECORD_BYTES,
+  MAX_LINE_BYTES,
+  MAX_RECORD_BYTES_LIMIT,
+} from './limits.js'

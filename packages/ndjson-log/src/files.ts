@@ -1,0 +1,53 @@
+import { basename, dirname, resolve } from 'node:path'
+import { InvalidArgumentError } from './errors.js'
+
+/** Digits of an archive number (zero-padded); more appear after 999999. */
+export const ARCHIVE_NUMBER_DIGITS = 6
+
+/** The names a log at one path uses (see FORMAT.md, "Files"). */
+export interface LogFiles {
+  /** The active file (absolute). */
+  readonly path: string
+  readonly dir: string
+  /** The active file's base name. */
+  readonly base: string
+  /** `base` without a trailing `.ndjson`: archives are `<stem>.NNNNNN.ndjson`. */
+  readonly stem: string
+  /** The directory holding the writer's lock. */
+  readonly lockDir: string
+}
+
+const ARCHIVE_PATTERN = /\.(\d{6,})\.ndjson$/
+
+export function logFiles(path: string): LogFiles {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path must be a non-empty string')
+  if (path.includes('\0')) throw new InvalidArgumentError('path must not contain NUL')
+  const absolute = resolve(path)
+  const base = basename(absolute)
+  if (base === '' || absolute === dirname(absolute)) throw new InvalidArgumentError(`${path}: not a file path`)
+  if (ARCHIVE_PATTERN.test(base)) {
+    throw new InvalidArgumentError(`${path}: that name is an archive name (<stem>.NNNNNN.ndjson); choose another`)
+  }
+  const stem = base.endsWith('.ndjson') && base.length > '.ndjson'.length ? base.slice(0, -'.ndjson'.length) : base
+  return { path: absolute, dir: dirname(absolute), base, stem, lockDir: `${absolute}.lock` }
+}
+
+/** The file name of archive number `n`. */
+export function archiveName(files: LogFiles, n: number): string {
+  return `${files.stem}.${String(n).padStart(ARCHIVE_NUMBER_DIGITS, '0')}.ndjson`
+}
+
+/** The archive number of a directory entry, or undefined when it is not one of this log's archives. */
+export function archiveNumber(files: LogFiles, name: string): number | undefined {
+  if (!name.startsWith(`${files.stem}.`)) return undefined
+  const rest = name.slice(files.stem.length)
+  const match = /^\.(\d{6,})\.ndjson$/.exec(rest)
+  if (match === null) return undefined
+  const n = Number(match[1])
+  return Number.isSafeInteger(n) && n >= 1 && name === archiveName(files, n) ? n : undefined
+}
+
+/** True for a temporary file `writeFileAtomic` left behind for the active file. */
+export function isOwnTempFile(files: LogFiles, name: string): boolean {
+  return name.startsWith(`${files.base}.`) && /^\.[0-9a-f]{12}\.tmp$/.test(name.slice(files.base.length))
+}

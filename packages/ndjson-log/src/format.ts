@@ -1,0 +1,187 @@
+import { crc32 } from '@quire/codec'
+
+/** The magic every log file starts with (the header's `format` field). */
+export const FORMAT_MAGIC = 'quire-ndjson-log'
+
+/** The format version this code writes and reads. */
+export const FORMAT_VERSION = 1
+
+/** `,"crc":"XXXXXXXX"}`: the last bytes of every line. */
+export const CRC_SUFFIX_BYTES = 18
+
+const NEWLINE = 0x0a
+const HEADER_PREFIX = Buffer.from(`{"format":"${FORMAT_MAGIC}","version":`, 'latin1')
+const SEQ_PREFIX = Buffer.from('{"seq":', 'latin1')
+const BATCH_PREFIX = Buffer.from(',"batch":[', 'latin1')
+const REC_PREFIX = Buffer.from(',"rec":', 'latin1')
+const START_SEQ_PREFIX = Buffer.from(',"startSeq":', 'latin1')
+const CRC_PREFIX = Buffer.from(',"crc":"', 'latin1')
+
+/** Upper bound of the bytes a line adds around its record's JSON (prefix, suffix, newline). */
+const LINE_OVERHEAD_BOUND = 96
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0')
+}
+
+/** Appends the CRC suffix and newline for the line that starts at `lineStart`; returns the new end. */
+function sealLine(out: Buffer, lineStart: number, end: number): number {
+  const crc = crc32(out.subarray(lineStart, end))
+  end += out.write(`,"crc":"${hex8(crc)}"}\n`, end, 'latin1')
+  return end
+}
+
+/** The header line (with its newline) of a file whose first record has `startSeq`. */
+export function formatHeader(startSeq: number): Buffer {
+  const out = Buffer.alloc(LINE_OVERHEAD_BOUND + 64)
+  let end = out.write(`{"format":"${FORMAT_MAGIC}","version":${FORMAT_VERSION},"startSeq":${startSeq}`, 0, 'latin1')
+  end = sealLine(out, 0, end)
+  return out.subarray(0, end)
+}
+
+/** One transaction to encode: the serialized JSON of its records (more than one: a batch). */
+export interface EncodableTransaction {
+  readonly records: readonly Buffer[]
+}
+
+/** Upper bound of the bytes {@link encodeTransactions} produces for these record sizes. */
+export function encodedBoundBytes(recordBytes: number, recordCount: number): number {
+  return recordBytes + recordCount * LINE_OVERHEAD_BOUND
+}
+
+/**
+ * Encodes transactions as lines, `seq` numbered from `firstSeq`, into `out` from `offset`.
+ * Returns the end offset. `out` must hold {@link encodedBoundBytes} bytes.
+ */
+export function encodeTransactions(
+  out: Buffer,
+  offset: number,
+  firstSeq: number,
+  txs: readonly EncodableTransaction[],
+): number {
+  let seq = firstSeq
+  let end = offset
+  for (const tx of txs) {
+    const n = tx.records.length
+    for (let i = 0; i < n; i++) {
+      const lineStart = end
+      end += out.write(
+        n === 1 ? `{"seq":${seq},"rec":` : `{"seq":${seq},"batch":[${i + 1},${n}],"rec":`,
+        end,
+        'latin1',
+      )
+      end += tx.records[i]!.copy(out, end)
+      end = sealLine(out, lineStart, end)
+      seq++
+    }
+  }
+  return end
+}
+
+/** A line that passed its checksum and has the documented layout. */
+export type ParsedLine =
+  | { readonly kind: 'header'; readonly version: number; readonly startSeq: number }
+  | {
+      readonly kind: 'record'
+      readonly seq: number
+      /** 1-based position in its batch, 1 for a single record. */
+      readonly batchIndex: number
+      /** Records in its batch, 1 for a single record. */
+      readonly batchSize: number
+      /** Where the record's JSON lies in the buffer given to {@link parseLine}. */
+      readonly recStart: number
+      readonly recEnd: number
+    }
+
+/** A line that is not good; `crcValid` tells whether its checksum at least matched. */
+export interface BadLine {
+  readonly kind: 'bad'
+  readonly reason: string
+  readonly crcValid: boolean
+}
+
+function matchAt(buf: Uint8Array, at: number, expected: Uint8Array): boolean {
+  if (at + expected.length > buf.length) return false
+  for (let i = 0; i < expected.length; i++) if (buf[at + i] !== expected[i]) return false
+  return true
+}
+
+/** Reads a decimal integer (no sign, no leading zeros) at `at`: `[value, end]`, or undefined. */
+function readUint(buf: Uint8Array, at: number, limit: number): [number, number] | undefined {
+  let end = at
+  let value = 0
+  while (end < limit && end - at < 16) {
+    const c = buf[end]!
+    if (c < 0x30 || c > 0x39) break
+    value = value * 10 + (c - 0x30)
+    end++
+  }
+  if (end === at) return undefined
+  if (buf[at] === 0x30 && end - at > 1) return undefined
+  if (!Number.isSafeInteger(value)) return undefined
+  return [value, end]
+}
+
+function readHex8(buf: Uint8Array, at: number): number | undefined {
+  let value = 0
+  for (let i = 0; i < 8; i++) {
+    const c = buf[at + i]!
+    let d: number
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x61 + 10
+    else return undefined
+    value = value * 16 + d
+  }
+  return value
+}
+
+/**
+ * Checks and parses the line `buf[start, end)` (newline excluded). Never throws: a line that is
+ * not good comes back as a {@link BadLine}. The record's JSON is not parsed here (its checksum
+ * vouches for it); the caller parses it when it needs the value.
+ */
+export function parseLine(buf: Uint8Array, start: number, end: number): ParsedLine | BadLine {
+  const suffixAt = end - CRC_SUFFIX_BYTES
+  if (suffixAt <= start || !matchAt(buf, suffixAt, CRC_PREFIX) || buf[end - 2] !== 0x22 || buf[end - 1] !== 0x7d) {
+    return { kind: 'bad', reason: 'no checksum suffix', crcValid: false }
+  }
+  const stored = readHex8(buf, suffixAt + CRC_PREFIX.length)
+  if (stored === undefined) return { kind: 'bad', reason: 'malformed checksum', crcValid: false }
+  const actual = crc32(buf.subarray(start, suffixAt))
+  if (actual !== stored) return { kind: 'bad', reason: 'checksum mismatch', crcValid: false }
+  const layout = (reason: string): BadLine => ({ kind: 'bad', reason, crcValid: true })
+
+  if (matchAt(buf, start, SEQ_PREFIX)) {
+    const seq = readUint(buf, start + SEQ_PREFIX.length, suffixAt)
+    if (seq === undefined || seq[0] < 1) return layout('bad seq')
+    let at = seq[1]
+    let batchIndex = 1
+    let batchSize = 1
+    if (matchAt(buf, at, BATCH_PREFIX)) {
+      const i = readUint(buf, at + BATCH_PREFIX.length, suffixAt)
+      if (i === undefined || buf[i[1]] !== 0x2c) return layout('bad batch')
+      const n = readUint(buf, i[1] + 1, suffixAt)
+      if (n === undefined || buf[n[1]] !== 0x5d) return layout('bad batch')
+      if (n[0] < 2 || i[0] < 1 || i[0] > n[0]) return layout('bad batch position')
+      batchIndex = i[0]
+      batchSize = n[0]
+      at = n[1] + 1
+    }
+    if (!matchAt(buf, at, REC_PREFIX)) return layout('no record')
+    const recStart = at + REC_PREFIX.length
+    if (buf[recStart] !== 0x7b || buf[suffixAt - 1] !== 0x7d) return layout('record is not a JSON object')
+    return { kind: 'record', seq: seq[0], batchIndex, batchSize, recStart, recEnd: suffixAt }
+  }
+  if (matchAt(buf, start, HEADER_PREFIX)) {
+    const version = readUint(buf, start + HEADER_PREFIX.length, suffixAt)
+    if (version === undefined) return layout('bad header version')
+    if (version[0] !== FORMAT_VERSION) return { kind: 'header', version: version[0], startSeq: 0 }
+    if (!matchAt(buf, version[1], START_SEQ_PREFIX)) return layout('bad header')
+    const startSeq = readUint(buf, version[1] + START_SEQ_PREFIX.length, suffixAt)
+    if (startSeq === undefined || startSeq[0] < 1 || startSeq[1] !== suffixAt) return layout('bad header')
+    return { kind: 'header', version: version[0], startSeq: startSeq[0] }
+  }
+  return layout('unknown line')
+}
+
+export { NEWLINE }

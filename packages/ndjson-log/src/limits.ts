@@ -1,0 +1,23 @@
+/** Default largest record, as its serialized JSON, in bytes (`maxRecordBytes`). */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024
+
+/** The highest `maxRecordBytes` may be set to; readers accept lines up to this plus the envelope. */
+export const MAX_RECORD_BYTES_LIMIT = 64 * 1024 * 1024
+
+/** Bytes of envelope a line may add to its record (seq, batch, crc suffix, newline), generously. */
+export const MAX_ENVELOPE_BYTES = 128
+
+/** The longest line a reader accepts, newline excluded. */
+export const MAX_LINE_BYTES = MAX_RECORD_BYTES_LIMIT + MAX_ENVELOPE_BYTES
+
+/** Default most records in one `appendBatch` (`maxBatchRecords`). */
+export const DEFAULT_MAX_BATCH_RECORDS = 10_000
+
+/** The most bytes one group commit writes at once (a single batch larger than this goes alone). */
+export const MAX_GROUP_BYTES = 8 * 1024 * 1024
+
+/** Smallest allowed `maxFileBytes`: a header plus a little. */
+export const MIN_FILE_BYTES = 256
+
+/** Bytes read from a file at a time when scanning it. */
+export const READ_CHUNK_BYTES = 1024 * 1024

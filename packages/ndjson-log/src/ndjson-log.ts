@@ -1,0 +1,531 @@
+import { join } from 'node:path'
+import { InvalidValueError, jsonCodec } from '@quire/codec'
+import {
+  acquireLock,
+  ensureDir,
+  isFsError,
+  NodeFileSystem,
+  writeFileAtomic,
+  type DirLock,
+  type FileHandle,
+  type FileSystem,
+} from '@quire/vfs'
+import {
+  ClosedError,
+  InvalidArgumentError,
+  InvalidRecordError,
+  NdjsonCorruptError,
+  PoisonedError,
+  WriteFailedError,
+} from './errors.js'
+import { archiveName, logFiles, type LogFiles } from './files.js'
+import { encodedBoundBytes, encodeTransactions, formatHeader } from './format.js'
+import { GroupCommitter } from './group-commit.js'
+import {
+  DEFAULT_MAX_BATCH_RECORDS,
+  DEFAULT_MAX_RECORD_BYTES,
+  MAX_GROUP_BYTES,
+  MAX_RECORD_BYTES_LIMIT,
+  MIN_FILE_BYTES,
+} from './limits.js'
+import { readLines } from './line-scanner.js'
+import { recoverLog, type RecoveryReport } from './recovery.js'
+import { checkHeader, parseRaw, readStartSeq, type RecoveryMode } from './scan-file.js'
+import { TransactionAssembler } from './transactions.js'
+
+/** A record: a JSON object (plain object; values JSON can hold, plus `Date`). */
+export type LogRecord = Record<string, unknown>
+
+/** When an append is acknowledged. */
+export type SyncMode = 'always' | 'none'
+
+export interface NdjsonLogOptions {
+  /** The file system to go through. Default: a `NodeFileSystem`. */
+  readonly fs?: FileSystem
+  /**
+   * `'always'` (default): an append resolves only after its line is written and `fdatasync`ed
+   * (group commit: one sync for every append that arrived meanwhile). `'none'`: it resolves once
+   * the line is written to the OS, which loses it in a power failure (not in a process crash);
+   * call {@link NdjsonLog.sync} for a durable point.
+   */
+  readonly sync?: SyncMode
+  /**
+   * What `open` does with damage in the middle of the active file (a torn tail is always cut):
+   * `'strict'` (default) fails with `NdjsonCorruptError`; `'point-in-time'` keeps what precedes
+   * the damage and cuts the file there; `'skip-corrupt'` skips damaged lines and reports them.
+   */
+  readonly recovery?: RecoveryMode
+  /**
+   * Roll the active file into a numbered archive once it would grow past this many bytes
+   * (see FORMAT.md). A file exceeds it only when one transaction alone is larger. Default: never.
+   */
+  readonly maxFileBytes?: number
+  /** Largest record, as serialized JSON. Default 1 MiB, at most 64 MiB. */
+  readonly maxRecordBytes?: number
+  /** Most records in one `appendBatch`. Default 10 000. */
+  readonly maxBatchRecords?: number
+}
+
+/** A record as stored: its sequence number and value. */
+export interface LogEntry<T extends object = LogRecord> {
+  readonly seq: number
+  readonly record: T
+}
+
+export interface ReadOptions {
+  /** First `seq` to yield (default 1). */
+  readonly fromSeq?: number
+}
+
+interface Pending {
+  readonly records: Buffer[]
+  /** Upper bound of the encoded bytes. */
+  readonly bytes: number
+  /** Force a sync of this group (from `sync()`), whatever the sync mode. */
+  readonly sync: boolean
+}
+
+function positiveInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`)
+  }
+  return value
+}
+
+/**
+ * A human-readable append-only log: one JSON object per line, checksummed, group-committed,
+ * with atomic batches and recovery of torn tails. See README.md and FORMAT.md.
+ */
+export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable {
+  readonly #fs: FileSystem
+  readonly #files: LogFiles
+  readonly #lock: DirLock
+  readonly #syncMode: SyncMode
+  readonly #mode: RecoveryMode
+  readonly #maxFileBytes: number | undefined
+  readonly #maxRecordBytes: number
+  readonly #maxBatchRecords: number
+  readonly #committer: GroupCommitter<Pending, number>
+  readonly #recovery: RecoveryReport
+  readonly #archives: number[]
+  #handle: FileHandle
+  #end: number
+  #headerEnd: number
+  #lastSeq: number
+  #poison: { cause: unknown } | undefined
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  private constructor(init: {
+    fs: FileSystem
+    files: LogFiles
+    lock: DirLock
+    syncMode: SyncMode
+    mode: RecoveryMode
+    maxFileBytes: number | undefined
+    maxRecordBytes: number
+    maxBatchRecords: number
+    handle: FileHandle
+    end: number
+    startSeq: number
+    lastSeq: number
+    archives: number[]
+    recovery: RecoveryReport
+  }) {
+    this.#fs = init.fs
+    this.#files = init.files
+    this.#lock = init.lock
+    this.#syncMode = init.syncMode
+    this.#mode = init.mode
+    this.#maxFileBytes = init.maxFileBytes
+    this.#maxRecordBytes = init.maxRecordBytes
+    this.#maxBatchRecords = init.maxBatchRecords
+    this.#handle = init.handle
+    this.#end = init.end
+    this.#headerEnd = formatHeader(init.startSeq).length
+    this.#lastSeq = init.lastSeq
+    this.#archives = init.archives
+    this.#recovery = init.recovery
+    this.#committer = new GroupCommitter<Pending, number>({
+      sizeOf: (p) => p.bytes,
+      groupLimitBytes: () => this.#groupLimitBytes(),
+      flush: (entries) => this.#flush(entries),
+    })
+  }
+
+  /**
+   * Opens (creating it if needed) the log at `path` and recovers it: a torn tail is cut off
+   * durably, damage in the middle is handled as `opts.recovery` says. Takes the log's lock:
+   * a second writer gets `LockedError` (code `LOCKED`) until this one is closed.
+   *
+   * @throws `NdjsonCorruptError`, `UnsupportedVersionError`, `InvalidArgumentError`, `LockedError`.
+   */
+  static async open<T extends object = LogRecord>(path: string, opts: NdjsonLogOptions = {}): Promise<NdjsonLog<T>> {
+    const files = logFiles(path)
+    const syncMode = opts.sync ?? 'always'
+    if (syncMode !== 'always' && syncMode !== 'none') throw new InvalidArgumentError(`sync must be 'always' or 'none'`)
+    const mode = opts.recovery ?? 'strict'
+    if (mode !== 'strict' && mode !== 'point-in-time' && mode !== 'skip-corrupt') {
+      throw new InvalidArgumentError(`recovery must be 'strict', 'point-in-time' or 'skip-corrupt'`)
+    }
+    const maxRecordBytes = positiveInteger('maxRecordBytes', opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, 2, MAX_RECORD_BYTES_LIMIT)
+    const maxBatchRecords = positiveInteger('maxBatchRecords', opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS, 1, 1_000_000)
+    const maxFileBytes =
+      opts.maxFileBytes === undefined
+        ? undefined
+        : positiveInteger('maxFileBytes', opts.maxFileBytes, MIN_FILE_BYTES, Number.MAX_SAFE_INTEGER)
+    const fs = opts.fs ?? new NodeFileSystem()
+    await ensureDir(fs, files.dir)
+    await ensureDir(fs, files.lockDir)
+    const lock = await acquireLock(fs, files.lockDir)
+    try {
+      const recovered = await recoverLog(fs, files, mode)
+      return new NdjsonLog<T>({
+        fs,
+        files,
+        lock,
+        syncMode,
+        mode,
+        maxFileBytes,
+        maxRecordBytes,
+        maxBatchRecords,
+        ...recovered,
+        recovery: recovered.report,
+      })
+    } catch (err) {
+      await lock.release().catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** The active file's absolute path. */
+  get path(): string {
+    return this.#files.path
+  }
+
+  /** `seq` of the last acknowledged record (0 for an empty log). Moves only after the disk acknowledged. */
+  get lastSeq(): number {
+    return this.#lastSeq
+  }
+
+  /** What recovery found and did when the log was opened. */
+  get recovery(): RecoveryReport {
+    return this.#recovery
+  }
+
+  /** True after a failed sync or repair: every write rejects with `PoisonedError` until reopened. */
+  get poisoned(): boolean {
+    return this.#poison !== undefined
+  }
+
+  /**
+   * Appends one record. Resolves once it is acknowledged (with `sync: 'always'`, durable).
+   * The record is validated and serialized first: a bad one rejects with `InvalidRecordError`
+   * naming the path, and nothing is written.
+   */
+  async append(record: T): Promise<LogEntry<T>> {
+    this.#checkWritable()
+    const json = this.#serialize(record, 'record')
+    const seq = await this.#committer.submit({ records: [json], bytes: encodedBoundBytes(json.length, 1), sync: false })
+    return { seq, record }
+  }
+
+  /**
+   * Appends records as one transaction: one write with a commit boundary (its last line), so
+   * after any crash either all of them are in the log or none. Every record is validated and
+   * serialized before anything is written. Resolves with the entries in order.
+   */
+  async appendBatch(records: readonly T[]): Promise<LogEntry<T>[]> {
+    this.#checkWritable()
+    if (!Array.isArray(records)) throw new InvalidArgumentError('appendBatch expects an array of records')
+    if (records.length > this.#maxBatchRecords) {
+      throw new InvalidArgumentError(`a batch of ${records.length} records exceeds maxBatchRecords (${this.#maxBatchRecords})`)
+    }
+    if (records.length === 0) return []
+    const jsons: Buffer[] = []
+    let bytes = 0
+    for (let i = 0; i < records.length; i++) {
+      const json = this.#serialize(records[i]!, `records[${i}]`)
+      jsons.push(json)
+      bytes += json.length
+    }
+    const first = await this.#committer.submit({ records: jsons, bytes: encodedBoundBytes(bytes, jsons.length), sync: false })
+    return records.map((record, i) => ({ seq: first + i, record }))
+  }
+
+  /**
+   * Waits for every append issued before it, then `fdatasync`s the file: a durable point for
+   * `sync: 'none'` (with `'always'` everything acknowledged already is durable).
+   */
+  async sync(): Promise<void> {
+    this.#checkWritable()
+    await this.#committer.submit({ records: [], bytes: 0, sync: true })
+  }
+
+  /**
+   * Yields acknowledged records in `seq` order, from `fromSeq`, across archives and the active
+   * file, up to the `lastSeq` at the time of the call. Checks every line's checksum: a damaged line
+   * throws `NdjsonCorruptError` (skipped instead under `recovery: 'skip-corrupt'`).
+   */
+  async *read(opts: ReadOptions = {}): AsyncGenerator<LogEntry<T>, void, undefined> {
+    if (this.#closed) throw new ClosedError(this.#files.path)
+    const fromSeq = opts.fromSeq ?? 1
+    positiveInteger('fromSeq', fromSeq, 1, Number.MAX_SAFE_INTEGER)
+    const upTo = this.#lastSeq
+    if (fromSeq > upTo) return
+    let index = 0
+    for (;;) {
+      while (index < this.#archives.length) {
+        const n = this.#archives[index]!
+        const file = join(this.#files.dir, archiveName(this.#files, n))
+        index++
+        // Skip an archive when the next file starts at or before fromSeq.
+        const nextStart = await this.#startSeqOf(index)
+        if (nextStart !== undefined && nextStart <= fromSeq) continue
+        const handle = await this.#fs.open(file, 'r')
+        try {
+          const done = yield* this.#readFile(handle, file, await handle.size(), fromSeq, upTo)
+          if (done) return
+        } finally {
+          await handle.close()
+        }
+      }
+      // The active file. A rotation meanwhile makes it an archive: go round again.
+      let handle: FileHandle
+      try {
+        handle = await this.#fs.open(this.#files.path, 'r')
+      } catch (err) {
+        if (!isFsError(err, 'ENOENT')) throw err
+        await new Promise((resolve) => setImmediate(resolve))
+        continue
+      }
+      try {
+        if (index !== this.#archives.length) continue
+        const done = yield* this.#readFile(handle, this.#files.path, this.#end, fromSeq, upTo)
+        if (done) return
+        throw new NdjsonCorruptError(this.#files.path, 0, `records up to seq ${upTo} were expected`)
+      } finally {
+        await handle.close()
+      }
+    }
+  }
+
+  /** Closes the log: waits for queued appends, syncs, releases the lock. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true
+    await this.#committer.drain()
+    let failure: unknown
+    try {
+      if (this.#poison === undefined && this.#syncMode === 'none') await this.#handle.sync()
+    } catch (err) {
+      this.#poison = { cause: err }
+      failure = new PoisonedError(this.#files.path, err)
+    }
+    await this.#handle.close().catch(() => undefined)
+    await this.#lock.release()
+    if (failure !== undefined) throw failure
+  }
+
+  #checkWritable(): void {
+    if (this.#closed) throw new ClosedError(this.#files.path)
+    if (this.#poison !== undefined) throw new PoisonedError(this.#files.path, this.#poison.cause)
+  }
+
+  #serialize(record: T, path: string): Buffer {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new InvalidRecordError(path, 'a record must be a JSON object')
+    }
+    if (record instanceof Date) throw new InvalidRecordError(path, 'a record must be a JSON object, not a Date')
+    let text: string
+    try {
+      text = jsonCodec.stringify(record)
+    } catch (err) {
+      if (err instanceof InvalidValueError) {
+        const inner = err.path === '' ? '' : err.path.startsWith('[') ? err.path : `.${err.path}`
+        throw new InvalidRecordError(`${path}${inner}`, err.message.replace(/^Invalid value at [^:]*: /, ''), { cause: err })
+      }
+      throw err
+    }
+    const json = Buffer.from(text, 'utf8')
+    if (json.length > this.#maxRecordBytes) {
+      throw new InvalidRecordError(path, `${json.length} bytes of JSON exceed maxRecordBytes (${this.#maxRecordBytes})`)
+    }
+    return json
+  }
+
+  #groupLimitBytes(): number {
+    if (this.#maxFileBytes === undefined) return MAX_GROUP_BYTES
+    return Math.min(MAX_GROUP_BYTES, Math.max(0, this.#maxFileBytes - this.#end))
+  }
+
+  async #flush(entries: readonly Pending[]): Promise<number[]> {
+    if (this.#poison !== undefined) throw new PoisonedError(this.#files.path, this.#poison.cause)
+    let count = 0
+    let bound = 0
+    let forceSync = false
+    for (const e of entries) {
+      count += e.records.length
+      bound += e.bytes
+      forceSync ||= e.sync
+    }
+    if (
+      count > 0 &&
+      this.#maxFileBytes !== undefined &&
+      this.#end > this.#headerEnd &&
+      this.#end + bound > this.#maxFileBytes
+    ) {
+      await this.#rotate()
+    }
+    const firstSeq = this.#lastSeq + 1
+    let written = 0
+    if (count > 0) {
+      const out = Buffer.allocUnsafe(bound)
+      written = encodeTransactions(out, 0, firstSeq, entries)
+      try {
+        await this.#handle.write(out.subarray(0, written), this.#end)
+      } catch (err) {
+        await this.#rollback(err)
+      }
+    }
+    if (this.#syncMode === 'always' || forceSync) {
+      try {
+        await this.#handle.sync()
+      } catch (err) {
+        throw this.#poisonWith(err)
+      }
+    }
+    // Acknowledged: only now does memory move.
+    this.#end += written
+    this.#lastSeq += count
+    const results: number[] = []
+    let seq = firstSeq
+    for (const e of entries) {
+      results.push(seq)
+      seq += e.records.length
+    }
+    return results
+  }
+
+  /** A write failed: cut what it may have left and make the cut durable, or poison the log. */
+  async #rollback(err: unknown): Promise<never> {
+    try {
+      await this.#handle.truncate(this.#end)
+      await this.#handle.sync()
+    } catch (repairErr) {
+      throw this.#poisonWith(err, repairErr)
+    }
+    throw new WriteFailedError(this.#files.path, err)
+  }
+
+  #poisonWith(err: unknown, repairErr?: unknown): PoisonedError {
+    this.#poison ??= { cause: repairErr === undefined ? err : new AggregateError([err, repairErr], 'write and repair failed') }
+    return new PoisonedError(this.#files.path, this.#poison.cause)
+  }
+
+  /** Seals the active file as the next archive and starts a new one (see FORMAT.md, "Files"). */
+  async #rotate(): Promise<void> {
+    try {
+      if (this.#syncMode === 'none') await this.#handle.sync()
+      await this.#handle.close()
+      const n = (this.#archives[this.#archives.length - 1] ?? 0) + 1
+      await this.#fs.rename(this.#files.path, join(this.#files.dir, archiveName(this.#files, n)))
+      this.#archives.push(n)
+      const header = formatHeader(this.#lastSeq + 1)
+      await writeFileAtomic(this.#fs, this.#files.path, header)
+      this.#handle = await this.#fs.open(this.#files.path, 'r+')
+      this.#end = header.length
+      this.#headerEnd = header.length
+    } catch (err) {
+      throw this.#poisonWith(err)
+    }
+  }
+
+  /** `startSeq` of the file after archive index `index - 1` (an archive, or the active file). */
+  async #startSeqOf(index: number): Promise<number | undefined> {
+    const n = this.#archives[index]
+    const file = n === undefined ? this.#files.path : join(this.#files.dir, archiveName(this.#files, n))
+    let handle: FileHandle
+    try {
+      handle = await this.#fs.open(file, 'r')
+    } catch (err) {
+      if (isFsError(err, 'ENOENT')) return undefined
+      throw err
+    }
+    try {
+      return await readStartSeq(handle, file, await handle.size())
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /** Yields the committed records of one file; resolves true once `upTo` was yielded. */
+  async *#readFile(
+    handle: FileHandle,
+    file: string,
+    size: number,
+    fromSeq: number,
+    upTo: number,
+  ): AsyncGenerator<LogEntry<T>, boolean, undefined> {
+    const skip = this.#mode === 'skip-corrupt'
+    const lines = readLines(handle, 0, size, 1)
+    let assembler: TransactionAssembler<LogEntry<T>> | undefined
+    let out: LogEntry<T>[] = []
+    const commit = (items: LogEntry<T>[]): void => {
+      for (const item of items) if (item.seq >= fromSeq && item.seq <= upTo) out.push(item)
+    }
+    const decode = (seq: number, buf: Buffer, start: number, end: number, lineNo: number): LogEntry<T> => {
+      if (seq < fromSeq || seq > upTo) return { seq, record: undefined as unknown as T }
+      try {
+        return { seq, record: jsonCodec.parse(buf.toString('utf8', start, end)) as T }
+      } catch (err) {
+        throw new NdjsonCorruptError(file, lineNo, `record is not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
+      }
+    }
+    try {
+      for (;;) {
+        const step = await lines.next()
+        if (step.done === true) {
+          if (assembler === undefined) checkHeader(file, undefined)
+          assembler!.finish(step.value.end, step.value.partialBytes, step.value.partialLineNo)
+          if (!skip && assembler!.first !== undefined) {
+            throw new NdjsonCorruptError(file, assembler!.first.lineNo, assembler!.first.reason)
+          }
+          return assembler!.lastSeq >= upTo
+        }
+        for (const line of step.value) {
+          if (assembler === undefined) {
+            assembler = new TransactionAssembler<LogEntry<T>>(checkHeader(file, line), line.next, skip, commit)
+            continue
+          }
+          const parsed = parseRaw(line)
+          const item =
+            parsed.kind === 'record'
+              ? decode(parsed.seq, line.buf, parsed.recStart, parsed.recEnd, line.lineNo)
+              : (undefined as unknown as LogEntry<T>)
+          assembler.line(line.lineNo, line.offset, line.next, parsed, item)
+          if (!skip && assembler.first !== undefined) {
+            throw new NdjsonCorruptError(file, assembler.first.lineNo, assembler.first.reason)
+          }
+          if (assembler.lastSeq >= upTo) break
+        }
+        if (out.length > 0) {
+          const batch = out
+          out = []
+          for (const entry of batch) yield entry
+        }
+        if (assembler !== undefined && assembler.lastSeq >= upTo) return true
+      }
+    } finally {
+      await lines.return({ end: 0, partialBytes: 0, partialLineNo: 0 })
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import type { FileHandle } from '@quire/vfs'
+import { NdjsonCorruptError, UnsupportedVersionError } from './errors.js'
+import { FORMAT_VERSION, parseLine, type BadLine, type ParsedLine } from './format.js'
+import { readLines, type LinesEnd, type RawLine } from './line-scanner.js'
+import { TransactionAssembler } from './transactions.js'
+
+/** How a damaged line in the middle of a file is handled. See FORMAT.md. */
+export type RecoveryMode = 'strict' | 'point-in-time' | 'skip-corrupt'
+
+export function parseRaw(line: RawLine): ParsedLine | BadLine {
+  if (line.overlong) return { kind: 'bad', reason: 'line too long', crcValid: false }
+  return parseLine(line.buf, line.start, line.end)
+}
+
+/** Checks line 1 of a file: a header of this format version. Returns its `startSeq`. */
+export function checkHeader(file: string, line: RawLine | undefined): number {
+  if (line === undefined) throw new NdjsonCorruptError(file, 1, 'no complete header line')
+  const parsed = parseRaw(line)
+  if (parsed.kind !== 'header') {
+    throw new NdjsonCorruptError(file, 1, parsed.kind === 'bad' ? `bad header: ${parsed.reason}` : 'no header line')
+  }
+  if (parsed.version !== FORMAT_VERSION) throw new UnsupportedVersionError(file, parsed.version)
+  return parsed.startSeq
+}
+
+/** Reads the header line of a file (line 1) and returns its `startSeq`. */
+export async function readStartSeq(handle: FileHandle, file: string, size: number): Promise<number> {
+  const lines = readLines(handle, 0, Math.min(size, 4096), 1)
+  const first = await lines.next()
+  await lines.return({ end: 0, partialBytes: 0, partialLineNo: 0 })
+  return checkHeader(file, first.done === true ? undefined : first.value[0])
+}
+
+export interface FileScan {
+  readonly startSeq: number
+  readonly headerEnd: number
+  readonly assembler: TransactionAssembler<undefined>
+  /** Undefined when the scan stopped early at corruption. */
+  readonly linesEnd: LinesEnd | undefined
+}
+
+/**
+ * Scans a whole file for recovery (records are not parsed: their checksums vouch for them).
+ * Without `skip`, stops early once corruption in the middle is certain.
+ */
+export async function scanFile(handle: FileHandle, file: string, size: number, skip: boolean): Promise<FileScan> {
+  const lines = readLines(handle, 0, size, 1)
+  let startSeq = 0
+  let headerEnd = 0
+  let assembler: TransactionAssembler<undefined> | undefined
+  for (;;) {
+    const step = await lines.next()
+    if (step.done === true) {
+      if (assembler === undefined) checkHeader(file, undefined)
+      assembler!.finish(step.value.end, step.value.partialBytes, step.value.partialLineNo)
+      return { startSeq, headerEnd, assembler: assembler!, linesEnd: step.value }
+    }
+    for (const line of step.value) {
+      if (assembler === undefined) {
+        startSeq = checkHeader(file, line)
+        headerEnd = line.next
+        assembler = new TransactionAssembler<undefined>(startSeq, headerEnd, skip, () => undefined)
+        continue
+      }
+      assembler.line(line.lineNo, line.offset, line.next, parseRaw(line), undefined)
+    }
+    if (!skip && assembler?.corrupt !== undefined) {
+      await lines.return({ end: 0, partialBytes: 0, partialLineNo: 0 })
+      return { startSeq, headerEnd, assembler, linesEnd: undefined }
+    }
+  }
+}

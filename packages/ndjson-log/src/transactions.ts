@@ -1,0 +1,158 @@
+import type { BadLine, ParsedLine } from './format.js'
+
+/** A spot where a file stops following the format (see FORMAT.md, "What a reader accepts"). */
+export interface Problem {
+  /** 1-based line number of the offending line. */
+  readonly lineNo: number
+  readonly reason: string
+  /** Where the file would have to be cut to drop the whole transaction the problem sits in. */
+  readonly cutOffset: number
+  /** The line number at `cutOffset`. */
+  readonly cutLineNo: number
+  /** Whether a line with a correct checksum follows: if not, the problem is a torn tail. */
+  validAfter: boolean
+}
+
+/** A line skipped under `'skip-corrupt'`. */
+export interface SkippedLine {
+  readonly lineNo: number
+  readonly reason: string
+}
+
+/**
+ * Assembles the lines of one file into transactions (a single record, or the `n` lines of a
+ * batch) and finds where the file stops following the format. One state machine for both
+ * recovery (which cuts torn tails) and reading (which yields committed records), so both always
+ * agree on what the file holds.
+ *
+ * Without `skip`, assembly halts at the first problem (later lines are only checked for a correct
+ * checksum, to tell a torn tail from corruption). With `skip`, the problem's transaction is
+ * skipped and assembly resumes at the next line that starts a transaction with a higher `seq`.
+ */
+export class TransactionAssembler<T> {
+  /** `seq` of the last committed record. */
+  lastSeq: number
+  /** File offset just past the last committed transaction. */
+  commitEnd: number
+  /** The first and the latest problem met. */
+  first: Problem | undefined
+  last: Problem | undefined
+  /** True once assembly stopped at a problem (without `skip`). */
+  halted = false
+  readonly skipped: SkippedLine[] = []
+
+  #expectSeq: number | undefined
+  #pending: T[] = []
+  #pendingSize = 0
+  #pendingOffset = 0
+  #pendingLineNo = 0
+  readonly #skip: boolean
+  readonly #onCommit: (items: T[], lastSeq: number) => void
+
+  constructor(
+    startSeq: number,
+    headerEnd: number,
+    skip: boolean,
+    onCommit: (items: T[], lastSeq: number) => void,
+  ) {
+    this.lastSeq = startSeq - 1
+    this.commitEnd = headerEnd
+    this.#expectSeq = startSeq
+    this.#skip = skip
+    this.#onCommit = onCommit
+  }
+
+  /** Feeds the next line (`next` = the offset just past its newline). */
+  line(lineNo: number, offset: number, next: number, parsed: ParsedLine | BadLine, item: T): void {
+    const crcValid = parsed.kind !== 'bad' || parsed.crcValid
+    if (crcValid && this.last !== undefined) this.last.validAfter = true
+    if (this.halted) return
+    if (parsed.kind === 'bad') return this.#problem(lineNo, offset, parsed.reason)
+    if (parsed.kind === 'header') return this.#problem(lineNo, offset, 'header line in the middle of a file')
+    if (this.#expectSeq === undefined) {
+      // Resynchronizing after a skipped problem: wait for a transaction start past what we kept.
+      if (parsed.batchIndex !== 1 || parsed.seq <= this.lastSeq) {
+        this.skipped.push({ lineNo, reason: 'part of a skipped transaction' })
+        return
+      }
+      this.#expectSeq = parsed.seq
+    }
+    if (parsed.seq !== this.#expectSeq) {
+      return this.#problem(lineNo, offset, `seq ${parsed.seq} where ${this.#expectSeq} was expected`)
+    }
+    if (this.#pending.length === 0) {
+      if (parsed.batchIndex !== 1) return this.#problem(lineNo, offset, 'batch line without the start of its batch')
+      this.#expectSeq++
+      if (parsed.batchSize === 1) return this.#commit([item], parsed.seq, next)
+      this.#pending = [item]
+      this.#pendingSize = parsed.batchSize
+      this.#pendingOffset = offset
+      this.#pendingLineNo = lineNo
+      return
+    }
+    if (parsed.batchSize !== this.#pendingSize || parsed.batchIndex !== this.#pending.length + 1) {
+      return this.#problem(lineNo, offset, 'batch interrupted before its last line')
+    }
+    this.#expectSeq++
+    this.#pending.push(item)
+    if (parsed.batchIndex === parsed.batchSize) {
+      const items = this.#pending
+      this.#pending = []
+      this.#commit(items, parsed.seq, next)
+    }
+  }
+
+  /**
+   * The end of the file: `end` is just past the last complete line, `partialBytes` what follows
+   * it without a newline.
+   */
+  finish(end: number, partialBytes: number, partialLineNo: number): void {
+    if (this.halted) return
+    if (partialBytes > 0) this.#problem(partialLineNo, end, 'last line has no newline')
+    else if (this.#pending.length > 0) this.#problem(this.#pendingLineNo, this.#pendingOffset, 'batch without its last line')
+  }
+
+  /** The trailing problem when nothing valid follows it: a torn tail to cut. */
+  get torn(): Problem | undefined {
+    return this.last !== undefined && !this.last.validAfter ? this.last : undefined
+  }
+
+  /** The first problem when something valid follows it: corruption in the middle. */
+  get corrupt(): Problem | undefined {
+    return this.first !== undefined && this.first.validAfter ? this.first : undefined
+  }
+
+  /** Drops skipped-line reports from `lineNo` on (they turned out to be a torn tail). */
+  forgetSkippedFrom(lineNo: number): void {
+    while (this.skipped.length > 0 && this.skipped[this.skipped.length - 1]!.lineNo >= lineNo) this.skipped.pop()
+  }
+
+  #commit(items: T[], lastSeq: number, next: number): void {
+    this.lastSeq = lastSeq
+    this.commitEnd = next
+    this.#onCommit(items, lastSeq)
+  }
+
+  #problem(lineNo: number, offset: number, reason: string): void {
+    const inBatch = this.#pending.length > 0
+    const problem: Problem = {
+      lineNo,
+      reason,
+      cutOffset: inBatch ? this.#pendingOffset : offset,
+      cutLineNo: inBatch ? this.#pendingLineNo : lineNo,
+      validAfter: false,
+    }
+    this.first ??= problem
+    this.last = problem
+    if (!this.#skip) {
+      this.halted = true
+      return
+    }
+    for (let i = 0; i < this.#pending.length; i++) {
+      this.skipped.push({ lineNo: this.#pendingLineNo + i, reason: `in the same batch as line ${lineNo}` })
+    }
+    this.skipped.push({ lineNo, reason })
+    this.#pending = []
+    this.#expectSeq = undefined
+  }
+}
