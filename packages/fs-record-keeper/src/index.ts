@@ -1,1 +1,15 @@
-export {}
+export { RecordKeeper } from './record-keeper.js'
+export type { RecordKeeperEvent, RecordKeeperOptions, RecordKeeperReport, RecoveryReport } from './record-keeper.js'
+export { Depot } from './depot.js'
+export type { DepotOptions, DepotReport } from './depot.js'
+export { ObjectState } from './object-state.js'
+export { RecordKeeperError, DepotError } from './errors.js'
+export type { StoreErrorCode } from './errors.js'
+export { UUID_PATTERN } from './ids.js'
+export {
+  DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_OBJECT_BYTES,
+  DEPOT_BLOCK_BYTES,
+  MAX_GROUP_EVENTS,
+  MAX_IO_BYTES,
+} from './limits.js'

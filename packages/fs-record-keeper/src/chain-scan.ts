@@ -1,0 +1,145 @@
+import { isFsError, isTempFile, LOCK_FILE_NAME, type FileSystem } from '@quire/vfs'
+import { join } from 'node:path'
+import { decodeEventFile, type EventRecord } from './event-file.js'
+import { isUuid } from './ids.js'
+import { READ_CONCURRENCY } from './limits.js'
+import { decodePointer } from './pointer-file.js'
+import { mapLimit, scanTree } from './tree-scan.js'
+
+/** Where the record keeper's files live under `<dir>/rk`. */
+export interface RkPaths {
+  readonly rk: string
+  readonly events: string
+  readonly head: string
+  readonly tail: string
+  readonly format: string
+}
+
+export function rkPaths(dir: string): RkPaths {
+  const rk = join(dir, 'rk')
+  return { rk, events: join(rk, 'events'), head: join(rk, 'head'), tail: join(rk, 'tail'), format: join(rk, 'FORMAT') }
+}
+
+/** A pointer file's state: absent, naming an id, or damaged. */
+export type PointerState = null | string | { readonly damaged: string }
+
+/** Everything a full scan of `rk/` learns: the chain, and what is not on it. */
+export interface ChainScan {
+  /** Ids from head to the last event reachable without a problem. */
+  readonly chain: string[]
+  /** The event file of the last id on `chain` (to relink it), or null for an empty chain. */
+  readonly last: EventRecord | null
+  readonly head: PointerState
+  readonly recordedTail: PointerState
+  /** Why the chain could not be followed to a `next: null` (missing or damaged event, cycle). */
+  readonly brokenLinks: string[]
+  /** Paths of well-formed event files that are not on the chain. */
+  readonly orphans: string[]
+  /** Paths of event-tree files that fail their checks and are not on the chain. */
+  readonly damaged: string[]
+  /** Temp files of interrupted atomic replaces (in `rk/` and the event tree). */
+  readonly temps: string[]
+  /** Anything else that has no place in the tree. */
+  readonly strays: string[]
+  /** Every leaf directory of the event tree. */
+  readonly leafDirs: string[]
+  /** Leaf directory of each id on the chain, in chain order (parallel to `chain`). */
+  readonly chainDirs: string[]
+}
+
+const TOP_LEVEL = new Set(['FORMAT', 'head', 'tail', 'events', LOCK_FILE_NAME])
+
+async function readPointer(fs: FileSystem, path: string): Promise<PointerState> {
+  try {
+    return decodePointer(await fs.readFile(path)) ?? { damaged: path }
+  } catch (err) {
+    if (isFsError(err, 'ENOENT')) return null
+    throw err
+  }
+}
+
+/** One event file as scanned: only its link is kept, so a scan holds no event bodies in memory. */
+type Entry = { readonly path: string; readonly dir: string; readonly ok: boolean; readonly next: string | null }
+
+/** Reads every file of `rk/` and follows the chain from `head`. Changes nothing. */
+export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainScan> {
+  const temps: string[] = []
+  const strays: string[] = []
+  for (const name of await fs.readdir(paths.rk)) {
+    if (TOP_LEVEL.has(name) || name.startsWith(`${LOCK_FILE_NAME}.`)) continue
+    ;(isTempFile(name) ? temps : strays).push(join(paths.rk, name))
+  }
+  const tree = await scanTree(fs, paths.events, () => false)
+  strays.push(...tree.strays)
+  const candidates: { path: string; dir: string; id: string }[] = []
+  for (const f of tree.files) {
+    const path = join(f.dir, f.name)
+    if (isUuid(f.name) && f.name.startsWith(f.prefix)) candidates.push({ path, dir: f.dir, id: f.name })
+    else if (isTempFile(f.name)) temps.push(path)
+    else strays.push(path)
+  }
+  const entries = new Map<string, Entry>()
+  const read = await mapLimit(candidates, READ_CONCURRENCY, async (c) => {
+    const record = decodeEventFile(await fs.readFile(c.path))
+    const ok = record?.id === c.id
+    return { ...c, ok, next: ok ? record.next : null }
+  })
+  for (const r of read) entries.set(r.id, { path: r.path, dir: r.dir, ok: r.ok, next: r.next })
+
+  const head = await readPointer(fs, paths.head)
+  const recordedTail = await readPointer(fs, paths.tail)
+  const chain: string[] = []
+  const chainDirs: string[] = []
+  const onChain = new Set<string>()
+  const brokenLinks: string[] = []
+  let lastPath: string | undefined
+  if (head !== null && typeof head !== 'string') {
+    brokenLinks.push(`${paths.head} is damaged`)
+  } else {
+    let from = 'rk/head'
+    let cur: string | null = head
+    while (cur !== null) {
+      const entry = entries.get(cur)
+      if (entry === undefined) {
+        brokenLinks.push(`${from} links to ${cur}, which does not exist`)
+        break
+      }
+      if (!entry.ok) {
+        brokenLinks.push(`${from} links to ${cur}, whose file ${entry.path} is damaged`)
+        break
+      }
+      if (onChain.has(cur)) {
+        brokenLinks.push(`${from} links back to ${cur}: the chain has a cycle`)
+        break
+      }
+      onChain.add(cur)
+      chain.push(cur)
+      chainDirs.push(entry.dir)
+      lastPath = entry.path
+      from = cur
+      cur = entry.next
+    }
+  }
+  const orphans: string[] = []
+  const damaged: string[] = []
+  for (const [id, entry] of entries) {
+    if (onChain.has(id)) continue
+    ;(entry.ok ? orphans : damaged).push(entry.path)
+  }
+  // Read the last event again, whole: it is the one the next add relinks.
+  const last = lastPath === undefined ? null : (decodeEventFile(await fs.readFile(lastPath)) ?? null)
+  if (lastPath !== undefined && last === null) brokenLinks.push(`${lastPath} became damaged during the scan`)
+  return {
+    chain,
+    last,
+    head,
+    recordedTail,
+    brokenLinks,
+    orphans,
+    damaged,
+    temps,
+    strays,
+    leafDirs: tree.dirs,
+    chainDirs,
+  }
+}

@@ -1,0 +1,428 @@
+import { crc32 } from '@quire/codec'
+import {
+  acquireLock,
+  ensureDir,
+  isFsError,
+  isTempFile,
+  LOCK_FILE_NAME,
+  NodeFileSystem,
+  readFully,
+  safeJoin,
+  type DirLock,
+  type FileSystem,
+} from '@quire/vfs'
+import { dirname, join, resolve } from 'node:path'
+import { DepotError } from './errors.js'
+import { checkFormatMarker, DEPOT_MAGIC } from './format-marker.js'
+import { assertUuid, isUuid, leafDir, prefixDirs } from './ids.js'
+import { DEFAULT_MAX_OBJECT_BYTES, DEPOT_BLOCK_BYTES, MAX_IO_BYTES } from './limits.js'
+import { KeyedMutex } from './mutex.js'
+import { ObjectState } from './object-state.js'
+import { blockCount, contentSizeOf, decodeFooter, encodeTrailer, FOOTER_BYTES, storedLength } from './object-trailer.js'
+import { scanTree } from './tree-scan.js'
+
+export interface DepotOptions {
+  /** The file system to write through (default: the real one, `new NodeFileSystem()`). */
+  readonly fs?: FileSystem
+  /** Largest object in content bytes (default 1 GiB). */
+  readonly maxObjectBytes?: number
+}
+
+/** What `Depot.verify` found; `ok` when there is nothing to report. */
+export interface DepotReport {
+  readonly ok: boolean
+  readonly readable: number
+  readonly writable: number
+  /** READABLE objects whose trailer or content fails its checksums (paths). */
+  readonly damaged: readonly string[]
+  /** `.wr` files whose length fits no object size: reservations a crash cut short (paths). */
+  readonly tornReservations: readonly string[]
+  /** Files that have no place in the layout, and `.wr` files next to a READABLE object (paths). */
+  readonly strays: readonly string[]
+}
+
+type Probe =
+  | { readonly state: typeof ObjectState.READABLE; readonly path: string; readonly length: number }
+  | { readonly state: typeof ObjectState.WRITABLE; readonly path: string; readonly size: number }
+  | { readonly state: typeof ObjectState.NONEXISTENT; readonly tornPath: string | undefined }
+
+async function statLength(fs: FileSystem, path: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(path)).size
+  } catch (err) {
+    if (isFsError(err, 'ENOENT')) return undefined
+    throw err
+  }
+}
+
+function assertInteger(value: unknown, what: string, max: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new DepotError('INVALID_ARGUMENT', `${what} must be an integer in [0, ${max}], got ${String(value)}`)
+  }
+}
+
+/**
+ * A file-system object store laid out as gonk's `Depot`: objects in a depth-3 prefix tree
+ * (`depot/a/b/c/<uuid>`), with a `.wr` extension while WRITABLE. Unlike gonk, a crash leaves an
+ * object WRITABLE or NONEXISTENT, never READABLE with partial content; READABLE objects carry
+ * block checksums that `read` verifies (see FORMAT.md).
+ */
+export class Depot implements AsyncDisposable {
+  private readonly perId = new KeyedMutex()
+  /** Leaf directories made durable in this session (so what they show cannot be undone by a crash). */
+  private readonly durableDirs = new Set<string>()
+  private closing: Promise<void> | undefined
+  private poisoned = false
+  private poisonCause: unknown = undefined
+
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly root: string,
+    private readonly lock: DirLock,
+    private readonly maxObjectBytes: number,
+  ) {}
+
+  /** Opens (creating if needed) the depot in `<dir>/depot` and takes its lock (`LOCKED` if held). */
+  static async open(dir: string, options: DepotOptions = {}): Promise<Depot> {
+    if (typeof dir !== 'string' || dir.length === 0) throw new DepotError('INVALID_ARGUMENT', 'dir must be a non-empty path')
+    const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES
+    assertInteger(maxObjectBytes, 'maxObjectBytes', Number.MAX_SAFE_INTEGER)
+    const fs = options.fs ?? new NodeFileSystem()
+    const root = join(resolve(dir), 'depot')
+    await ensureDir(fs, root)
+    const lock = await acquireLock(fs, root)
+    try {
+      await checkFormatMarker(fs, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError)
+      return new Depot(fs, root, lock, maxObjectBytes)
+    } catch (err) {
+      await lock.release().catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** Checks every object of the depot in `<dir>/depot` without changing anything (takes the lock meanwhile). */
+  static async verify(dir: string, options: { readonly fs?: FileSystem } = {}): Promise<DepotReport> {
+    const fs = options.fs ?? new NodeFileSystem()
+    const root = join(resolve(dir), 'depot')
+    if (!(await fs.exists(root))) return { ok: true, readable: 0, writable: 0, damaged: [], tornReservations: [], strays: [] }
+    const lock = await acquireLock(fs, root)
+    try {
+      return await verifyTree(fs, root)
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /** The object's state: `ObjectState.NONEXISTENT`, `READABLE` or `WRITABLE`. */
+  async state(id: string): Promise<ObjectState> {
+    assertUuid(id, 'id', DepotError)
+    this.assertOpen()
+    return this.perId.run(id, async () => (await this.probe(id)).state)
+  }
+
+  /** True unless the object is NONEXISTENT. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.state(id)) !== ObjectState.NONEXISTENT
+  }
+
+  /**
+   * Reserves `id` for `size` bytes: creates `<uuid>.wr`, durably. `EXISTS` when the id is WRITABLE
+   * or READABLE.
+   */
+  async reserve(id: string, size: number): Promise<void> {
+    assertUuid(id, 'id', DepotError)
+    assertInteger(size, 'size', this.maxObjectBytes)
+    this.assertWritable()
+    return this.perId.run(id, async () => {
+      this.assertWritable()
+      const probe = await this.probe(id)
+      if (probe.state !== ObjectState.NONEXISTENT) throw new DepotError('EXISTS', `object ${id} already exists`)
+      await this.durably(async () => {
+        await this.makeDirsDurable(id)
+        // 'w', not 'wx': a torn reservation left by a crash is replaced.
+        const handle = await this.fs.open(this.writablePath(id), 'w')
+        try {
+          await handle.truncate(storedLength(size))
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await this.fs.syncDir(leafDir(this.root, id))
+      })
+    })
+  }
+
+  /**
+   * Writes `bytes` at `offset` of a WRITABLE object, inside `[0, size)` (`OUT_OF_RANGE` otherwise).
+   * Not durable by itself: `finalize` makes every write durable.
+   */
+  async write(id: string, offset: number, bytes: Uint8Array): Promise<void> {
+    assertUuid(id, 'id', DepotError)
+    assertInteger(offset, 'offset', Number.MAX_SAFE_INTEGER)
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength > MAX_IO_BYTES) {
+      throw new DepotError('INVALID_ARGUMENT', `bytes must be a Uint8Array of at most ${MAX_IO_BYTES} bytes`)
+    }
+    this.assertWritable()
+    return this.perId.run(id, async () => {
+      this.assertWritable()
+      const probe = await this.probe(id)
+      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      if (probe.state === ObjectState.READABLE) throw new DepotError('NOT_WRITABLE', `object ${id} is finalized`)
+      if (offset + bytes.byteLength > probe.size) {
+        throw new DepotError(
+          'OUT_OF_RANGE',
+          `write of ${bytes.byteLength} bytes at ${offset} is outside object ${id} of ${probe.size} bytes`,
+        )
+      }
+      if (bytes.byteLength === 0) return
+      const handle = await this.fs.open(probe.path, 'r+')
+      try {
+        await handle.write(bytes, offset)
+      } finally {
+        await handle.close()
+      }
+    })
+  }
+
+  /**
+   * Makes a WRITABLE object READABLE, durably: syncs its content with a checksum trailer, renames
+   * `<uuid>.wr` to `<uuid>`, syncs the directory. `NOT_WRITABLE` if already READABLE.
+   */
+  async finalize(id: string): Promise<void> {
+    assertUuid(id, 'id', DepotError)
+    this.assertWritable()
+    return this.perId.run(id, async () => {
+      this.assertWritable()
+      const probe = await this.probe(id)
+      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      if (probe.state === ObjectState.READABLE) throw new DepotError('NOT_WRITABLE', `object ${id} is already finalized`)
+      await this.durably(async () => {
+        const handle = await this.fs.open(probe.path, 'r+')
+        try {
+          const crcs: number[] = []
+          for (let block = 0; block < blockCount(probe.size); block++) {
+            const start = block * DEPOT_BLOCK_BYTES
+            const length = Math.min(DEPOT_BLOCK_BYTES, probe.size - start)
+            const data = await readFully(handle, start, length)
+            if (data.byteLength !== length) throw new DepotError('CORRUPT', `${probe.path} is shorter than its reservation`)
+            crcs.push(crc32(data))
+          }
+          await handle.write(encodeTrailer(probe.size, crcs), probe.size)
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await this.fs.rename(probe.path, this.readablePath(id))
+        await this.fs.syncDir(leafDir(this.root, id))
+      })
+    })
+  }
+
+  /**
+   * Reads `size` bytes at `offset` of a READABLE object (`NOT_READABLE` while WRITABLE,
+   * `OUT_OF_RANGE` past its end). Every block read is checked: damage is `CORRUPT`, never bytes.
+   */
+  async read(id: string, offset: number, size: number): Promise<Uint8Array> {
+    assertUuid(id, 'id', DepotError)
+    assertInteger(offset, 'offset', Number.MAX_SAFE_INTEGER)
+    assertInteger(size, 'size', MAX_IO_BYTES)
+    this.assertOpen()
+    return this.perId.run(id, async () => {
+      const probe = await this.probe(id)
+      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      if (probe.state === ObjectState.WRITABLE) throw new DepotError('NOT_READABLE', `object ${id} is not finalized`)
+      const handle = await this.fs.open(probe.path, 'r')
+      try {
+        const contentSize = await readContentSize(handle, probe.path, probe.length)
+        if (offset + size > contentSize) {
+          throw new DepotError('OUT_OF_RANGE', `read of ${size} bytes at ${offset} is outside object ${id} of ${contentSize} bytes`)
+        }
+        if (size === 0) return new Uint8Array(0)
+        const first = Math.floor(offset / DEPOT_BLOCK_BYTES)
+        const last = Math.floor((offset + size - 1) / DEPOT_BLOCK_BYTES)
+        const table = await readFully(handle, contentSize + 4 * first, 4 * (last - first + 1))
+        const spanStart = first * DEPOT_BLOCK_BYTES
+        const spanEnd = Math.min(contentSize, (last + 1) * DEPOT_BLOCK_BYTES)
+        const span = await readFully(handle, spanStart, spanEnd - spanStart)
+        if (table.byteLength !== 4 * (last - first + 1) || span.byteLength !== spanEnd - spanStart) {
+          throw new DepotError('CORRUPT', `${probe.path} is shorter than its trailer says`)
+        }
+        const tableView = new DataView(table.buffer, table.byteOffset, table.byteLength)
+        for (let block = first; block <= last; block++) {
+          const from = (block - first) * DEPOT_BLOCK_BYTES
+          const data = span.subarray(from, Math.min(span.byteLength, from + DEPOT_BLOCK_BYTES))
+          if (crc32(data) !== tableView.getUint32(4 * (block - first), true)) {
+            throw new DepotError('CORRUPT', `object ${id}: block ${block} fails its checksum`)
+          }
+        }
+        return span.slice(offset - spanStart, offset - spanStart + size)
+      } finally {
+        await handle.close()
+      }
+    })
+  }
+
+  /** Deletes the object (READABLE or WRITABLE), durably. `NOT_FOUND` if it does not exist. */
+  async purge(id: string): Promise<void> {
+    assertUuid(id, 'id', DepotError)
+    this.assertWritable()
+    return this.perId.run(id, async () => {
+      this.assertWritable()
+      const probe = await this.probe(id)
+      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      await this.durably(async () => {
+        await this.fs.unlink(probe.path)
+        await this.fs.syncDir(leafDir(this.root, id))
+      })
+    })
+  }
+
+  /** Checks every object (waiting for running operations first). Changes nothing. */
+  async verify(): Promise<DepotReport> {
+    this.assertOpen()
+    await this.perId.idle()
+    return verifyTree(this.fs, this.root)
+  }
+
+  /** Waits for running operations, then releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.perId.idle()
+      await this.lock.release()
+    })()
+    return this.closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new DepotError('CLOSED', 'the depot is closed')
+  }
+
+  private assertWritable(): void {
+    this.assertOpen()
+    if (this.poisoned) {
+      throw new DepotError('POISONED', 'an earlier write failed; reopen the depot', { cause: this.poisonCause })
+    }
+  }
+
+  /** Runs a durable step; any failure poisons the depot (a failed sync may have dropped data). */
+  private async durably(step: () => Promise<void>): Promise<void> {
+    try {
+      await step()
+    } catch (err) {
+      if (err instanceof DepotError) throw err
+      this.poisoned = true
+      this.poisonCause = err
+      throw new DepotError('POISONED', 'the write failed; reopen the depot', { cause: err })
+    }
+  }
+
+  private async probe(id: string): Promise<Probe> {
+    const leaf = leafDir(this.root, id)
+    // What this session shows must survive a crash: a process killed mid-operation may have left a
+    // rename or unlink in the page cache without its directory fsync.
+    if (!this.durableDirs.has(leaf) && (await this.fs.exists(leaf))) {
+      await this.fs.syncDir(leaf)
+      this.durableDirs.add(leaf)
+    }
+    const readable = this.readablePath(id)
+    const length = await statLength(this.fs, readable)
+    if (length !== undefined) return { state: ObjectState.READABLE, path: readable, length }
+    const writable = this.writablePath(id)
+    const wrLength = await statLength(this.fs, writable)
+    if (wrLength === undefined) return { state: ObjectState.NONEXISTENT, tornPath: undefined }
+    const size = contentSizeOf(wrLength)
+    if (size === undefined) return { state: ObjectState.NONEXISTENT, tornPath: writable }
+    return { state: ObjectState.WRITABLE, path: writable, size }
+  }
+
+  private async makeDirsDurable(id: string): Promise<void> {
+    for (const d of prefixDirs(this.root, id)) {
+      if (this.durableDirs.has(d)) continue
+      try {
+        await this.fs.mkdir(d)
+      } catch (err) {
+        if (!isFsError(err, 'EEXIST')) throw err
+      }
+      await this.fs.syncDir(dirname(d))
+      this.durableDirs.add(d)
+    }
+  }
+
+  private readablePath(id: string): string {
+    return safeJoin(leafDir(this.root, id), id)
+  }
+
+  private writablePath(id: string): string {
+    return safeJoin(leafDir(this.root, id), `${id}.wr`)
+  }
+}
+
+async function readContentSize(
+  handle: { read(buffer: Uint8Array, position: number): Promise<number> },
+  path: string,
+  length: number,
+): Promise<number> {
+  if (length < FOOTER_BYTES) throw new DepotError('CORRUPT', `${path} is too short for a trailer`)
+  const footer = new Uint8Array(FOOTER_BYTES)
+  const n = await handle.read(footer, length - FOOTER_BYTES)
+  const size = n === FOOTER_BYTES ? decodeFooter(footer) : undefined
+  if (size === undefined || storedLength(size) !== length) {
+    throw new DepotError('CORRUPT', `${path} has a damaged trailer`)
+  }
+  return size
+}
+
+async function verifyObject(fs: FileSystem, path: string): Promise<boolean> {
+  const bytes = await fs.readFile(path)
+  const footer = bytes.subarray(bytes.byteLength - FOOTER_BYTES)
+  const size = bytes.byteLength >= FOOTER_BYTES ? decodeFooter(footer) : undefined
+  if (size === undefined || storedLength(size) !== bytes.byteLength) return false
+  const table = new DataView(bytes.buffer, bytes.byteOffset + size, 4 * blockCount(size))
+  for (let block = 0; block < blockCount(size); block++) {
+    const start = block * DEPOT_BLOCK_BYTES
+    const data = bytes.subarray(start, Math.min(size, start + DEPOT_BLOCK_BYTES))
+    if (crc32(data) !== table.getUint32(4 * block, true)) return false
+  }
+  return true
+}
+
+async function verifyTree(fs: FileSystem, root: string): Promise<DepotReport> {
+  const tree = await scanTree(
+    fs,
+    root,
+    (name) => name === 'FORMAT' || name === LOCK_FILE_NAME || name.startsWith(`${LOCK_FILE_NAME}.`) || isTempFile(name),
+  )
+  const names = new Set(tree.files.map((f) => join(f.dir, f.name)))
+  const damaged: string[] = []
+  const tornReservations: string[] = []
+  const strays = [...tree.strays]
+  let readable = 0
+  let writable = 0
+  for (const f of tree.files) {
+    const path = join(f.dir, f.name)
+    const id = f.name.endsWith('.wr') ? f.name.slice(0, -3) : f.name
+    if (!isUuid(id) || !id.startsWith(f.prefix)) {
+      strays.push(path)
+    } else if (f.name.endsWith('.wr')) {
+      if (names.has(join(f.dir, id))) strays.push(path)
+      else if (contentSizeOf((await fs.stat(path)).size) === undefined) tornReservations.push(path)
+      else writable++
+    } else if (await verifyObject(fs, path)) {
+      readable++
+    } else {
+      damaged.push(path)
+    }
+  }
+  return {
+    ok: damaged.length === 0 && tornReservations.length === 0 && strays.length === 0,
+    readable,
+    writable,
+    damaged,
+    tornReservations,
+    strays,
+  }
+}

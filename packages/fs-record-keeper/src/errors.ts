@@ -1,0 +1,48 @@
+/**
+ * Stable error codes. Codes are a contract (they do not change across versions); messages are not.
+ *
+ * - `INVALID_ARGUMENT`: bad input (id not a canonical lower-case UUID, event not a JSON object,
+ *   size or offset not a safe integer, event too large); nothing was written.
+ * - `NOT_FOUND`: no such event / object.
+ * - `EXISTS`: the id is already used (or an add of it is in flight; or any depot state).
+ * - `NOT_WRITABLE`: a depot write/finalize on an object that is not WRITABLE.
+ * - `NOT_READABLE`: a depot read of an object that is not READABLE.
+ * - `OUT_OF_RANGE`: a depot write/read outside the object's bounds.
+ * - `CORRUPT`: stored bytes failed their checks (checksum, magic, broken link); never returned as data.
+ * - `CLOSED`: the store was closed.
+ * - `POISONED`: a write failed (the failing call and every later write get this code, with the
+ *   file-system error as `cause`); reopen the store to recover.
+ */
+export type StoreErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'EXISTS'
+  | 'NOT_WRITABLE'
+  | 'NOT_READABLE'
+  | 'OUT_OF_RANGE'
+  | 'CORRUPT'
+  | 'CLOSED'
+  | 'POISONED'
+
+/** An error the record keeper throws on purpose; test `code`, not the message. */
+export class RecordKeeperError extends Error {
+  readonly code: StoreErrorCode
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'RecordKeeperError'
+    this.code = code
+  }
+}
+
+/** An error the depot throws on purpose; test `code`, not the message. */
+export class DepotError extends Error {
+  readonly code: StoreErrorCode
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'DepotError'
+    this.code = code
+  }
+}
+
+/** The constructor shape both error classes share, so helpers can throw either. */
+export type StoreErrorClass = new (code: StoreErrorCode, message: string, options?: { cause?: unknown }) => Error

@@ -1,0 +1,31 @@
+import { isFsError, writeFileAtomic, type FileSystem } from '@quire/vfs'
+import type { StoreErrorClass } from './errors.js'
+
+/** `rk/FORMAT`: the record keeper's magic and format version. */
+export const RECORD_KEEPER_MAGIC = 'quire-fs-record-keeper 1\n'
+/** `depot/FORMAT`: the depot's magic and format version. */
+export const DEPOT_MAGIC = 'quire-fs-depot 1\n'
+
+/**
+ * Checks the store's `FORMAT` file, writing it (atomically, durably) when the store is new.
+ * Anything else there is `CORRUPT`: this code must not write into a store it does not understand.
+ */
+export async function checkFormatMarker(
+  fs: FileSystem,
+  path: string,
+  magic: string,
+  ErrorClass: StoreErrorClass,
+): Promise<void> {
+  let bytes: Uint8Array
+  try {
+    bytes = await fs.readFile(path)
+  } catch (err) {
+    if (!isFsError(err, 'ENOENT')) throw err
+    await writeFileAtomic(fs, path, new TextEncoder().encode(magic))
+    return
+  }
+  const found = new TextDecoder().decode(bytes)
+  if (found !== magic) {
+    throw new ErrorClass('CORRUPT', `${path} is not a ${JSON.stringify(magic.trim())} marker (found ${JSON.stringify(found.slice(0, 40))})`)
+  }
+}

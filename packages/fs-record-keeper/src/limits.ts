@@ -1,0 +1,20 @@
+/** Largest event file, in bytes (the JSON of the event plus about 140 bytes of framing). */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024
+
+/** Most events written, synced and linked as one group. */
+export const MAX_GROUP_EVENTS = 256
+
+/** Most event files read at once while recovering or walking. */
+export const READ_CONCURRENCY = 32
+
+/** Most directories listed at once while scanning a prefix tree. */
+export const SCAN_CONCURRENCY = 16
+
+/** Largest depot object, in content bytes (1 GiB). */
+export const DEFAULT_MAX_OBJECT_BYTES = 1024 * 1024 * 1024
+
+/** Content bytes covered by one crc32 in a depot object's trailer. */
+export const DEPOT_BLOCK_BYTES = 65536
+
+/** Largest single depot write or read, in bytes (64 MiB): bigger ones are split by the caller. */
+export const MAX_IO_BYTES = 64 * 1024 * 1024

@@ -1,0 +1,525 @@
+import { jsonCodec } from '@quire/codec'
+import {
+  acquireLock,
+  ensureDir,
+  isFsError,
+  NodeFileSystem,
+  safeJoin,
+  writeFileAtomic,
+  type DirLock,
+  type FileHandle,
+  type FileSystem,
+} from '@quire/vfs'
+import { dirname, resolve } from 'node:path'
+import { rkPaths, scanChain, type ChainScan, type RkPaths } from './chain-scan.js'
+import { RecordKeeperError } from './errors.js'
+import { decodeEventFile, encodeEventFile, eventFileBytes, type EventRecord } from './event-file.js'
+import { checkFormatMarker, RECORD_KEEPER_MAGIC } from './format-marker.js'
+import { assertUuid, leafDir, prefixDirs } from './ids.js'
+import { DEFAULT_MAX_EVENT_BYTES, MAX_GROUP_EVENTS, READ_CONCURRENCY } from './limits.js'
+import { Mutex } from './mutex.js'
+import { encodePointer } from './pointer-file.js'
+import { TailWriter } from './tail-writer.js'
+import { mapLimit } from './tree-scan.js'
+
+/** An event: a JSON object whose `id` is a canonical lower-case UUID. */
+export interface RecordKeeperEvent {
+  readonly id: string
+  readonly [field: string]: unknown
+}
+
+export interface RecordKeeperOptions {
+  /** The file system to write through (default: the real one, `new NodeFileSystem()`). */
+  readonly fs?: FileSystem
+  /** Largest event file in bytes, framing included (default 1 MiB). */
+  readonly maxEventBytes?: number
+}
+
+/** What `open` found and repaired. */
+export interface RecoveryReport {
+  /** Events on the chain. */
+  readonly events: number
+  /** Event files written but never linked (and damaged unlinked files), removed. */
+  readonly orphansRemoved: number
+  /** Temp files of interrupted atomic replaces, removed. */
+  readonly tempFilesRemoved: number
+  /** True when `rk/tail` did not name the true tail and was rewritten. */
+  readonly tailRepaired: boolean
+}
+
+/** What `verify` found; `ok` when there is nothing to report. */
+export interface RecordKeeperReport {
+  readonly ok: boolean
+  /** Events on the chain (up to the first broken link). */
+  readonly events: number
+  readonly head: string | null
+  /** The last event reachable from `head`. */
+  readonly tail: string | null
+  /** What `rk/tail` names (null when absent or damaged). */
+  readonly recordedTail: string | null
+  /** `rk/tail` is absent, damaged, or does not name the last event. */
+  readonly staleTail: boolean
+  /** Links that lead nowhere or to a damaged file, damaged pointer files, cycles. */
+  readonly brokenLinks: readonly string[]
+  /** Well-formed event files not on the chain (paths). */
+  readonly orphans: readonly string[]
+  /** Event files not on the chain that fail their checks (paths). */
+  readonly damaged: readonly string[]
+  /** Temp files and entries that have no place in the layout (paths). */
+  readonly strays: readonly string[]
+}
+
+interface QueuedAdd {
+  readonly id: string
+  readonly eventJson: string
+  readonly resolve: () => void
+  readonly reject: (err: unknown) => void
+}
+
+const utf8 = new TextEncoder()
+
+function toReport(scan: ChainScan): RecordKeeperReport {
+  const tail = scan.chain.at(-1) ?? null
+  const recordedTail = typeof scan.recordedTail === 'string' ? scan.recordedTail : null
+  const brokenLinks = [...scan.brokenLinks]
+  const damaged = [...scan.damaged]
+  if (scan.recordedTail !== null && typeof scan.recordedTail !== 'string') damaged.push(scan.recordedTail.damaged)
+  const staleTail = recordedTail !== tail
+  const strays = [...scan.temps, ...scan.strays]
+  return {
+    ok: brokenLinks.length === 0 && scan.orphans.length === 0 && damaged.length === 0 && strays.length === 0 && !staleTail,
+    events: scan.chain.length,
+    head: scan.chain[0] ?? null,
+    tail,
+    recordedTail,
+    staleTail,
+    brokenLinks,
+    orphans: scan.orphans,
+    damaged,
+    strays,
+  }
+}
+
+async function unlinkIfPresent(fs: FileSystem, path: string): Promise<void> {
+  try {
+    await fs.unlink(path)
+  } catch (err) {
+    if (!isFsError(err, 'ENOENT')) throw err
+  }
+}
+
+/**
+ * A file-system event history, laid out as gonk's `RecordKeeper`: a linked list of JSON event
+ * files in a depth-3 prefix tree (`rk/events/a/b/c/<uuid>`), with `rk/head` and `rk/tail`. Unlike
+ * gonk, every step is crash-safe (see FORMAT.md): an acknowledged `add` survives any crash, a crash
+ * never leaves a torn or half-linked history, and an id whose add was lost can be added again.
+ *
+ * Only acknowledged, durable state is visible: `read`, `exists`, `next`, `tail` and `events` never
+ * show an event whose `add` has not resolved.
+ */
+export class RecordKeeper implements AsyncDisposable {
+  /** What recovery found and repaired when this instance opened. */
+  readonly recovery: RecoveryReport
+
+  private readonly queue: QueuedAdd[] = []
+  /** Ids queued or being written: an `add` of one of them is `EXISTS`. */
+  private readonly pending = new Set<string>()
+  private readonly writer = new Mutex()
+  private readonly tailWriter: TailWriter
+  private flushing = false
+  private drainWaiters: (() => void)[] = []
+  private closing: Promise<void> | undefined
+  private poisonCause: unknown = undefined
+  private poisoned = false
+
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly paths: RkPaths,
+    private readonly lock: DirLock,
+    private readonly maxEventBytes: number,
+    /** Ids in history order: `order[index.get(id)] === id`. */
+    private readonly order: string[],
+    private readonly index: Map<string, number>,
+    /** The last event's file content (the one the next group relinks). */
+    private last: EventRecord | null,
+    /** Directories of the event tree known to be durable (created and parent-synced). */
+    private readonly durableDirs: Set<string>,
+    recovery: RecoveryReport,
+  ) {
+    this.recovery = recovery
+    this.tailWriter = new TailWriter(fs, paths.tail, order.at(-1) ?? null, (err) => this.poison(err))
+  }
+
+  /**
+   * Opens (creating if needed) the record keeper in `<dir>/rk`, takes its lock (`LOCKED` if another
+   * writer holds it) and recovers: follows the chain from `head`, makes its end durable, removes
+   * orphans and temp files, repairs a stale `rk/tail`. `CORRUPT` when the chain is broken (a crash
+   * cannot cause that; run {@link RecordKeeper.verify} for details).
+   */
+  static async open(dir: string, options: RecordKeeperOptions = {}): Promise<RecordKeeper> {
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw new RecordKeeperError('INVALID_ARGUMENT', 'dir must be a non-empty path')
+    }
+    const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
+    if (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < 256) {
+      throw new RecordKeeperError('INVALID_ARGUMENT', 'maxEventBytes must be an integer >= 256')
+    }
+    const fs = options.fs ?? new NodeFileSystem()
+    const paths = rkPaths(resolve(dir))
+    await ensureDir(fs, paths.rk)
+    const lock = await acquireLock(fs, paths.rk)
+    try {
+      await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
+      await ensureDir(fs, paths.events)
+      const scan = await scanChain(fs, paths)
+      if (scan.brokenLinks.length > 0) {
+        throw new RecordKeeperError(
+          'CORRUPT',
+          `the history in ${paths.rk} is broken (${scan.brokenLinks.join('; ')}); RecordKeeper.verify(dir) reports more`,
+        )
+      }
+      const recovery = await RecordKeeper.repair(fs, paths, scan)
+      const index = new Map<string, number>()
+      scan.chain.forEach((id, i) => index.set(id, i))
+      const durableDirs = new Set<string>()
+      for (const id of new Set(scan.chain.map((id) => id.slice(0, 3)))) {
+        for (const d of prefixDirs(paths.events, id)) durableDirs.add(d)
+      }
+      return new RecordKeeper(fs, paths, lock, maxEventBytes, scan.chain, index, scan.last, durableDirs, recovery)
+    } catch (err) {
+      await lock.release().catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** Recovery's repairs, each idempotent (a crash during them is recovered the same way). */
+  private static async repair(fs: FileSystem, paths: RkPaths, scan: ChainScan): Promise<RecoveryReport> {
+    // A writer killed (not powered off) may leave its last linking rename without its directory
+    // fsync: make every link from the recorded tail on durable before building on it.
+    await fs.syncDir(paths.rk)
+    const from = typeof scan.recordedTail === 'string' ? scan.chain.indexOf(scan.recordedTail) : -1
+    const linkDirs = new Set(scan.chainDirs.slice(Math.max(from, 0)))
+    await mapLimit([...linkDirs], READ_CONCURRENCY, (d) => fs.syncDir(d))
+
+    const garbage = [...scan.orphans, ...scan.damaged, ...scan.temps]
+    await mapLimit(garbage, READ_CONCURRENCY, (path) => unlinkIfPresent(fs, path))
+    await mapLimit([...new Set(garbage.map((p) => dirname(p)))], READ_CONCURRENCY, (d) => fs.syncDir(d))
+
+    const trueTail = scan.chain.at(-1) ?? null
+    let tailRepaired = false
+    if (trueTail === null && scan.recordedTail !== null) {
+      await unlinkIfPresent(fs, paths.tail)
+      await fs.syncDir(paths.rk)
+      tailRepaired = true
+    } else if (trueTail !== null && scan.recordedTail !== trueTail) {
+      await writeFileAtomic(fs, paths.tail, encodePointer(trueTail))
+      tailRepaired = true
+    }
+    return {
+      events: scan.chain.length,
+      orphansRemoved: scan.orphans.length + scan.damaged.length,
+      tempFilesRemoved: scan.temps.length,
+      tailRepaired,
+    }
+  }
+
+  /**
+   * Checks the record keeper in `<dir>/rk` without opening it for writing and without changing
+   * anything: takes the lock for the duration (`LOCKED` while a writer has it open).
+   */
+  static async verify(dir: string, options: { readonly fs?: FileSystem } = {}): Promise<RecordKeeperReport> {
+    const fs = options.fs ?? new NodeFileSystem()
+    const paths = rkPaths(resolve(dir))
+    if (!(await fs.exists(paths.rk))) {
+      return toReport({
+        chain: [],
+        last: null,
+        head: null,
+        recordedTail: null,
+        brokenLinks: [],
+        orphans: [],
+        damaged: [],
+        temps: [],
+        strays: [],
+        leafDirs: [],
+        chainDirs: [],
+      })
+    }
+    const lock = await acquireLock(fs, paths.rk)
+    try {
+      return toReport(await scanChain(fs, paths))
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /**
+   * Appends `event` (a JSON object with a canonical lower-case UUID `id`) to the history. Resolves
+   * once it is durable and linked: it then survives any crash. Concurrent adds are ordered by call
+   * and written in groups. `EXISTS` when the id is in the history or being added;
+   * `INVALID_ARGUMENT` for a bad event (nothing written).
+   */
+  async add(event: RecordKeeperEvent): Promise<void> {
+    this.assertWritable()
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      throw new RecordKeeperError('INVALID_ARGUMENT', 'an event must be a JSON object with an id')
+    }
+    const id: unknown = event.id
+    assertUuid(id, 'event.id', RecordKeeperError)
+    let eventJson: string
+    try {
+      eventJson = jsonCodec.stringify(event)
+    } catch (err) {
+      throw new RecordKeeperError('INVALID_ARGUMENT', `event ${id} is not storable as JSON`, { cause: err })
+    }
+    const bytes = eventFileBytes(utf8.encode(eventJson).byteLength, true)
+    if (bytes > this.maxEventBytes) {
+      throw new RecordKeeperError('INVALID_ARGUMENT', `event ${id} needs ${bytes} bytes; maxEventBytes is ${this.maxEventBytes}`)
+    }
+    if (this.index.has(id) || this.pending.has(id)) {
+      throw new RecordKeeperError('EXISTS', `event ${id} already exists`)
+    }
+    this.pending.add(id)
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ id, eventJson, resolve, reject })
+      this.scheduleFlush()
+    })
+  }
+
+  /** The event with this id, exactly as added. `NOT_FOUND` if it is not in the history. */
+  async read(id: string): Promise<RecordKeeperEvent> {
+    assertUuid(id, 'id', RecordKeeperError)
+    this.assertOpen()
+    if (!this.index.has(id)) throw new RecordKeeperError('NOT_FOUND', `event ${id} does not exist`)
+    return this.readLinked(id)
+  }
+
+  /** True when the event is in the history (its add was acknowledged). No I/O. */
+  async exists(id: string): Promise<boolean> {
+    assertUuid(id, 'id', RecordKeeperError)
+    this.assertOpen()
+    return Promise.resolve(this.index.has(id))
+  }
+
+  /**
+   * The id after `id` in the history, or the first id when `id` is omitted; null after the last
+   * event (or for an empty history). `NOT_FOUND` for an id not in the history.
+   */
+  async next(id?: string): Promise<string | null> {
+    if (id !== undefined) assertUuid(id, 'id', RecordKeeperError)
+    this.assertOpen()
+    if (id === undefined) return Promise.resolve(this.order[0] ?? null)
+    const at = this.index.get(id)
+    if (at === undefined) throw new RecordKeeperError('NOT_FOUND', `event ${id} does not exist`)
+    return Promise.resolve(this.order[at + 1] ?? null)
+  }
+
+  /** The last event's id, or null when the history is empty. */
+  async tail(): Promise<string | null> {
+    this.assertOpen()
+    return Promise.resolve(this.order.at(-1) ?? null)
+  }
+
+  /**
+   * Walks the history in order, from the first event (or from the one after `after`), reading
+   * ahead. Events acknowledged while the walk runs are included. `NOT_FOUND` for an unknown `after`.
+   */
+  async *events(options: { readonly after?: string } = {}): AsyncGenerator<RecordKeeperEvent, void, undefined> {
+    const { after } = options
+    if (after !== undefined) assertUuid(after, 'after', RecordKeeperError)
+    this.assertOpen()
+    let position = 0
+    if (after !== undefined) {
+      const at = this.index.get(after)
+      if (at === undefined) throw new RecordKeeperError('NOT_FOUND', `event ${after} does not exist`)
+      position = at + 1
+    }
+    const ahead: Promise<RecordKeeperEvent>[] = []
+    for (;;) {
+      while (ahead.length < READ_CONCURRENCY && position + ahead.length < this.order.length) {
+        const read = this.readLinked(this.order[position + ahead.length]!)
+        // A walk abandoned early must not leave an unhandled rejection behind.
+        read.catch(() => undefined)
+        ahead.push(read)
+      }
+      const nextRead = ahead.shift()
+      if (nextRead === undefined) return
+      const event = await nextRead
+      position++
+      yield event
+    }
+  }
+
+  /**
+   * Walks the whole structure (between groups of adds) and reports orphans, broken links, damaged
+   * files, stray files and a stale `rk/tail`. Changes nothing.
+   */
+  async verify(): Promise<RecordKeeperReport> {
+    this.assertOpen()
+    return this.writer.run(async () => {
+      await this.tailWriter.settle()
+      return toReport(await scanChain(this.fs, this.paths))
+    })
+  }
+
+  /** Lets queued adds finish, then releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.drained()
+      await this.tailWriter.settle()
+      await this.lock.release()
+    })()
+    return this.closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new RecordKeeperError('CLOSED', 'the record keeper is closed')
+  }
+
+  private assertWritable(): void {
+    this.assertOpen()
+    if (this.poisoned) {
+      throw new RecordKeeperError('POISONED', 'an earlier write failed; reopen the record keeper', {
+        cause: this.poisonCause,
+      })
+    }
+  }
+
+  private poison(err: unknown): void {
+    if (this.poisoned) return
+    this.poisoned = true
+    this.poisonCause = err
+  }
+
+  private async readLinked(id: string): Promise<RecordKeeperEvent> {
+    const path = safeJoin(leafDir(this.paths.events, id), id)
+    let bytes: Uint8Array
+    try {
+      bytes = await this.fs.readFile(path)
+    } catch (err) {
+      if (isFsError(err, 'ENOENT')) {
+        throw new RecordKeeperError('CORRUPT', `event ${id} is in the history but ${path} is missing`, { cause: err })
+      }
+      throw err
+    }
+    const record = decodeEventFile(bytes)
+    if (record?.id !== id) throw new RecordKeeperError('CORRUPT', `event file ${path} is damaged`)
+    const event = jsonCodec.parse(record.eventJson) as RecordKeeperEvent
+    return event
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return
+    this.flushing = true
+    // Wait one turn of the event loop so that adds issued together form one group.
+    setImmediate(() => void this.flush())
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue.splice(0, MAX_GROUP_EVENTS)
+      if (this.poisoned) {
+        this.rejectGroup(group, undefined)
+        continue
+      }
+      try {
+        await this.writer.run(() => this.commitGroup(group))
+      } catch (err) {
+        this.poison(err)
+        this.rejectGroup(group, err)
+        continue
+      }
+      for (const add of group) {
+        this.pending.delete(add.id)
+        add.resolve()
+      }
+    }
+    this.flushing = false
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  private rejectGroup(group: readonly QueuedAdd[], cause: unknown): void {
+    const error = new RecordKeeperError('POISONED', 'the write failed; reopen the record keeper', {
+      cause: cause ?? this.poisonCause,
+    })
+    for (const add of group) {
+      this.pending.delete(add.id)
+      add.reject(error)
+    }
+  }
+
+  private drained(): Promise<void> {
+    if (!this.flushing) return Promise.resolve()
+    return new Promise((resolve) => this.drainWaiters.push(resolve))
+  }
+
+  /** Writes, syncs and links one group (steps 1 and 2 of FORMAT.md), then updates memory. */
+  private async commitGroup(group: readonly QueuedAdd[]): Promise<void> {
+    const records: EventRecord[] = group.map((add, i) => ({
+      id: add.id,
+      next: group[i + 1]?.id ?? null,
+      eventJson: add.eventJson,
+    }))
+    // Step 1: the files, their data and their names durable before anything points at them.
+    await this.makeDirsDurable(records.map((r) => r.id))
+    const handles: FileHandle[] = []
+    try {
+      await Promise.all(
+        records.map(async (record) => {
+          const handle = await this.fs.open(this.eventPath(record.id), 'w')
+          handles.push(handle)
+          await handle.write(encodeEventFile(record), 0)
+        }),
+      )
+      const leaves = new Set(records.map((r) => leafDir(this.paths.events, r.id)))
+      await Promise.all([...handles.map((h) => h.sync()), ...[...leaves].map((d) => this.fs.syncDir(d))])
+    } finally {
+      await Promise.all(handles.map((h) => h.close().catch(() => undefined)))
+    }
+    // Step 2: one link from the old tail (or head), by atomic replace.
+    const first = records[0]!.id
+    if (this.last === null) await writeFileAtomic(this.fs, this.paths.head, encodePointer(first))
+    else await writeFileAtomic(this.fs, this.eventPath(this.last.id), encodeEventFile({ ...this.last, next: first }))
+    // Durable and linked: now memory may show it.
+    for (const record of records) {
+      this.index.set(record.id, this.order.length)
+      this.order.push(record.id)
+    }
+    this.last = records.at(-1)!
+    // Step 3, in the background: the tail hint.
+    this.tailWriter.request(this.last.id)
+  }
+
+  /** Creates the prefix directories the group needs, each made durable (parent fsync) top-down. */
+  private async makeDirsDurable(ids: readonly string[]): Promise<void> {
+    for (let level = 0; level < 3; level++) {
+      const missing = new Set<string>()
+      for (const id of ids) {
+        const d = prefixDirs(this.paths.events, id)[level]!
+        if (!this.durableDirs.has(d)) missing.add(d)
+      }
+      if (missing.size === 0) continue
+      await Promise.all(
+        [...missing].map(async (d) => {
+          try {
+            await this.fs.mkdir(d)
+          } catch (err) {
+            if (!isFsError(err, 'EEXIST')) throw err
+          }
+        }),
+      )
+      await Promise.all([...new Set([...missing].map((d) => dirname(d)))].map((p) => this.fs.syncDir(p)))
+      for (const d of missing) this.durableDirs.add(d)
+    }
+  }
+
+  private eventPath(id: string): string {
+    return safeJoin(leafDir(this.paths.events, id), id)
+  }
+}
