@@ -8,7 +8,7 @@ export function startFixture(name: string, args: string[]): { child: ChildProces
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@quire/source', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() }
+  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() }
 }
 
 export async function exited(child: ChildProcess): Promise<void> {

@@ -11,9 +11,12 @@ describe('writeFileAtomic under SIGKILL (real processes, real disk)', () => {
       for (let round = 0; round < 4; round++) {
         const { child, lines } = startFixture('atomic-writer.ts', [dir])
         let acknowledged = 0
-        const killAfterMs = 300 + Math.floor(Math.random() * 400)
-        const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-        for await (const line of lines) acknowledged = Number(line)
+        let timer: NodeJS.Timeout | undefined
+        for await (const line of lines) {
+          acknowledged = Number(line)
+          // Start the clock once the child is writing: its start-up time varies with the machine's load.
+          timer ??= setTimeout(() => child.kill('SIGKILL'), 20 + Math.floor(Math.random() * 300))
+        }
         clearTimeout(timer)
         await exited(child)
         expect(child.signalCode).toBe('SIGKILL')
