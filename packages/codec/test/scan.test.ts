@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkProperty, fc, propertyRuns } from '@quire/test-kit'
 import { encodeFrame, encodeFrames, InvalidArgumentError, scanFrames } from '@quire/codec'
-import { arbLog, arbMaxFrameBytes, arbScanInput, buildLog, plain, referenceScan } from './helpers.js'
+import { arbLog, arbMaxFrameBytes, arbScanInput, plain, referenceScan, type Log } from './helpers.js'
 
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text)
 const frames3 = (): Uint8Array => encodeFrames([enc('alpha'), enc('beta'), enc('gamma')])
@@ -110,7 +110,7 @@ describe('scanFrames: properties', () => {
   // What a flip or overwrite may do: stop the scan at the first damaged frame, never return
   // a payload that was not written there. Frames before the damage all come back; the status
   // says whether an intact frame follows the damage.
-  const checkDamaged = (log: ReturnType<typeof buildLog>, damaged: Uint8Array): void => {
+  const checkDamaged = (log: Log, damaged: Uint8Array): void => {
     const result = scanFrames(damaged)
     for (const frame of result.frames) {
       const i = log.starts.indexOf(frame.offset)
