@@ -1,1 +1,29 @@
-export {}
+export { Wal } from './wal.js'
+export {
+  WalError,
+  WalCorruptError,
+  WalClosedError,
+  WalPoisonedError,
+  WalWriteError,
+  InvalidArgumentError,
+} from './errors.js'
+export { LockedError } from '@quire/vfs'
+export {
+  WAL_MAX_KEY_BYTES,
+  WAL_MAX_VALUE_BYTES,
+  WAL_MAX_BATCH_ENTRIES,
+  WAL_MAX_BATCH_BYTES,
+  WAL_DEFAULT_SEGMENT_BYTES,
+  WAL_MIN_SEGMENT_BYTES,
+  WAL_MAX_SEGMENT_BYTES,
+  WAL_MAX_FRAME_BYTES,
+} from './limits.js'
+export type {
+  WalOp,
+  WalEntry,
+  WalOptions,
+  WalRecoveryMode,
+  ReplayOptions,
+  RecoveryReport,
+  RecoveryAction,
+} from './types.js'

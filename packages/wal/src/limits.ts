@@ -1,0 +1,36 @@
+/**
+ * Named limits (TIGER_STYLE: a limit on everything). Inputs over a limit are rejected with
+ * `InvalidArgumentError` before anything is written; bytes over a limit read back from disk are
+ * corruption.
+ */
+
+/** Largest key, in bytes. */
+export const WAL_MAX_KEY_BYTES = 64 * 1024
+
+/** Largest value, in bytes. */
+export const WAL_MAX_VALUE_BYTES = 8 * 1024 * 1024
+
+/** Most operations in one `appendBatch`. */
+export const WAL_MAX_BATCH_ENTRIES = 10_000
+
+/** Most encoded bytes (frames of all records plus the COMMIT) in one `appendBatch`. */
+export const WAL_MAX_BATCH_BYTES = 32 * 1024 * 1024
+
+/** Default size at which a segment is rolled. */
+export const WAL_DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+
+/** Smallest and largest accepted `segmentBytes`. */
+export const WAL_MIN_SEGMENT_BYTES = 1024
+export const WAL_MAX_SEGMENT_BYTES = 1024 * 1024 * 1024
+
+/** Bytes read from a segment per `read` call during recovery and replay. */
+export const WAL_READ_CHUNK_BYTES = 4 * 1024 * 1024
+
+/** Largest sequence number (sequence numbers are JavaScript safe integers). */
+export const WAL_MAX_SEQ = Number.MAX_SAFE_INTEGER
+
+/**
+ * Largest frame payload readers accept (the codec's default, 16 MiB). A record never needs more:
+ * a PUT payload is at most 26 + WAL_MAX_KEY_BYTES + WAL_MAX_VALUE_BYTES bytes.
+ */
+export const WAL_MAX_FRAME_BYTES = 16 * 1024 * 1024

@@ -1,0 +1,191 @@
+import { scanFrames } from '@quire/codec'
+import type { FileSystem } from '@quire/vfs'
+import { join } from 'node:path'
+import { WalCorruptError } from './errors.js'
+import { FLOOR_FILE, readFloor } from './floor.js'
+import { WAL_MAX_FRAME_BYTES } from './limits.js'
+import { LogDecoder, type Problem } from './log-decoder.js'
+import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, decodeHeader, encodeHeader, parseSegmentName, segmentName } from './segment-header.js'
+import { scanSegment, type SegmentScanResult } from './segment-scan.js'
+import type { RecoveryAction, RecoveryReport, WalRecoveryMode } from './types.js'
+
+/** What the log knows about one segment (memory mirrors what the disk acknowledged). */
+export interface SegmentInfo {
+  readonly name: string
+  readonly firstSeq: number
+  /** Last committed seq in this segment (`firstSeq - 1` while it has none). */
+  lastSeq: number
+  /** Bytes acknowledged (header included): where the next write goes. */
+  end: number
+}
+
+export interface RecoveredLog {
+  readonly segments: SegmentInfo[]
+  readonly lastSeq: number
+  readonly floorSeq: number
+  readonly report: RecoveryReport
+}
+
+/**
+ * Recovery on open. Every step leaves a state from which running recovery again ends in the
+ * same place (a crash during recovery changes nothing):
+ * 1. segments wholly at or below the truncation floor are unlinked (a `truncateBefore` that
+ *    wrote its floor but crashed before unlinking);
+ * 2. a last segment whose header never became durable (a crash while rolling) is unlinked;
+ * 3. every segment is scanned; a torn tail of the last segment (an incomplete frame, or a batch
+ *    without its COMMIT) is cut off and the cut synced; corruption anywhere else is handled per
+ *    `mode`;
+ * 4. if no segment is left to append to, an empty one is created.
+ */
+export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryMode): Promise<RecoveredLog> {
+  const actions: RecoveryAction[] = []
+  const floorSeq = await readFloor(fs, join(dir, FLOOR_FILE))
+  let names: { name: string; firstSeq: number }[] = []
+  for (const name of await fs.readdir(dir)) {
+    const firstSeq = parseSegmentName(name)
+    if (firstSeq !== undefined) names.push({ name, firstSeq })
+  }
+  names.sort((a, b) => a.firstSeq - b.firstSeq)
+
+  // 1. Whole segments below the floor.
+  let dropped = 0
+  while (dropped + 1 < names.length && names[dropped + 1]!.firstSeq - 1 <= floorSeq) {
+    const { name } = names[dropped]!
+    const bytes = (await fs.stat(join(dir, name))).size
+    await fs.unlink(join(dir, name))
+    actions.push({ segment: name, offset: 0, bytes, action: 'removed-truncated-segment', reason: `every entry is at or below the truncation floor ${floorSeq}` })
+    dropped++
+  }
+  if (dropped > 0) {
+    await fs.syncDir(dir)
+    names = names.slice(dropped)
+  }
+
+  // 2. A last segment whose creation a crash interrupted.
+  const last = names[names.length - 1]
+  if (last !== undefined && (await isTornNewSegment(fs, join(dir, last.name)))) {
+    const bytes = (await fs.stat(join(dir, last.name))).size
+    await fs.unlink(join(dir, last.name))
+    await fs.syncDir(dir)
+    actions.push({ segment: last.name, offset: 0, bytes, action: 'removed-torn-segment', reason: 'a crash interrupted its creation' })
+    names.pop()
+  }
+
+  // 3. Scan.
+  const decoder = new LogDecoder({ materialize: false, fromSeq: Infinity, toSeq: 0, floorSeq })
+  const segments: SegmentInfo[] = []
+  for (let i = 0; i < names.length; i++) {
+    const { name, firstSeq } = names[i]!
+    const path = join(dir, name)
+    const isLast = i === names.length - 1
+    const size = (await fs.stat(path)).size
+    const entriesBefore = decoder.entries
+    const lastSeqBefore = decoder.lastSeq
+    const result = await drain(scanSegment(fs, path, decoder, { nameSeq: firstSeq, end: size, skip: mode === 'skip-corrupt' }))
+    for (const s of result.skipped) actions.push({ segment: name, offset: s.offset, bytes: s.bytes, action: 'skipped-corrupt', reason: s.reason })
+    const info: SegmentInfo = { name, firstSeq, lastSeq: firstSeq - 1, end: size }
+    let problem: Problem | undefined = result.problem
+    if (problem === undefined && (result.status !== 'clean' || decoder.hasPending)) {
+      const reason = decoder.hasPending ? 'a batch without its COMMIT' : 'an incomplete or damaged last record'
+      if (isLast) {
+        // A torn tail: cut it so new appends never follow garbage, and make the cut durable.
+        const cut = decoder.committedEnd
+        await cutSegment(fs, path, cut)
+        actions.push({ segment: name, offset: cut, bytes: size - cut, action: 'cut-torn-tail', reason })
+        info.end = cut
+      } else if (mode === 'skip-corrupt') {
+        const from = decoder.committedEnd
+        actions.push({ segment: name, offset: from, bytes: size - from, action: 'skipped-corrupt', reason: `${reason} in the middle of the log` })
+        decoder.skip()
+      } else {
+        problem = { offset: decoder.committedEnd, reason: `${reason} in the middle of the log` }
+      }
+    }
+    if (problem !== undefined) {
+      if (mode === 'strict') throw new WalCorruptError(name, problem.offset, problem.reason)
+      // point-in-time: keep everything before the problem, drop everything after it.
+      const later = names.slice(i + 1).reverse()
+      for (const seg of later) {
+        const bytes = (await fs.stat(join(dir, seg.name))).size
+        await fs.unlink(join(dir, seg.name))
+        actions.push({ segment: seg.name, offset: 0, bytes, action: 'removed-after-corruption', reason: `corruption in ${name} at byte ${problem.offset}: ${problem.reason}` })
+      }
+      if (later.length > 0) await fs.syncDir(dir)
+      if (problem.offset === 0) {
+        // The segment itself cannot be trusted (header, or its place in the sequence).
+        await fs.unlink(path)
+        await fs.syncDir(dir)
+        actions.push({ segment: name, offset: 0, bytes: size, action: 'removed-after-corruption', reason: problem.reason })
+      } else {
+        const cut = decoder.committedEnd
+        await cutSegment(fs, path, cut)
+        actions.push({ segment: name, offset: cut, bytes: size - cut, action: 'cut-corrupt', reason: problem.reason })
+        if (decoder.entries > entriesBefore) info.lastSeq = decoder.lastSeq
+        info.end = cut
+        segments.push(info)
+      }
+      break
+    }
+    if (decoder.entries > entriesBefore && decoder.lastSeq > lastSeqBefore) info.lastSeq = decoder.lastSeq
+    segments.push(info)
+  }
+
+  // 4. Somewhere to append.
+  const tail = segments[segments.length - 1]
+  let lastSeq = Math.max(decoder.lastSeq, tail === undefined ? 0 : tail.firstSeq - 1)
+  if (tail === undefined || lastSeq < floorSeq) {
+    // Under sync 'none' a crash may lose entries the floor already covers: continue above it.
+    lastSeq = Math.max(lastSeq, floorSeq)
+    segments.push(await createSegment(fs, dir, lastSeq + 1))
+  }
+  const report: RecoveryReport = {
+    mode,
+    segments: segments.length,
+    entries: decoder.entries,
+    lastSeq,
+    floorSeq,
+    actions,
+  }
+  return { segments, lastSeq, floorSeq, report }
+}
+
+/** Creates an empty segment durably: header written and synced, then the directory synced. */
+export async function createSegment(fs: FileSystem, dir: string, firstSeq: number): Promise<SegmentInfo> {
+  const name = segmentName(firstSeq)
+  const path = join(dir, name)
+  const handle = await fs.open(path, 'wx')
+  try {
+    await handle.write(encodeHeader(SEGMENT_MAGIC, firstSeq), 0)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await fs.syncDir(dir)
+  return { name, firstSeq, lastSeq: firstSeq - 1, end: SEGMENT_HEADER_BYTES }
+}
+
+async function cutSegment(fs: FileSystem, path: string, length: number): Promise<void> {
+  const handle = await fs.open(path, 'r+')
+  try {
+    await handle.truncate(length)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** A segment whose header is not valid and after which no valid frame exists: a torn creation. */
+async function isTornNewSegment(fs: FileSystem, path: string): Promise<boolean> {
+  const bytes = await fs.readFile(path)
+  if (!('invalid' in decodeHeader(SEGMENT_MAGIC, bytes))) return false
+  if (bytes.byteLength <= SEGMENT_HEADER_BYTES) return true
+  const scan = scanFrames(bytes, { offset: SEGMENT_HEADER_BYTES, maxFrameBytes: WAL_MAX_FRAME_BYTES })
+  return scan.frames.length === 0 && scan.status !== 'corrupt'
+}
+
+async function drain(scan: AsyncGenerator<void, SegmentScanResult>): Promise<SegmentScanResult> {
+  for (;;) {
+    const step = await scan.next()
+    if (step.done === true) return step.value
+  }
+}

@@ -1,0 +1,80 @@
+import type { FileSystem } from '@quire/vfs'
+
+/** An operation to log: a put of `value` under `key`, or a delete (a tombstone) of `key`. */
+export type WalOp =
+  | { readonly op: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly op: 'delete'; readonly key: Uint8Array; readonly value?: null | undefined }
+
+/** One committed entry of the log. */
+export interface WalEntry {
+  /** Strictly increasing across the whole log, never reused (also not after a restart). */
+  readonly seq: number
+  /** Milliseconds since the epoch when the operation was accepted (`opts.now()`). */
+  readonly timestampMs: number
+  readonly op: 'put' | 'delete'
+  readonly key: Uint8Array
+  /** The value of a put; `null` for a delete. */
+  readonly value: Uint8Array | null
+  /** True for a delete. */
+  readonly isTombstone: boolean
+}
+
+/**
+ * What `open` does when it finds corruption in the middle of the log (a torn tail left by a
+ * crash is always cut off, in every mode, and reported):
+ * - `'strict'` (default): fail with `WalCorruptError` naming the segment and offset;
+ * - `'point-in-time'`: keep every committed entry before the corruption, drop everything after
+ *   it (durably), and report it;
+ * - `'skip-corrupt'`: skip the bad frames (and any batch they break), keep everything else,
+ *   and report what was skipped. The bad bytes stay in the file; replay skips them again.
+ */
+export type WalRecoveryMode = 'strict' | 'point-in-time' | 'skip-corrupt'
+
+export interface WalOptions {
+  /** File system to use (default: the real one, `new NodeFileSystem()`). */
+  readonly fs?: FileSystem
+  /**
+   * `'always'` (default): an append resolves only once its bytes are durable (`fdatasync`).
+   * `'none'`: it resolves once the OS has the bytes; a crash may lose the latest appends (never
+   * a part of a batch, never anything in the middle).
+   */
+  readonly sync?: 'always' | 'none'
+  /** A segment is rolled once it would grow past this many bytes (default 64 MiB). */
+  readonly segmentBytes?: number
+  /** See {@link WalRecoveryMode}; default `'strict'`. */
+  readonly recovery?: WalRecoveryMode
+  /** Clock for `timestampMs` (default `Date.now`). Must return a non-negative finite number. */
+  readonly now?: () => number
+}
+
+export interface ReplayOptions {
+  /** Replay entries with `seq >= fromSeq` (default: every entry still in the log). */
+  readonly fromSeq?: number
+}
+
+/** A range of bytes recovery removed or skipped. */
+export interface RecoveryAction {
+  /** Segment file name. */
+  readonly segment: string
+  /** First byte affected. */
+  readonly offset: number
+  /** How many bytes (for a deleted segment: its size). */
+  readonly bytes: number
+  readonly action: 'cut-torn-tail' | 'removed-torn-segment' | 'removed-truncated-segment' | 'cut-corrupt' | 'removed-after-corruption' | 'skipped-corrupt'
+  readonly reason: string
+}
+
+/** What `Wal.open` found and did. Readable as `wal.recoveryReport`. */
+export interface RecoveryReport {
+  readonly mode: WalRecoveryMode
+  /** Segments in the log after recovery. */
+  readonly segments: number
+  /** Committed entries found (including any at or below the truncation floor still on disk). */
+  readonly entries: number
+  /** Last committed seq after recovery (0 for an empty log). */
+  readonly lastSeq: number
+  /** Entries with `seq <= floorSeq` were truncated by `truncateBefore`. */
+  readonly floorSeq: number
+  /** Everything recovery cut, removed or skipped, in order. Empty after a clean shutdown. */
+  readonly actions: readonly RecoveryAction[]
+}

@@ -1,0 +1,248 @@
+import { NodeFileSystem, acquireLock, ensureDir, isFsError, type DirLock, type FileSystem } from '@quire/vfs'
+import { join, resolve } from 'node:path'
+import { InvalidArgumentError, WalClosedError, WalCorruptError, WalWriteError } from './errors.js'
+import { FLOOR_FILE, writeFloor } from './floor.js'
+import { GroupCommit } from './group-commit.js'
+import { checkBatch, checkOp, checkOptions, checkSeq, checkTimestamp, type ResolvedOptions } from './input.js'
+import { LogDecoder } from './log-decoder.js'
+import { recoverLog, type SegmentInfo } from './recovery.js'
+import { scanSegment } from './segment-scan.js'
+import { SegmentWriter } from './segment-writer.js'
+import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from './types.js'
+
+/**
+ * A segmented write-ahead log with group commit and atomic batches.
+ *
+ * ```ts
+ * await using wal = await Wal.open('/data/wal')
+ * const e = await wal.append({ op: 'put', key, value }) // durable once resolved
+ * for await (const entry of wal.replay()) apply(entry)
+ * ```
+ */
+export class Wal implements AsyncDisposable {
+  readonly #fs: FileSystem
+  readonly #dir: string
+  readonly #options: ResolvedOptions
+  readonly #lock: DirLock
+  readonly #segments: SegmentInfo[]
+  readonly #writer: SegmentWriter
+  readonly #group: GroupCommit
+  readonly #report: RecoveryReport
+  #floorSeq: number
+  #truncating: Promise<void> = Promise.resolve()
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  private constructor(
+    fs: FileSystem,
+    dir: string,
+    options: ResolvedOptions,
+    lock: DirLock,
+    segments: SegmentInfo[],
+    writer: SegmentWriter,
+    lastSeq: number,
+    floorSeq: number,
+    report: RecoveryReport,
+  ) {
+    this.#fs = fs
+    this.#dir = dir
+    this.#options = options
+    this.#lock = lock
+    this.#segments = segments
+    this.#writer = writer
+    this.#group = new GroupCommit(writer, lastSeq)
+    this.#floorSeq = floorSeq
+    this.#report = report
+  }
+
+  /**
+   * Opens (creating if needed) the log in `dir`, takes its single-writer lock and recovers it:
+   * a torn tail is cut off durably before this resolves; corruption in the middle is handled
+   * per `opts.recovery` (default: fail with `WalCorruptError`).
+   *
+   * @throws `InvalidArgumentError` for bad options, `LockedError` (code `LOCKED`) when another
+   *   writer holds the directory, `WalCorruptError` for corruption under `'strict'`.
+   */
+  static async open(dir: string, opts: WalOptions = {}): Promise<Wal> {
+    if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
+    const options = checkOptions(opts)
+    const fs = opts.fs ?? new NodeFileSystem()
+    const root = resolve(dir)
+    await ensureDir(fs, root)
+    const lock = await acquireLock(fs, root)
+    try {
+      const recovered = await recoverLog(fs, root, options.recovery)
+      const writer = await SegmentWriter.open(fs, root, recovered.segments, options.segmentBytes, options.syncAlways)
+      return new Wal(fs, root, options, lock, recovered.segments, writer, recovered.lastSeq, recovered.floorSeq, recovered.report)
+    } catch (err) {
+      await lock.release().catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** The last acknowledged seq (0 for an empty log). In-flight operations are not counted. */
+  get lastSeq(): number {
+    return this.#group.lastSeq
+  }
+
+  /** Entries with `seq <= floorSeq` were removed by `truncateBefore`. */
+  get floorSeq(): number {
+    return this.#floorSeq
+  }
+
+  /** What `open` found and did (torn tails cut, corruption skipped, segments removed). */
+  get recoveryReport(): RecoveryReport {
+    return this.#report
+  }
+
+  /**
+   * Appends one operation. Resolves with its entry once its bytes are durable (sync 'always') or
+   * handed to the OS (sync 'none'). Concurrent calls are committed together (group commit).
+   *
+   * @throws `InvalidArgumentError` (nothing written), `WalClosedError`, `WalPoisonedError`
+   *   (outcome unknown), `WalWriteError` (e.g. ENOSPC; rolled back, not in the log).
+   */
+  append(op: WalOp): Promise<WalEntry> {
+    try {
+      if (this.#closed) throw new WalClosedError()
+      const checked = checkOp(op)
+      return this.#group.append(checked, checkTimestamp(this.#options.now()))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Appends operations atomically: after any crash, all of them are in the log or none.
+   * Resolves with their entries (consecutive seqs).
+   */
+  appendBatch(ops: readonly WalOp[]): Promise<WalEntry[]> {
+    try {
+      if (this.#closed) throw new WalClosedError()
+      const batch = checkBatch(ops)
+      return this.#group.appendBatch(batch.ops, checkTimestamp(this.#options.now()), batch.bytes)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Committed entries in ascending seq, from `fromSeq` (default: the oldest still in the log) up
+   * to `lastSeq` as it was when the iteration started. Batches appear only whole. Keys and
+   * values are fresh copies.
+   *
+   * @throws `WalCorruptError` when acknowledged bytes no longer read back correctly.
+   */
+  async *replay(options: ReplayOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
+    if (this.#closed) throw new WalClosedError()
+    const fromSeq = Math.max(checkSeq(options.fromSeq ?? 0, 'fromSeq'), this.#floorSeq + 1)
+    const toSeq = this.#group.lastSeq
+    if (fromSeq > toSeq) return
+    const skip = this.#options.recovery === 'skip-corrupt'
+    const segments = this.#segments.slice()
+    const decoder = new LogDecoder({ materialize: true, fromSeq, toSeq, floorSeq: this.#floorSeq })
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!
+      const next = segments[i + 1]
+      if (next !== undefined && next.firstSeq <= fromSeq) continue
+      if (seg.firstSeq > toSeq) break
+      const scan = scanSegment(this.#fs, join(this.#dir, seg.name), decoder, { nameSeq: seg.firstSeq, end: seg.end, skip })
+      try {
+        let step
+        try {
+          step = await scan.next()
+        } catch (err) {
+          // truncateBefore removed this segment meanwhile: its entries are gone on purpose.
+          if (isFsError(err, 'ENOENT') && !this.#segments.includes(seg)) continue
+          throw err
+        }
+        for (;;) {
+          for (const e of decoder.take()) yield e
+          if (step.done === true) {
+            this.#checkScan(seg, step.value, decoder, skip)
+            break
+          }
+          step = await scan.next()
+        }
+      } finally {
+        // Closes the segment's handle when the consumer stops early.
+        await scan.return(undefined as never)
+      }
+      if (decoder.lastSeq >= toSeq) break
+    }
+  }
+
+  #checkScan(seg: SegmentInfo, result: { status: string; problem: { offset: number; reason: string } | undefined }, decoder: LogDecoder, skip: boolean): void {
+    if (result.problem !== undefined) throw new WalCorruptError(seg.name, result.problem.offset, result.problem.reason)
+    if (!skip && (result.status !== 'clean' || decoder.hasPending)) {
+      throw new WalCorruptError(seg.name, decoder.committedEnd, 'acknowledged records no longer read back')
+    }
+  }
+
+  /**
+   * Removes every entry with `seq <= seq`, for good: they are never replayed again, and whole
+   * segments below are deleted (live data is never rewritten). Crash-safe: afterwards the log is
+   * in the old or the new state. `seq` may not exceed `lastSeq`.
+   */
+  truncateBefore(seq: number): Promise<void> {
+    try {
+      if (this.#closed) throw new WalClosedError()
+      const poisoned = this.#group.poisoned
+      if (poisoned !== undefined) throw poisoned
+      checkSeq(seq, 'seq')
+      if (seq > this.#group.lastSeq) {
+        throw new InvalidArgumentError(`seq ${seq} is above lastSeq ${this.#group.lastSeq}`)
+      }
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const run = this.#truncating.then(() => this.#truncate(seq))
+    this.#truncating = run.catch(() => undefined)
+    return run
+  }
+
+  async #truncate(seq: number): Promise<void> {
+    if (seq <= this.#floorSeq) return
+    try {
+      await writeFloor(this.#fs, join(this.#dir, FLOOR_FILE), seq)
+    } catch (err) {
+      throw new WalWriteError(err)
+    }
+    this.#floorSeq = seq
+    const segments = this.#segments
+    let removed = 0
+    try {
+      // Never the active segment; a segment goes once the next one starts at or below seq + 1.
+      while (segments.length > 1 && segments[1]!.firstSeq - 1 <= seq) {
+        await this.#fs.unlink(join(this.#dir, segments[0]!.name))
+        segments.shift()
+        removed++
+      }
+      if (removed > 0) await this.#fs.syncDir(this.#dir)
+    } catch (err) {
+      // The floor is durable, so these entries are already gone; recovery finishes the unlinks.
+      throw new WalWriteError(err)
+    }
+  }
+
+  /**
+   * Waits for queued operations, makes everything durable (also under sync 'none'), closes the
+   * files and releases the lock. Idempotent; later operations reject with `WalClosedError`.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing
+    this.#closed = true
+    this.#closing = (async () => {
+      await this.#group.whenIdle()
+      await this.#truncating
+      if (!this.#options.syncAlways && this.#group.poisoned === undefined) await this.#writer.sync().catch(() => undefined)
+      await this.#writer.close().catch(() => undefined)
+      await this.#lock.release().catch(() => undefined)
+    })()
+    return this.#closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
