@@ -72,3 +72,10 @@ export class CommitFailedError extends MvccError {
     super('COMMIT_FAILED', message, options)
   }
 }
+
+/** The WAL or a checkpoint holds something this package did not write (or history is missing). */
+export class MvccCorruptError extends MvccError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MVCC_CORRUPT', message, options)
+  }
+}

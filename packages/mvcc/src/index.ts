@@ -1,1 +1,19 @@
-export {}
+export { MvccStore, DEFAULT_TX_TIMEOUT_MS } from './store.js'
+export type { MvccStoreOptions, CheckpointResult, MvccStats } from './store.js'
+export { Transaction, MAX_VALUE_BYTES, MAX_TX_WRITES } from './transaction.js'
+export type { IsolationLevel } from './engine.js'
+export type { ScanOptions } from './keys.js'
+export { MAX_KEY_BYTES, compareKeys } from './keys.js'
+export type { TransactionOptions } from './retry.js'
+export { DEFAULT_RETRIES } from './retry.js'
+export {
+  MvccError,
+  ConflictError,
+  TransactionClosedError,
+  TransactionTimeoutError,
+  ReadOnlyError,
+  InvalidArgumentError,
+  ClosedError,
+  CommitFailedError,
+  MvccCorruptError,
+} from './errors.js'

@@ -1,0 +1,80 @@
+import type { WalEntry, WalOp } from '@quire/wal'
+import { MvccCorruptError } from './errors.js'
+import type { CommitRecord } from './engine.js'
+
+/**
+ * Key of the commit-info entry that ends every transaction's WAL batch. A single 0xFF byte is
+ * never valid UTF-8, so no user key (always well-formed UTF-8) can be equal to it.
+ */
+export const COMMIT_INFO_KEY: Uint8Array = Uint8Array.of(0xff)
+/** Version byte of the commit-info value. */
+export const COMMIT_INFO_VERSION = 1
+/** `[u8 version][u32 LE commitTs low][u32 LE commitTs high][u32 LE writes]`. */
+export const COMMIT_INFO_BYTES = 13
+
+/** The WAL batch of one commit: its writes in order, then the commit-info entry. */
+export function commitBatch(record: CommitRecord): WalOp[] {
+  const ops: WalOp[] = []
+  for (const [key, value] of record.writes) {
+    const keyBytes = Buffer.from(key, 'utf8')
+    ops.push(value === undefined ? { op: 'delete', key: keyBytes } : { op: 'put', key: keyBytes, value })
+  }
+  ops.push({ op: 'put', key: COMMIT_INFO_KEY, value: encodeCommitInfo(record.ts, record.writes.size) })
+  return ops
+}
+
+export function encodeCommitInfo(ts: number, writes: number): Uint8Array {
+  const out = new Uint8Array(COMMIT_INFO_BYTES)
+  const view = new DataView(out.buffer)
+  view.setUint8(0, COMMIT_INFO_VERSION)
+  view.setUint32(1, ts % 2 ** 32, true)
+  view.setUint32(5, Math.floor(ts / 2 ** 32), true)
+  view.setUint32(9, writes, true)
+  return out
+}
+
+export function isCommitInfo(entry: WalEntry): boolean {
+  return entry.key.length === 1 && entry.key[0] === 0xff
+}
+
+/** Decodes a commit-info value; throws `MvccCorruptError` when it is not one. */
+export function decodeCommitInfo(entry: WalEntry): { ts: number; writes: number } {
+  const value = entry.value
+  if (value === null || value.length !== COMMIT_INFO_BYTES || value[0] !== COMMIT_INFO_VERSION) {
+    throw new MvccCorruptError(`WAL entry ${entry.seq} is not a valid commit-info record`)
+  }
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
+  const ts = view.getUint32(1, true) + view.getUint32(5, true) * 2 ** 32
+  return { ts, writes: view.getUint32(9, true) }
+}
+
+/**
+ * Groups replayed WAL entries into committed transactions: each group is the entries up to
+ * and including a commit-info entry. Yields `{ ts, position, writes }`.
+ */
+export async function* replayCommits(
+  entries: AsyncIterable<WalEntry>,
+): AsyncGenerator<{ ts: number; position: number; writes: [string, Uint8Array | undefined][] }> {
+  let writes: [string, Uint8Array | undefined][] = []
+  let firstSeq = 0
+  for await (const entry of entries) {
+    if (isCommitInfo(entry)) {
+      const info = decodeCommitInfo(entry)
+      if (info.writes !== writes.length) {
+        throw new MvccCorruptError(
+          `commit ${info.ts} at WAL seq ${entry.seq} announces ${info.writes} writes but ${writes.length} precede it`,
+        )
+      }
+      yield { ts: info.ts, position: entry.seq, writes }
+      writes = []
+      continue
+    }
+    if (writes.length === 0) firstSeq = entry.seq
+    const key = Buffer.from(entry.key.buffer, entry.key.byteOffset, entry.key.byteLength).toString('utf8')
+    writes.push([key, entry.isTombstone ? undefined : (entry.value ?? undefined)])
+  }
+  if (writes.length > 0) {
+    // The WAL never yields part of a batch, so writes without their commit info are not ours.
+    throw new MvccCorruptError(`WAL entries from seq ${firstSeq} on are not followed by a commit-info record`)
+  }
+}

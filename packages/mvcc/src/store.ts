@@ -1,0 +1,254 @@
+import { resolve } from 'node:path'
+import { acquireLock, ensureDir, NodeFileSystem, safeJoin, type DirLock, type FileSystem } from '@quire/vfs'
+import { SnapshotStore } from '@quire/snapshots'
+import { Wal } from '@quire/wal'
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js'
+import { commitBatch, replayCommits } from './commit-format.js'
+import { MvccEngine, type CommitRecord, type IsolationLevel } from './engine.js'
+import { ClosedError, InvalidArgumentError, MvccCorruptError } from './errors.js'
+import { runTransaction, type TransactionOptions } from './retry.js'
+import type { Transaction } from './transaction.js'
+
+/** Default `txTimeoutMs`: a transaction open longer than this is aborted. */
+export const DEFAULT_TX_TIMEOUT_MS = 60_000
+/** The snapshot key checkpoints are saved under. */
+export const CHECKPOINT_SNAPSHOT_KEY = 'mvcc'
+/** `schemaVersion` of checkpoint snapshots. */
+export const CHECKPOINT_SCHEMA_VERSION = 1
+
+export interface MvccStoreOptions {
+  /** File system (default: the real one). */
+  readonly fs?: FileSystem
+  /** `'snapshot'` (default) or `'serializable'`. */
+  readonly isolation?: IsolationLevel
+  /**
+   * `'always'` (default): `commit` resolves once the commit is fsynced. `'none'`: once the OS
+   * has it; a crash may lose the latest commits (never part of one, never one in the middle).
+   */
+  readonly sync?: 'always' | 'none'
+  /** Transactions open longer than this are aborted (default 60 000 ms). */
+  readonly txTimeoutMs?: number
+  /** WAL segment size (see @quire/wal). */
+  readonly segmentBytes?: number
+  /** Clock for transaction timeouts (default `Date.now`). */
+  readonly now?: () => number
+}
+
+/** What `checkpoint()` wrote. */
+export interface CheckpointResult {
+  /** Commit timestamp of the state saved. */
+  readonly commitTs: number
+  /** WAL seq the state reflects; the WAL was truncated up to it. */
+  readonly position: number
+  /** Live keys saved. */
+  readonly keys: number
+}
+
+/** Counters for tests and monitoring. */
+export interface MvccStats {
+  readonly keys: number
+  /** Versions held in memory, all keys together (walks the index). */
+  readonly versions: number
+  readonly openTransactions: number
+  /** Timestamp of the newest commit visible to new transactions. */
+  readonly visibleTs: number
+}
+
+/**
+ * A durable key-value store with multi-version concurrency control: snapshot isolation by
+ * default, serializable on request. Commits go to a `@quire/wal` log (one atomic batch per
+ * transaction, group-committed); checkpoints go to `@quire/snapshots`.
+ *
+ * Layout of `dir`: `wal/` (the log), `snapshots/` (checkpoints), and a lock file.
+ */
+export class MvccStore implements AsyncDisposable {
+  readonly dir: string
+  readonly isolation: IsolationLevel
+  readonly #engine: MvccEngine
+  readonly #wal: Wal
+  readonly #snapshots: SnapshotStore
+  readonly #lock: DirLock
+  readonly #timer: ReturnType<typeof setInterval>
+  #checkpointing: Promise<unknown> = Promise.resolve()
+  #closing: Promise<void> | undefined
+
+  private constructor(dir: string, isolation: IsolationLevel, engine: MvccEngine, wal: Wal, snapshots: SnapshotStore, lock: DirLock) {
+    this.dir = dir
+    this.isolation = isolation
+    this.#engine = engine
+    this.#wal = wal
+    this.#snapshots = snapshots
+    this.#lock = lock
+    // Abandoned transactions are aborted even when nobody calls into the store.
+    this.#timer = setInterval(() => engine.expireOld(), Math.max(10, Math.min(1000, engine.txTimeoutMs)))
+    this.#timer.unref()
+  }
+
+  /**
+   * Opens (creating if needed) the store in `dir` and recovers it: loads the newest valid
+   * checkpoint, then replays the WAL after it. A second open of the same directory fails with
+   * `LOCKED`.
+   */
+  static async open(dir: string, options: MvccStoreOptions = {}): Promise<MvccStore> {
+    if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
+    const checked = checkOptions(options)
+    const fs = options.fs ?? new NodeFileSystem()
+    const root = resolve(dir)
+    await ensureDir(fs, root)
+    const lock = await acquireLock(fs, root)
+    let snapshots: SnapshotStore | undefined
+    let wal: Wal | undefined
+    try {
+      snapshots = await SnapshotStore.open(safeJoin(root, 'snapshots'), { fs, codec: 'raw' })
+      wal = await Wal.open(safeJoin(root, 'wal'), {
+        fs,
+        sync: checked.sync,
+        ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+      })
+      const log = wal
+      const engine = new MvccEngine({
+        isolation: checked.isolation,
+        txTimeoutMs: checked.txTimeoutMs,
+        now: checked.now,
+        persist: (record: CommitRecord) => log.appendBatch(commitBatch(record)).then((entries) => entries[entries.length - 1]!.seq),
+      })
+      await recover(engine, wal, snapshots)
+      return new MvccStore(root, checked.isolation, engine, wal, snapshots, lock)
+    } catch (error) {
+      await wal?.close().catch(() => undefined)
+      await snapshots?.close().catch(() => undefined)
+      await lock.release().catch(() => undefined)
+      throw error
+    }
+  }
+
+  /**
+   * Begins a transaction. Its snapshot is taken now, at `begin` (not at its first read): it
+   * sees every commit that resolved before this call, and none that resolves after.
+   */
+  begin(options: { readonly readOnly?: boolean } = {}): Transaction {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
+    return this.#engine.begin(options.readOnly === true)
+  }
+
+  /**
+   * Runs `fn` in a transaction and commits it; on `ConflictError` retries from a fresh snapshot
+   * (default 10 times) with randomized exponential backoff. Resolves with `fn`'s result.
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return runTransaction((readOnly) => this.begin({ readOnly }), fn, options)
+  }
+
+  /**
+   * Writes a durable snapshot of the committed state (through @quire/snapshots), then truncates
+   * the WAL up to the position it reflects. Commits continue meanwhile. A crash at any point
+   * loses nothing: until the snapshot is durable the WAL still holds everything.
+   */
+  checkpoint(): Promise<CheckpointResult> {
+    if (this.#closing !== undefined) return Promise.reject(new ClosedError())
+    const run = this.#checkpointing.then(() => this.#checkpoint())
+    this.#checkpointing = run.catch(() => undefined)
+    return run
+  }
+
+  async #checkpoint(): Promise<CheckpointResult> {
+    this.#engine.assertUsable()
+    const ts = this.#engine.pin()
+    const position = this.#engine.visiblePosition
+    let encoded: { bytes: Uint8Array; keys: number }
+    try {
+      encoded = encodeCheckpoint(this.#engine.index, ts)
+    } finally {
+      this.#engine.unpin(ts)
+    }
+    await this.#snapshots.save(CHECKPOINT_SNAPSHOT_KEY, {
+      position,
+      state: encoded.bytes,
+      schemaVersion: CHECKPOINT_SCHEMA_VERSION,
+    })
+    if (position > 0) await this.#wal.truncateBefore(position)
+    return { commitTs: ts, position, keys: encoded.keys }
+  }
+
+  /** Counters (walks the whole index for `versions`). */
+  stats(): MvccStats {
+    let versions = 0
+    for (const [, chain] of this.#engine.index.entries()) versions += chain.length
+    return {
+      keys: this.#engine.index.keyCount,
+      versions,
+      openTransactions: this.#engine.openTransactions,
+      visibleTs: this.#engine.visibleTs,
+    }
+  }
+
+  /**
+   * Closes the store: open transactions are aborted (later use throws `CLOSED`), commits in
+   * flight finish, then the WAL and snapshot store close. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    clearInterval(this.#timer)
+    this.#engine.close()
+    await this.#engine.drain()
+    await this.#checkpointing
+    try {
+      await this.#wal.close()
+      await this.#snapshots.close()
+    } finally {
+      await this.#lock.release()
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): Promise<void> {
+  const snapshot = await snapshots.load(CHECKPOINT_SNAPSHOT_KEY, { schemaVersion: CHECKPOINT_SCHEMA_VERSION })
+  let position = 0
+  if (snapshot !== undefined) {
+    if (!(snapshot.state instanceof Uint8Array)) throw new MvccCorruptError('checkpoint state is not bytes')
+    const { ts, entries } = decodeCheckpoint(snapshot.state)
+    position = snapshot.position
+    for (const [key, value] of entries) engine.index.install(key, { ts, value })
+    engine.resetClock(ts, position)
+  }
+  // The WAL was only ever truncated up to a checkpoint that was durable first; if it is
+  // truncated beyond the checkpoint we found (the newer one is damaged), history is missing.
+  if (wal.floorSeq > position) {
+    throw new MvccCorruptError(
+      `the WAL was truncated up to seq ${wal.floorSeq} but the newest valid checkpoint is at ${position}: commits in between are lost`,
+    )
+  }
+  for await (const commit of replayCommits(wal.replay({ fromSeq: position + 1 }))) {
+    engine.recover(commit.ts, commit.position, commit.writes)
+  }
+}
+
+function checkOptions(options: MvccStoreOptions): {
+  isolation: IsolationLevel
+  sync: 'always' | 'none'
+  txTimeoutMs: number
+  now: () => number
+} {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
+  const isolation = options.isolation ?? 'snapshot'
+  if (isolation !== 'snapshot' && isolation !== 'serializable') {
+    throw new InvalidArgumentError(`isolation must be 'snapshot' or 'serializable'`)
+  }
+  const sync = options.sync ?? 'always'
+  if (sync !== 'always' && sync !== 'none') throw new InvalidArgumentError(`sync must be 'always' or 'none'`)
+  const txTimeoutMs = options.txTimeoutMs ?? DEFAULT_TX_TIMEOUT_MS
+  if (typeof txTimeoutMs !== 'number' || !Number.isFinite(txTimeoutMs) || txTimeoutMs <= 0) {
+    throw new InvalidArgumentError('txTimeoutMs must be a positive number')
+  }
+  const now = options.now ?? Date.now
+  if (typeof now !== 'function') throw new InvalidArgumentError('now must be a function')
+  return { isolation, sync, txTimeoutMs, now }
+}
