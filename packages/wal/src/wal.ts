@@ -108,7 +108,7 @@ export class Wal implements AsyncDisposable {
       const checked = checkOp(op)
       return this.#group.append(checked, checkTimestamp(this.#options.now()))
     } catch (err) {
-      return Promise.reject(err)
+      return rejected(err)
     }
   }
 
@@ -122,7 +122,7 @@ export class Wal implements AsyncDisposable {
       const batch = checkBatch(ops)
       return this.#group.appendBatch(batch.ops, checkTimestamp(this.#options.now()), batch.bytes)
     } catch (err) {
-      return Promise.reject(err)
+      return rejected(err)
     }
   }
 
@@ -194,7 +194,7 @@ export class Wal implements AsyncDisposable {
         throw new InvalidArgumentError(`seq ${seq} is above lastSeq ${this.#group.lastSeq}`)
       }
     } catch (err) {
-      return Promise.reject(err)
+      return rejected(err)
     }
     const run = this.#truncating.then(() => this.#truncate(seq))
     this.#truncating = run.catch(() => undefined)
@@ -245,4 +245,8 @@ export class Wal implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
+}
+
+function rejected(err: unknown): Promise<never> {
+  return Promise.reject(err instanceof Error ? err : new Error(String(err)))
 }
