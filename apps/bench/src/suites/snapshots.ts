@@ -15,8 +15,8 @@ const fsyncP = promisify(fsync)
 const closeP = promisify(close)
 
 /** The durable atomic replace, by hand: open, write, fdatasync, close, rename, fsync the directory. */
-async function durableReplace(dir: string, path: string, data: Uint8Array): Promise<void> {
-  const temp = `${path}.tmp`
+async function durableReplace(dir: string, path: string, data: Uint8Array, tempId = 0): Promise<void> {
+  const temp = `${path}.${tempId}.tmp`
   const fd = await openP(temp, 'w')
   let done = 0
   while (done < data.byteLength) done += (await writeP(fd, data, done, data.byteLength - done, done)).bytesWritten
@@ -43,83 +43,135 @@ function objectOf(size: number): { accounts: { id: string; owner: string; balanc
   return { accounts }
 }
 
+/** One measured subject: `op(i)` is one operation (awaited); `bytes` per operation for MB/s. */
+interface Subject {
+  readonly subject: string
+  readonly op: (i: number) => Promise<unknown>
+  readonly bytesPerOp?: number
+  readonly baseline?: boolean
+  readonly note?: string
+}
+
+/**
+ * Runs the subjects of one group in interleaved rounds (A, B, C, A, B, C, ...) so that a noisy
+ * neighbour or a disk flush slows them all alike, and sums each subject's time over the rounds.
+ */
+async function interleaved(group: string, subjects: readonly Subject[], totalOps: number, concurrency = 1): Promise<BenchRow[]> {
+  const rounds = 5
+  const perRound = Math.max(1, Math.floor(totalOps / rounds))
+  const seconds = subjects.map(() => 0)
+  let next = 0
+  for (const s of subjects) for (let i = 0; i < 3; i++) await s.op(next++) // warm up
+  for (let round = 0; round < rounds; round++) {
+    for (const [j, s] of subjects.entries()) {
+      const base = next
+      next += perRound
+      seconds[j]! += (await timeOps(perRound, concurrency, (i) => s.op(base + i))).seconds
+    }
+  }
+  return subjects.map((s, j) => ({
+    group,
+    subject: s.subject,
+    ops: perRound * rounds,
+    seconds: seconds[j]!,
+    ...(s.bytesPerOp === undefined ? {} : { bytes: s.bytesPerOp * perRound * rounds }),
+    ...(s.baseline === true ? { baseline: true } : {}),
+    ...(s.note === undefined ? {} : { note: s.note }),
+  }))
+}
+
 export const suite: BenchSuite = {
   name: 'snapshots',
   async run(ctx) {
     const rows: BenchRow[] = []
     const sizes = [
-      { label: '1 KiB', bytes: 1024, saves: 150 * ctx.scale, loads: 3000 * ctx.scale },
-      { label: '1 MiB', bytes: 2 ** 20, saves: 40 * ctx.scale, loads: 150 * ctx.scale },
+      { label: '1 KiB', bytes: 1024, saves: 300 * ctx.scale, loads: 4000 * ctx.scale },
+      { label: '1 MiB', bytes: 2 ** 20, saves: 100 * ctx.scale, loads: 300 * ctx.scale },
     ]
     for (const size of sizes) {
       const raw = bytesOf(size.bytes)
       const object = objectOf(size.bytes)
       const objectBytes = msgpackCodec.encode(object).byteLength
-      const saveGroup = `save ${size.label}`
-      const loadGroup = `load ${size.label}`
 
-      // Floor 1: not durable at all.
       const plainDir = await ctx.subdir(`plain-${size.bytes}`)
       const plainPath = join(plainDir, 'state.bin')
-      await writeFile(plainPath, raw)
-      const plain = await timeOps(size.saves, 1, () => writeFile(plainPath, raw))
-      rows.push({ group: saveGroup, subject: 'fs.writeFile (not durable)', ...plain, bytes: size.bytes * plain.ops })
-
-      // Floor 2: durable atomic replace with node:fs — the baseline.
       const floorDir = await ctx.subdir(`floor-${size.bytes}`)
       const floorPath = join(floorDir, 'state.bin')
-      await durableReplace(floorDir, floorPath, raw)
-      const floor = await timeOps(size.saves, 1, () => durableReplace(floorDir, floorPath, raw))
-      rows.push({ group: saveGroup, subject: 'durable atomic replace (node:fs)', ...floor, bytes: size.bytes * floor.ops, baseline: true })
-
-      // Quire, raw bytes: the same work as the floor plus header, CRC and pruning.
-      const rawDir = await ctx.subdir(`quire-raw-${size.bytes}`)
-      const rawStore = await SnapshotStore.open(rawDir, { codec: 'raw' })
+      const rawStore = await SnapshotStore.open(await ctx.subdir(`quire-raw-${size.bytes}`), { codec: 'raw' })
+      const objStore = await SnapshotStore.open(await ctx.subdir(`quire-msgpack-${size.bytes}`))
       let position = 0
-      await rawStore.save('bench', { position: ++position, state: raw })
-      const quireRaw = await timeOps(size.saves, 1, () => rawStore.save('bench', { position: ++position, state: raw }))
-      rows.push({ group: saveGroup, subject: "@quire/snapshots (codec 'raw')", ...quireRaw, bytes: size.bytes * quireRaw.ops })
 
-      // Quire, msgpack of a structured state: adds the encoding.
-      const objDir = await ctx.subdir(`quire-msgpack-${size.bytes}`)
-      const objStore = await SnapshotStore.open(objDir)
-      await objStore.save('bench', { position: ++position, state: object })
-      const quireObj = await timeOps(size.saves, 1, () => objStore.save('bench', { position: ++position, state: object }))
-      rows.push({
-        group: saveGroup,
-        subject: '@quire/snapshots (msgpack object)',
-        ...quireObj,
-        bytes: objectBytes * quireObj.ops,
-        note: `includes msgpack encode of ${(objectBytes / 1024).toFixed(0)} KiB`,
-      })
-
-      // Loads: a plain read is the floor; Quire lists, reads, verifies and decodes.
-      const read = await timeOps(size.loads, 1, () => readFile(floorPath))
-      rows.push({ group: loadGroup, subject: 'fs.readFile', ...read, bytes: size.bytes * read.ops, baseline: true })
-      const loadRaw = await timeOps(size.loads, 1, () => rawStore.load('bench'))
-      rows.push({ group: loadGroup, subject: "@quire/snapshots (codec 'raw')", ...loadRaw, bytes: size.bytes * loadRaw.ops })
-      const loadObj = await timeOps(size.loads, 1, () => objStore.load('bench'))
-      rows.push({
-        group: loadGroup,
-        subject: '@quire/snapshots (msgpack object)',
-        ...loadObj,
-        bytes: objectBytes * loadObj.ops,
-        note: 'includes msgpack decode',
-      })
+      rows.push(
+        ...(await interleaved(
+          `save ${size.label}`,
+          [
+            { subject: 'fs.writeFile (not durable)', op: () => writeFile(plainPath, raw), bytesPerOp: size.bytes },
+            {
+              subject: 'durable atomic replace (node:fs)',
+              op: () => durableReplace(floorDir, floorPath, raw),
+              bytesPerOp: size.bytes,
+              baseline: true,
+            },
+            {
+              subject: "@quire/snapshots (codec 'raw')",
+              op: () => rawStore.save('bench', { position: ++position, state: raw }),
+              bytesPerOp: size.bytes,
+            },
+            {
+              subject: '@quire/snapshots (msgpack object)',
+              op: () => objStore.save('bench', { position: ++position, state: object }),
+              bytesPerOp: objectBytes,
+              note: `includes msgpack encode of ${(objectBytes / 1024).toFixed(0)} KiB`,
+            },
+          ],
+          size.saves,
+        )),
+      )
+      rows.push(
+        ...(await interleaved(
+          `load ${size.label}`,
+          [
+            { subject: 'fs.readFile', op: () => readFile(floorPath), bytesPerOp: size.bytes, baseline: true },
+            {
+              subject: "@quire/snapshots (codec 'raw')",
+              op: () => rawStore.load('bench'),
+              bytesPerOp: size.bytes,
+              note: 'lists, reads, verifies CRC-32',
+            },
+            {
+              subject: '@quire/snapshots (msgpack object)',
+              op: () => objStore.load('bench'),
+              bytesPerOp: objectBytes,
+              note: 'includes msgpack decode',
+            },
+          ],
+          size.loads,
+        )),
+      )
       await rawStore.close()
       await objStore.close()
     }
 
     // Different keys save in parallel: 8 keys at once against 8 files replaced at once.
     const parallel = 8
-    const saves = 400 * ctx.scale
     const raw = bytesOf(1024)
     const floorDir = await ctx.subdir('floor-parallel')
-    const floor = await timeOps(saves, parallel, (i) => durableReplace(floorDir, join(floorDir, `s${i % parallel}.bin`), raw))
-    rows.push({ group: `save 1 KiB, ${parallel} keys in parallel`, subject: 'durable atomic replace (node:fs)', ...floor, baseline: true })
     const store = await SnapshotStore.open(await ctx.subdir('quire-parallel'), { codec: 'raw' })
-    const quire = await timeOps(saves, parallel, (i) => store.save(`key-${i % parallel}`, { position: i, state: raw }))
-    rows.push({ group: `save 1 KiB, ${parallel} keys in parallel`, subject: "@quire/snapshots (codec 'raw')", ...quire })
+    rows.push(
+      ...(await interleaved(
+        `save 1 KiB, ${parallel} keys in parallel`,
+        [
+          {
+            subject: 'durable atomic replace (node:fs)',
+            op: (i) => durableReplace(floorDir, join(floorDir, `s${i % parallel}.bin`), raw, i),
+            baseline: true,
+          },
+          { subject: "@quire/snapshots (codec 'raw')", op: (i) => store.save(`key-${i % parallel}`, { position: i, state: raw }) },
+        ],
+        600 * ctx.scale,
+        parallel,
+      )),
+    )
     await store.close()
     return rows
   },
