@@ -203,6 +203,9 @@ export class Wal implements AsyncDisposable {
 
   async #truncate(seq: number): Promise<void> {
     if (seq <= this.#floorSeq) return
+    // Under sync 'none' the entries below the floor may not be durable yet: make them so first,
+    // so that the floor never runs ahead of the log after a crash.
+    if (!this.#options.syncAlways) await this.#writer.sync()
     try {
       await writeFloor(this.#fs, join(this.#dir, FLOOR_FILE), seq)
     } catch (err) {

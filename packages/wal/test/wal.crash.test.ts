@@ -1,0 +1,158 @@
+import { SimFileSystem } from '@quire/vfs/sim'
+import type { FileSystem } from '@quire/vfs'
+import { arbSeed, checkProperty, crashDuringRecovery, fc, propertyRuns, settle } from '@quire/test-kit'
+import { describe, expect, it } from 'vitest'
+import { Wal, type WalEntry, type WalOp } from '../src/index.js'
+import { DIR, collect, enc } from './helpers.js'
+
+/** One step of a generated workload; the steps of a wave run concurrently. */
+type Step =
+  | { readonly kind: 'append'; readonly op: WalOp }
+  | { readonly kind: 'batch'; readonly ops: WalOp[] }
+  | { readonly kind: 'truncate'; readonly fraction: number }
+
+const arbBytes = (max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: 0, maxLength: max })
+const arbOp: fc.Arbitrary<WalOp> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('put' as const), key: arbBytes(12), value: arbBytes(200) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key: arbBytes(12) }) },
+)
+const arbStep: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 6, arbitrary: arbOp.map((op) => ({ kind: 'append' as const, op })) },
+  { weight: 3, arbitrary: fc.array(arbOp, { minLength: 1, maxLength: 6 }).map((ops) => ({ kind: 'batch' as const, ops })) },
+  { weight: 2, arbitrary: fc.nat(100).map((percent) => percent / 100).map((fraction) => ({ kind: 'truncate' as const, fraction })) },
+)
+const arbWorkload = fc.array(fc.array(arbStep, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 })
+
+/** A request as issued, in call order (which is seq order). */
+interface Issued {
+  readonly ops: readonly WalOp[]
+  acked: WalEntry[] | undefined
+}
+
+interface Outcome {
+  readonly issued: Issued[]
+  readonly truncations: { seq: number; acked: boolean }[]
+}
+
+async function runWorkload(wal: Wal, waves: Step[][]): Promise<Outcome> {
+  const issued: Issued[] = []
+  const truncations: { seq: number; acked: boolean }[] = []
+  for (const wave of waves) {
+    const ps: Promise<unknown>[] = []
+    for (const step of wave) {
+      if (step.kind === 'truncate') {
+        const t = { seq: Math.floor(wal.lastSeq * step.fraction), acked: false }
+        truncations.push(t)
+        ps.push(wal.truncateBefore(t.seq).then(() => void (t.acked = true)))
+      } else if (step.kind === 'append') {
+        const r: Issued = { ops: [step.op], acked: undefined }
+        issued.push(r)
+        ps.push(wal.append(step.op).then((e) => void (r.acked = [e])))
+      } else {
+        const r: Issued = { ops: step.ops, acked: undefined }
+        issued.push(r)
+        ps.push(wal.appendBatch(step.ops).then((es) => void (r.acked = es)))
+      }
+    }
+    await settle(ps)
+  }
+  return { issued, truncations }
+}
+
+const same = (a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean =>
+  (a ?? null) === null ? (b ?? null) === null : b != null && Buffer.compare(Buffer.from(a!), Buffer.from(b)) === 0
+
+/** Checks a recovered log against what the workload issued and what was acknowledged. */
+async function checkRecovered(image: FileSystem, outcome: Outcome, durable: boolean): Promise<void> {
+  const wal = await Wal.open(DIR, { fs: image, now: () => 7 })
+  const entries = await collect(wal)
+  const lastSeq = wal.lastSeq
+  const floor = wal.floorSeq
+  const flat = outcome.issued.flatMap((r) => r.ops)
+  // Request boundaries: a recovered log always ends at one (batches are whole).
+  const boundaries = new Set<number>([0])
+  let n = 0
+  for (const r of outcome.issued) boundaries.add((n += r.ops.length))
+
+  // Seqs: contiguous from just above the floor up to lastSeq.
+  expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: Math.max(0, lastSeq - floor) }, (_, i) => floor + 1 + i))
+  expect(lastSeq).toBeLessThanOrEqual(flat.length)
+  expect(boundaries.has(lastSeq)).toBe(true)
+  // Nothing that was never written: entry seq s is the s-th operation issued, byte for byte.
+  for (const e of entries) {
+    const op = flat[e.seq - 1]!
+    expect(e.op).toBe(op.op)
+    expect(same(e.key, op.key)).toBe(true)
+    expect(same(e.value, op.op === 'put' ? op.value : null)).toBe(true)
+    expect(e.timestampMs).toBe(1)
+  }
+  // Acknowledged results carried the seqs of their place in the issue order.
+  let maxAcked = 0
+  for (const r of outcome.issued) {
+    if (r.acked === undefined) continue
+    r.acked.forEach((e, i) => {
+      expect(same(e.key, r.ops[i]!.key)).toBe(true)
+      expect(flat[e.seq - 1]).toBe(r.ops[i])
+      maxAcked = Math.max(maxAcked, e.seq)
+    })
+  }
+  // Truncation: the floor is one that was asked for, at least every acknowledged one.
+  const ackedFloor = Math.max(0, ...outcome.truncations.filter((t) => t.acked).map((t) => t.seq))
+  if (durable) {
+    expect(lastSeq).toBeGreaterThanOrEqual(maxAcked)
+    expect(floor).toBeGreaterThanOrEqual(ackedFloor)
+  }
+  expect([0, ...outcome.truncations.map((t) => t.seq)]).toContain(floor)
+  // Progress: the sequence continues after recovery.
+  const next = await wal.append({ op: 'put', key: enc('after'), value: enc('crash') })
+  expect(next.seq).toBe(lastSeq + 1)
+  const tail = await collect(wal, lastSeq + 1)
+  expect(tail.map((e) => e.seq)).toEqual([lastSeq + 1])
+  await wal.close()
+}
+
+async function recoveredState(fs: FileSystem): Promise<unknown> {
+  const wal = await Wal.open(DIR, { fs })
+  try {
+    const entries = (await collect(wal)).map((e) => [e.seq, e.op, Buffer.from(e.key).toString('hex'), e.value && Buffer.from(e.value).toString('hex')])
+    return { entries, lastSeq: wal.lastSeq, floor: wal.floorSeq }
+  } finally {
+    await wal.close()
+  }
+}
+
+describe.each([
+  { pessimistic: false, sync: 'always' as const },
+  { pessimistic: true, sync: 'always' as const },
+  { pessimistic: true, sync: 'none' as const },
+])('crash properties (pessimistic: $pessimistic, sync: $sync)', ({ pessimistic, sync }) => {
+  it('a crash at any moment keeps every acknowledged entry, whole batches only, nothing invented; recovery is idempotent', async () => {
+    await checkProperty(
+      fc.asyncProperty(
+        arbWorkload,
+        fc.nat(1_000_000),
+        arbSeed(),
+        fc.constantFrom(1024, 4096),
+        fc.nat(60),
+        arbSeed(),
+        async (waves, haltAt, seed, segmentBytes, recoveryHalt, recoverySeed) => {
+          // A dry run counts the workload's file-system operations, so the power cut lands inside it.
+          const dry = new SimFileSystem({ pessimistic })
+          const dryWal = await Wal.open(DIR, { fs: dry, segmentBytes, sync, now: () => 1 })
+          const opsBefore = dry.opCount
+          await runWorkload(dryWal, waves)
+          const haltAfterOps = haltAt % (dry.opCount - opsBefore + 1)
+          const sim = new SimFileSystem({ pessimistic })
+          const wal = await Wal.open(DIR, { fs: sim, segmentBytes, sync, now: () => 1 })
+          sim.haltAfter(haltAfterOps)
+          const outcome = await runWorkload(wal, waves)
+          const image = sim.crash(seed)
+          await checkRecovered(image.clone(), outcome, sync === 'always')
+          const { once, twice } = await crashDuringRecovery(image, recoveredState, { seed: recoverySeed, haltAfterOps: recoveryHalt })
+          expect(twice).toEqual(once)
+        },
+      ),
+      { numRuns: propertyRuns(40) },
+    )
+  })
+})
