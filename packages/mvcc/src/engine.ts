@@ -164,7 +164,7 @@ export class MvccEngine {
     try {
       persisted = this.persist({ ts, writes })
     } catch (error) {
-      persisted = Promise.reject(error as Error)
+      persisted = Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
     persisted.then(
       (position) => {

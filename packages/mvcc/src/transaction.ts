@@ -56,38 +56,25 @@ export class Transaction {
   }
 
   /** The value of `key` in this transaction's snapshot plus its own writes, or undefined. */
-  get(key: string): Promise<unknown> {
-    try {
-      this.assertOpen()
-      validateKey(key)
-      return Promise.resolve(this.read(key))
-    } catch (error) {
-      return Promise.reject(error as Error)
-    }
+  // async so that bad input rejects rather than throws
+  async get(key: string): Promise<unknown> {
+    this.assertOpen()
+    validateKey(key)
+    return this.read(key)
   }
 
   /** Writes `key` (any msgpack-encodable value; `undefined` is rejected, use `delete`). */
-  put(key: string, value: unknown): Promise<void> {
-    try {
-      this.assertWritable()
-      validateKey(key)
-      this.stage(key, encodeValue(value))
-      return Promise.resolve()
-    } catch (error) {
-      return Promise.reject(error as Error)
-    }
+  async put(key: string, value: unknown): Promise<void> {
+    this.assertWritable()
+    validateKey(key)
+    this.stage(key, encodeValue(value))
   }
 
   /** Deletes `key` (a no-op when it does not exist, but still a write for conflict detection). */
-  delete(key: string): Promise<void> {
-    try {
-      this.assertWritable()
-      validateKey(key)
-      this.stage(key, undefined)
-      return Promise.resolve()
-    } catch (error) {
-      return Promise.reject(error as Error)
-    }
+  async delete(key: string): Promise<void> {
+    this.assertWritable()
+    validateKey(key)
+    this.stage(key, undefined)
   }
 
   /**
@@ -149,44 +136,36 @@ export class Transaction {
    * commit (it is then aborted). A transaction without writes commits at once and resolves
    * with its snapshot timestamp.
    */
-  commit(): Promise<number> {
-    try {
-      this.assertOpen()
-    } catch (error) {
-      return Promise.reject(error as Error)
-    }
+  async commit(): Promise<number> {
+    this.assertOpen()
     if (this.writes.size === 0) {
       this.state = 'committed'
       this.engine.release(this)
-      return Promise.resolve(this.snapshotTs)
+      return this.snapshotTs
     }
     this.state = 'committing'
-    // Validation and ordering happen synchronously inside engine.commit, so the order of
-    // commit() calls is the commit order among the transactions that pass validation.
-    const result = this.engine.commit(this, this.writes, this.readKeys, this.ranges)
-    return result.then(
-      (ts) => {
-        this.state = 'committed'
-        return ts
-      },
-      (error: unknown) => {
-        this.state = 'aborted'
-        throw error
-      },
-    )
+    // Validation and ordering happen synchronously inside engine.commit (no await before it),
+    // so the order of commit() calls is the commit order of the transactions that pass.
+    try {
+      const ts = await this.engine.commit(this, this.writes, this.readKeys, this.ranges)
+      this.state = 'committed'
+      return ts
+    } catch (error) {
+      this.state = 'aborted'
+      throw error
+    }
   }
 
   /** Aborts: drops the writes. Idempotent after abort; rejects after commit. */
-  abort(): Promise<void> {
+  async abort(): Promise<void> {
     if (this.state === 'aborted' || this.state === 'timed-out' || this.state === 'store-closed') {
       this.state = 'aborted'
-      return Promise.resolve()
+      return
     }
-    if (this.state !== 'open') return Promise.reject(new TransactionClosedError('transaction already committed'))
+    if (this.state !== 'open') throw new TransactionClosedError('transaction already committed')
     this.state = 'aborted'
     this.writes.clear()
     this.engine.release(this)
-    return Promise.resolve()
   }
 
   /** Aborts the transaction if it is still open (for `await using tx = db.begin()`). */

@@ -200,7 +200,7 @@ for (const backend of backends) {
         await checkProperty(
           fc.asyncProperty(fc.commands(commands, { maxCommands: 50, size: 'max' }), async (cmds) => {
             const db = await backend.open(level)
-            const model: Model = { level, states: [new Map()], writtenBy: [new Set()], txs: [] }
+            const model: Model = { level, states: [new Map<string, Value>()], writtenBy: [new Set()], txs: [] }
             try {
               await fc.asyncModelRun(() => ({ model, real: { db } }), cmds)
               // The final committed state is the serial application of the commits in order.
