@@ -237,7 +237,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    */
   async appendBatch(records: readonly T[]): Promise<LogEntry<T>[]> {
     this.#checkWritable()
-    if (!Array.isArray(records)) throw new InvalidArgumentError('appendBatch expects an array of records')
+    const list: unknown = records
+    if (!Array.isArray(list)) throw new InvalidArgumentError('appendBatch expects an array of records')
     if (records.length > this.#maxBatchRecords) {
       throw new InvalidArgumentError(`a batch of ${records.length} records exceeds maxBatchRecords (${this.#maxBatchRecords})`)
     }
@@ -323,7 +324,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
   async #close(): Promise<void> {
     this.#closed = true
     await this.#committer.drain()
-    let failure: unknown
+    let failure: PoisonedError | undefined
     try {
       if (this.#poison === undefined && this.#syncMode === 'none') await this.#handle.sync()
     } catch (err) {

@@ -78,7 +78,7 @@ describe('faults', () => {
     await log.append({ n: 1 })
     const good = await text(fs)
     fs.injectFault({ op: 'write', path: LOG, error: 'ENOSPC', partial: true })
-    const { results } = await settle([
+    const { results } = await settle<unknown>([
       log.append({ n: 2, pad: 'x'.repeat(600) }),
       log.appendBatch([{ n: 3, pad: 'y'.repeat(600) }, { n: 4 }]),
     ])
