@@ -22,9 +22,12 @@ export function storedLength(size: number): number {
  */
 export function contentSizeOf(length: number): number | undefined {
   if (!Number.isSafeInteger(length) || length < FOOTER_BYTES) return undefined
-  const estimate = Math.floor(((length - FOOTER_BYTES) * DEPOT_BLOCK_BYTES) / (DEPOT_BLOCK_BYTES + 4))
-  for (let size = Math.max(0, estimate - 2); size <= estimate + 2; size++) {
-    if (storedLength(size) === length) return size
+  // length - FOOTER_BYTES = size + 4·blocks, and blocks is within one of ⌈that / (block + 4)⌉.
+  const rest = length - FOOTER_BYTES
+  const estimate = Math.ceil(rest / (DEPOT_BLOCK_BYTES + 4))
+  for (let blocks = Math.max(0, estimate - 1); blocks <= estimate + 1; blocks++) {
+    const size = rest - 4 * blocks
+    if (size >= 0 && storedLength(size) === length) return size
   }
   return undefined
 }

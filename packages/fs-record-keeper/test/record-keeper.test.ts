@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SimFileSystem } from '@quire/vfs/sim'
+import { describe, expect, it } from 'vitest'
+import { RecordKeeper, RecordKeeperError, type RecordKeeperEvent } from '../src/index.js'
+
+const DIR = '/store'
+
+async function collect(rk: RecordKeeper, after?: string): Promise<RecordKeeperEvent[]> {
+  const out: RecordKeeperEvent[] = []
+  for await (const event of rk.events(after === undefined ? {} : { after })) out.push(event)
+  return out
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+  } catch (err) {
+    if (err instanceof RecordKeeperError) return err.code
+    if (err instanceof Error && 'code' in err) return String(err.code)
+    throw err
+  }
+  return 'OK'
+}
+
+describe('RecordKeeper', () => {
+  it('starts empty', async () => {
+    const rk = await RecordKeeper.open(DIR, { fs: new SimFileSystem() })
+    expect(await rk.tail()).toBeNull()
+    expect(await rk.next()).toBeNull()
+    expect(await collect(rk)).toEqual([])
+    await rk.close()
+  })
+
+  it('adds, reads, walks and links events in order', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const events = Array.from({ length: 5 }, (_, i) => ({ id: randomUUID(), n: i, when: new Date(1_700_000_000_000 + i) }))
+    for (const e of events) await rk.add(e)
+    expect(await rk.tail()).toBe(events[4]!.id)
+    expect(await rk.next()).toBe(events[0]!.id)
+    for (let i = 0; i < 4; i++) expect(await rk.next(events[i]!.id)).toBe(events[i + 1]!.id)
+    expect(await rk.next(events[4]!.id)).toBeNull()
+    expect(await rk.read(events[2]!.id)).toEqual(events[2])
+    expect(await rk.exists(events[3]!.id)).toBe(true)
+    expect(await collect(rk)).toEqual(events)
+    expect(await collect(rk, events[1]!.id)).toEqual(events.slice(2))
+    await rk.close()
+
+    const again = await RecordKeeper.open(DIR, { fs })
+    expect(again.recovery).toEqual({ events: 5, orphansRemoved: 0, tempFilesRemoved: 0, tailRepaired: false })
+    expect(await collect(again)).toEqual(events)
+    expect((await again.verify()).ok).toBe(true)
+    await again.close()
+  })
+
+  it('keeps the layout of gonk: head, tail, events/a/b/c/<uuid> with a next field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-layout-'))
+    try {
+      const rk = await RecordKeeper.open(dir)
+      const a = { id: '96f76903-7b92-44d1-8e53-fc47a520684c', kind: 'opened' }
+      const b = { id: '62af3937-4c5b-405b-a170-6ef12a5e246a', kind: 'closed' }
+      await rk.add(a)
+      await rk.add(b)
+      await rk.close()
+      const head = await readFile(join(dir, 'rk/head'), 'utf8')
+      const tail = await readFile(join(dir, 'rk/tail'), 'utf8')
+      expect(head.split('\n')[0]).toBe(a.id)
+      expect(tail.split('\n')[0]).toBe(b.id)
+      const fileA = JSON.parse(await readFile(join(dir, 'rk/events/9/6/f', a.id), 'utf8')) as Record<string, unknown>
+      const fileB = JSON.parse(await readFile(join(dir, 'rk/events/6/2/a', b.id), 'utf8')) as Record<string, unknown>
+      expect(fileA.next).toBe(b.id)
+      expect(fileB.next).toBeNull()
+      expect(fileA.event).toEqual(a)
+      expect(fileA.format).toBe('quire-rk-event/1')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('rejects bad input with INVALID_ARGUMENT before writing anything', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs, maxEventBytes: 1024 })
+    fs.resetStats()
+    const bad: unknown[] = [
+      null,
+      [],
+      'x',
+      { id: 'not-a-uuid' },
+      { id: '96F76903-7B92-44D1-8E53-FC47A520684C' },
+      { id: '../../../../etc/passwd' },
+      { id: ' 96f76903-7b92-44d1-8e53-fc47a520684c' },
+      { id: '96f76903-7b92-44d1-8e53-fc47a520684c', bad: () => 1 },
+      { id: '96f76903-7b92-44d1-8e53-fc47a520684c', bad: Number.NaN },
+      { id: '96f76903-7b92-44d1-8e53-fc47a520684c', big: 'x'.repeat(2000) },
+    ]
+    for (const event of bad) expect(await codeOf(rk.add(event as RecordKeeperEvent))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(rk.read('nope'))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(rk.next('../x'))).toBe('INVALID_ARGUMENT')
+    expect(await codeOf(rk.exists('96F76903-7B92-44D1-8E53-FC47A520684C'))).toBe('INVALID_ARGUMENT')
+    expect(fs.stats.writes + fs.stats.opens + fs.stats.mkdirs).toBe(0)
+    await rk.close()
+  })
+
+  it('rejects a duplicate id with EXISTS, also while the first add is in flight', async () => {
+    const rk = await RecordKeeper.open(DIR, { fs: new SimFileSystem() })
+    const id = randomUUID()
+    const first = rk.add({ id, n: 1 })
+    expect(await codeOf(rk.add({ id, n: 2 }))).toBe('EXISTS')
+    await first
+    expect(await codeOf(rk.add({ id, n: 3 }))).toBe('EXISTS')
+    expect(await rk.read(id)).toEqual({ id, n: 1 })
+    await rk.close()
+  })
+
+  it('answers NOT_FOUND for unknown ids', async () => {
+    const rk = await RecordKeeper.open(DIR, { fs: new SimFileSystem() })
+    const id = randomUUID()
+    expect(await codeOf(rk.read(id))).toBe('NOT_FOUND')
+    expect(await codeOf(rk.next(id))).toBe('NOT_FOUND')
+    expect(await codeOf(collect(rk, id))).toBe('NOT_FOUND')
+    expect(await rk.exists(id)).toBe(false)
+    await rk.close()
+  })
+
+  it('hides events whose add has not resolved yet', async () => {
+    const rk = await RecordKeeper.open(DIR, { fs: new SimFileSystem() })
+    const id = randomUUID()
+    const adding = rk.add({ id })
+    expect(await rk.exists(id)).toBe(false)
+    expect(await rk.tail()).toBeNull()
+    await adding
+    expect(await rk.exists(id)).toBe(true)
+    expect(await rk.tail()).toBe(id)
+    await rk.close()
+  })
+
+  it('groups concurrent adds: 64 adds cost far fewer than 64 full sets of syncs', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    await rk.add({ id: randomUUID() })
+    fs.resetStats()
+    const events = Array.from({ length: 64 }, (_, i) => ({ id: randomUUID(), i }))
+    await Promise.all(events.map((e) => rk.add(e)))
+    await rk.close()
+    // Alone, each add costs 3 file syncs (event, relinked tail, tail pointer) and 3 directory syncs.
+    expect(fs.stats.syncs).toBeLessThanOrEqual(64 + 4)
+    expect(fs.stats.renames).toBeLessThanOrEqual(4)
+    const again = await RecordKeeper.open(DIR, { fs })
+    expect((await collect(again)).slice(1)).toEqual(events)
+    await again.close()
+  })
+
+  it('serialises concurrent adds into one history in call order', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const events = Array.from({ length: 300 }, (_, i) => ({ id: randomUUID(), i }))
+    const done: string[] = []
+    await Promise.all(events.map((e) => rk.add(e).then(() => done.push(e.id))))
+    expect(done).toEqual(events.map((e) => e.id))
+    expect(await collect(rk)).toEqual(events)
+    await rk.close()
+  })
+
+  it('is single-writer per directory (LOCKED), and close is idempotent', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    expect(await codeOf(RecordKeeper.open(DIR, { fs }))).toBe('LOCKED')
+    await rk.close()
+    await rk.close()
+    await rk[Symbol.asyncDispose]()
+    expect(await codeOf(rk.add({ id: randomUUID() }))).toBe('CLOSED')
+    expect(await codeOf(rk.tail())).toBe('CLOSED')
+    const again = await RecordKeeper.open(DIR, { fs })
+    await again.close()
+  })
+
+  it('is poisoned after a failed sync, and recovers on reopen', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: randomUUID() }
+    await rk.add(a)
+    const fault = fs.injectFault({ op: 'sync', error: 'EIO' })
+    expect(await codeOf(rk.add({ id: randomUUID() }))).toBe('POISONED')
+    fault.remove()
+    expect(await codeOf(rk.add({ id: randomUUID() }))).toBe('POISONED')
+    expect(await rk.tail()).toBe(a.id)
+    await rk.close()
+    const again = await RecordKeeper.open(DIR, { fs })
+    const b = { id: randomUUID() }
+    await again.add(b)
+    expect(await collect(again)).toEqual([a, b])
+    await again.close()
+  })
+
+  it('removes an orphan on open so its id can be added again (gonk could not)', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: randomUUID() }
+    await rk.add(a)
+    const orphan = { id: randomUUID(), v: 1 }
+    // Fail the link step: the event file is durable, but nothing points at it.
+    const fault = fs.injectFault({ op: 'rename', error: 'EIO' })
+    expect(await codeOf(rk.add(orphan))).toBe('POISONED')
+    fault.remove()
+    await rk.close()
+    expect((await RecordKeeper.verify(DIR, { fs })).orphans).toHaveLength(1)
+    const again = await RecordKeeper.open(DIR, { fs })
+    expect(again.recovery.orphansRemoved).toBe(1)
+    expect(await again.exists(orphan.id)).toBe(false)
+    await again.add({ ...orphan, v: 2 })
+    expect(await collect(again)).toEqual([a, { ...orphan, v: 2 }])
+    expect((await again.verify()).ok).toBe(true)
+    await again.close()
+  })
+
+  it('detects a damaged event: read is CORRUPT, open refuses a broken chain, verify reports it', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: '96f76903-7b92-44d1-8e53-fc47a520684c', text: 'hello' }
+    const b = { id: randomUUID() }
+    await rk.add(a)
+    await rk.add(b)
+    fs.corruptByte(`${DIR}/rk/events/9/6/f/${a.id}`, 130)
+    expect(await codeOf(rk.read(a.id))).toBe('CORRUPT')
+    await rk.close()
+    expect(await codeOf(RecordKeeper.open(DIR, { fs }))).toBe('CORRUPT')
+    const report = await RecordKeeper.verify(DIR, { fs })
+    expect(report.ok).toBe(false)
+    expect(report.brokenLinks[0]).toContain(a.id)
+  })
+
+  it('repairs a stale or missing tail file', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const events = [{ id: randomUUID() }, { id: randomUUID() }]
+    for (const e of events) await rk.add(e)
+    await rk.close()
+    await fs.unlink(`${DIR}/rk/tail`)
+    expect((await RecordKeeper.verify(DIR, { fs })).staleTail).toBe(true)
+    const again = await RecordKeeper.open(DIR, { fs })
+    expect(again.recovery.tailRepaired).toBe(true)
+    expect(await again.tail()).toBe(events[1]!.id)
+    await again.close()
+    expect((await RecordKeeper.verify(DIR, { fs })).ok).toBe(true)
+  })
+
+  it('refuses a directory with a foreign FORMAT marker', async () => {
+    const fs = new SimFileSystem()
+    await fs.mkdir(`${DIR}/rk`, { recursive: true })
+    await fs.writeFile(`${DIR}/rk/FORMAT`, new TextEncoder().encode('something else 9\n'))
+    expect(await codeOf(RecordKeeper.open(DIR, { fs }))).toBe('CORRUPT')
+  })
+})
