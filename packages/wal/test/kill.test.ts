@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { Wal } from '../src/index.js'
+
+const child = fileURLToPath(new URL('./fixtures/wal-child.ts', import.meta.url))
+
+/** Runs the child until SIGKILL after `killAfterMs` (counted from its first ack); returns its acked lines. */
+async function runAndKill(dir: string, killAfterMs: number): Promise<string[]> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@quire/source', child, dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const acked: string[] = []
+  const lines = createInterface({ input: proc.stdout })
+  let timer: NodeJS.Timeout | undefined
+  lines.on('line', (line) => {
+    acked.push(line)
+    timer ??= setTimeout(() => proc.kill('SIGKILL'), killAfterMs)
+  })
+  const closed = new Promise<void>((resolve) => lines.once('close', resolve))
+  // A safety net: a child that never acknowledges anything is killed too.
+  const fallback = setTimeout(() => proc.kill('SIGKILL'), 8_000)
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_code, sig) => resolve(sig)))
+  clearTimeout(fallback)
+  if (timer !== undefined) clearTimeout(timer)
+  await closed
+  expect(signal).toBe('SIGKILL')
+  return acked
+}
+
+describe('real SIGKILL', () => {
+  it('every entry the child reported acknowledged is replayed after kill -9', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-wal-kill-'))
+    try {
+      const acked = new Map<number, string>()
+      for (let round = 0; round < 3; round++) {
+        for (const line of await runAndKill(dir, 50 + Math.floor(Math.random() * 250))) {
+          const [seq, key, value] = line.split(' ')
+          acked.set(Number(seq), `${key} ${value}`)
+        }
+        const wal = await Wal.open(dir)
+        const found = new Map<number, string>()
+        let prev = 0
+        for await (const e of wal.replay()) {
+          expect(e.seq).toBe(prev + 1)
+          prev = e.seq
+          found.set(e.seq, `${Buffer.from(e.key).toString('hex')} ${e.value === null ? '-' : Buffer.from(e.value).toString('hex')}`)
+        }
+        expect(wal.lastSeq).toBe(prev)
+        for (const [seq, item] of acked) expect(found.get(seq)).toBe(item)
+        await wal.close()
+      }
+      expect(acked.size).toBeGreaterThan(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
