@@ -118,6 +118,8 @@ export class FrameScanner {
   #scanChunk(chunk: Uint8Array, start: number, frames: ScannedFrame[]): void {
     const limit = chunk.length
     const maxFrameBytes = this.#maxFrameBytes
+    const buffer = chunk.buffer
+    const base = chunk.byteOffset
     let i = start
     while (i < limit) {
       if (limit - i < 4) {
@@ -131,8 +133,8 @@ export class FrameScanner {
         return
       }
       const crcAt = i + 4 + length
-      if (zlibCrc32(chunk.subarray(i, crcAt)) !== readU32(chunk, crcAt)) break
-      frames.push({ offset: this.#end, payload: chunk.subarray(i + 4, crcAt) })
+      if (zlibCrc32(new Uint8Array(buffer, base + i, 4 + length)) !== readU32(chunk, crcAt)) break
+      frames.push({ offset: this.#end, payload: new Uint8Array(buffer, base + i + 4, length) })
       this.#end += length + FRAME_OVERHEAD_BYTES
       i = crcAt + 4
     }

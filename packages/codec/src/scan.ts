@@ -6,7 +6,10 @@ import { FRAME_OVERHEAD_BYTES, resolveMaxFrameBytes, type FrameOptions } from '.
 export interface ScannedFrame {
   /** Absolute offset of the frame's first byte (its length field). */
   readonly offset: number
-  /** The payload: a view of the scanned bytes, not a copy. */
+  /**
+   * The payload: a `Uint8Array` view of the scanned bytes (same memory, not a copy; a plain
+   * Uint8Array even when the input was a Buffer).
+   */
   readonly payload: Uint8Array
 }
 
@@ -98,14 +101,17 @@ export function scanFrames(bytes: Uint8Array, options: ScanOptions = {}): ScanRe
   }
   const frames: ScannedFrame[] = []
   const limit = bytes.length
+  const buffer = bytes.buffer
+  const base = bytes.byteOffset
   let pos = start
-  // The hot loop: one length read, one subarray for the CRC, one for the payload, per frame.
+  // The hot loop: one length read, one view for the CRC, one for the payload, per frame.
+  // (`new Uint8Array(buffer, ...)` is cheaper than `subarray`, which looks up a species.)
   while (limit - pos >= FRAME_OVERHEAD_BYTES) {
     const length = readU32(bytes, pos)
     if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) break
     const crcAt = pos + 4 + length
-    if (zlibCrc32(bytes.subarray(pos, crcAt)) !== readU32(bytes, crcAt)) break
-    frames.push({ offset: pos, payload: bytes.subarray(pos + 4, crcAt) })
+    if (zlibCrc32(new Uint8Array(buffer, base + pos, 4 + length)) !== readU32(bytes, crcAt)) break
+    frames.push({ offset: pos, payload: new Uint8Array(buffer, base + pos + 4, length) })
     pos = crcAt + 4
   }
   if (pos === limit) return { frames, end: pos, status: 'clean' }

@@ -23,10 +23,14 @@ function scanInChunks(
   const scanner = new FrameScanner(options)
   const frames: { offset: number; payload: Uint8Array }[] = []
   for (const chunk of chunks) {
-    const buffer = chunk.slice()
+    // Each chunk is a view at an offset into a bigger buffer, as reads into a pool give.
+    const memory = new Uint8Array(chunk.length + 3)
+    memory.set(chunk, 3)
     // Copy what we keep, then reuse the chunk memory: the scanner must not rely on it later.
-    for (const frame of scanner.push(buffer)) frames.push({ offset: frame.offset, payload: frame.payload.slice() })
-    buffer.fill(0xa5)
+    for (const frame of scanner.push(memory.subarray(3))) {
+      frames.push({ offset: frame.offset, payload: frame.payload.slice() })
+    }
+    memory.fill(0xa5)
   }
   return { frames, ...scanner.finish() }
 }

@@ -81,9 +81,13 @@ describe('scanFrames: examples', () => {
     expect(() => scanFrames(new Uint8Array(4), { maxFrameBytes: NaN })).toThrow(InvalidArgumentError)
   })
 
-  it('reads frames from a Buffer', () => {
-    const bytes = Buffer.from(encodeFrame(enc('x')))
-    expect(scanFrames(bytes).frames[0]!.payload).toEqual(Buffer.from('x'))
+  it('reads frames from a Buffer that sits at an offset in a shared pool', () => {
+    const bytes = Buffer.from(encodeFrames([enc('x'), enc('yz')]))
+    const [x, yz] = scanFrames(bytes).frames
+    expect(new TextDecoder().decode(x!.payload)).toBe('x')
+    expect(new TextDecoder().decode(yz!.payload)).toBe('yz')
+    expect(yz!.payload.buffer).toBe(bytes.buffer)
+    expect(yz!.payload.byteOffset).toBe(bytes.byteOffset + 9 + 4)
   })
 })
 
