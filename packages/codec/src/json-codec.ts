@@ -23,10 +23,18 @@ const textEncoder = new TextEncoder()
 // fatal: invalid UTF-8 is an error, not silently replaced by U+FFFD.
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** JSON.stringify replacer: `this[key]` is the value before Date.prototype.toJSON ran. */
-function replaceDates(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key]
-  return raw instanceof Date ? { $date: raw.toISOString() } : value
+/**
+ * A copy of a validated value with every Date replaced by `{ $date: ISO }`. Faster than a
+ * JSON.stringify replacer, which is called back for every key of every object.
+ */
+function datesToJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (value instanceof Date) return { $date: value.toISOString() }
+  if (Array.isArray(value)) return value.map(datesToJson)
+  const out: Record<string, unknown> = {}
+  // Validated: no "__proto__" key, so plain assignment only creates own properties.
+  for (const key of Object.keys(value)) out[key] = datesToJson((value as Record<string, unknown>)[key])
+  return out
 }
 
 function reviveDate(text: string): Date {
@@ -79,7 +87,7 @@ function parse(text: string): unknown {
 function stringify(value: unknown): string {
   const facts = inspectValue(value, 'json')
   // Validated: JSON.stringify returns a string (never undefined) and cannot throw.
-  return facts.hasDate ? JSON.stringify(value, replaceDates) : JSON.stringify(value)
+  return JSON.stringify(facts.hasDate ? datesToJson(value) : value)
 }
 
 /**
