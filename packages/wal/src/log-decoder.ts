@@ -1,16 +1,11 @@
-import { FRAME_BYTES, RECORD_COMMIT, RECORD_DELETE, decodeRecord } from './record.js'
-import { SEGMENT_HEADER_BYTES } from './segment-header.js'
+import { DELETE_HEADER_BYTES, FLAG_IN_BATCH, FRAME_BYTES, RECORD_COMMIT, RECORD_DELETE, RECORD_PUT, decodeRecord } from './record.js'
+import { SEGMENT_HEADER_BYTES, readU32, readU64 } from './segment-header.js'
 import type { WalEntry } from './types.js'
 
 /** Why a frame (or a segment boundary) cannot be accepted; `offset` is in the segment file. */
 export interface Problem {
   readonly offset: number
   readonly reason: string
-}
-
-interface PendingOp {
-  readonly seq: number
-  readonly entry: WalEntry | undefined
 }
 
 /**
@@ -30,7 +25,10 @@ export class LogDecoder {
   out: WalEntry[] = []
 
   #expectSeq: number | undefined
-  #pending: PendingOp[] = []
+  /** The uncommitted batch: its first seq, record count, and the entries materialized from it. */
+  #pendingFirstSeq = 0
+  #pendingCount = 0
+  #pendingEntries: WalEntry[] = []
   #pendingStart = -1
   readonly #materialize: boolean
   readonly #fromSeq: number
@@ -46,7 +44,7 @@ export class LogDecoder {
 
   /** True while batch records have been read without their COMMIT. */
   get hasPending(): boolean {
-    return this.#pending.length > 0
+    return this.#pendingCount > 0
   }
 
   /** Starts a segment whose header says its first seq is `firstSeq`. */
@@ -72,52 +70,76 @@ export class LogDecoder {
 
   /** Consumes one frame read at `offset` of the current segment. */
   frame(offset: number, payload: Uint8Array): Problem | undefined {
-    const r = decodeRecord(payload)
-    if (typeof r === 'string') return { offset, reason: r }
-    const frameEnd = offset + FRAME_BYTES + payload.byteLength
-    if (r.type === RECORD_COMMIT) {
-      const pending = this.#pending
-      const first = pending[0]
-      if (first === undefined) return { offset, reason: 'COMMIT without a batch' }
-      if (r.firstSeq !== first.seq || r.count !== pending.length) {
-        return { offset, reason: `COMMIT covers ${r.count} from seq ${r.firstSeq}, batch has ${pending.length} from ${first.seq}` }
+    // The hot path of replay: PUT and DELETE are parsed inline (no intermediate object).
+    const type = payload[0]
+    if (type !== RECORD_PUT && type !== RECORD_DELETE) return this.#other(offset, payload)
+    const length = payload.byteLength
+    const flags = payload[1]!
+    if (length < DELETE_HEADER_BYTES || (flags & ~FLAG_IN_BATCH) !== 0) return { offset, reason: 'malformed record' }
+    const seq = readU64(payload, 2)
+    const timestampMs = readU64(payload, 10)
+    if (seq < 1 || timestampMs < 0) return { offset, reason: 'seq or timestamp out of range' }
+    const keyEnd = DELETE_HEADER_BYTES + readU32(payload, 18)
+    const isTombstone = type === RECORD_DELETE
+    let valueStart = 0
+    if (isTombstone) {
+      if (keyEnd !== length) return { offset, reason: 'DELETE record length mismatch' }
+    } else {
+      valueStart = keyEnd + 4
+      if (valueStart > length || valueStart + readU32(payload, keyEnd) !== length) {
+        return { offset, reason: 'PUT record length mismatch' }
       }
-      if (this.#materialize) for (const op of pending) if (op.entry !== undefined) this.out.push(op.entry)
-      this.lastSeq = pending[pending.length - 1]!.seq
-      this.entries += pending.length
-      this.committedEnd = frameEnd
-      this.#pending = []
-      this.#pendingStart = -1
-      return undefined
     }
-    const seq = r.seq
     const expected = this.#expectSeq
     if (expected === undefined ? seq <= this.lastSeq : seq !== expected) {
       return { offset, reason: `seq ${seq} where ${expected ?? `a seq above ${this.lastSeq}`} was expected` }
     }
-    if (!r.inBatch && this.#pending.length > 0) return { offset, reason: 'record inside an uncommitted batch' }
+    const inBatch = (flags & FLAG_IN_BATCH) !== 0
+    if (!inBatch && this.#pendingCount > 0) return { offset, reason: 'record inside an uncommitted batch' }
     let entry: WalEntry | undefined
     if (this.#materialize && seq >= this.#fromSeq && seq <= this.#toSeq) {
-      const isTombstone = r.type === RECORD_DELETE
+      // Views, not copies: every chunk is a fresh buffer that is never written again.
       entry = {
         seq,
-        timestampMs: r.timestampMs,
+        timestampMs,
         op: isTombstone ? 'delete' : 'put',
-        key: copy(payload, r.keyStart, r.keyEnd),
-        value: isTombstone ? null : copy(payload, r.valueStart, r.valueEnd),
+        key: payload.subarray(DELETE_HEADER_BYTES, keyEnd),
+        value: isTombstone ? null : payload.subarray(valueStart, length),
         isTombstone,
       }
     }
     this.#expectSeq = seq + 1
-    if (r.inBatch) {
-      if (this.#pending.length === 0) this.#pendingStart = offset
-      this.#pending.push({ seq, entry })
+    if (inBatch) {
+      if (this.#pendingCount === 0) {
+        this.#pendingStart = offset
+        this.#pendingFirstSeq = seq
+      }
+      this.#pendingCount++
+      if (entry !== undefined) this.#pendingEntries.push(entry)
       return undefined
     }
     if (entry !== undefined) this.out.push(entry)
     this.lastSeq = seq
     this.entries++
-    this.committedEnd = frameEnd
+    this.committedEnd = offset + FRAME_BYTES + length
+    return undefined
+  }
+
+  /** COMMIT records, and anything that is not a record. */
+  #other(offset: number, payload: Uint8Array): Problem | undefined {
+    const r = decodeRecord(payload)
+    if (typeof r === 'string') return { offset, reason: r }
+    if (r.type !== RECORD_COMMIT) return { offset, reason: 'unexpected record' }
+    const count = this.#pendingCount
+    if (count === 0) return { offset, reason: 'COMMIT without a batch' }
+    if (r.firstSeq !== this.#pendingFirstSeq || r.count !== count) {
+      return { offset, reason: `COMMIT covers ${r.count} from seq ${r.firstSeq}, batch has ${count} from ${this.#pendingFirstSeq}` }
+    }
+    for (const entry of this.#pendingEntries) this.out.push(entry)
+    this.lastSeq = this.#pendingFirstSeq + count - 1
+    this.entries += count
+    this.committedEnd = offset + FRAME_BYTES + payload.byteLength
+    this.#clearPending()
     return undefined
   }
 
@@ -140,18 +162,17 @@ export class LogDecoder {
   }
 
   #dropPending(): void {
-    if (this.#pending.length > 0) {
+    if (this.#pendingCount > 0) {
       // The batch's seqs were never committed: the next record may reuse them (a crash cut the
       // batch and the writer continued from the last committed seq).
-      this.#expectSeq = this.#pending[0]!.seq
+      this.#expectSeq = this.#pendingFirstSeq
     }
-    this.#pending = []
-    this.#pendingStart = -1
+    this.#clearPending()
   }
-}
 
-function copy(payload: Uint8Array, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start)
-  out.set(payload.subarray(start, end))
-  return out
+  #clearPending(): void {
+    this.#pendingCount = 0
+    this.#pendingStart = -1
+    if (this.#pendingEntries.length > 0) this.#pendingEntries = []
+  }
 }

@@ -66,8 +66,8 @@ async function* scanStrict(
   let pos = SEGMENT_HEADER_BYTES
   while (pos < end) {
     const want = Math.min(WAL_READ_CHUNK_BYTES, end - pos)
-    // A fresh buffer per chunk: payloads are views of it, and the scanner may still hold its tail.
-    const chunk = Buffer.allocUnsafe(want)
+    // A fresh buffer per chunk, never written again: entries are views of it.
+    const chunk = new Uint8Array(want)
     const got = await handle.read(chunk, pos)
     const frames = scanner.push(got < want ? chunk.subarray(0, got) : chunk)
     for (const f of frames) {
