@@ -94,6 +94,12 @@ interface KeyState {
   dirDurable: boolean
   /** Sequence of the next save, once the directory was listed. */
   nextSequence: number | undefined
+  /**
+   * The key's snapshot files, newest first, once listed. This process is the only writer (the
+   * directory lock), so after one `readdir` the list is kept up to date in memory; it is dropped
+   * (and the directory listed again) whenever an operation's outcome on disk is unknown.
+   */
+  listing: SnapName[] | undefined
   /** Snapshot file names written or verified by this process. */
   readonly knownValid: Set<string>
 }
@@ -285,6 +291,7 @@ export class SnapshotStore implements AsyncDisposable {
         tail: Promise.resolve(),
         dirDurable: false,
         nextSequence: undefined,
+        listing: undefined,
         knownValid: new Set(),
       }
       this.#keys.set(key, ks)
@@ -308,6 +315,29 @@ export class SnapshotStore implements AsyncDisposable {
     }
     snaps.sort(compareNewestFirst)
     return { snaps, names }
+  }
+
+  /** The key's snapshot files, newest first, from memory after the first listing. */
+  async #snaps(ks: KeyState): Promise<SnapName[]> {
+    if (ks.listing === undefined) {
+      const { snaps, names } = await this.#list(ks)
+      ks.listing = snaps
+      ks.nextSequence ??= nextSequenceOf(names)
+    }
+    return ks.listing
+  }
+
+  #forget(ks: KeyState, name: string): void {
+    if (ks.listing === undefined) return
+    const at = ks.listing.findIndex((snap) => snap.name === name)
+    if (at !== -1) ks.listing.splice(at, 1)
+  }
+
+  #remember(ks: KeyState, snap: SnapName): void {
+    if (ks.listing === undefined) return
+    let at = 0
+    while (at < ks.listing.length && compareNewestFirst(ks.listing[at]!, snap) < 0) at++
+    ks.listing.splice(at, 0, snap)
   }
 
   /** Creates the key directory durably (once per process, or again after a delete). */
@@ -334,14 +364,9 @@ export class SnapshotStore implements AsyncDisposable {
 
   async #sequenceFor(ks: KeyState): Promise<number> {
     if (ks.nextSequence === undefined) {
-      const { names } = await this.#list(ks)
-      let max = -1
-      for (const name of names) {
-        const base = name.endsWith(TEMP_SUFFIX) ? name.slice(0, -TEMP_SUFFIX.length) + SNAP_SUFFIX : name
-        const parsed = parseSnapFileName(base)
-        if (parsed !== undefined && parsed.sequence > max) max = parsed.sequence
-      }
-      ks.nextSequence = max + 1
+      const { snaps, names } = await this.#list(ks)
+      ks.listing ??= snaps
+      ks.nextSequence = nextSequenceOf(names)
     }
     return ks.nextSequence++
   }
@@ -349,7 +374,8 @@ export class SnapshotStore implements AsyncDisposable {
   async #write(ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
     if (this.#poisoned) throw this.#poisonedError()
     await this.#ensureKeyDir(ks)
-    const name = snapFileName(position, await this.#sequenceFor(ks))
+    const sequence = await this.#sequenceFor(ks)
+    const name = snapFileName(position, sequence)
     const final = safeJoin(ks.dir, name)
     const temp = `${final}.tmp`
     const handle = await this.#fs.open(temp, 'w')
@@ -376,7 +402,9 @@ export class SnapshotStore implements AsyncDisposable {
     try {
       await handle.close()
       await this.#fs.rename(temp, final)
+      this.#remember(ks, { name, position, sequence })
     } catch (err) {
+      ks.listing = undefined // did the rename happen? Look again next time.
       // Not poisoned: the content was durable, so whether or not the rename happened, the key
       // directory holds a valid snapshot or none — this save just was not acknowledged.
       await this.#fs.unlink(temp).catch(noop)
@@ -396,7 +424,7 @@ export class SnapshotStore implements AsyncDisposable {
    */
   async #prune(ks: KeyState): Promise<void> {
     if (this.#poisoned) return
-    const { snaps } = await this.#list(ks)
+    const snaps = [...(await this.#snaps(ks))]
     const doomed: SnapName[] = []
     let retained = 0
     for (const snap of snaps) {
@@ -412,7 +440,8 @@ export class SnapshotStore implements AsyncDisposable {
       let bytes: Uint8Array
       try {
         bytes = await this.#fs.readFile(file)
-      } catch {
+      } catch (err) {
+        if (isFsError(err, 'ENOENT')) this.#forget(ks, snap.name)
         continue // vanished or unreadable: neither counted nor deleted
       }
       const verdict = verifySnapshot(bytes, { key: ks.bytes, position: snap.position, maxStateBytes: this.#maxStateBytes })
@@ -428,9 +457,13 @@ export class SnapshotStore implements AsyncDisposable {
       try {
         await this.#fs.unlink(safeJoin(ks.dir, snap.name))
       } catch (err) {
-        if (!isFsError(err, 'ENOENT')) return
+        if (!isFsError(err, 'ENOENT')) {
+          ks.listing = undefined
+          return
+        }
       }
       ks.knownValid.delete(snap.name)
+      this.#forget(ks, snap.name)
     }
   }
 
@@ -441,58 +474,77 @@ export class SnapshotStore implements AsyncDisposable {
     upgrade: LoadOptions['upgrade'],
   ): Promise<Snapshot | undefined> {
     for (let attempt = 0; attempt < LOAD_RELIST_ATTEMPTS; attempt++) {
-      const { snaps } = await this.#list(ks)
-      let vanished = false
-      for (const snap of snaps) {
-        if (snap.position > maxPosition) continue
-        const file = safeJoin(ks.dir, snap.name)
-        let bytes: Uint8Array
-        try {
-          bytes = await this.#fs.readFile(file)
-        } catch (err) {
-          if (isFsError(err, 'ENOENT')) {
-            vanished = true // pruned by a concurrent save: something newer exists
-            continue
-          }
-          this.#report(ks, file, `unreadable: ${err instanceof Error ? err.message : String(err)}`, err)
-          continue
-        }
-        const verdict = verifySnapshot(bytes, { key: ks.bytes, position: snap.position, maxStateBytes: this.#maxStateBytes })
-        if (!verdict.ok) {
-          this.#report(ks, file, verdict.reason)
-          continue
-        }
-        const found = verdict.snapshot
-        ks.knownValid.add(snap.name)
-        if (found.codecId !== this.#codec.id) continue
-        if (wanted !== undefined) {
-          if (found.schemaVersion > wanted) continue
-          if (found.schemaVersion < wanted && upgrade === undefined) continue
-        }
-        let state: unknown
-        try {
-          state = this.#codec.decode(found.state)
-        } catch (err) {
-          this.#report(ks, file, `state does not decode: ${err instanceof Error ? err.message : String(err)}`, err)
-          continue
-        }
-        let schemaVersion = found.schemaVersion
-        if (wanted !== undefined && schemaVersion < wanted && upgrade !== undefined) {
-          state = await upgrade(state, schemaVersion)
-          schemaVersion = wanted
-        }
-        return { key: ks.key, position: found.position, state, schemaVersion, createdAtMs: found.createdAtMs }
-      }
-      if (!vanished) return undefined
+      const pass = await this.#newest(ks, maxPosition, wanted, upgrade)
+      if (pass.snapshot !== undefined || !pass.vanished) return pass.snapshot
     }
-    return undefined
+    // Saves keep pruning what this load was about to read: wait for a gap in the key's queue,
+    // where no prune runs, and look once more.
+    const last = ks.tail.then(() => this.#newest(ks, maxPosition, wanted, upgrade))
+    ks.tail = last.then(noop, noop)
+    return (await last).snapshot
+  }
+
+  /** One pass over the key's files, newest first; `vanished` when a listed file was gone. */
+  async #newest(
+    ks: KeyState,
+    maxPosition: number,
+    wanted: number | undefined,
+    upgrade: LoadOptions['upgrade'],
+  ): Promise<{ snapshot?: Snapshot; vanished: boolean }> {
+    // A copy: a concurrent save or prune edits the listing while this load reads files.
+    const snaps = [...(await this.#snaps(ks))]
+    let vanished = false
+    for (const snap of snaps) {
+      if (snap.position > maxPosition) continue
+      const file = safeJoin(ks.dir, snap.name)
+      let bytes: Uint8Array
+      try {
+        bytes = await this.#fs.readFile(file)
+      } catch (err) {
+        if (isFsError(err, 'ENOENT')) {
+          vanished = true // pruned by a concurrent save (so something newer exists), or gone
+          this.#forget(ks, snap.name)
+          continue
+        }
+        this.#report(ks, file, `unreadable: ${err instanceof Error ? err.message : String(err)}`, err)
+        continue
+      }
+      const verdict = verifySnapshot(bytes, { key: ks.bytes, position: snap.position, maxStateBytes: this.#maxStateBytes })
+      if (!verdict.ok) {
+        this.#report(ks, file, verdict.reason)
+        continue
+      }
+      const found = verdict.snapshot
+      ks.knownValid.add(snap.name)
+      if (found.codecId !== this.#codec.id) continue
+      if (wanted !== undefined) {
+        if (found.schemaVersion > wanted) continue
+        if (found.schemaVersion < wanted && upgrade === undefined) continue
+      }
+      let state: unknown
+      try {
+        state = this.#codec.decode(found.state)
+      } catch (err) {
+        this.#report(ks, file, `state does not decode: ${err instanceof Error ? err.message : String(err)}`, err)
+        continue
+      }
+      let schemaVersion = found.schemaVersion
+      if (wanted !== undefined && schemaVersion < wanted && upgrade !== undefined) {
+        state = await upgrade(state, schemaVersion)
+        schemaVersion = wanted
+      }
+      return { snapshot: { key: ks.key, position: found.position, state, schemaVersion, createdAtMs: found.createdAtMs }, vanished }
+    }
+    return { vanished }
   }
 
   async #delete(ks: KeyState): Promise<void> {
     if (this.#poisoned) throw this.#poisonedError()
+    ks.listing = undefined // whatever happens below, list again afterwards
     const { snaps, names } = await this.#list(ks)
     if (names.length === 0) {
       ks.dirDurable = false
+      ks.listing = []
       return
     }
     // Oldest first: directory changes survive a crash as a prefix, so what a crash leaves is
@@ -519,6 +571,7 @@ export class SnapshotStore implements AsyncDisposable {
     } catch (err) {
       throw this.#poisonWith(err, 'syncing the store directory')
     }
+    ks.listing = []
   }
 
   async #unlinkIfThere(path: string): Promise<void> {
@@ -534,6 +587,17 @@ export class SnapshotStore implements AsyncDisposable {
     const error = new SnapshotCorruptError(file, reason, cause === undefined ? undefined : { cause })
     this.#onCorrupt({ key: ks.key, file, reason, error })
   }
+}
+
+/** One more than the largest sequence among a key directory's snapshot and temp file names. */
+function nextSequenceOf(names: readonly string[]): number {
+  let max = -1
+  for (const name of names) {
+    const base = name.endsWith(TEMP_SUFFIX) ? name.slice(0, -TEMP_SUFFIX.length) + SNAP_SUFFIX : name
+    const parsed = parseSnapFileName(base)
+    if (parsed !== undefined && parsed.sequence > max) max = parsed.sequence
+  }
+  return max + 1
 }
 
 interface ResolvedOptions {

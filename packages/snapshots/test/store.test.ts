@@ -114,6 +114,46 @@ describe('SnapshotStore basics', () => {
     for (let i = 0; i < 20; i++) expect((await store.load(`key-${i}`))?.state).toBe(i)
     await store.close()
   })
+  it('loads running alongside saves and pruning always find a snapshot at least as new as the last acknowledged', async () => {
+    // Reads take a while, so saves and prunes overtake them and delete what they were about to read.
+    const sim = new SimFileSystem()
+    const slowReads = new Proxy(sim, {
+      get(target, prop) {
+        if (prop === 'readFile') {
+          return async (path: string) => {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 3))
+            return target.readFile(path)
+          }
+        }
+        const value: unknown = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const store = await SnapshotStore.open(DIR, { fs: slowReads, keep: 0 })
+    await store.save('hot', { position: 0, state: 0 })
+    let acked = 0
+    const writer = (async () => {
+      for (let p = 1; p <= 60; p++) {
+        await store.save('hot', { position: p, state: p })
+        acked = p
+      }
+    })()
+    const loads: Promise<void>[] = []
+    for (let i = 0; i < 120; i++) {
+      const floor = acked
+      loads.push(
+        store.load('hot').then((got) => {
+          expect(got).toBeDefined()
+          expect(got!.position).toBeGreaterThanOrEqual(floor)
+          expect(got!.state).toBe(got!.position)
+        }),
+      )
+      await Promise.resolve()
+    }
+    await writer
+    await Promise.all(loads)
+    await store.close()
+  })
 })
 
 describe('schema versions', () => {
@@ -279,22 +319,27 @@ describe('damaged files', () => {
   it('a file moved under another key or position is rejected', async () => {
     const reports: string[] = []
     const fs = new SimFileSystem()
-    const store = await SnapshotStore.open(DIR, { fs, onCorrupt: (r) => reports.push(r.reason) })
+    const store = await SnapshotStore.open(DIR, { fs })
     await store.save('a', { position: 1, state: 'a' })
     await store.save('b', { position: 1, state: 'b' })
+    await store.close()
+    // Tampering happens while no store is open: an open store is the directory's only writer.
     const [name] = await snapFiles(fs, 'a')
     const stolen = await fs.readFile(join(DIR, 'k-61', name!))
     await fs.writeFile(join(DIR, 'k-62', '0000000000000002-0000000000000000.snap'), stolen)
-    expect((await store.load('b'))?.state).toBe('b')
+    let reopened = await SnapshotStore.open(DIR, { fs, onCorrupt: (r) => reports.push(r.reason) })
+    expect((await reopened.load('b'))?.state).toBe('b')
+    await reopened.close()
     const [own] = await snapFiles(fs, 'b')
     await fs.rename(join(DIR, 'k-62', own!), join(DIR, 'k-62', '0000000000000003-0000000000000009.snap'))
-    expect(await store.load('b')).toBeUndefined()
+    reopened = await SnapshotStore.open(DIR, { fs, onCorrupt: (r) => reports.push(r.reason) })
+    expect(await reopened.load('b')).toBeUndefined()
     expect(reports).toEqual([
       'key does not match its directory',
       'position 1 does not match the file name (3)',
       'key does not match its directory',
     ])
-    await store.close()
+    await reopened.close()
   })
 })
 
