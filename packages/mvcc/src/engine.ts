@@ -96,11 +96,8 @@ export class MvccEngine {
   /** Loads a recovered commit (recovery only: no validation, immediately visible). */
   recover(ts: number, position: number, writes: Iterable<[string, Uint8Array | undefined]>): void {
     if (ts <= this.lastTs) throw new Error(`mvcc invariant: recovered commit ${ts} after ${this.lastTs}`)
-    for (const [key, value] of writes) {
-      this.index.install(key, { ts, value })
-      // No transaction is open during recovery: older versions can go at once.
-      this.index.prune(key, ts)
-    }
+    // No transaction is open during recovery: the new version replaces the old at once.
+    for (const [key, value] of writes) this.index.replace(key, { ts, value })
     this.lastTs = ts
     this.visible = ts
     this.visiblePos = position

@@ -226,9 +226,7 @@ async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): 
       `the WAL was truncated up to seq ${wal.floorSeq} but the newest valid checkpoint is at ${position}: commits in between are lost`,
     )
   }
-  for await (const commit of replayCommits(wal.replay({ fromSeq: position + 1 }))) {
-    engine.recover(commit.ts, commit.position, commit.writes)
-  }
+  await replayCommits(wal.replay({ fromSeq: position + 1 }), (ts, seq, writes) => engine.recover(ts, seq, writes))
 }
 
 function checkOptions(options: MvccStoreOptions): {

@@ -50,6 +50,22 @@ export class VersionIndex {
     this.ordered.setElement(key, fresh)
   }
 
+  /** Makes `version` the only version of `key` (recovery: nobody can read older ones). */
+  replace(key: string, version: Version): void {
+    const chain = this.chains.get(key)
+    if (chain === undefined) {
+      if (version.value === undefined) return
+      const fresh = [version]
+      this.chains.set(key, fresh)
+      this.ordered.setElement(key, fresh)
+    } else if (version.value === undefined) {
+      this.dropKey(key)
+    } else {
+      chain.length = 1
+      chain[0] = version
+    }
+  }
+
   /** Takes back a version that never became durable (a failed commit). */
   uninstall(key: string, version: Version): void {
     const chain = this.chains.get(key)
