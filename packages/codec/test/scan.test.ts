@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkProperty, fc, propertyRuns } from '@quire/test-kit'
-import { encodeFrame, encodeFrames, InvalidArgumentError, scanFrames } from '@quire/codec'
+import { encodeFrames, InvalidArgumentError, scanFrames } from '@quire/codec'
 import { arbLog, arbMaxFrameBytes, arbScanInput, plain, referenceScan, type Log } from './helpers.js'
 
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text)
