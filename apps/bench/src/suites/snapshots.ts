@@ -52,32 +52,53 @@ interface Subject {
   readonly note?: string
 }
 
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+const ms = (seconds: number): string => (seconds * 1e3).toFixed(seconds < 0.01 ? 2 : 1)
+
 /**
  * Runs the subjects of one group in interleaved rounds (A, B, C, A, B, C, ...) so that a noisy
- * neighbour or a disk flush slows them all alike, and sums each subject's time over the rounds.
+ * neighbour or a disk flush hits them alike. One at a time (`concurrency` 1), every operation is
+ * timed and a row's rate is 1 / median latency — robust against the stalls of a shared machine —
+ * with p50/p99 in the note; with concurrency, the rate is operations over total time.
  */
 async function interleaved(group: string, subjects: readonly Subject[], totalOps: number, concurrency = 1): Promise<BenchRow[]> {
-  const rounds = 5
+  const rounds = 10
   const perRound = Math.max(1, Math.floor(totalOps / rounds))
-  const seconds = subjects.map(() => 0)
+  const latencies = subjects.map((): number[] => [])
+  const totals = subjects.map(() => 0)
   let next = 0
   for (const s of subjects) for (let i = 0; i < 3; i++) await s.op(next++) // warm up
   for (let round = 0; round < rounds; round++) {
     for (const [j, s] of subjects.entries()) {
-      const base = next
-      next += perRound
-      seconds[j]! += (await timeOps(perRound, concurrency, (i) => s.op(base + i))).seconds
+      if (concurrency === 1) {
+        for (let i = 0; i < perRound; i++) {
+          const started = process.hrtime.bigint()
+          await s.op(next++)
+          latencies[j]!.push(Number(process.hrtime.bigint() - started) / 1e9)
+        }
+      } else {
+        const base = next
+        next += perRound
+        totals[j]! += (await timeOps(perRound, concurrency, (i) => s.op(base + i))).seconds
+      }
     }
   }
-  return subjects.map((s, j) => ({
-    group,
-    subject: s.subject,
-    ops: perRound * rounds,
-    seconds: seconds[j]!,
-    ...(s.bytesPerOp === undefined ? {} : { bytes: s.bytesPerOp * perRound * rounds }),
-    ...(s.baseline === true ? { baseline: true } : {}),
-    ...(s.note === undefined ? {} : { note: s.note }),
-  }))
+  const ops = perRound * rounds
+  return subjects.map((s, j) => {
+    const sorted = latencies[j]!.sort((a, b) => a - b)
+    const p50 = sorted.length > 0 ? quantile(sorted, 0.5) : 0
+    const latency = sorted.length > 0 ? `p50 ${ms(p50)} ms, p99 ${ms(quantile(sorted, 0.99))} ms` : undefined
+    const note = [latency, s.note].filter((x) => x !== undefined).join('; ')
+    return {
+      group,
+      subject: s.subject,
+      ops,
+      seconds: concurrency === 1 ? p50 * ops : totals[j]!,
+      ...(s.bytesPerOp === undefined ? {} : { bytes: s.bytesPerOp * ops }),
+      ...(s.baseline === true ? { baseline: true } : {}),
+      ...(note === '' ? {} : { note }),
+    }
+  })
 }
 
 export const suite: BenchSuite = {
