@@ -41,7 +41,8 @@ export function formatHeader(startSeq: number): Buffer {
 
 /** One transaction to encode: the serialized JSON of its records (more than one: a batch). */
 export interface EncodableTransaction {
-  readonly records: readonly Buffer[]
+  /** Each record's JSON text (no raw newline: JSON escapes them). */
+  readonly records: readonly string[]
 }
 
 /** Upper bound of the bytes {@link encodeTransactions} produces for these record sizes. */
@@ -65,12 +66,8 @@ export function encodeTransactions(
     const n = tx.records.length
     for (let i = 0; i < n; i++) {
       const lineStart = end
-      end += out.write(
-        n === 1 ? `{"seq":${seq},"rec":` : `{"seq":${seq},"batch":[${i + 1},${n}],"rec":`,
-        end,
-        'latin1',
-      )
-      end += tx.records[i]!.copy(out, end)
+      const prefix = n === 1 ? `{"seq":${seq},"rec":` : `{"seq":${seq},"batch":[${i + 1},${n}],"rec":`
+      end += out.write(prefix + tx.records[i]!, end, 'utf8')
       end = sealLine(out, lineStart, end)
       seq++
     }

@@ -78,7 +78,8 @@ export interface ReadOptions {
 }
 
 interface Pending {
-  readonly records: Buffer[]
+  /** The records' JSON text. */
+  readonly records: string[]
   /** Upper bound of the encoded bytes. */
   readonly bytes: number
   /** Force a sync of this group (from `sync()`), whatever the sync mode. */
@@ -225,8 +226,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    */
   async append(record: T): Promise<LogEntry<T>> {
     this.#checkWritable()
-    const json = this.#serialize(record, 'record')
-    const seq = await this.#committer.submit({ records: [json], bytes: encodedBoundBytes(json.length, 1), sync: false })
+    const [json, bytes] = this.#serialize(record, 'record')
+    const seq = await this.#committer.submit({ records: [json], bytes: encodedBoundBytes(bytes, 1), sync: false })
     return { seq, record }
   }
 
@@ -243,12 +244,12 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       throw new InvalidArgumentError(`a batch of ${records.length} records exceeds maxBatchRecords (${this.#maxBatchRecords})`)
     }
     if (records.length === 0) return []
-    const jsons: Buffer[] = []
+    const jsons: string[] = []
     let bytes = 0
     for (let i = 0; i < records.length; i++) {
-      const json = this.#serialize(records[i]!, `records[${i}]`)
+      const [json, jsonBytes] = this.#serialize(records[i]!, `records[${i}]`)
       jsons.push(json)
-      bytes += json.length
+      bytes += jsonBytes
     }
     const first = await this.#committer.submit({ records: jsons, bytes: encodedBoundBytes(bytes, jsons.length), sync: false })
     return records.map((record, i) => ({ seq: first + i, record }))
@@ -285,8 +286,10 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         if (nextStart !== undefined && nextStart <= fromSeq) continue
         const handle = await this.#fs.open(file, 'r')
         try {
-          const done = yield* this.#readFile(handle, file, await handle.size(), fromSeq, upTo)
-          if (done) return
+          const chunks = this.#readFile(handle, file, await handle.size(), fromSeq, upTo)
+          let step
+          while ((step = await chunks.next()).done !== true) for (const entry of step.value) yield entry
+          if (step.value) return
         } finally {
           await handle.close()
         }
@@ -302,8 +305,10 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       }
       try {
         if (index !== this.#archives.length) continue
-        const done = yield* this.#readFile(handle, this.#files.path, this.#end, fromSeq, upTo)
-        if (done) return
+        const chunks = this.#readFile(handle, this.#files.path, this.#end, fromSeq, upTo)
+        let step
+        while ((step = await chunks.next()).done !== true) for (const entry of step.value) yield entry
+        if (step.value) return
         throw new NdjsonCorruptError(this.#files.path, 0, `records up to seq ${upTo} were expected`)
       } finally {
         await handle.close()
@@ -341,7 +346,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     if (this.#poison !== undefined) throw new PoisonedError(this.#files.path, this.#poison.cause)
   }
 
-  #serialize(record: T, path: string): Buffer {
+  /** Validates and serializes a record: its JSON text and that text's UTF-8 length. */
+  #serialize(record: T, path: string): [string, number] {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new InvalidRecordError(path, 'a record must be a JSON object')
     }
@@ -356,11 +362,11 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       }
       throw err
     }
-    const json = Buffer.from(text, 'utf8')
-    if (json.length > this.#maxRecordBytes) {
-      throw new InvalidRecordError(path, `${json.length} bytes of JSON exceed maxRecordBytes (${this.#maxRecordBytes})`)
+    const bytes = Buffer.byteLength(text, 'utf8')
+    if (bytes > this.#maxRecordBytes) {
+      throw new InvalidRecordError(path, `${bytes} bytes of JSON exceed maxRecordBytes (${this.#maxRecordBytes})`)
     }
-    return json
+    return [text, bytes]
   }
 
   #groupLimitBytes(): number {
@@ -468,14 +474,17 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     }
   }
 
-  /** Yields the committed records of one file; resolves true once `upTo` was yielded. */
+  /**
+   * Yields the committed records of one file, a chunk's worth at a time (one await per chunk,
+   * not per record); returns true once `upTo` was yielded.
+   */
   async *#readFile(
     handle: FileHandle,
     file: string,
     size: number,
     fromSeq: number,
     upTo: number,
-  ): AsyncGenerator<LogEntry<T>, boolean, undefined> {
+  ): AsyncGenerator<LogEntry<T>[], boolean, undefined> {
     const skip = this.#mode === 'skip-corrupt'
     const lines = readLines(handle, 0, size, 1)
     let assembler: TransactionAssembler<LogEntry<T>> | undefined
@@ -521,7 +530,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         if (out.length > 0) {
           const batch = out
           out = []
-          for (const entry of batch) yield entry
+          yield batch
         }
         if (assembler !== undefined && assembler.lastSeq >= upTo) return true
       }

@@ -1,0 +1,141 @@
+import { appendFileSync } from 'node:fs'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import type { SonicBoom as SonicBoomClass } from 'sonic-boom'
+import { NdjsonLog } from '@quire/ndjson-log'
+import { timeOps, timeSync, type BenchRow, type BenchSuite } from '../harness.js'
+
+// Goals from issue 4: sync 'always' with 256 concurrent appenders >= 150 k durable events/s;
+// sync 'none' >= 1.2x sonic-boom; read-back >= 500 k records/s. Everything runs in one process,
+// on the real disk (ctx.dir), one after the other.
+const GOAL_DURABLE_PER_S = 150_000
+const GOAL_NONE_VS_SONIC = 1.2
+const GOAL_READ_PER_S = 500_000
+
+const TYPES = ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'TransferSent', 'TransferReceived']
+
+/** A small event record, ~170 bytes of JSON, like the reference's NDJSON lines. */
+function event(i: number): Record<string, unknown> {
+  return {
+    id: `evt-${String(i).padStart(8, '0')}`,
+    type: TYPES[i % TYPES.length],
+    stream: `account-${String(i % 1000).padStart(4, '0')}`,
+    version: i,
+    timestamp: new Date(1_780_000_000_000 + i * 37).toISOString(),
+    data: { amount: (i * 7919) % 100_000, currency: 'EUR' },
+  }
+}
+
+// sonic-boom is CommonJS: module.exports is the class itself.
+const SonicBoom = createRequire(import.meta.url)('sonic-boom') as typeof SonicBoomClass
+
+const note = (met: boolean, goal: string): string => `goal ${goal}: ${met ? 'met' : 'NOT met'}`
+
+export const suite: BenchSuite = {
+  name: 'ndjson-log',
+  async run(ctx) {
+    const rows: BenchRow[] = []
+    const n = Math.round(100_000 * ctx.scale)
+    const events = Array.from({ length: n }, (_, i) => event(i))
+    const eventBytes = events.reduce<number>((sum, e) => sum + JSON.stringify(e).length + 1, 0)
+    const avg = Math.round(eventBytes / n)
+    const group = `append ${avg} B events`
+
+    // The reference's pattern: open, append one line, close, per event; no fsync.
+    {
+      const path = join(await ctx.subdir('reference'), 'events.ndjson')
+      const t = timeSync(n, (i) => appendFileSync(path, JSON.stringify(events[i]) + '\n'))
+      rows.push({ group, subject: 'reference: appendFileSync per event (no fsync)', ...t, bytes: eventBytes, baseline: true })
+    }
+
+    // pino's writer: buffered, asynchronous, no fsync.
+    let sonicRate = 0
+    {
+      const path = join(await ctx.subdir('sonic'), 'events.ndjson')
+      const started = process.hrtime.bigint()
+      const sonic = new SonicBoom({ dest: path, sync: false, minLength: 4096 })
+      for (let i = 0; i < n; i++) {
+        if (!sonic.write(JSON.stringify(events[i]) + '\n')) await once(sonic, 'drain')
+      }
+      sonic.end()
+      await once(sonic, 'close')
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      sonicRate = n / seconds
+      rows.push({ group, subject: 'sonic-boom (no fsync)', ops: n, seconds, bytes: eventBytes })
+    }
+
+    // The floor: serializing alone.
+    {
+      let sink = 0
+      const t = timeSync(n, (i) => {
+        sink += JSON.stringify(events[i]).length
+      })
+      if (sink === 0) throw new Error('unreachable')
+      rows.push({ group, subject: 'JSON.stringify alone (no I/O)', ...t, bytes: eventBytes })
+    }
+
+    // NdjsonLog, durable: 256 appenders, each awaiting its append (group commit).
+    const durablePath = join(await ctx.subdir('durable'), 'events.ndjson')
+    {
+      const log = await NdjsonLog.open(durablePath, { sync: 'always' })
+      const t = timeOps(n, 256, (i) => log.append(events[i]!))
+      const result = await t
+      await log.close()
+      const rate = result.ops / result.seconds
+      rows.push({
+        group,
+        subject: "NdjsonLog sync 'always', 256 concurrent",
+        ...result,
+        bytes: eventBytes,
+        note: note(rate >= GOAL_DURABLE_PER_S, '≥ 150 k/s durable'),
+      })
+    }
+
+    // NdjsonLog, durable, one appender at a time: every append waits for its own fdatasync.
+    {
+      const m = Math.round(3_000 * ctx.scale)
+      const log = await NdjsonLog.open(join(await ctx.subdir('serial'), 'events.ndjson'), { sync: 'always' })
+      const result = await timeOps(m, 1, (i) => log.append(events[i]!))
+      await log.close()
+      rows.push({ group, subject: "NdjsonLog sync 'always', 1 at a time", ...result, bytes: Math.round((eventBytes / n) * m), note: 'one fdatasync per event' })
+    }
+
+    // NdjsonLog, not durable: acknowledged once written to the OS.
+    {
+      const log = await NdjsonLog.open(join(await ctx.subdir('none'), 'events.ndjson'), { sync: 'none' })
+      const result = await timeOps(n, 256, (i) => log.append(events[i]!))
+      await log.close()
+      const ratio = result.ops / result.seconds / sonicRate
+      rows.push({
+        group,
+        subject: "NdjsonLog sync 'none', 256 concurrent",
+        ...result,
+        bytes: eventBytes,
+        note: `${ratio.toFixed(2)}× sonic-boom; ${note(ratio >= GOAL_NONE_VS_SONIC, '≥ 1.2× sonic-boom')}`,
+      })
+    }
+
+    // Reading back the durable log: checksums checked, records parsed (Dates revived).
+    {
+      const log = await NdjsonLog.open(durablePath)
+      let count = 0
+      const started = process.hrtime.bigint()
+      for await (const entry of log.read()) if (entry.seq > 0) count++
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      await log.close()
+      if (count !== n) throw new Error(`read back ${count} of ${n} records`)
+      const rate = count / seconds
+      rows.push({
+        group: 'read back',
+        subject: 'NdjsonLog read() (CRC checked, parsed)',
+        ops: count,
+        seconds,
+        bytes: eventBytes,
+        baseline: true,
+        note: note(rate >= GOAL_READ_PER_S, '≥ 500 k/s'),
+      })
+    }
+    return rows
+  },
+}
