@@ -23,8 +23,13 @@ export const WAL_DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 export const WAL_MIN_SEGMENT_BYTES = 1024
 export const WAL_MAX_SEGMENT_BYTES = 1024 * 1024 * 1024
 
-/** Bytes read from a segment per `read` call during recovery and replay. */
-export const WAL_READ_CHUNK_BYTES = 4 * 1024 * 1024
+/**
+ * Bytes read from a segment per `read` call during recovery and replay. Big enough that a read
+ * costs little per entry, small enough that a chunk's decoded entries die young: with 4 MiB
+ * chunks the ~30 k entries of a chunk outlived V8's young generation and replay spent most of
+ * its time in the garbage collector (measured: ~0.7 M/s against ~1.4 M/s CPU-bound at 256 KiB).
+ */
+export const WAL_READ_CHUNK_BYTES = 256 * 1024
 
 /** Largest sequence number (sequence numbers are JavaScript safe integers). */
 export const WAL_MAX_SEQ = Number.MAX_SAFE_INTEGER

@@ -16,12 +16,13 @@ const writeAll = (fd: number, data: Uint8Array): Promise<void> =>
 
 const VALUE_BYTES = 100
 
-function valueOf(i: number): Buffer {
+// A pool of distinct values, so that making a value costs no subject anything measurable.
+const VALUES = Array.from({ length: 1024 }, (_, i) => {
   const v = Buffer.alloc(VALUE_BYTES)
-  v.writeUInt32LE(i >>> 0, 0)
-  for (let j = 4; j < VALUE_BYTES; j++) v[j] = (i * 31 + j) & 0xff
+  for (let j = 0; j < VALUE_BYTES; j++) v[j] = (i * 31 + j * 7) & 0xff
   return v
-}
+})
+const valueOf = (i: number): Buffer => VALUES[i & 1023]!
 const keyOf = (i: number): Buffer => Buffer.from(`key-${i.toString().padStart(10, '0')}`)
 
 /** One measured subject of a group: `op(i)` is one operation (awaited). */
@@ -211,7 +212,7 @@ export const suite: BenchSuite = {
       for await (const e of reader.replay()) n += e.seq > 0 ? 1 : 0
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       await reader.close()
-      rows.push({ group: 'replay', subject: '@quire/wal replay()', ops: n, seconds, bytes: n * VALUE_BYTES, baseline: true, note: `${n} entries, checks CRC, copies key and value` })
+      rows.push({ group: 'replay', subject: '@quire/wal replay()', ops: n, seconds, bytes: n * VALUE_BYTES, baseline: true, note: `${n} entries: reads 256 KiB chunks, checks every CRC, builds entry objects` })
     }
     return rows
   },
