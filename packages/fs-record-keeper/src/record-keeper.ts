@@ -5,11 +5,14 @@ import {
   isFsError,
   NodeFileSystem,
   safeJoin,
+  TEMP_SUFFIX,
   writeFileAtomic,
   type DirLock,
   type FileHandle,
   type FileSystem,
+  type OpenFlags,
 } from '@quire/vfs'
+import { randomBytes } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
 import { rkPaths, scanChain, type ChainScan, type RkPaths } from './chain-scan.js'
 import { RecordKeeperError } from './errors.js'
@@ -466,26 +469,43 @@ export class RecordKeeper implements AsyncDisposable {
       next: group[i + 1]?.id ?? null,
       eventJson: add.eventJson,
     }))
-    // Step 1: the files, their data and their names durable before anything points at them.
-    await this.makeDirsDurable(records.map((r) => r.id))
+    const first = records[0]!.id
+    // The link: the old tail's file with `next` set (or `rk/head`), first written to a temp file.
+    const linkTarget = this.last === null ? this.paths.head : this.eventPath(this.last.id)
+    const linkBytes = this.last === null ? encodePointer(first) : encodeEventFile({ ...this.last, next: first })
+    const linkTemp = `${linkTarget}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`
+
+    // Step 1: the group's files, their names (and new directories), and the link's temp file, all
+    // durable, in one round of concurrent syncs. Nothing points at any of them yet.
+    const newDirs = await this.createDirs(records.map((r) => r.id))
     const handles: FileHandle[] = []
     try {
+      const writes = records.map((r): { path: string; bytes: Uint8Array; flags: OpenFlags } => ({ path: this.eventPath(r.id), bytes: encodeEventFile(r), flags: 'w' }))
+      writes.push({ path: linkTemp, bytes: linkBytes, flags: 'wx' })
       await Promise.all(
-        records.map(async (record) => {
-          const handle = await this.fs.open(this.eventPath(record.id), 'w')
+        writes.map(async (w) => {
+          const handle = await this.fs.open(w.path, w.flags)
           handles.push(handle)
-          await handle.write(encodeEventFile(record), 0)
+          await handle.write(w.bytes, 0)
         }),
       )
-      const leaves = new Set(records.map((r) => leafDir(this.paths.events, r.id)))
-      await Promise.all([...handles.map((h) => h.sync()), ...[...leaves].map((d) => this.fs.syncDir(d))])
+      const dirs = new Set(records.map((r) => leafDir(this.paths.events, r.id)))
+      for (const d of newDirs) dirs.add(dirname(d))
+      await Promise.all([...handles.map((h) => h.sync()), ...[...dirs].map((d) => this.fs.syncDir(d))])
     } finally {
       await Promise.all(handles.map((h) => h.close().catch(() => undefined)))
     }
-    // Step 2: one link from the old tail (or head), by atomic replace.
-    const first = records[0]!.id
-    if (this.last === null) await writeFileAtomic(this.fs, this.paths.head, encodePointer(first))
-    else await writeFileAtomic(this.fs, this.eventPath(this.last.id), encodeEventFile({ ...this.last, next: first }))
+    for (const d of newDirs) this.durableDirs.add(d)
+
+    // Step 2: the link, by atomic rename over the old tail's file (or head), made durable.
+    try {
+      await this.fs.rename(linkTemp, linkTarget)
+    } catch (err) {
+      await this.fs.unlink(linkTemp).catch(() => undefined)
+      throw err
+    }
+    await this.fs.syncDir(dirname(linkTarget))
+
     // Durable and linked: now memory may show it.
     for (const record of records) {
       this.index.set(record.id, this.order.length)
@@ -496,27 +516,31 @@ export class RecordKeeper implements AsyncDisposable {
     this.tailWriter.request(this.last.id)
   }
 
-  /** Creates the prefix directories the group needs, each made durable (parent fsync) top-down. */
-  private async makeDirsDurable(ids: readonly string[]): Promise<void> {
+  /**
+   * Creates the prefix directories the group needs that are not known durable (top level first),
+   * without syncing: the caller syncs their parents in step 1's round. Returns the ones it made.
+   */
+  private async createDirs(ids: readonly string[]): Promise<string[]> {
+    const created: string[] = []
     for (let level = 0; level < 3; level++) {
       const missing = new Set<string>()
       for (const id of ids) {
         const d = prefixDirs(this.paths.events, id)[level]!
         if (!this.durableDirs.has(d)) missing.add(d)
       }
-      if (missing.size === 0) continue
       await Promise.all(
         [...missing].map(async (d) => {
           try {
             await this.fs.mkdir(d)
           } catch (err) {
+            // It may exist without being durable (left by a killed writer): its parent is synced anyway.
             if (!isFsError(err, 'EEXIST')) throw err
           }
         }),
       )
-      await Promise.all([...new Set([...missing].map((d) => dirname(d)))].map((p) => this.fs.syncDir(p)))
-      for (const d of missing) this.durableDirs.add(d)
+      created.push(...missing)
     }
+    return created
   }
 
   private eventPath(id: string): string {

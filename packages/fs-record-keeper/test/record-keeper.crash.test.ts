@@ -114,7 +114,7 @@ describe('RecordKeeper crash safety', () => {
       const { rejected } = await settle(burst.map((e) => rk.add(e)))
       await rk.close().catch(() => undefined)
       const acked = rejected.length === 0
-      for (const image of sim.crashImages({ max: 64 })) {
+      for (const image of sim.crashImages({ max: 24 })) {
         images++
         const again = await RecordKeeper.open(DIR, { fs: image })
         const walked = await walk(again)
