@@ -23,7 +23,7 @@ async function audit(dir: string, acked: ReadonlyMap<string, number>): Promise<A
   for await (const e of wal.replay()) {
     if (e.seq !== expectedSeq++) throw new Error(`seq ${e.seq} where ${expectedSeq - 1} was expected`)
     const [kind = '', tx = ''] = text.decode(e.key).split('/')
-    const amount = Number(text.decode(e.value!))
+    const amount = Number(text.decode(e.value))
     seen.set(tx, e.seq)
     if (kind === 'debit') money -= amount
     else money += amount
