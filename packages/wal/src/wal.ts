@@ -129,7 +129,8 @@ export class Wal implements AsyncDisposable {
   /**
    * Committed entries in ascending seq, from `fromSeq` (default: the oldest still in the log) up
    * to `lastSeq` as it was when the iteration started. Batches appear only whole. Keys and
-   * values are fresh copies.
+   * values are views of a buffer read for this replay alone (never reused or written again); an
+   * entry keeps its 256 KiB read chunk alive, so copy (`slice()`) the few you keep of many.
    *
    * @throws `WalCorruptError` when acknowledged bytes no longer read back correctly.
    */
