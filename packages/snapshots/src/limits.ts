@@ -24,3 +24,9 @@ export const SINGLE_WRITE_MAX_BYTES = 8 * 2 ** 20
 
 /** How many times `load` re-lists a key whose files vanished under it (pruned by a concurrent save). */
 export const LOAD_RELIST_ATTEMPTS = 8
+
+/** Default number of keys whose listing (and save queue) a store keeps in memory. */
+export const DEFAULT_CACHED_KEYS = 4096
+
+/** Largest `cachedKeys`. */
+export const MAX_CACHED_KEYS = 2 ** 20

@@ -6,10 +6,12 @@ import { SNAP_SUFFIX, TEMP_SUFFIX, compareNewestFirst, parseSnapFileName, snapFi
 import type { SnapName } from './file-name.js'
 import { keyBytes, keyDirName, keyFromDirName } from './key-dir.js'
 import {
+  DEFAULT_CACHED_KEYS,
   DEFAULT_KEEP,
   DEFAULT_MAX_STATE_BYTES,
   DEFAULT_SCHEMA_VERSION,
   LOAD_RELIST_ATTEMPTS,
+  MAX_CACHED_KEYS,
   MAX_KEEP,
   MAX_SCHEMA_VERSION,
   MAX_STATE_BYTES_CEILING,
@@ -43,6 +45,11 @@ export interface SnapshotStoreOptions {
   readonly keep?: number
   /** Largest encoded state written or read, in bytes (default 1 GiB, at most 4 GiB − 1). */
   readonly maxStateBytes?: number
+  /**
+   * How many keys' directory listings are kept in memory (default 4096); idle keys beyond it are
+   * forgotten, least recently used first, and listed again when next used.
+   */
+  readonly cachedKeys?: number
   /**
    * Called for every damaged or unreadable snapshot file `load` (or pruning) skips. If it throws,
    * the `load` rejects with that error.
@@ -102,6 +109,8 @@ interface KeyState {
   listing: SnapName[] | undefined
   /** Snapshot file names written or verified by this process. */
   readonly knownValid: Set<string>
+  /** Operations of this key not yet settled (queued work, loads): only an idle entry may be evicted. */
+  pending: number
 }
 
 const noop = (): void => undefined
@@ -124,6 +133,7 @@ export class SnapshotStore implements AsyncDisposable {
   readonly #keep: number
   readonly #maxStateBytes: number
   readonly #onCorrupt: ((report: CorruptionReport) => void) | undefined
+  readonly #cachedKeys: number
   readonly #keys = new Map<string, KeyState>()
   readonly #inFlight = new Set<Promise<unknown>>()
   #closed = false
@@ -139,6 +149,7 @@ export class SnapshotStore implements AsyncDisposable {
     this.#keep = options.keep
     this.#maxStateBytes = options.maxStateBytes
     this.#onCorrupt = options.onCorrupt
+    this.#cachedKeys = options.cachedKeys
   }
 
   /**
@@ -187,7 +198,7 @@ export class SnapshotStore implements AsyncDisposable {
         () => this.#prune(ks).catch(noop),
         noop,
       )
-      this.#track(ks.tail)
+      this.#hold(ks, ks.tail)
       return done
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
@@ -205,7 +216,7 @@ export class SnapshotStore implements AsyncDisposable {
     if (upgrade !== undefined && typeof upgrade !== 'function') throw new InvalidArgumentError('upgrade must be a function')
     const ks = this.#keyState(key, bytes)
     const work = this.#load(ks, maxPosition, wanted, upgrade)
-    this.#track(work)
+    this.#hold(ks, work)
     return work
   }
 
@@ -219,7 +230,7 @@ export class SnapshotStore implements AsyncDisposable {
       const ks = this.#keyState(key, keyBytes(key))
       const done = ks.tail.then(() => this.#delete(ks))
       ks.tail = done.then(noop, noop)
-      this.#track(ks.tail)
+      this.#hold(ks, ks.tail)
       return done
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
@@ -293,10 +304,32 @@ export class SnapshotStore implements AsyncDisposable {
         nextSequence: undefined,
         listing: undefined,
         knownValid: new Set(),
+        pending: 0,
       }
-      this.#keys.set(key, ks)
+      this.#evictIdleKeys()
+    } else {
+      this.#keys.delete(key) // re-inserted below: the map's order is least recently used first
     }
+    this.#keys.set(key, ks)
     return ks
+  }
+
+  /** Keeps at most `cachedKeys` entries, dropping idle ones, least recently used first. */
+  #evictIdleKeys(): void {
+    if (this.#keys.size < this.#cachedKeys) return
+    for (const [key, ks] of this.#keys) {
+      if (this.#keys.size < this.#cachedKeys) return
+      if (ks.pending === 0) this.#keys.delete(key)
+    }
+  }
+
+  /** Counts `work` as pending on the key until it settles, and lets `close` wait for it. */
+  #hold(ks: KeyState, work: Promise<unknown>): void {
+    ks.pending++
+    const settled = work.then(noop, noop).then(() => {
+      ks.pending--
+    })
+    this.#track(settled)
   }
 
   /** Lists the key's snapshot files, newest first; none when the directory does not exist. */
@@ -603,6 +636,7 @@ function nextSequenceOf(names: readonly string[]): number {
 interface ResolvedOptions {
   readonly codec: ResolvedCodec
   readonly keep: number
+  readonly cachedKeys: number
   readonly maxStateBytes: number
   readonly onCorrupt: ((report: CorruptionReport) => void) | undefined
 }
@@ -617,12 +651,16 @@ function resolveOptions(options: SnapshotStoreOptions): ResolvedOptions {
   if (!Number.isInteger(maxStateBytes) || maxStateBytes < 0 || maxStateBytes > MAX_STATE_BYTES_CEILING) {
     throw new InvalidArgumentError(`maxStateBytes must be an integer from 0 to ${MAX_STATE_BYTES_CEILING}`)
   }
+  const cachedKeys = options.cachedKeys ?? DEFAULT_CACHED_KEYS
+  if (!Number.isInteger(cachedKeys) || cachedKeys < 1 || cachedKeys > MAX_CACHED_KEYS) {
+    throw new InvalidArgumentError(`cachedKeys must be an integer from 1 to ${MAX_CACHED_KEYS}`)
+  }
   const onCorrupt = options.onCorrupt
   if (onCorrupt !== undefined && typeof onCorrupt !== 'function') throw new InvalidArgumentError('onCorrupt must be a function')
   if (options.fs !== undefined && (typeof options.fs !== 'object' || options.fs === null)) {
     throw new InvalidArgumentError('fs must be a FileSystem')
   }
-  return { codec: resolveCodec(options.codec), keep, maxStateBytes, onCorrupt }
+  return { codec: resolveCodec(options.codec), keep, cachedKeys, maxStateBytes, onCorrupt }
 }
 
 function checkPosition(value: unknown, name: string): number {

@@ -100,9 +100,11 @@ describe.each([false, true])('crash during saves (pessimistic: %s)', (pessimisti
         fc.integer({ min: 0, max: 3 }),
         fc.nat({ max: 220 }),
         fc.nat(),
-        async (ops, keep, haltAfterOps, seed) => {
+        fc.constantFrom(1, 4096),
+        async (ops, keep, haltAfterOps, seed, cachedKeys) => {
           const sim = new SimFileSystem({ pessimistic })
-          const store = await SnapshotStore.open(DIR, { fs: sim, keep })
+          // cachedKeys 1: key states are forgotten and rebuilt from disk between operations.
+          const store = await SnapshotStore.open(DIR, { fs: sim, keep, cachedKeys })
           sim.haltAfter(haltAfterOps)
           const issued = await runWorkload(store, ops)
           await store.close().catch(() => undefined)

@@ -154,6 +154,30 @@ describe('SnapshotStore basics', () => {
     await Promise.all(loads)
     await store.close()
   })
+  it('forgets idle keys beyond cachedKeys and finds them again on disk', async () => {
+    const { store } = await openSim({ cachedKeys: 2, keep: 1 })
+    for (let round = 1; round <= 3; round++) {
+      await Promise.all(Array.from({ length: 6 }, (_, k) => store.save(`key-${k}`, { position: round, state: `${k}@${round}` })))
+    }
+    for (let k = 0; k < 6; k++) expect((await store.load(`key-${k}`))?.state).toBe(`${k}@3`)
+    // Sequences continue after a forgotten key is listed again: the newest save still wins a tie.
+    await store.save('key-0', { position: 3, state: 'again' })
+    for (let k = 1; k < 6; k++) await store.load(`key-${k}`)
+    expect((await store.load('key-0'))?.state).toBe('again')
+    await store.close()
+  })
+
+  it('never forgets a key with queued saves: its saves stay in call order', async () => {
+    const { store } = await openSim({ cachedKeys: 1, keep: 5 })
+    const saves: Promise<void>[] = []
+    for (let i = 0; i < 10; i++) {
+      saves.push(store.save('busy', { position: 1, state: i }))
+      for (let k = 0; k < 3; k++) saves.push(store.save(`other-${i}-${k}`, { position: 1, state: k }))
+    }
+    await Promise.all(saves)
+    expect((await store.load('busy'))?.state).toBe(9)
+    await store.close()
+  })
 })
 
 describe('schema versions', () => {
@@ -244,7 +268,7 @@ describe('bad input is rejected before anything is written', () => {
     await expect(store.load(42 as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     expect(fs.opCount).toBe(before)
     await store.close()
-    for (const options of [{ keep: -1 }, { keep: 1.5 }, { keep: 1001 }, { maxStateBytes: -1 }, { codec: 'json' }, { onCorrupt: 1 }]) {
+    for (const options of [{ keep: -1 }, { keep: 1.5 }, { keep: 1001 }, { maxStateBytes: -1 }, { codec: 'json' }, { onCorrupt: 1 }, { cachedKeys: 0 }]) {
       await expect(SnapshotStore.open(DIR, { fs, ...(options as object) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     }
   })
