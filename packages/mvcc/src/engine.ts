@@ -36,7 +36,7 @@ interface PendingCommit {
   reject(error: unknown): void
 }
 
-/** Largest number of keys one scan step takes from the index at once. */
+/** Compact the GC queue once this many processed entries sit at its head. */
 const GC_COMPACT_AT = 4096
 
 /**
@@ -133,8 +133,8 @@ export class MvccEngine {
     readKeys: ReadonlySet<string> | undefined,
     ranges: readonly KeyRange[] | undefined,
   ): Promise<number> {
-    this.assertUsable()
     try {
+      this.assertUsable()
       validateCommit({ snapshotTs: tx.snapshotTs, writeKeys: writes.keys(), readKeys, ranges }, this.index, this.recent)
     } finally {
       this.release(tx)

@@ -243,3 +243,44 @@ describe('MvccStore', () => {
     await again.close()
   })
 })
+
+describe('MvccStore faults', () => {
+  it('a failed fsync fails the commit and stops commits until reopened; recovery finds a consistent state', async () => {
+    const fs = new SimFileSystem()
+    const db = await open(fs)
+    await db.transaction((tx) => tx.put('a', 1))
+    const fault = fs.injectFault({ op: 'sync', path: /wal/, error: 'EIO' })
+    const tx = db.begin()
+    await tx.put('a', 2)
+    await expect(tx.commit()).rejects.toMatchObject({ code: 'COMMIT_FAILED' })
+    fault.remove()
+    // The outcome of that commit is unknown, so the store refuses to build on it.
+    await expect(db.transaction((t) => t.put('b', 1))).rejects.toMatchObject({ code: 'COMMIT_FAILED' })
+    await expect(db.checkpoint()).rejects.toMatchObject({ code: 'COMMIT_FAILED' })
+    await db.close()
+    const again = await open(fs)
+    const value = await again.begin().get('a')
+    expect([1, 2]).toContain(value)
+    await again.transaction((t) => t.put('b', 1))
+    await again.close()
+  })
+
+  it('refuses to open when the newest checkpoint is damaged and the WAL was truncated past the older one', async () => {
+    const fs = new SimFileSystem()
+    const db = await open(fs, { segmentBytes: 1024 })
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 30; i++) await db.transaction((tx) => tx.put(`k${i}`, round))
+      await db.checkpoint()
+    }
+    await db.close()
+    const dirs = await fs.readdir('/db/snapshots')
+    const files: string[] = []
+    for (const d of dirs) {
+      const path = `/db/snapshots/${d}`
+      if ((await fs.stat(path)).isDirectory) for (const f of await fs.readdir(path)) files.push(`${path}/${f}`)
+    }
+    const newest = files.filter((f) => !f.includes('lock')).sort().at(-1)!
+    fs.corruptByte(newest, 40)
+    await expect(open(fs)).rejects.toMatchObject({ code: 'MVCC_CORRUPT' })
+  })
+})
