@@ -310,6 +310,20 @@ describe('lifecycle', () => {
     await again.close()
   })
 
+  it('a failed rename rejects that save only; a failed directory sync poisons', async () => {
+    const { fs, store } = await openSim()
+    await store.save('k', { position: 1, state: 'one' })
+    fs.injectFault({ op: 'rename', error: 'EIO' })
+    await expect(store.save('k', { position: 2, state: 'two' })).rejects.toMatchObject({ code: 'EIO' })
+    expect((await snapFiles(fs, 'k')).filter((n) => n.endsWith('.tmp'))).toEqual([])
+    await store.save('k', { position: 3, state: 'three' })
+    expect((await store.load('k'))?.state).toBe('three')
+    fs.injectFault({ op: 'syncDir', error: 'EIO' })
+    await expect(store.save('k', { position: 4, state: 'four' })).rejects.toMatchObject({ code: 'POISONED', cause: { code: 'EIO' } })
+    await expect(store.delete('k')).rejects.toMatchObject({ code: 'POISONED' })
+    await store.close()
+  })
+
   it('a failed write rejects that save only and leaves no temp file', async () => {
     const { fs, store } = await openSim()
     fs.injectFault({ op: 'write', error: 'ENOSPC', partial: true })
