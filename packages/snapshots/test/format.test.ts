@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { SnapshotStore } from '../src/index.js'
 import { keyBytes, keyDirName, keyFromDirName } from '../src/key-dir.js'
 import { compareNewestFirst, parseSnapFileName, snapFileName } from '../src/file-name.js'
+import { concatSnapshot, encodeSnapshot, verifySnapshot } from '../src/snapshot-file.js'
 
 describe('FORMAT.md, byte for byte', () => {
   it('a raw snapshot file is exactly the documented layout', async () => {
@@ -93,5 +94,44 @@ describe('snapshot file names', () => {
     for (const name of ['0000000000000001-0000000000000000.snap.tmp', '1-1.snap', '0020000000000000-0000000000000000.snap']) {
       expect(parseSnapFileName(name)).toBeUndefined()
     }
+  })
+})
+
+describe('hostile snapshot bytes', () => {
+  const key = new TextEncoder().encode('key')
+  const expected = { key, position: 5, maxStateBytes: 1 << 20 }
+  const valid = concatSnapshot(
+    encodeSnapshot({ codecId: 0, position: 5, schemaVersion: 1, createdAtMs: 1 }, key, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])),
+  )
+
+  it('a valid file verifies, and every truncation, extension and single-byte change is rejected', () => {
+    expect(verifySnapshot(valid, expected)).toMatchObject({ ok: true, snapshot: { position: 5, schemaVersion: 1, createdAtMs: 1 } })
+    for (let length = 0; length < valid.length; length++) expect(verifySnapshot(valid.subarray(0, length), expected).ok).toBe(false)
+    const longer = new Uint8Array(valid.length + 1)
+    longer.set(valid)
+    expect(verifySnapshot(longer, expected).ok).toBe(false)
+    for (let at = 0; at < valid.length; at++) {
+      for (const mask of [0x01, 0x80, 0xff]) {
+        const bad = valid.slice()
+        bad[at]! ^= mask
+        expect(verifySnapshot(bad, expected).ok).toBe(false)
+      }
+    }
+  })
+
+  it('never throws on arbitrary bytes, including headers that claim huge lengths', async () => {
+    await checkProperty(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat({ max: 7 }), (random, seedLength, field) => {
+        expect(() => verifySnapshot(random, expected)).not.toThrow()
+        // The valid header with one length field set to something absurd.
+        const bad = valid.slice()
+        const view = new DataView(bad.buffer)
+        if (field < 4) view.setUint32(12, seedLength * 0x10001, true)
+        else view.setBigUint64(40, BigInt(seedLength) * 0x1_0000_0001n, true)
+        const verdict = verifySnapshot(bad, expected)
+        if (view.getUint32(12, true) !== 3 || view.getBigUint64(40, true) !== 8n) expect(verdict.ok).toBe(false)
+      }),
+      { numRuns: propertyRuns(300) },
+    )
   })
 })

@@ -189,6 +189,32 @@ describe('crash at every operation of a fixed workload (including prune and dele
   })
 })
 
+describe('every crash image of a small workload', () => {
+  it('holds the crash property on each distinct image, at each halt point', async () => {
+    const ops: SaveOp[] = [
+      { key: 'a', position: 1, payload: 'one', awaited: true },
+      { key: 'a', position: 2, payload: 'two', awaited: false },
+      { key: 'b', position: 1, payload: 'b1', awaited: false },
+      { key: 'a', position: 3, payload: 'three', awaited: false },
+    ]
+    let images = 0
+    for (let halt = 0; halt <= 60; halt += 3) {
+      const sim = new SimFileSystem()
+      const store = await SnapshotStore.open(DIR, { fs: sim, keep: 0 })
+      sim.haltAfter(halt)
+      const issued = await runWorkload(store, ops)
+      await store.close().catch(() => undefined)
+      for (const image of sim.crashImages({ max: 300 })) {
+        images++
+        const reopened = await SnapshotStore.open(DIR, { fs: image })
+        for (const key of KEYS) checkKey(key, await reopened.load(key), issued)
+        await reopened.close()
+      }
+    }
+    expect(images).toBeGreaterThan(40)
+  })
+})
+
 describe('recovery', () => {
   it('is idempotent: crashing during recovery and recovering again gives the same loads', async () => {
     await checkProperty(
