@@ -4,6 +4,7 @@ import { decodeEventFile, type EventRecord } from './event-file.js'
 import { isUuid } from './ids.js'
 import { READ_CONCURRENCY } from './limits.js'
 import { decodePointer } from './pointer-file.js'
+import { readSmallFile } from './small-file.js'
 import { mapLimit, scanTree } from './tree-scan.js'
 
 /** Where the record keeper's files live under `<dir>/rk`. */
@@ -80,7 +81,7 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
   }
   const entries = new Map<string, Entry>()
   const read = await mapLimit(candidates, READ_CONCURRENCY, async (c) => {
-    const record = decodeEventFile(await fs.readFile(c.path))
+    const record = decodeEventFile(await readSmallFile(fs, c.path))
     const ok = record?.id === c.id
     return { ...c, ok, next: ok ? record.next : null }
   })

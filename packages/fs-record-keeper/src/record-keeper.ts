@@ -22,6 +22,7 @@ import { assertUuid, leafDir, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_EVENT_BYTES, MAX_GROUP_EVENTS, READ_CONCURRENCY } from './limits.js'
 import { Mutex } from './mutex.js'
 import { encodePointer } from './pointer-file.js'
+import { readSmallFile } from './small-file.js'
 import { TailWriter } from './tail-writer.js'
 import { mapLimit } from './tree-scan.js'
 
@@ -402,7 +403,7 @@ export class RecordKeeper implements AsyncDisposable {
     const path = safeJoin(leafDir(this.paths.events, id), id)
     let bytes: Uint8Array
     try {
-      bytes = await this.fs.readFile(path)
+      bytes = await readSmallFile(this.fs, path)
     } catch (err) {
       if (isFsError(err, 'ENOENT')) {
         throw new RecordKeeperError('CORRUPT', `event ${id} is in the history but ${path} is missing`, { cause: err })
