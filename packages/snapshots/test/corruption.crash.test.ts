@@ -58,7 +58,7 @@ describe('random corruption of snapshot files', () => {
           await reopened.close()
         },
       ),
-      { numRuns: propertyRuns(150) },
+      { numRuns: propertyRuns(300) },
     )
   })
 })
