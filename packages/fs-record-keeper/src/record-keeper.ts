@@ -412,8 +412,11 @@ export class RecordKeeper implements AsyncDisposable {
     }
     const record = decodeEventFile(bytes)
     if (record?.id !== id) throw new RecordKeeperError('CORRUPT', `event file ${path} is damaged`)
-    const event = jsonCodec.parse(record.eventJson) as RecordKeeperEvent
-    return event
+    try {
+      return jsonCodec.parse(record.eventJson) as RecordKeeperEvent
+    } catch (err) {
+      throw new RecordKeeperError('CORRUPT', `event file ${path} does not hold JSON`, { cause: err })
+    }
   }
 
   private scheduleFlush(): void {
