@@ -75,7 +75,10 @@ export interface LoadOptions {
    * older ones when `upgrade` is given. Without it, any version is returned.
    */
   readonly schemaVersion?: number
-  /** Turns the state of an older schema version into the requested one. */
+  /**
+   * Turns the state of an older schema version into the requested one (may be async). If it
+   * throws, `load` rejects with that error.
+   */
   readonly upgrade?: (state: unknown, fromSchemaVersion: number) => unknown
 }
 
