@@ -33,6 +33,11 @@ export function encodeCommitInfo(ts: number, writes: number): Uint8Array {
   return out
 }
 
+/** Little-endian u32 by byte arithmetic: recovery decodes one commit info per transaction. */
+function u32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) + bytes[at + 3]! * 2 ** 24
+}
+
 export function isCommitInfo(entry: WalEntry): boolean {
   return entry.key.length === 1 && entry.key[0] === 0xff
 }
@@ -43,40 +48,51 @@ export function decodeCommitInfo(entry: WalEntry): { ts: number; writes: number 
   if (value === null || value.length !== COMMIT_INFO_BYTES || value[0] !== COMMIT_INFO_VERSION) {
     throw new MvccCorruptError(`WAL entry ${entry.seq} is not a valid commit-info record`)
   }
-  // Byte arithmetic rather than a DataView: recovery decodes one of these per transaction.
-  const u32 = (at: number): number => (value[at]! | (value[at + 1]! << 8) | (value[at + 2]! << 16)) + value[at + 3]! * 2 ** 24
-  return { ts: u32(1) + u32(5) * 2 ** 32, writes: u32(9) }
+  return { ts: u32(value, 1) + u32(value, 5) * 2 ** 32, writes: u32(value, 9) }
 }
 
 /**
  * Groups replayed WAL entries into committed transactions and hands each to `apply`: a group is
  * the entries up to and including a commit-info entry. A plain loop with a callback (not a
- * nested async generator) because recovery runs it once per transaction, millions of times.
+ * nested async generator), and reused buffers, because recovery runs it millions of times.
+ * `apply` gets the group's keys and values (`undefined`: a delete) and their count; the arrays
+ * are reused for the next group.
  */
 export async function replayCommits(
   entries: AsyncIterable<WalEntry>,
-  apply: (ts: number, position: number, writes: [string, Uint8Array | undefined][]) => void,
+  apply: (ts: number, position: number, keys: readonly string[], values: readonly (Uint8Array | undefined)[], count: number) => void,
 ): Promise<void> {
-  let writes: [string, Uint8Array | undefined][] = []
+  const keys: string[] = []
+  const values: (Uint8Array | undefined)[] = []
+  let count = 0
   let firstSeq = 0
   for await (const entry of entries) {
     if (isCommitInfo(entry)) {
       const info = decodeCommitInfo(entry)
-      if (info.writes !== writes.length) {
-        throw new MvccCorruptError(
-          `commit ${info.ts} at WAL seq ${entry.seq} announces ${info.writes} writes but ${writes.length} precede it`,
-        )
+      if (info.writes !== count) {
+        throw new MvccCorruptError(`commit ${info.ts} at WAL seq ${entry.seq} announces ${info.writes} writes but ${count} precede it`)
       }
-      apply(info.ts, entry.seq, writes)
-      writes = []
+      apply(info.ts, entry.seq, keys, values, count)
+      count = 0
       continue
     }
-    if (writes.length === 0) firstSeq = entry.seq
-    const key = Buffer.from(entry.key.buffer, entry.key.byteOffset, entry.key.byteLength).toString('utf8')
-    writes.push([key, entry.isTombstone ? undefined : (entry.value ?? undefined)])
+    if (count === 0) firstSeq = entry.seq
+    keys[count] = decodeKey(entry)
+    values[count] = entry.isTombstone ? undefined : (entry.value ?? undefined)
+    count++
   }
-  if (writes.length > 0) {
+  if (count > 0) {
     // The WAL never yields part of a batch, so writes without their commit info are not ours.
     throw new MvccCorruptError(`WAL entries from seq ${firstSeq} on are not followed by a commit-info record`)
+  }
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+
+function decodeKey(entry: WalEntry): string {
+  try {
+    return textDecoder.decode(entry.key)
+  } catch (error) {
+    throw new MvccCorruptError(`WAL entry ${entry.seq} has a key that is not valid UTF-8`, { cause: error })
   }
 }

@@ -94,10 +94,10 @@ export class MvccEngine {
   }
 
   /** Loads a recovered commit (recovery only: no validation, immediately visible). */
-  recover(ts: number, position: number, writes: Iterable<[string, Uint8Array | undefined]>): void {
+  recover(ts: number, position: number, keys: readonly string[], values: readonly (Uint8Array | undefined)[], count: number): void {
     if (ts <= this.lastTs) throw new Error(`mvcc invariant: recovered commit ${ts} after ${this.lastTs}`)
     // No transaction is open during recovery: the new version replaces the old at once.
-    for (const [key, value] of writes) this.index.replace(key, { ts, value })
+    for (let i = 0; i < count; i++) this.index.replace(keys[i]!, { ts, value: values[i] })
     this.lastTs = ts
     this.visible = ts
     this.visiblePos = position

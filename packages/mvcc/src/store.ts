@@ -226,7 +226,9 @@ async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): 
       `the WAL was truncated up to seq ${wal.floorSeq} but the newest valid checkpoint is at ${position}: commits in between are lost`,
     )
   }
-  await replayCommits(wal.replay({ fromSeq: position + 1 }), (ts, seq, writes) => engine.recover(ts, seq, writes))
+  await replayCommits(wal.replay({ fromSeq: position + 1 }), (ts, seq, keys, values, count) =>
+    engine.recover(ts, seq, keys, values, count),
+  )
 }
 
 function checkOptions(options: MvccStoreOptions): {
