@@ -137,6 +137,48 @@ describe('RecordKeeper', () => {
     await rk.close()
   })
 
+  it('shows nothing of an add until its link is durable', async () => {
+    const sim = new SimFileSystem()
+    // Holds every syncDir until released, so the test can look while the add is mid-way.
+    let hold: Promise<void> | undefined
+    let release = (): void => undefined
+    const held: string[] = []
+    const fs = new Proxy(sim, {
+      get(target, prop, receiver) {
+        if (prop === 'syncDir') {
+          return async (path: string) => {
+            if (hold !== undefined && path === `${DIR}/rk/events/9/6/f`) {
+              held.push(path)
+              await hold
+            }
+            return target.syncDir(path)
+          }
+        }
+        const value: unknown = Reflect.get(target, prop, receiver)
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: '96f76903-7b92-44d1-8e53-fc47a520684c' }
+    await rk.add(a)
+    hold = new Promise<void>((resolve) => (release = resolve))
+    const b = { id: '62af3937-4c5b-405b-a170-6ef12a5e246a' }
+    let resolved = false
+    const adding = rk.add(b).then(() => (resolved = true))
+    while (held.length === 0) await new Promise((r) => setImmediate(r))
+    // The link's directory sync (a's directory, after the rename) is held: nothing of b may show.
+    expect(resolved).toBe(false)
+    expect(await rk.exists(b.id)).toBe(false)
+    expect(await rk.tail()).toBe(a.id)
+    expect(await rk.next(a.id)).toBeNull()
+    hold = undefined
+    release()
+    await adding
+    expect(await rk.tail()).toBe(b.id)
+    expect(await rk.next(a.id)).toBe(b.id)
+    await rk.close()
+  })
+
   it('groups concurrent adds: 64 adds cost far fewer than 64 full sets of syncs', async () => {
     const fs = new SimFileSystem()
     const rk = await RecordKeeper.open(DIR, { fs })
@@ -210,6 +252,7 @@ describe('RecordKeeper', () => {
     const again = await RecordKeeper.open(DIR, { fs })
     expect(again.recovery.orphansRemoved).toBe(1)
     expect(await again.exists(orphan.id)).toBe(false)
+    expect(await again.tail()).toBe(a.id)
     await again.add({ ...orphan, v: 2 })
     expect(await collect(again)).toEqual([a, { ...orphan, v: 2 }])
     expect((await again.verify()).ok).toBe(true)
