@@ -1,7 +1,8 @@
 import { crc32 as zlibCrc32 } from 'node:zlib'
 import { InvalidArgumentError } from './errors.js'
-import { FRAME_OVERHEAD_BYTES, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
-import { isValidFrameAt, readU32, type ScanEnd, type ScannedFrame } from './scan.js'
+import { FRAME_OVERHEAD_BYTES, isValidFrameAt, readU32, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
+import { Resync } from './resync.js'
+import type { ScanEnd, ScannedFrame } from './scan.js'
 
 /** Options of {@link FrameScanner}. */
 export interface FrameScannerOptions extends FrameOptions {
@@ -9,10 +10,8 @@ export interface FrameScannerOptions extends FrameOptions {
   readonly offset?: number
 }
 
-/** Smallest buffer the scanner allocates when it must keep bytes across chunks. */
+/** Smallest buffer the scanner allocates for a frame that spans chunks. */
 const MIN_BUFFER_BYTES = 64 * 1024
-
-const EMPTY = new Uint8Array(0)
 
 type Mode = 'frames' | 'searching' | 'corrupt'
 
@@ -23,8 +22,8 @@ type Mode = 'frames' | 'searching' | 'corrupt'
  * `scanFrames` on the concatenation.
  *
  * Memory stays bounded by `maxFrameBytes` plus one chunk: a frame split across chunks is
- * copied into a buffer that grows only as its bytes arrive, and after a bad frame only the
- * bytes that may still start a good frame are kept.
+ * copied into a buffer that grows only as its bytes arrive, and after a bad frame the resync
+ * search keeps a few bytes and the candidates it is still checking, not the data.
  *
  * Payloads are views of the pushed chunk when the frame lies inside it (so do not overwrite a
  * chunk's memory while you still use its payloads), or of a private buffer the scanner never
@@ -43,14 +42,8 @@ export class FrameScanner {
   /** `length + 8` once the length field is known, else -1. */
   #partialTotal = -1
 
-  // 'searching' mode: bytes after the bad frame that may still hold the start of a good frame.
-  #win: Uint8Array = EMPTY
-  #winStart = 0
-  #winLength = 0
-  /** Next candidate offset not examined yet (absolute). */
-  #next = 0
-  /** Candidates (absolute, ascending) whose length fits but whose bytes have not all arrived. */
-  #pending: number[] = []
+  // 'searching' mode: is there a good frame anywhere after the bad one?
+  #resync: Resync | undefined
 
   constructor(options: FrameScannerOptions = {}) {
     this.#maxFrameBytes = resolveMaxFrameBytes(options.maxFrameBytes)
@@ -73,17 +66,17 @@ export class FrameScanner {
     const frames: ScannedFrame[] = []
     if (this.#mode === 'corrupt' || chunk.length === 0) return frames
     if (this.#mode === 'searching') {
-      this.#appendToWindow(chunk)
-      this.#search()
+      this.#feedSearch(chunk)
       return frames
     }
     let i = 0
     if (this.#partial !== undefined) {
       i = this.#feedPartial(chunk, frames)
-      // #feedPartial may have switched to the search (TypeScript cannot see it).
-      if ((this.#mode as Mode) === 'searching') {
-        this.#appendToWindow(chunk.subarray(i))
-        this.#search()
+      // #feedPartial may have switched to the search, which may already have found a good
+      // frame (TypeScript cannot see the mode change).
+      const mode = this.#mode as Mode
+      if (mode !== 'frames') {
+        if (mode === 'searching') this.#feedSearch(chunk.subarray(i))
         return frames
       }
       if (this.#partial !== undefined) return frames // still incomplete: all of chunk was taken
@@ -102,7 +95,6 @@ export class FrameScanner {
     if (this.#mode === 'frames' && this.#partial !== undefined) {
       // An incomplete last frame: bad, unless... a good frame hides in its bytes (corruption).
       this.#enterSearch(this.#partial.subarray(1, this.#partialHeld))
-      this.#search()
     }
     const end = this.#end
     let result: ScanEnd
@@ -141,7 +133,6 @@ export class FrameScanner {
     if (i === limit) return
     // The frame at i is bad: look for a good frame anywhere after its first byte.
     this.#enterSearch(chunk.subarray(i + 1))
-    this.#search()
   }
 
   #startPartial(bytes: Uint8Array, total: number): void {
@@ -202,75 +193,19 @@ export class FrameScanner {
     this.#partial = undefined
     this.#partialHeld = 0
     this.#partialTotal = -1
-    this.#win = new Uint8Array(Math.max(after.length, MIN_BUFFER_BYTES))
-    this.#win.set(after)
-    this.#winLength = after.length
-    this.#winStart = this.#end + 1
-    this.#next = this.#winStart
-    this.#pending = []
+    this.#resync = new Resync(this.#end + 1, this.#maxFrameBytes)
+    this.#feedSearch(after)
   }
 
-  #appendToWindow(chunk: Uint8Array): void {
-    const needed = this.#winLength + chunk.length
-    if (needed > this.#win.length) {
-      // Drop bytes before the earliest offset that could still start a good frame.
-      const keepFrom = this.#pending[0] ?? this.#next
-      const dead = keepFrom - this.#winStart
-      if (dead > 0) {
-        this.#win.copyWithin(0, dead, this.#winLength)
-        this.#winLength -= dead
-        this.#winStart = keepFrom
-      }
-      const stillNeeded = this.#winLength + chunk.length
-      if (stillNeeded > this.#win.length) {
-        const grown = new Uint8Array(Math.max(stillNeeded, this.#win.length * 2))
-        grown.set(this.#win.subarray(0, this.#winLength))
-        this.#win = grown
-      }
+  #feedSearch(bytes: Uint8Array): void {
+    if (this.#resync!.push(bytes)) {
+      this.#mode = 'corrupt'
+      this.#release()
     }
-    this.#win.set(chunk, this.#winLength)
-    this.#winLength += chunk.length
-  }
-
-  /** Tries every candidate offset that the bytes received so far can decide. */
-  #search(): void {
-    const win = this.#win
-    const winStart = this.#winStart
-    const winLength = this.#winLength
-    const maxFrameBytes = this.#maxFrameBytes
-    const pending = this.#pending
-    let kept = 0
-    for (const q of pending) {
-      const at = q - winStart
-      if (at + FRAME_OVERHEAD_BYTES + readU32(win, at) <= winLength) {
-        if (isValidFrameAt(win, at, winLength, maxFrameBytes)) return this.#becomeCorrupt()
-      } else {
-        pending[kept++] = q
-      }
-    }
-    pending.length = kept
-    let at = this.#next - winStart
-    for (; at + 4 <= winLength; at++) {
-      const length = readU32(win, at)
-      if (length > maxFrameBytes) continue
-      if (at + FRAME_OVERHEAD_BYTES + length <= winLength) {
-        if (isValidFrameAt(win, at, winLength, maxFrameBytes)) return this.#becomeCorrupt()
-      } else {
-        pending.push(winStart + at)
-      }
-    }
-    this.#next = winStart + at
-  }
-
-  #becomeCorrupt(): void {
-    this.#mode = 'corrupt'
-    this.#release()
   }
 
   #release(): void {
     this.#partial = undefined
-    this.#win = EMPTY
-    this.#winLength = 0
-    this.#pending = []
+    this.#resync = undefined
   }
 }

@@ -97,3 +97,20 @@ export function encodeFrames(payloads: readonly Uint8Array[], options: FrameOpti
   for (const payload of payloads) pos = writeFrame(out, pos, payload)
   return out
 }
+
+/** Reads a little-endian u32. Callers guarantee `pos + 4 <= bytes.length`. */
+export function readU32(bytes: Uint8Array, pos: number): number {
+  return (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0
+}
+
+/**
+ * Whether a complete frame with a good CRC starts at `pos` and ends at or before `limit`.
+ * Cheap checks (length against the limit and the bytes present) run before the CRC.
+ */
+export function isValidFrameAt(bytes: Uint8Array, pos: number, limit: number, maxFrameBytes: number): boolean {
+  if (limit - pos < FRAME_OVERHEAD_BYTES) return false
+  const length = readU32(bytes, pos)
+  if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) return false
+  const crcAt = pos + 4 + length
+  return zlibCrc32(new Uint8Array(bytes.buffer, bytes.byteOffset + pos, 4 + length)) === readU32(bytes, crcAt)
+}

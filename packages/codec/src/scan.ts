@@ -1,6 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib'
 import { InvalidArgumentError } from './errors.js'
-import { FRAME_OVERHEAD_BYTES, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
+import { FRAME_OVERHEAD_BYTES, readU32, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
+import { Resync } from './resync.js'
 
 /** One good frame found by a scanner. */
 export interface ScannedFrame {
@@ -44,34 +45,6 @@ export interface ScanOptions extends FrameOptions {
   readonly offset?: number
 }
 
-/** Reads a little-endian u32. Callers guarantee `pos + 4 <= bytes.length`. */
-export function readU32(bytes: Uint8Array, pos: number): number {
-  return (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0
-}
-
-/**
- * Whether a complete frame with a good CRC starts at `pos` and ends at or before `limit`.
- * Cheap checks (length against the limit and the bytes present) run before the CRC.
- */
-export function isValidFrameAt(bytes: Uint8Array, pos: number, limit: number, maxFrameBytes: number): boolean {
-  if (limit - pos < FRAME_OVERHEAD_BYTES) return false
-  const length = readU32(bytes, pos)
-  if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) return false
-  const crcAt = pos + 4 + length
-  return zlibCrc32(bytes.subarray(pos, crcAt)) === readU32(bytes, crcAt)
-}
-
-/**
- * The resync search: the first offset in `[from, limit)` where a complete, CRC-valid frame
- * starts, or -1. Every offset is tried, because damage may have shifted nothing or everything.
- */
-export function findValidFrame(bytes: Uint8Array, from: number, limit: number, maxFrameBytes: number): number {
-  for (let pos = from; pos + FRAME_OVERHEAD_BYTES <= limit; pos++) {
-    if (isValidFrameAt(bytes, pos, limit, maxFrameBytes)) return pos
-  }
-  return -1
-}
-
 /**
  * Scans framed bytes from `offset`: returns the good frames up to the first bad one, where they
  * end, and how the bytes end. Never throws on bad bytes (only on bad arguments).
@@ -87,8 +60,8 @@ export function findValidFrame(bytes: Uint8Array, from: number, limit: number, m
  *
  * Frames after a corruption are not returned: the data from `end` on cannot be trusted in
  * order, so the caller decides (refuse to open, or salvage with another scan from a later
- * offset). The search after a bad frame tries every offset, so its cost is linear in the
- * remaining bytes times the CRC work of candidates whose length field happens to fit.
+ * offset). The search after a bad frame tries every offset, in time linear in the bytes after
+ * it whatever they are (each byte is checksummed once; see `resync.ts`).
  *
  * @throws {@link InvalidArgumentError} for a non-Uint8Array, a bad `offset` or `maxFrameBytes`.
  */
@@ -115,6 +88,7 @@ export function scanFrames(bytes: Uint8Array, options: ScanOptions = {}): ScanRe
     pos = crcAt + 4
   }
   if (pos === limit) return { frames, end: pos, status: 'clean' }
-  if (findValidFrame(bytes, pos + 1, limit, maxFrameBytes) === -1) return { frames, end: pos, status: 'torn' }
+  const resync = new Resync(pos + 1, maxFrameBytes)
+  if (!resync.push(bytes.subarray(pos + 1))) return { frames, end: pos, status: 'torn' }
   return { frames, end: pos, status: 'corrupt', corruptAt: pos }
 }

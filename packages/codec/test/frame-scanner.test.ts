@@ -71,6 +71,21 @@ describe('FrameScanner', () => {
     expect(result).toMatchObject({ status: 'corrupt', corruptAt: 0, end: 0 })
   })
 
+  it('regression: a bad frame completed from two chunks, with good frames inside it and after it', () => {
+    const head = encodeFrames([new Uint8Array(4), new Uint8Array(7)]) // 27 bytes
+    const inside = encodeFrames([new Uint8Array(100), new Uint8Array(150), new Uint8Array(30)]) // 304 bytes
+    const bytes = new Uint8Array(27 + 4 + inside.length + 14)
+    bytes.set(head, 0)
+    new DataView(bytes.buffer).setUint32(27, inside.length - 4, true) // a header claiming exactly the span; its CRC is wrong
+    bytes.set(inside, 31)
+    bytes.set(encodeFrame(new Uint8Array(6)), 31 + inside.length)
+    expect(scanFrames(bytes)).toMatchObject({ status: 'corrupt', corruptAt: 27, end: 27 })
+    for (const cut of [28, 27, 29, 30, 31, 200]) {
+      const chunks = [bytes.subarray(0, cut), bytes.subarray(cut)]
+      expect(plain(scanInChunks(chunks))).toEqual(plain(scanFrames(bytes)))
+    }
+  })
+
   it('offsets count from the offset option', () => {
     const scanner = new FrameScanner({ offset: 1000 })
     const frames = scanner.push(encodeFrames([new Uint8Array(1), new Uint8Array(2)]))

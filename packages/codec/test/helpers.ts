@@ -111,6 +111,16 @@ export const arbScanInput: fc.Arbitrary<Uint8Array> = fc.oneof(
     return bytes
   }),
   fc.uint8Array({ maxLength: 300 }),
+  // A long zero run (a preallocated or zero-extended tail) after a bad frame, maybe with frames after it.
+  fc
+    .tuple(arbLog(3), fc.integer({ min: 0, max: 9000 }), arbLog(2), fc.boolean())
+    .map(([a, zeros, b, damage]) => {
+      const bytes = new Uint8Array(a.bytes.length + zeros + b.bytes.length)
+      bytes.set(a.bytes, 0)
+      bytes.set(b.bytes, a.bytes.length + zeros)
+      if (damage && a.bytes.length > 0) bytes[a.bytes.length - 1]! ^= 0x10
+      return bytes
+    }),
 )
 
 /** A few frame-size limits, including tiny ones that turn real frames into "too long" ones. */

@@ -50,6 +50,25 @@ describe('scanFrames: examples', () => {
     expect(scanFrames(bytes)).toMatchObject({ status: 'torn', end: 25 })
   })
 
+  it('skips long zero runs, and still finds a good frame right after one (block edges too)', () => {
+    const head = encodeFrames([enc('alpha')])
+    const tail = encodeFrames([enc('omega')])
+    for (const zeros of [4088, 4095, 4096, 4097, 4103, 4104, 8192 + 5, 12288 + 7, 20000]) {
+      const torn = new Uint8Array(head.length + zeros)
+      torn.set(head)
+      expect(scanFrames(torn)).toMatchObject({ status: 'torn', end: head.length })
+      const corrupt = new Uint8Array(head.length + zeros + tail.length)
+      corrupt.set(head)
+      corrupt.set(tail, head.length + zeros)
+      expect(scanFrames(corrupt)).toMatchObject({ status: 'corrupt', corruptAt: head.length })
+      // An empty frame right after the zeros: its own four zero bytes join the run.
+      const empty = new Uint8Array(head.length + zeros + 8)
+      empty.set(head)
+      empty.set(encodeFrames([new Uint8Array(0)]), head.length + zeros)
+      expect(scanFrames(empty)).toMatchObject({ status: 'corrupt', corruptAt: head.length })
+    }
+  })
+
   it('treats a length above maxFrameBytes as a bad frame, not as a wait for more bytes', () => {
     const huge = new Uint8Array([0xff, 0xff, 0xff, 0x7f, 1, 2, 3])
     expect(scanFrames(huge)).toMatchObject({ status: 'torn', end: 0, frames: [] })
