@@ -93,9 +93,10 @@ class CandidateHeap {
  * a good CRC start at any offset from `start` on? Each offset is a candidate; its length field
  * is read once. A short candidate whose bytes are present is checked directly; any other is
  * remembered with the running CRC at its start, and checked when the stream reaches its stored
- * CRC, from the running CRC there (see {@link crcOfRange}). So the whole search checksums each byte once and
- * keeps only a few bytes plus the pending candidates: linear time, whatever the bytes are
- * (a naive search is quadratic on garbage whose length fields happen to fit).
+ * CRC, from the running CRC there (see {@link crcOfRange}). So the search checksums each byte
+ * once and keeps only a few bytes plus the pending candidates: linear time, whatever the bytes
+ * (a naive search is quadratic on garbage whose length fields happen to fit). Runs of zeros
+ * are skipped a block at a time.
  */
 export class Resync {
   readonly #maxFrameBytes: number

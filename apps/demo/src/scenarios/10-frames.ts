@@ -44,7 +44,7 @@ export const scenario: Scenario = {
     let repairs = 0
     for (let round = 1; round <= ctx.rounds; round++) {
       const child = spawnChild(writer, [file])
-      const killAfterMs = 50 + Math.floor(Math.random() * 350)
+      const killAfterMs = 30 + Math.floor(Math.random() * 270)
       let start: { next: number; repaired: number } | undefined
       let acksThisRound = 0
       const { killed } = await runAndKill(child, 15_000, (line) => {
