@@ -82,6 +82,12 @@ interface QueuedAdd {
 
 const utf8 = new TextEncoder()
 
+/** Waits for every promise to settle, then throws the first rejection, if any. */
+async function allOrFirstError(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises)
+  for (const r of results) if (r.status === 'rejected') throw r.reason
+}
+
 function toReport(scan: ChainScan): RecordKeeperReport {
   const tail = scan.chain.at(-1) ?? null
   const recordedTail = typeof scan.recordedTail === 'string' ? scan.recordedTail : null
@@ -482,11 +488,16 @@ export class RecordKeeper implements AsyncDisposable {
     // Step 1: the group's files, their names (and new directories), and the link's temp file, all
     // durable, in one round of concurrent syncs. Nothing points at any of them yet.
     const newDirs = await this.createDirs(records.map((r) => r.id))
+    const writes: { path: string; bytes: Uint8Array; flags: OpenFlags }[] = records.map((r) => ({
+      path: this.eventPath(r.id),
+      bytes: encodeEventFile(r),
+      flags: 'w',
+    }))
+    writes.push({ path: linkTemp, bytes: linkBytes, flags: 'wx' })
     const handles: FileHandle[] = []
     try {
-      const writes = records.map((r): { path: string; bytes: Uint8Array; flags: OpenFlags } => ({ path: this.eventPath(r.id), bytes: encodeEventFile(r), flags: 'w' }))
-      writes.push({ path: linkTemp, bytes: linkBytes, flags: 'wx' })
-      await Promise.all(
+      // allSettled, not all: every open must have finished before the finally closes the handles.
+      await allOrFirstError(
         writes.map(async (w) => {
           const handle = await this.fs.open(w.path, w.flags)
           handles.push(handle)
@@ -495,7 +506,7 @@ export class RecordKeeper implements AsyncDisposable {
       )
       const dirs = new Set(records.map((r) => leafDir(this.paths.events, r.id)))
       for (const d of newDirs) dirs.add(dirname(d))
-      await Promise.all([...handles.map((h) => h.sync()), ...[...dirs].map((d) => this.fs.syncDir(d))])
+      await allOrFirstError([...handles.map((h) => h.sync()), ...[...dirs].map((d) => this.fs.syncDir(d))])
     } finally {
       await Promise.all(handles.map((h) => h.close().catch(() => undefined)))
     }

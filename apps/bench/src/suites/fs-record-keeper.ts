@@ -88,7 +88,7 @@ export const suite: BenchSuite = {
 
     // Walking: a history of m events, read in order with checks (crc, ids) and JSON parsed.
     {
-      const m = Math.round(20_000 * ctx.scale)
+      const m = Math.round(10_000 * ctx.scale)
       const dir = await ctx.subdir('walk')
       const rk = await RecordKeeper.open(dir)
       const ids: string[] = []
