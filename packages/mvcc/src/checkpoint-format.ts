@@ -5,11 +5,14 @@ import { visibleIn } from './versions.js'
 /** `QMVCCSNP`: the first bytes of a checkpoint state (inside a @quire/snapshots file). */
 export const CHECKPOINT_MAGIC = Uint8Array.from(Buffer.from('QMVCCSNP', 'latin1'))
 export const CHECKPOINT_VERSION = 1
-/** magic (8) + version (1) + reserved (3) + commitTs (8) + count (4). */
-export const CHECKPOINT_HEADER_BYTES = 24
+/** magic (8) + version (1) + reserved (3) + commitTs (8) + count (4) + walSeq (8). */
+export const CHECKPOINT_HEADER_BYTES = 32
 
-/** Encodes the committed state visible at `ts`: every live key with its value bytes, in key order. */
-export function encodeCheckpoint(index: VersionIndex, ts: number): { bytes: Uint8Array; keys: number } {
+/**
+ * Encodes the committed state visible at `ts`: every live key with its value bytes, in key
+ * order, and `walSeq`, the WAL seq of that commit (how far the WAL may be truncated).
+ */
+export function encodeCheckpoint(index: VersionIndex, ts: number, walSeq: number): { bytes: Uint8Array; keys: number } {
   const live: [Buffer, Uint8Array][] = []
   let total = CHECKPOINT_HEADER_BYTES
   for (const [key, chain] of index.entries()) {
@@ -26,6 +29,8 @@ export function encodeCheckpoint(index: VersionIndex, ts: number): { bytes: Uint
   view.setUint32(12, ts % 2 ** 32, true)
   view.setUint32(16, Math.floor(ts / 2 ** 32), true)
   view.setUint32(20, live.length, true)
+  view.setUint32(24, walSeq % 2 ** 32, true)
+  view.setUint32(28, Math.floor(walSeq / 2 ** 32), true)
   let at = CHECKPOINT_HEADER_BYTES
   for (const [key, value] of live) {
     view.setUint32(at, key.length, true)
@@ -39,7 +44,7 @@ export function encodeCheckpoint(index: VersionIndex, ts: number): { bytes: Uint
 }
 
 /** Decodes a checkpoint state; throws `MvccCorruptError` on anything unexpected. */
-export function decodeCheckpoint(bytes: Uint8Array): { ts: number; entries: [string, Uint8Array][] } {
+export function decodeCheckpoint(bytes: Uint8Array): { ts: number; walSeq: number; entries: [string, Uint8Array][] } {
   if (bytes.length < CHECKPOINT_HEADER_BYTES || !CHECKPOINT_MAGIC.every((b, i) => bytes[i] === b)) {
     throw new MvccCorruptError('checkpoint state does not start with the QMVCCSNP magic')
   }
@@ -47,6 +52,7 @@ export function decodeCheckpoint(bytes: Uint8Array): { ts: number; entries: [str
   if (view.getUint8(8) !== CHECKPOINT_VERSION) throw new MvccCorruptError(`unknown checkpoint version ${view.getUint8(8)}`)
   const ts = view.getUint32(12, true) + view.getUint32(16, true) * 2 ** 32
   const count = view.getUint32(20, true)
+  const walSeq = view.getUint32(24, true) + view.getUint32(28, true) * 2 ** 32
   const entries: [string, Uint8Array][] = []
   let at = CHECKPOINT_HEADER_BYTES
   const take = (): Uint8Array => {
@@ -63,5 +69,5 @@ export function decodeCheckpoint(bytes: Uint8Array): { ts: number; entries: [str
     entries.push([Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8'), value])
   }
   if (at !== bytes.length) throw new MvccCorruptError('checkpoint state has trailing bytes')
-  return { ts, entries }
+  return { ts, walSeq, entries }
 }

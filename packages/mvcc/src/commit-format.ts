@@ -52,38 +52,44 @@ export function decodeCommitInfo(entry: WalEntry): { ts: number; writes: number 
 }
 
 /**
- * Groups replayed WAL entries into committed transactions and hands each to `apply`: a group is
- * the entries up to and including a commit-info entry. A plain loop with a callback (not a
- * nested async generator), and reused buffers, because recovery runs it millions of times.
- * `apply` gets the group's keys and values (`undefined`: a delete) and their count; the arrays
- * are reused for the next group.
+ * Groups replayed WAL entries into committed transactions and hands each one with a commit
+ * timestamp above `afterTs` to `apply`: a group is the entries up to and including a
+ * commit-info entry. Groups at or below `afterTs` (already in the checkpoint) are skipped
+ * without decoding their keys. A plain loop with a callback (not a nested async generator) and
+ * reused buffers, because recovery runs it millions of times. `apply` gets the group's keys and
+ * values (`undefined`: a delete) and their count; the arrays are reused for the next group.
  */
 export async function replayCommits(
   entries: AsyncIterable<WalEntry>,
+  afterTs: number,
   apply: (ts: number, position: number, keys: readonly string[], values: readonly (Uint8Array | undefined)[], count: number) => void,
 ): Promise<void> {
+  const raw: WalEntry[] = []
   const keys: string[] = []
   const values: (Uint8Array | undefined)[] = []
   let count = 0
-  let firstSeq = 0
   for await (const entry of entries) {
-    if (isCommitInfo(entry)) {
-      const info = decodeCommitInfo(entry)
-      if (info.writes !== count) {
-        throw new MvccCorruptError(`commit ${info.ts} at WAL seq ${entry.seq} announces ${info.writes} writes but ${count} precede it`)
-      }
-      apply(info.ts, entry.seq, keys, values, count)
-      count = 0
+    if (!isCommitInfo(entry)) {
+      raw[count++] = entry
       continue
     }
-    if (count === 0) firstSeq = entry.seq
-    keys[count] = decodeKey(entry)
-    values[count] = entry.isTombstone ? undefined : (entry.value ?? undefined)
-    count++
+    const info = decodeCommitInfo(entry)
+    if (info.writes !== count) {
+      throw new MvccCorruptError(`commit ${info.ts} at WAL seq ${entry.seq} announces ${info.writes} writes but ${count} precede it`)
+    }
+    if (info.ts > afterTs) {
+      for (let i = 0; i < count; i++) {
+        const e = raw[i]!
+        keys[i] = decodeKey(e)
+        values[i] = e.isTombstone ? undefined : (e.value ?? undefined)
+      }
+      apply(info.ts, entry.seq, keys, values, count)
+    }
+    count = 0
   }
   if (count > 0) {
     // The WAL never yields part of a batch, so writes without their commit info are not ours.
-    throw new MvccCorruptError(`WAL entries from seq ${firstSeq} on are not followed by a commit-info record`)
+    throw new MvccCorruptError(`WAL entries from seq ${raw[0]!.seq} on are not followed by a commit-info record`)
   }
 }
 

@@ -157,12 +157,14 @@ export class MvccStore implements AsyncDisposable {
     const position = this.#engine.visiblePosition
     let encoded: { bytes: Uint8Array; keys: number }
     try {
-      encoded = encodeCheckpoint(this.#engine.index, ts)
+      encoded = encodeCheckpoint(this.#engine.index, ts, position)
     } finally {
       this.#engine.unpin(ts)
     }
+    // The snapshot's position is the commit timestamp, which only grows; the WAL seq (which a
+    // lossy sync 'none' recovery can make the log reuse) is kept inside the state.
     await this.#snapshots.save(CHECKPOINT_SNAPSHOT_KEY, {
-      position,
+      position: ts,
       state: encoded.bytes,
       schemaVersion: CHECKPOINT_SCHEMA_VERSION,
     })
@@ -211,22 +213,32 @@ export class MvccStore implements AsyncDisposable {
 
 async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): Promise<void> {
   const snapshot = await snapshots.load(CHECKPOINT_SNAPSHOT_KEY, { schemaVersion: CHECKPOINT_SCHEMA_VERSION })
-  let position = 0
+  let walSeq = 0
+  let checkpointTs = 0
   if (snapshot !== undefined) {
     if (!(snapshot.state instanceof Uint8Array)) throw new MvccCorruptError('checkpoint state is not bytes')
-    const { ts, entries } = decodeCheckpoint(snapshot.state)
-    position = snapshot.position
-    for (const [key, value] of entries) engine.index.install(key, { ts, value })
-    engine.resetClock(ts, position)
+    const decoded = decodeCheckpoint(snapshot.state)
+    if (decoded.ts !== snapshot.position) throw new MvccCorruptError('checkpoint timestamp and snapshot position disagree')
+    checkpointTs = decoded.ts
+    walSeq = decoded.walSeq
+    for (const [key, value] of decoded.entries) engine.index.install(key, { ts: checkpointTs, value })
+    // Under sync 'none' the log may have lost entries at or below walSeq (see below); never
+    // point a later truncation above what the log holds.
+    engine.resetClock(checkpointTs, Math.min(walSeq, wal.lastSeq))
   }
   // The WAL was only ever truncated up to a checkpoint that was durable first; if it is
   // truncated beyond the checkpoint we found (the newer one is damaged), history is missing.
-  if (wal.floorSeq > position) {
+  if (wal.floorSeq > walSeq) {
     throw new MvccCorruptError(
-      `the WAL was truncated up to seq ${wal.floorSeq} but the newest valid checkpoint is at ${position}: commits in between are lost`,
+      `the WAL was truncated up to seq ${wal.floorSeq} but the newest valid checkpoint covers only up to seq ${walSeq}: commits in between are lost`,
     )
   }
-  await replayCommits(wal.replay({ fromSeq: position + 1 }), (ts, seq, keys, values, count) =>
+  // Replay everything the WAL still holds and skip the commits the checkpoint already has, by
+  // commit timestamp rather than by WAL position: under sync 'none' a crash right after a
+  // checkpoint may lose WAL entries at or below its position (they were in the OS cache only),
+  // and the log then reuses those seqs for new commits, which a replay from `walSeq + 1` would
+  // skip forever. Commit timestamps continue from the checkpoint's, so they never collide.
+  await replayCommits(wal.replay(), checkpointTs, (ts, seq, keys, values, count) =>
     engine.recover(ts, seq, keys, values, count),
   )
 }
