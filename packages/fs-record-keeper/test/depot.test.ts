@@ -166,6 +166,40 @@ describe('Depot', () => {
     await again.close()
   })
 
+  it('serialises operations on one id: of two concurrent reserves, one gets EXISTS', async () => {
+    const depot = await Depot.open(DIR, { fs: new SimFileSystem() })
+    const id = randomUUID()
+    const codes = await Promise.all([codeOf(depot.reserve(id, 4)), codeOf(depot.reserve(id, 4))])
+    expect(codes.sort()).toEqual(['EXISTS', 'OK'])
+    const steps = await Promise.all([
+      codeOf(depot.write(id, 0, new Uint8Array([1, 2, 3, 4]))),
+      codeOf(depot.finalize(id)),
+      codeOf(depot.write(id, 0, new Uint8Array([9]))),
+    ])
+    expect(steps).toEqual(['OK', 'OK', 'NOT_WRITABLE'])
+    expect(await depot.read(id, 0, 4)).toEqual(new Uint8Array([1, 2, 3, 4]))
+    await depot.close()
+  })
+
+  it('treats a torn reservation as NONEXISTENT and replaces it', async () => {
+    const fs = new SimFileSystem()
+    const depot = await Depot.open(DIR, { fs })
+    const id = '62af3937-4c5b-405b-a170-6ef12a5e246a'
+    await depot.reserve(id, 100)
+    await depot.close()
+    // A .wr file whose length fits no object size: what a crash mid-reserve can leave.
+    await fs.writeFile(`${DIR}/depot/6/2/a/${id}.wr`, new Uint8Array(7))
+    const again = await Depot.open(DIR, { fs })
+    expect(await again.state(id)).toBe(ObjectState.NONEXISTENT)
+    expect((await again.verify()).tornReservations).toHaveLength(1)
+    await again.reserve(id, 3)
+    await again.write(id, 0, new Uint8Array([4, 5, 6]))
+    await again.finalize(id)
+    expect(await again.read(id, 0, 3)).toEqual(new Uint8Array([4, 5, 6]))
+    expect((await again.verify()).ok).toBe(true)
+    await again.close()
+  })
+
   it('uses gonk layout on a real disk: depot/a/b/c/<uuid>.wr then <uuid>', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'depot-layout-'))
     try {

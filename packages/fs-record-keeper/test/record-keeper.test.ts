@@ -290,6 +290,54 @@ describe('RecordKeeper', () => {
     expect((await RecordKeeper.verify(DIR, { fs })).ok).toBe(true)
   })
 
+  it('reports stray and temp files; open removes temp files and keeps strays', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: '96f76903-7b92-44d1-8e53-fc47a520684c' }
+    await rk.add(a)
+    await rk.close()
+    const leaf = `${DIR}/rk/events/9/6/f`
+    await fs.writeFile(`${leaf}/${a.id}.0123456789ab.tmp`, new Uint8Array(3))
+    await fs.writeFile(`${leaf}/notes.txt`, new Uint8Array(3))
+    await fs.writeFile(`${DIR}/rk/events/x`, new Uint8Array(3))
+    const report = await RecordKeeper.verify(DIR, { fs })
+    expect(report.ok).toBe(false)
+    expect(report.strays).toHaveLength(3)
+    const again = await RecordKeeper.open(DIR, { fs })
+    expect(again.recovery.tempFilesRemoved).toBe(1)
+    expect([...(await again.verify()).strays].sort()).toEqual([`${DIR}/rk/events/x`, `${leaf}/notes.txt`].sort())
+    expect(await again.tail()).toBe(a.id)
+    await again.close()
+  })
+
+  it('repairs a tail file that names an id not on the chain', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: randomUUID() }
+    await rk.add(a)
+    await rk.close()
+    const { encodePointer } = await import('../src/pointer-file.js')
+    await fs.writeFile(`${DIR}/rk/tail`, encodePointer(randomUUID()))
+    const again = await RecordKeeper.open(DIR, { fs })
+    expect(again.recovery.tailRepaired).toBe(true)
+    expect(await again.tail()).toBe(a.id)
+    await again.close()
+    expect((await RecordKeeper.verify(DIR, { fs })).ok).toBe(true)
+  })
+
+  it('includes events acknowledged while a walk runs', async () => {
+    const rk = await RecordKeeper.open(DIR, { fs: new SimFileSystem() })
+    const events = Array.from({ length: 5 }, () => ({ id: randomUUID() }))
+    await rk.add(events[0]!)
+    const seen: string[] = []
+    for await (const event of rk.events()) {
+      seen.push(event.id)
+      if (seen.length < events.length) await rk.add(events[seen.length]!)
+    }
+    expect(seen).toEqual(events.map((e) => e.id))
+    await rk.close()
+  })
+
   it('refuses a directory with a foreign FORMAT marker', async () => {
     const fs = new SimFileSystem()
     await fs.mkdir(`${DIR}/rk`, { recursive: true })
