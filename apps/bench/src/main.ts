@@ -17,9 +17,10 @@ const sections: string[] = [
   `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ratios are within one run.`,
 ]
 for (const file of files) {
+  // Import only the suites asked for: one suite's broken peer must not stop the others.
+  if (wanted.length > 0 && !wanted.includes(file.replace(/\.ts$/, ''))) continue
   const mod = (await import(join(suitesDir, file))) as { suite: BenchSuite }
   const suite = mod.suite
-  if (wanted.length > 0 && !wanted.includes(suite.name)) continue
   process.stdout.write(`\n## ${suite.name}\n`)
   const rows = await withBenchDir((dir) =>
     suite.run({
