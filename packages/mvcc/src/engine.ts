@@ -29,7 +29,9 @@ export interface EngineOptions {
 
 interface PendingCommit {
   readonly ts: number
-  readonly installed: [string, Version][]
+  /** The keys written, in the same order as `versions`. */
+  readonly writes: ReadonlyMap<string, Uint8Array | undefined>
+  readonly versions: Version[]
   position: number | undefined
   settled: boolean
   resolve(): void
@@ -65,7 +67,9 @@ export class MvccEngine {
   private readonly pins = new Map<number, number>()
   private readonly pending: PendingCommit[] = []
   private readonly recent: RecentCommit[] = []
-  private gcQueue: { ts: number; key: string }[] = []
+  /** Keys that got a new visible version, and its timestamp (parallel arrays, no per-entry object). */
+  private gcKeys: string[] = []
+  private gcTs: number[] = []
   private gcHead = 0
   private failure: Error | undefined
   private closed = false
@@ -140,22 +144,20 @@ export class MvccEngine {
       this.release(tx)
     }
     const ts = ++this.lastTs
-    const installed: [string, Version][] = []
-    const keys: string[] = []
+    const versions: Version[] = []
     for (const [key, value] of writes) {
       const version: Version = { ts, value }
       this.index.install(key, version)
-      installed.push([key, version])
-      keys.push(key)
+      versions.push(version)
     }
-    if (this.isolation === 'serializable') this.recent.push({ ts, keys })
+    if (this.isolation === 'serializable') this.recent.push({ ts, keys: [...writes.keys()] })
     let resolve!: () => void
     let reject!: (error: unknown) => void
     const done = new Promise<void>((res, rej) => {
       resolve = res
       reject = rej
     })
-    const entry: PendingCommit = { ts, installed, position: undefined, settled: false, resolve, reject }
+    const entry: PendingCommit = { ts, writes, versions, position: undefined, settled: false, resolve, reject }
     this.pending.push(entry)
     let persisted: Promise<number>
     try {
@@ -239,7 +241,10 @@ export class MvccEngine {
       entry.settled = true
       this.visible = entry.ts
       this.visiblePos = entry.position!
-      for (const [key] of entry.installed) this.gcQueue.push({ ts: entry.ts, key })
+      for (const key of entry.writes.keys()) {
+        this.gcKeys.push(key)
+        this.gcTs.push(entry.ts)
+      }
       entry.resolve()
     }
     this.collectGarbage()
@@ -258,7 +263,8 @@ export class MvccEngine {
     const dropped = this.pending.splice(at)
     for (const p of dropped.reverse()) {
       p.settled = true
-      for (const [key, version] of p.installed) this.index.uninstall(key, version)
+      let i = 0
+      for (const key of p.writes.keys()) this.index.uninstall(key, p.versions[i++]!)
       p.reject(
         p === entry
           ? new CommitFailedError('writing the commit to the WAL failed; it may or may not be durable', { cause: error })
@@ -271,13 +277,15 @@ export class MvccEngine {
 
   private collectGarbage(): void {
     const oldest = this.oldestSnapshot()
-    const queue = this.gcQueue
-    while (this.gcHead < queue.length && queue[this.gcHead]!.ts <= oldest) {
-      this.index.prune(queue[this.gcHead]!.key, oldest)
+    const keys = this.gcKeys
+    const stamps = this.gcTs
+    while (this.gcHead < keys.length && stamps[this.gcHead]! <= oldest) {
+      this.index.prune(keys[this.gcHead]!, oldest)
       this.gcHead++
     }
-    if (this.gcHead >= GC_COMPACT_AT && this.gcHead * 2 >= queue.length) {
-      this.gcQueue = queue.slice(this.gcHead)
+    if (this.gcHead >= GC_COMPACT_AT && this.gcHead * 2 >= keys.length) {
+      this.gcKeys = keys.slice(this.gcHead)
+      this.gcTs = stamps.slice(this.gcHead)
       this.gcHead = 0
     }
     let drop = 0
