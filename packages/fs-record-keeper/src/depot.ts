@@ -73,8 +73,10 @@ function assertInteger(value: unknown, what: string, max: number): asserts value
  */
 export class Depot implements AsyncDisposable {
   private readonly perId = new KeyedMutex()
-  /** Leaf directories made durable in this session (so what they show cannot be undone by a crash). */
+  /** Prefix directories known to be durable themselves (created, or found, and parent-synced). */
   private readonly durableDirs = new Set<string>()
+  /** Leaf directories whose entries were synced in this session (what they show survives a crash). */
+  private readonly syncedLeaves = new Set<string>()
   private closing: Promise<void> | undefined
   private poisoned = false
   private poisonCause: unknown = undefined
@@ -328,9 +330,9 @@ export class Depot implements AsyncDisposable {
     const leaf = leafDir(this.root, id)
     // What this session shows must survive a crash: a process killed mid-operation may have left a
     // rename or unlink in the page cache without its directory fsync.
-    if (!this.durableDirs.has(leaf) && (await this.fs.exists(leaf))) {
+    if (!this.syncedLeaves.has(leaf) && (await this.fs.exists(leaf))) {
       await this.fs.syncDir(leaf)
-      this.durableDirs.add(leaf)
+      this.syncedLeaves.add(leaf)
     }
     const readable = this.readablePath(id)
     const length = await statLength(this.fs, readable)
