@@ -112,6 +112,42 @@ function frameGroups(payloadBytes: number, scale: number): BenchRow[] {
   return rows
 }
 
+/** The resync search: a bad frame, then 16 MiB that must all be searched for a good frame. */
+function resyncGroup(scale: number): BenchRow[] {
+  const tailBytes = 16 * 1024 * 1024
+  const reps = Math.max(1, Math.round(2 * scale))
+  const withTail = (fill: (tail: Uint8Array) => void): Uint8Array => {
+    const bytes = new Uint8Array(8 + tailBytes)
+    bytes.set([0xff, 0xff, 0xff, 0xff]) // a length above the limit: bad at offset 0
+    fill(bytes.subarray(8))
+    return bytes
+  }
+  const zeros = withTail(() => undefined)
+  let seed = 0x9e3779b9
+  const garbage = withTail((tail) => {
+    for (let i = 0; i < tail.length; i++) {
+      seed ^= seed << 13
+      seed ^= seed >>> 17
+      seed ^= seed << 5
+      tail[i] = seed & 0xff
+    }
+  })
+  const rows: BenchRow[] = []
+  let sink = 0
+  const crcOnly = measure(reps, 1, () => {
+    sink ^= zlibCrc32(garbage)
+  })
+  rows.push({ group: 'resync 16 MiB tail', subject: 'zlib.crc32 once over it (floor)', ...crcOnly, bytes: crcOnly.ops * tailBytes, baseline: true })
+  for (const [name, bytes] of [['zero-filled tail', zeros], ['random garbage tail', garbage]] as const) {
+    const result = measure(reps, 1, () => {
+      if (scanFrames(bytes).status !== 'torn') throw new Error('bench: expected torn')
+    })
+    rows.push({ group: 'resync 16 MiB tail', subject: `scanFrames, ${name}`, ...result, bytes: result.ops * tailBytes })
+  }
+  if (sink === 0.5) console.log(sink)
+  return rows
+}
+
 function valueGroups(scale: number): BenchRow[] {
   const record = {
     seq: 123456,
@@ -149,6 +185,11 @@ function valueGroups(scale: number): BenchRow[] {
 export const suite: BenchSuite = {
   name: 'codec',
   run(ctx) {
-    return Promise.resolve([...frameGroups(64, ctx.scale), ...frameGroups(4096, ctx.scale), ...valueGroups(ctx.scale)])
+    return Promise.resolve([
+      ...frameGroups(64, ctx.scale),
+      ...frameGroups(4096, ctx.scale),
+      ...resyncGroup(ctx.scale),
+      ...valueGroups(ctx.scale),
+    ])
   },
 }
