@@ -75,8 +75,27 @@ export function encodeTransactions(
   return end
 }
 
-/** A line that passed its checksum and has the documented layout. */
+/** `{"pad":"`: how the preallocated free space at the end of an active file starts. */
+export const PAD_PREFIX = Buffer.from('{"pad":"', 'latin1')
+/** `"}` + newline: how the free space ends. */
+export const PAD_SUFFIX = Buffer.from('"}\n', 'latin1')
+/** The smallest pad line: no spaces. */
+export const PAD_MIN_BYTES = PAD_PREFIX.length + PAD_SUFFIX.length
+
+/**
+ * A pad line of `bytes` bytes (newline included): `{"pad":"` + spaces + `"}` + newline. It is valid
+ * JSON, so the file stays valid NDJSON while space is preallocated after the data.
+ */
+export function formatPad(bytes: number): Buffer {
+  const out = Buffer.alloc(bytes, 0x20)
+  PAD_PREFIX.copy(out, 0)
+  PAD_SUFFIX.copy(out, bytes - PAD_SUFFIX.length)
+  return out
+}
+
+/** A line that passed its checksum and has the documented layout (or is the free-space line). */
 export type ParsedLine =
+  | { readonly kind: 'pad' }
   | { readonly kind: 'header'; readonly version: number; readonly startSeq: number }
   | {
       readonly kind: 'record'
@@ -138,6 +157,11 @@ function readHex8(buf: Uint8Array, at: number): number | undefined {
  * vouches for it); the caller parses it when it needs the value.
  */
 export function parseLine(buf: Uint8Array, start: number, end: number): ParsedLine | BadLine {
+  if (matchAt(buf, start, PAD_PREFIX) && end - start >= PAD_MIN_BYTES - 1 && buf[end - 2] === 0x22 && buf[end - 1] === 0x7d) {
+    let i = start + PAD_PREFIX.length
+    while (i < end - 2 && buf[i] === 0x20) i++
+    if (i === end - 2) return { kind: 'pad' }
+  }
   const suffixAt = end - CRC_SUFFIX_BYTES
   if (suffixAt <= start || !matchAt(buf, suffixAt, CRC_PREFIX) || buf[end - 2] !== 0x22 || buf[end - 1] !== 0x7d) {
     return { kind: 'bad', reason: 'no checksum suffix', crcValid: false }

@@ -21,3 +21,9 @@ export const MIN_FILE_BYTES = 256
 
 /** Bytes read from a file at a time when scanning it. */
 export const READ_CHUNK_BYTES = 1024 * 1024
+
+/** Default free space kept after the data with `sync: 'always'` (`preallocateBytes`). */
+export const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024
+
+/** The most `preallocateBytes` may be. */
+export const MAX_PREALLOCATE_BYTES = 64 * 1024 * 1024

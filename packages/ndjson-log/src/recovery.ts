@@ -15,7 +15,11 @@ export interface DamagedLine {
 
 /** What `open` found and did. */
 export interface RecoveryReport {
-  /** Bytes cut from the end of the active file: a torn tail, or (`'point-in-time'`) everything from the damage on. */
+  /**
+   * Bytes cut from the end of the active file: a torn tail, or (`'point-in-time'`) everything from
+   * the damage on. Preallocated free space (the pad line) left by a writer that did not close is
+   * released too, but not counted.
+   */
   readonly truncatedBytes: number
   /** Under `'point-in-time'`: the damaged line in the middle the file was cut at. */
   readonly cutAt: DamagedLine | undefined
@@ -97,6 +101,7 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
       cut = assembler.torn.cutOffset
       assembler.forgetSkippedFrom(assembler.torn.cutLineNo)
     }
+    const released = corrupt === undefined && assembler.torn?.pad === true ? assembler.torn.next - assembler.torn.cutOffset : 0
     if (cut !== undefined && cut < size) {
       await handle.truncate(cut)
       await handle.sync()
@@ -109,7 +114,7 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
       lastSeq: assembler.lastSeq,
       archives,
       report: {
-        truncatedBytes: size - end,
+        truncatedBytes: size - end - released,
         cutAt,
         skipped: assembler.skipped.map((s) => ({ file: files.path, line: s.lineNo, reason: s.reason })),
         createdActiveFile,

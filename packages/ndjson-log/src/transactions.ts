@@ -11,6 +11,10 @@ export interface Problem {
   readonly cutLineNo: number
   /** Whether a line with a correct checksum follows: if not, the problem is a torn tail. */
   validAfter: boolean
+  /** True when the "problem" is the free-space line that ends an active file's data. */
+  readonly pad: boolean
+  /** Offset just past the problem's line. */
+  readonly next: number
 }
 
 /** A line skipped under `'skip-corrupt'`. */
@@ -64,11 +68,14 @@ export class TransactionAssembler<T> {
 
   /** Feeds the next line (`next` = the offset just past its newline). */
   line(lineNo: number, offset: number, next: number, parsed: ParsedLine | BadLine, item: T): void {
-    const crcValid = parsed.kind !== 'bad' || parsed.crcValid
+    const crcValid = parsed.kind === 'bad' ? parsed.crcValid : parsed.kind !== 'pad'
     if (crcValid && this.last !== undefined) this.last.validAfter = true
     if (this.halted) return
-    if (parsed.kind === 'bad') return this.#problem(lineNo, offset, parsed.reason)
-    if (parsed.kind === 'header') return this.#problem(lineNo, offset, 'header line in the middle of a file')
+    // The free space after the data: the end of the file's content. It ends a transaction like
+    // the end of the file does, and anything valid after it is corruption.
+    if (parsed.kind === 'pad') return this.#problem(lineNo, offset, 'free-space line before the end of the file', next, true)
+    if (parsed.kind === 'bad') return this.#problem(lineNo, offset, parsed.reason, next)
+    if (parsed.kind === 'header') return this.#problem(lineNo, offset, 'header line in the middle of a file', next)
     if (this.#expectSeq === undefined) {
       // Resynchronizing after a skipped problem: wait for a transaction start past what we kept.
       if (parsed.batchIndex !== 1 || parsed.seq <= this.lastSeq) {
@@ -78,10 +85,10 @@ export class TransactionAssembler<T> {
       this.#expectSeq = parsed.seq
     }
     if (parsed.seq !== this.#expectSeq) {
-      return this.#problem(lineNo, offset, `seq ${parsed.seq} where ${this.#expectSeq} was expected`)
+      return this.#problem(lineNo, offset, `seq ${parsed.seq} where ${this.#expectSeq} was expected`, next)
     }
     if (this.#pending.length === 0) {
-      if (parsed.batchIndex !== 1) return this.#problem(lineNo, offset, 'batch line without the start of its batch')
+      if (parsed.batchIndex !== 1) return this.#problem(lineNo, offset, 'batch line without the start of its batch', next)
       this.#expectSeq++
       if (parsed.batchSize === 1) return this.#commit([item], parsed.seq, next)
       this.#pending = [item]
@@ -91,7 +98,7 @@ export class TransactionAssembler<T> {
       return
     }
     if (parsed.batchSize !== this.#pendingSize || parsed.batchIndex !== this.#pending.length + 1) {
-      return this.#problem(lineNo, offset, 'batch interrupted before its last line')
+      return this.#problem(lineNo, offset, 'batch interrupted before its last line', next)
     }
     this.#expectSeq++
     this.#pending.push(item)
@@ -108,8 +115,8 @@ export class TransactionAssembler<T> {
    */
   finish(end: number, partialBytes: number, partialLineNo: number): void {
     if (this.halted) return
-    if (partialBytes > 0) this.#problem(partialLineNo, end, 'last line has no newline')
-    else if (this.#pending.length > 0) this.#problem(this.#pendingLineNo, this.#pendingOffset, 'batch without its last line')
+    if (partialBytes > 0) this.#problem(partialLineNo, end, 'last line has no newline', end + partialBytes)
+    else if (this.#pending.length > 0) this.#problem(this.#pendingLineNo, this.#pendingOffset, 'batch without its last line', end)
   }
 
   /** The trailing problem when nothing valid follows it: a torn tail to cut. */
@@ -133,14 +140,16 @@ export class TransactionAssembler<T> {
     this.#onCommit(items, lastSeq)
   }
 
-  #problem(lineNo: number, offset: number, reason: string): void {
+  #problem(lineNo: number, offset: number, reason: string, next: number, pad = false): void {
     const inBatch = this.#pending.length > 0
     const problem: Problem = {
       lineNo,
-      reason,
+      reason: pad && inBatch ? 'batch without its last line' : reason,
       cutOffset: inBatch ? this.#pendingOffset : offset,
       cutLineNo: inBatch ? this.#pendingLineNo : lineNo,
       validAfter: false,
+      pad: pad && !inBatch,
+      next,
     }
     this.first ??= problem
     this.last = problem
@@ -151,7 +160,7 @@ export class TransactionAssembler<T> {
     for (let i = 0; i < this.#pending.length; i++) {
       this.skipped.push({ lineNo: this.#pendingLineNo + i, reason: `in the same batch as line ${lineNo}` })
     }
-    this.skipped.push({ lineNo, reason })
+    if (!pad) this.skipped.push({ lineNo, reason })
     this.#pending = []
     this.#expectSeq = undefined
   }

@@ -3,6 +3,9 @@ import { NdjsonLog, type LogEntry, type LogRecord, type NdjsonLogOptions } from 
 
 export const LOG = '/db/events.ndjson'
 
+/** Free space the sim tests preallocate: small, so that files stay small and crash images few. */
+export const SMALL_PAD = 1024
+
 /** Every record of the log at `path` on `fs`, read through a fresh open (which recovers). */
 export async function readAll(fs: FileSystem, opts: NdjsonLogOptions = {}, path = LOG): Promise<LogEntry<LogRecord>[]> {
   const log = await NdjsonLog.open(path, { ...opts, fs })
@@ -45,4 +48,9 @@ export function recTexts(content: string): Map<number, string> {
     if (m) out.set(Number(m[1]), m[2]!)
   }
   return out
+}
+
+/** The text without the free-space line a writer keeps at the end (FORMAT.md, "Free space"). */
+export function withoutPad(content: string): string {
+  return content.replace(/\{"pad":" *"\}\n$/, '')
 }

@@ -137,7 +137,8 @@ for (const pessimistic of [false, true]) {
   describe(`crash properties on the simulator (${mode} mode)`, () => {
     // Halt points cover the workload's operations (about two per wave, more with rotation).
     for (const [name, opts, maxHalt] of [
-      ['one file', {}, 16],
+      ['one file, free space preallocated', { preallocateBytes: 1500 }, 16],
+      ['one file, no preallocation', { preallocateBytes: 0 }, 16],
       ['rotating files', { maxFileBytes: 2048 }, 40],
     ] as [string, NdjsonLogOptions, number][]) {
       it(`acknowledged records survive byte-identical, batches are atomic, nothing is invented, recovery is idempotent (${name})`, async () => {
@@ -177,7 +178,7 @@ describe('the seed example: a bank transfer', () => {
   }
 
   async function bank(sim: SimFileSystem, transfers: [number, number, number][]): Promise<number> {
-    const log = await NdjsonLog.open<Event>(LOG, { fs: sim })
+    const log = await NdjsonLog.open<Event>(LOG, { fs: sim, preallocateBytes: 600 })
     await log.appendBatch(accounts.map((account) => ({ type: 'Opened' as const, account, amount: 1000 })))
     const acked = await settle(
       transfers.map(([from, to, amount], i) =>

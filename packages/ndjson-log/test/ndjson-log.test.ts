@@ -61,6 +61,24 @@ describe('NdjsonLog basics', () => {
     }
   })
 
+  it('keeps the file valid NDJSON while open, with free space preallocated after the data', async () => {
+    const fs = new SimFileSystem()
+    const log = await NdjsonLog.open(LOG, { fs, preallocateBytes: 700 })
+    for (let round = 0; round < 12; round++) {
+      await Promise.all(Array.from({ length: 1 + (round % 4) }, (_, i) => log.append({ round, i, pad: 'x'.repeat(30 * round) })))
+      const content = await text(fs)
+      expect(isValidNdjson(content)).toBe(true)
+      const lines = content.trimEnd().split('\n').map((l) => JSON.parse(l) as { rec?: unknown; pad?: string })
+      expect(lines.filter((l) => l.rec).length).toBe(log.lastSeq)
+      // The free space is the last line, and only there.
+      expect(lines.slice(0, -1).some((l) => l.pad !== undefined)).toBe(false)
+      expect(lines[lines.length - 1]!.pad).toMatch(/^ *$/)
+    }
+    await log.close()
+    // close() trims it.
+    expect(await text(fs)).not.toContain('"pad"')
+  })
+
   it('keeps Dates with millisecond fidelity through the {"$date": ISO} rule', async () => {
     const fs = new SimFileSystem()
     const at = new Date(Date.UTC(2026, 4, 29, 11, 15, 0, 123))

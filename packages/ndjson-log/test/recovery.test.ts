@@ -6,12 +6,12 @@ import {
   UnsupportedVersionError,
   type NdjsonLogOptions,
 } from '@quire/ndjson-log'
-import { isValidNdjson, LOG, readAll, text } from './helpers.js'
+import { isValidNdjson, LOG, SMALL_PAD, readAll, text } from './helpers.js'
 
 /** A closed log of: seq 1 single, seqs 2-4 a batch, seq 5 single. Lines 1 (header) to 6. */
 async function sample(opts: NdjsonLogOptions = {}): Promise<SimFileSystem> {
   const fs = new SimFileSystem()
-  const log = await NdjsonLog.open(LOG, { ...opts, fs })
+  const log = await NdjsonLog.open(LOG, { preallocateBytes: SMALL_PAD, ...opts, fs })
   await log.append({ n: 1, type: 'Deposited', amount: 50 })
   await log.appendBatch([{ n: 2 }, { n: 3 }, { n: 4 }])
   await log.append({ n: 5 })
@@ -35,7 +35,7 @@ async function appendRaw(fs: SimFileSystem, bytes: Uint8Array | string): Promise
 
 async function openAndCheckTornCut(fs: SimFileSystem, expectedSeqs: number[]): Promise<void> {
   const before = await text(fs)
-  const log = await NdjsonLog.open(LOG, { fs })
+  const log = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })
   expect(log.lastSeq).toBe(expectedSeqs.length === 0 ? 0 : expectedSeqs[expectedSeqs.length - 1])
   expect(log.recovery.truncatedBytes).toBeGreaterThan(0)
   expect(log.recovery.truncatedBytes).toBe(Buffer.byteLength(before) - Buffer.byteLength(await text(fs)))
@@ -44,7 +44,7 @@ async function openAndCheckTornCut(fs: SimFileSystem, expectedSeqs: number[]): P
   expect(isValidNdjson(content)).toBe(true)
   expect((await readAll(fs)).map((e) => e.seq)).toEqual(expectedSeqs)
   // Idempotent: a second open finds nothing to do.
-  const again = await NdjsonLog.open(LOG, { fs })
+  const again = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })
   expect(again.recovery.truncatedBytes).toBe(0)
   await again.close()
   expect(await text(fs)).toBe(content)
@@ -74,7 +74,7 @@ describe('recovery of a torn tail', () => {
 
   it('cuts an uncommitted batch at the end (its [n,n] line missing): all of it, not a part', async () => {
     const fs = await sample()
-    const log = await NdjsonLog.open(LOG, { fs })
+    const log = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })
     await log.appendBatch([{ n: 6 }, { n: 7 }, { n: 8 }])
     await log.close()
     const content = await text(fs)
@@ -92,7 +92,7 @@ describe('recovery of a torn tail', () => {
     const fs = new SimFileSystem()
     await fs.mkdir('/db')
     await fs.writeFile(LOG, new Uint8Array(0))
-    const log = await NdjsonLog.open(LOG, { fs })
+    const log = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })
     expect(log.lastSeq).toBe(0)
     expect(log.recovery.createdActiveFile).toBe(true)
     await log.append({ a: 1 })
@@ -104,7 +104,7 @@ describe('recovery of a torn tail', () => {
     const fs = await sample()
     await fs.writeFile('/db/events.ndjson.0123456789ab.tmp', Buffer.from('x'))
     await fs.writeFile('/db/other.0123456789ab.tmp', Buffer.from('x'))
-    const log = await NdjsonLog.open(LOG, { fs })
+    const log = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })
     await log.close()
     expect(await fs.readdir('/db')).toEqual(['events.ndjson', 'events.ndjson.lock', 'other.0123456789ab.tmp'])
   })
@@ -126,19 +126,19 @@ describe('damage in the middle', () => {
   it("'strict' (default) refuses to open, naming the file and the line; the file is untouched", async () => {
     const fs = await flipped()
     const before = await text(fs)
-    const err = await NdjsonLog.open(LOG, { fs }).catch((e: unknown) => e)
+    const err = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(NdjsonCorruptError)
     expect(err).toMatchObject({ code: 'NDJSON_CORRUPT', file: LOG, line: 2 })
     expect(await text(fs)).toBe(before)
     // and the lock was released: a second try fails the same way, not with LOCKED
-    await expect(NdjsonLog.open(LOG, { fs })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT' })
+    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT' })
   })
 
   it('detects damage in a batch line and names it', async () => {
     const fs = await sample()
     const content = await text(fs)
     fs.corruptByte(LOG, Buffer.from(content).indexOf('"n":3') + 4, 0x02)
-    await expect(NdjsonLog.open(LOG, { fs })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT', line: 4 })
+    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT', line: 4 })
   })
 
   it("'point-in-time' keeps what precedes the damaged transaction and cuts the file there", async () => {
@@ -171,14 +171,14 @@ describe('damage in the middle', () => {
     // Stable across reopens.
     expect((await readAll(fs, { recovery: 'skip-corrupt' })).map((e) => e.seq)).toEqual([1, 5, 6])
     // The default mode still refuses it.
-    await expect(NdjsonLog.open(LOG, { fs })).rejects.toBeInstanceOf(NdjsonCorruptError)
+    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toBeInstanceOf(NdjsonCorruptError)
   })
 
   it('refuses a file without the header, and a header of another version', async () => {
     const fs = new SimFileSystem()
     await fs.mkdir('/db')
     await fs.writeFile(LOG, Buffer.from('{"id":1,"type":"Deposited"}\n'))
-    await expect(NdjsonLog.open(LOG, { fs })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT', line: 1 })
+    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT', line: 1 })
     const fs2 = await sample()
     const content = await text(fs2)
     const { crc32 } = await import('node:zlib')
@@ -198,7 +198,7 @@ describe('damage in the middle', () => {
     const archive = '/db/events.000001.ndjson'
     const content = Buffer.from(await fs.readFile(archive)).toString()
     fs.corruptByte(archive, Buffer.from(content).indexOf('"i":1') + 4, 0x04)
-    const strict = await NdjsonLog.open(LOG, { fs })
+    const strict = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })
     const err = await (async () => {
       for await (const _ of strict.read()) void _
     })().catch((e: unknown) => e)
