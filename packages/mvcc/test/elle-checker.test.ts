@@ -105,4 +105,20 @@ describe('list-append checker', () => {
     const aborted = [fail(ap('x', 1), ap('y', 1)), ok(ap('y', 2), r('x', 1)), ok(r('y', 2, 1))]
     expect(checkListAppend(aborted).types).toEqual(['G1a'])
   })
+
+  it('G-single-realtime: a stale read (T1 began after T0 completed, yet misses its append)', () => {
+    const history: ListAppendTxn[] = [
+      { status: 'ok', ops: [ap('x', 1)], invokedAt: 0, completedAt: 1 },
+      { status: 'ok', ops: [r('x')], invokedAt: 2, completedAt: 3 },
+      { status: 'ok', ops: [r('x', 1)], invokedAt: 4, completedAt: 5 },
+    ]
+    expect(checkListAppend(history, { model: 'serializable' }).valid).toBe(true)
+    const strict = checkListAppend(history, { model: 'strict-serializable' })
+    expect(strict.forbiddenFound).toEqual(['G-single-realtime'])
+    expect(strict.anomalies[0]!.cycle!.map((e) => e.type).sort()).toEqual(['rt', 'rw'])
+    expect(checkListAppend(history, { model: 'strong-snapshot-isolation' }).valid).toBe(false)
+    // Overlapping in time, the same reads are fine.
+    const overlapping = history.map((t, i) => (i === 1 ? { ...t, invokedAt: 0.5 } : t))
+    expect(checkListAppend(overlapping, { model: 'strict-serializable' }).valid).toBe(true)
+  })
 })

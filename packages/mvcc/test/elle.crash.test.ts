@@ -36,8 +36,8 @@ async function runPlans(db: MvccStore, plans: readonly ListAppendPlan[], recorde
 
 describe('list-append histories across a crash', () => {
   for (const [isolation, model] of [
-    ['snapshot', 'snapshot-isolation'],
-    ['serializable', 'serializable'],
+    ['snapshot', 'strong-snapshot-isolation'],
+    ['serializable', 'strict-serializable'],
   ] as const) {
     it(`stay valid under ${model}`, async () => {
       await checkProperty(

@@ -9,38 +9,29 @@ import type {
   ListAppendTxn,
 } from './types.js'
 
+const DATA_ERRORS: readonly AnomalyType[] = ['incompatible-order', 'garbage-read', 'duplicate-append', 'internal']
+const READ_COMMITTED: readonly AnomalyType[] = ['G0', 'G1a', 'G1b', 'G1c', ...DATA_ERRORS]
+const SI: readonly AnomalyType[] = [...READ_COMMITTED, 'G-single']
+const SER: readonly AnomalyType[] = [...SI, 'G2-item']
+
 /** Anomalies each consistency model forbids (the rest are allowed by it). */
 export const FORBIDDEN_ANOMALIES: Readonly<Record<ConsistencyModel, readonly AnomalyType[]>> = {
-  'read-committed': ['G0', 'G1a', 'G1b', 'G1c', 'incompatible-order', 'garbage-read', 'duplicate-append', 'internal'],
-  'snapshot-isolation': [
-    'G0',
-    'G1a',
-    'G1b',
-    'G1c',
-    'G-single',
-    'incompatible-order',
-    'garbage-read',
-    'duplicate-append',
-    'internal',
-  ],
-  serializable: [
-    'G0',
-    'G1a',
-    'G1b',
-    'G1c',
-    'G-single',
-    'G2-item',
-    'incompatible-order',
-    'garbage-read',
-    'duplicate-append',
-    'internal',
-  ],
+  'strict-serializable': [...SER, 'G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G2-item-realtime'],
+  serializable: SER,
+  'strong-snapshot-isolation': [...SI, 'G0-realtime', 'G1c-realtime', 'G-single-realtime'],
+  'snapshot-isolation': SI,
+  'read-committed': READ_COMMITTED,
 }
 
 export interface CheckOptions {
   /** The model to check against (default `'serializable'`), or an explicit list of forbidden anomalies. */
   readonly model?: ConsistencyModel
   readonly forbidden?: readonly AnomalyType[]
+  /**
+   * Add real-time edges from `invokedAt`/`completedAt` (default: on for the strict and strong
+   * models, off otherwise).
+   */
+  readonly realtime?: boolean
 }
 
 interface Writer {
@@ -52,6 +43,9 @@ interface Writer {
 const WW: ReadonlySet<EdgeType> = new Set(['ww'])
 const WW_WR: ReadonlySet<EdgeType> = new Set(['ww', 'wr'])
 const ALL: ReadonlySet<EdgeType> = new Set(['ww', 'wr', 'rw'])
+const WW_RT: ReadonlySet<EdgeType> = new Set(['ww', 'rt'])
+const WW_WR_RT: ReadonlySet<EdgeType> = new Set(['ww', 'wr', 'rt'])
+const ALL_RT: ReadonlySet<EdgeType> = new Set(['ww', 'wr', 'rw', 'rt'])
 
 /**
  * Checks a list-append history in the manner of Jepsen's Elle (Kingsbury & Alvaro, VLDB 2020).
@@ -68,7 +62,9 @@ const ALL: ReadonlySet<EdgeType> = new Set(['ww', 'wr', 'rw'])
  * Failed transactions are not in the graph; `info` ones are, when someone observed their writes.
  */
 export function checkListAppend(history: readonly ListAppendTxn[], options: CheckOptions = {}): CheckResult {
-  const forbidden = new Set(options.forbidden ?? FORBIDDEN_ANOMALIES[options.model ?? 'serializable'])
+  const model = options.model ?? 'serializable'
+  const forbidden = new Set(options.forbidden ?? FORBIDDEN_ANOMALIES[model])
+  const realtime = options.realtime ?? (model === 'strict-serializable' || model === 'strong-snapshot-isolation')
   const anomalies: Anomaly[] = []
 
   // Who appended each value, and how many times each txn appended to each key.
@@ -214,15 +210,44 @@ export function checkListAppend(history: readonly ListAppendTxn[], options: Chec
     }
   }
 
-  for (const component of graph.components(ALL)) anomalies.push(classify(graph, new Set(component)))
+  for (const component of graph.components(ALL)) anomalies.push(classify(graph, new Set(component), WW, WW_WR, ALL, ''))
+
+  if (realtime) {
+    // Real time: a transaction that completed (ok) before another was invoked precedes it.
+    history.forEach((a, i) => {
+      const completedAt = a.completedAt
+      if (a.status !== 'ok' || completedAt === undefined) return
+      history.forEach((b, j) => {
+        if (b.status !== 'fail' && b.invokedAt !== undefined && completedAt < b.invokedAt) {
+          graph.add({ from: i, to: j, type: 'rt', key: '' })
+        }
+      })
+    })
+    for (const component of graph.components(ALL_RT)) {
+      const found = classify(graph, new Set(component), WW_RT, WW_WR_RT, ALL_RT, '-realtime')
+      // Cycles without real-time edges were named above.
+      if (found.cycle?.some((e) => e.type === 'rt') === true) anomalies.push(found)
+    }
+  }
 
   const types = [...new Set(anomalies.map((a) => a.type))].sort()
   const forbiddenFound = types.filter((t) => forbidden.has(t))
   return { valid: forbiddenFound.length === 0, anomalies, types, forbiddenFound, edges: graph.edgeCount }
 }
 
-/** Names the worst cycle in one strongly connected component. */
-function classify(graph: DependencyGraph, component: ReadonlySet<number>): Anomaly {
+/**
+ * Names the worst cycle in one strongly connected component. `ww`, `wwWr` and `all` are the
+ * edge sets standing for "write-write", "no anti-dependency" and "any"; `suffix` marks names
+ * found with real-time edges.
+ */
+function classify(
+  graph: DependencyGraph,
+  component: ReadonlySet<number>,
+  ww: ReadonlySet<EdgeType>,
+  wwWr: ReadonlySet<EdgeType>,
+  all: ReadonlySet<EdgeType>,
+  suffix: '' | '-realtime',
+): Anomaly {
   const cycleIn = (types: ReadonlySet<EdgeType>): DependencyEdge[] | undefined => {
     for (const sub of graph.components(types, component)) {
       const cycle = graph.cycleThrough(sub[0]!, types, new Set(sub))
@@ -230,23 +255,24 @@ function classify(graph: DependencyGraph, component: ReadonlySet<number>): Anoma
     }
     return undefined
   }
-  const g0 = cycleIn(WW)
-  if (g0 !== undefined) return cycleAnomaly('G0', g0)
-  const g1c = cycleIn(WW_WR)
-  if (g1c !== undefined) return cycleAnomaly('G1c', g1c)
+  const name = (base: 'G0' | 'G1c' | 'G-single' | 'G2-item'): AnomalyType => `${base}${suffix}`
+  const g0 = cycleIn(ww)
+  if (g0 !== undefined) return cycleAnomaly(name('G0'), g0)
+  const g1c = cycleIn(wwWr)
+  if (g1c !== undefined) return cycleAnomaly(name('G1c'), g1c)
   for (const v of component) {
     for (const edge of graph.out[v]!) {
       if (edge.type !== 'rw' || !component.has(edge.to)) continue
-      const back = graph.path(edge.to, edge.from, WW_WR, component)
-      if (back !== undefined) return cycleAnomaly('G-single', [edge, ...back])
+      const back = graph.path(edge.to, edge.from, wwWr, component)
+      if (back !== undefined) return cycleAnomaly(name('G-single'), [edge, ...back])
     }
   }
   const first = component.values().next().value!
-  return cycleAnomaly('G2-item', graph.cycleThrough(first, ALL, component) ?? [])
+  return cycleAnomaly(name('G2-item'), graph.cycleThrough(first, all, component) ?? [])
 }
 
 function cycleAnomaly(type: AnomalyType, cycle: DependencyEdge[]): Anomaly {
-  const text = cycle.map((e) => `T${e.from} -${e.type}(${e.key})-> T${e.to}`).join(', ')
+  const text = cycle.map((e) => `T${e.from} -${e.type}${e.key === '' ? '' : `(${e.key})`}-> T${e.to}`).join(', ')
   return { type, message: `${type} cycle: ${text}`, cycle, txns: cycle.map((e) => e.from) }
 }
 

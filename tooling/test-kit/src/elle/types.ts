@@ -12,10 +12,17 @@ export type ListAppendOp =
 export interface ListAppendTxn {
   readonly status: 'ok' | 'fail' | 'info'
   readonly ops: readonly ListAppendOp[]
+  /** When the client began the transaction (any clock that only grows); for real-time edges. */
+  readonly invokedAt?: number
+  /** When the client saw its outcome; for real-time edges (unset for `info`). */
+  readonly completedAt?: number
 }
 
-/** Dependency kinds (Adya): write-write, write-read, read-write (anti-dependency). */
-export type EdgeType = 'ww' | 'wr' | 'rw'
+/**
+ * Dependency kinds (Adya): write-write, write-read, read-write (anti-dependency); and `rt`
+ * (real time: one transaction completed before the other was invoked), when checked.
+ */
+export type EdgeType = 'ww' | 'wr' | 'rw' | 'rt'
 
 /** `from` must precede `to` in any serial order, because of `key`. Indexes into the history. */
 export interface DependencyEdge {
@@ -30,6 +37,9 @@ export interface DependencyEdge {
  * - `G0` write cycle (ww only); `G1a` aborted read; `G1b` intermediate read; `G1c` circular
  *   information flow (ww + wr); `G-single` a cycle with exactly one rw edge (read skew);
  *   `G2-item` a cycle with two or more rw edges (write skew and friends).
+ * - `*-realtime`: the same cycles, but only through real-time edges as well (a transaction that
+ *   began after another completed yet must precede it): forbidden by strict serializability
+ *   and strong snapshot isolation, allowed by their plain versions.
  * - `incompatible-order`: two reads of one key that are not prefixes of one another;
  *   `garbage-read`: a value nobody appended; `duplicate-append`: a value appended twice;
  *   `internal`: a transaction that does not see its own earlier reads/appends.
@@ -41,6 +51,10 @@ export type AnomalyType =
   | 'G1c'
   | 'G-single'
   | 'G2-item'
+  | 'G0-realtime'
+  | 'G1c-realtime'
+  | 'G-single-realtime'
+  | 'G2-item-realtime'
   | 'incompatible-order'
   | 'garbage-read'
   | 'duplicate-append'
@@ -68,4 +82,9 @@ export interface CheckResult {
 }
 
 /** A consistency model, or the explicit list of anomalies to forbid. */
-export type ConsistencyModel = 'serializable' | 'snapshot-isolation' | 'read-committed'
+export type ConsistencyModel =
+  | 'strict-serializable'
+  | 'serializable'
+  | 'strong-snapshot-isolation'
+  | 'snapshot-isolation'
+  | 'read-committed'

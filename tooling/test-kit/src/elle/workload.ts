@@ -36,12 +36,16 @@ export function arbListAppendPlans(options: ListAppendArbitraryOptions = {}): fc
 }
 
 /**
- * Records a history while plans run. `begin` returns the recorder of one transaction:
+ * Records a history while plans run, with real-time order (a logical clock ticks at each
+ * `begin` and each outcome). `begin` returns the recorder of one transaction (call it right
+ * before the transaction begins):
  * note each read as it is observed, then `ok()`, `fail()` (definitely aborted) or `info()`
  * (outcome unknown, e.g. a crash or an ambiguous error).
  */
 export class ListAppendRecorder {
-  private readonly txns: { status: ListAppendTxn['status']; ops: ListAppendOp[] }[] = []
+  private readonly txns: { status: ListAppendTxn['status']; ops: ListAppendOp[]; invokedAt: number; completedAt?: number }[] = []
+  /** A logical clock: real-time order of begin and outcome events. */
+  private clock = 0
 
   begin(): {
     append(key: string, value: number): void
@@ -50,13 +54,23 @@ export class ListAppendRecorder {
     fail(): void
     info(): void
   } {
-    const txn: { status: ListAppendTxn['status']; ops: ListAppendOp[] } = { status: 'info', ops: [] }
+    const txn: { status: ListAppendTxn['status']; ops: ListAppendOp[]; invokedAt: number; completedAt?: number } = {
+      status: 'info',
+      ops: [],
+      invokedAt: this.clock++,
+    }
     this.txns.push(txn)
     return {
       append: (key, value) => void txn.ops.push({ f: 'append', key, value }),
       read: (key, value) => void txn.ops.push({ f: 'r', key, value: [...value] }),
-      ok: () => void (txn.status = 'ok'),
-      fail: () => void (txn.status = 'fail'),
+      ok: () => {
+        txn.status = 'ok'
+        txn.completedAt = this.clock++
+      },
+      fail: () => {
+        txn.status = 'fail'
+        txn.completedAt = this.clock++
+      },
       info: () => void (txn.status = 'info'),
     }
   }
