@@ -47,6 +47,17 @@ describe('FrameScanner', () => {
     )
   })
 
+  it('started at an offset, agrees with scanFrames from that offset', async () => {
+    await checkProperty(
+      fc.property(arbScanInput, fc.nat(), fc.array(fc.nat(), { maxLength: 6 }), (bytes, from, cuts) => {
+        const offset = from % (bytes.length + 1)
+        const rest = bytes.subarray(offset)
+        expect(plain(scanInChunks(split(rest, cuts), { offset }))).toEqual(plain(scanFrames(bytes, { offset })))
+      }),
+      { numRuns: propertyRuns(200) },
+    )
+  })
+
   it('agrees with scanFrames byte by byte (every chunk one byte)', async () => {
     await checkProperty(
       fc.property(arbScanInput, arbMaxFrameBytes, (bytes, maxFrameBytes) => {
