@@ -32,6 +32,16 @@ const SonicBoom = createRequire(import.meta.url)('sonic-boom') as typeof SonicBo
 
 const note = (met: boolean, goal: string): string => `goal ${goal}: ${met ? 'met' : 'NOT met'}`
 
+/** Runs `body` and says how much CPU time this process spent per operation (µs), GC included. */
+async function withCpu<T extends { ops: number }>(body: () => Promise<T>): Promise<T & { cpuUsPerOp: number }> {
+  const before = process.cpuUsage()
+  const result = await body()
+  const used = process.cpuUsage(before)
+  return { ...result, cpuUsPerOp: (used.user + used.system) / result.ops }
+}
+
+const cpu = (r: { cpuUsPerOp: number }): string => `${r.cpuUsPerOp.toFixed(1)} µs CPU/event`
+
 export const suite: BenchSuite = {
   name: 'ndjson-log',
   async run(ctx) {
@@ -54,6 +64,7 @@ export const suite: BenchSuite = {
     {
       const path = join(await ctx.subdir('sonic'), 'events.ndjson')
       const started = process.hrtime.bigint()
+      const sonicCpu = process.cpuUsage()
       const sonic = new SonicBoom({ dest: path, sync: false, minLength: 4096 })
       for (let i = 0; i < n; i++) {
         if (!sonic.write(JSON.stringify(events[i]) + '\n')) await once(sonic, 'drain')
@@ -61,8 +72,9 @@ export const suite: BenchSuite = {
       sonic.end()
       await once(sonic, 'close')
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      const used = process.cpuUsage(sonicCpu)
       sonicRate = n / seconds
-      rows.push({ group, subject: 'sonic-boom (no fsync)', ops: n, seconds, bytes: eventBytes })
+      rows.push({ group, subject: 'sonic-boom (no fsync)', ops: n, seconds, bytes: eventBytes, note: cpu({ cpuUsPerOp: (used.user + used.system) / n }) })
     }
 
     // The floor: serializing alone.
@@ -79,8 +91,7 @@ export const suite: BenchSuite = {
     const durablePath = join(await ctx.subdir('durable'), 'events.ndjson')
     {
       const log = await NdjsonLog.open(durablePath, { sync: 'always' })
-      const t = timeOps(n, 256, (i) => log.append(events[i]!))
-      const result = await t
+      const { cpuUsPerOp, ...result } = await withCpu(() => timeOps(n, 256, (i) => log.append(events[i]!)))
       await log.close()
       const rate = result.ops / result.seconds
       rows.push({
@@ -88,7 +99,7 @@ export const suite: BenchSuite = {
         subject: "NdjsonLog sync 'always', 256 concurrent",
         ...result,
         bytes: eventBytes,
-        note: note(rate >= GOAL_DURABLE_PER_S, '≥ 150 k/s durable'),
+        note: `${note(rate >= GOAL_DURABLE_PER_S, '≥ 150 k/s durable')}; ${cpu({ cpuUsPerOp })}`,
       })
     }
 
@@ -104,7 +115,7 @@ export const suite: BenchSuite = {
     // NdjsonLog, not durable: acknowledged once written to the OS.
     {
       const log = await NdjsonLog.open(join(await ctx.subdir('none'), 'events.ndjson'), { sync: 'none' })
-      const result = await timeOps(n, 256, (i) => log.append(events[i]!))
+      const { cpuUsPerOp, ...result } = await withCpu(() => timeOps(n, 256, (i) => log.append(events[i]!)))
       await log.close()
       const ratio = result.ops / result.seconds / sonicRate
       rows.push({
@@ -112,7 +123,7 @@ export const suite: BenchSuite = {
         subject: "NdjsonLog sync 'none', 256 concurrent",
         ...result,
         bytes: eventBytes,
-        note: `${ratio.toFixed(2)}× sonic-boom; ${note(ratio >= GOAL_NONE_VS_SONIC, '≥ 1.2× sonic-boom')}`,
+        note: `${ratio.toFixed(2)}× sonic-boom; ${note(ratio >= GOAL_NONE_VS_SONIC, '≥ 1.2× sonic-boom')}; ${cpu({ cpuUsPerOp })}`,
       })
     }
 
@@ -121,7 +132,10 @@ export const suite: BenchSuite = {
       const log = await NdjsonLog.open(durablePath)
       let count = 0
       const started = process.hrtime.bigint()
-      for await (const entry of log.read()) if (entry.seq > 0) count++
+      const { cpuUsPerOp } = await withCpu(async () => {
+        for await (const entry of log.read()) if (entry.seq > 0) count++
+        return { ops: Math.max(1, count) }
+      })
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       await log.close()
       if (count !== n) throw new Error(`read back ${count} of ${n} records`)
@@ -133,7 +147,7 @@ export const suite: BenchSuite = {
         seconds,
         bytes: eventBytes,
         baseline: true,
-        note: note(rate >= GOAL_READ_PER_S, '≥ 500 k/s'),
+        note: `${note(rate >= GOAL_READ_PER_S, '≥ 500 k/s')}; ${cpuUsPerOp.toFixed(1)} µs CPU/record`,
       })
     }
     return rows
