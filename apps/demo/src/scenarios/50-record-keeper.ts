@@ -16,10 +16,12 @@ interface Found {
   readonly events: number
   readonly unacknowledged: number
   readonly objects: number
+  /** Objects a kill left WRITABLE (reserved, finalize not acknowledged): never READABLE. */
+  readonly writable: number
 }
 
 /** Opens both stores and checks them against everything the writers acknowledged. */
-async function inspect(dir: string, acked: readonly string[], receipts: readonly string[]): Promise<Found> {
+async function inspect(dir: string, acked: readonly string[], receipts: readonly string[], kills: number): Promise<Found> {
   const rk = await RecordKeeper.open(dir)
   const position = new Map<string, number>()
   let events = 0
@@ -51,10 +53,16 @@ async function inspect(dir: string, acked: readonly string[], receipts: readonly
       const expected = receiptBytes(id)
       if (!sameBytes(await depot.read(id, 0, expected.byteLength), expected)) throw new Error(`receipt ${id} differs`)
     }
+    const report = await depot.verify()
+    if (!report.ok) throw new Error(`depot verify found problems: ${JSON.stringify(report)}`)
+    // READABLE objects beyond the acknowledged ones: at most one finalize per kill whose ack was cut off.
+    if (report.readable < receipts.length || report.readable > receipts.length + kills) {
+      throw new Error(`${report.readable} READABLE objects, but ${receipts.length} finalizes were acknowledged`)
+    }
+    return { events, unacknowledged: events - acked.length, objects: report.readable, writable: report.writable }
   } finally {
     await depot.close()
   }
-  return { events, unacknowledged: events - acked.length, objects: receipts.length }
 }
 
 export const scenario: Scenario = {
@@ -87,7 +95,7 @@ export const scenario: Scenario = {
       if (start.events !== expectedEvents) {
         throw new Error(`round ${round}: the writer recovered ${start.events} events; the last check found ${expectedEvents}`)
       }
-      const found = await inspect(ctx.dir, acked, receipts)
+      const found = await inspect(ctx.dir, acked, receipts, round)
       expectedEvents = found.events
       ctx.log(
         `round ${round}: writer recovered ${start.events} events` +
@@ -96,7 +104,8 @@ export const scenario: Scenario = {
           `; killed ${killAfterMs} ms later with ${acksThisRound} adds acknowledged. ` +
           `On disk: ${found.events} events, every one of the ${acked.length} acknowledged in order` +
           (found.unacknowledged > 0 ? ` (+${found.unacknowledged} so far whose ack a kill cut off)` : '') +
-          `; ${found.objects} receipts READABLE, byte for byte`,
+          `; ${found.objects} receipts READABLE, byte for byte` +
+          (found.writable > 0 ? `, ${found.writable} left WRITABLE by kills` : ''),
       )
     }
   },
