@@ -75,7 +75,7 @@ export const suite: BenchSuite = {
 
     // Durable small transactions, 256 concurrent.
     {
-      const ops = Math.round(60_000 * scale)
+      const ops = Math.round(40_000 * scale)
       const lmdb = openLmdb({ path: await ctx.subdir('lmdb') })
       const classic = new ClassicLevel<string, Uint8Array>(await ctx.subdir('classic'), { valueEncoding: 'view' })
       await classic.open()
@@ -102,7 +102,7 @@ export const suite: BenchSuite = {
 
     // The same transactions without fsync.
     {
-      const ops = Math.round(100_000 * scale)
+      const ops = Math.round(60_000 * scale)
       const db = await MvccStore.open(await ctx.subdir('quire-none'), { sync: 'none' })
       const lmdb = openLmdb({ path: await ctx.subdir('lmdb-nosync'), noSync: true })
       rows.push(
@@ -115,9 +115,9 @@ export const suite: BenchSuite = {
     }
 
     // Recovery: open a store whose WAL holds N committed transactions (no checkpoint).
-    // 1 M takes this suite well past 90 s on a 2-core machine, so N is 250 k at scale 1.
+    // 1 M takes this suite well past 90 s on a 2-core machine, so N is 200 k at scale 1.
     {
-      const n = Math.round(250_000 * scale)
+      const n = Math.round(200_000 * scale)
       const dir = await ctx.subdir('quire-recovery')
       const db = await MvccStore.open(dir, { sync: 'none' })
       await timeOps(n, CONCURRENCY, (i) =>
