@@ -122,8 +122,11 @@ function matchAt(buf: Uint8Array, at: number, expected: Uint8Array): boolean {
   return true
 }
 
-/** Reads a decimal integer (no sign, no leading zeros) at `at`: `[value, end]`, or undefined. */
-function readUint(buf: Uint8Array, at: number, limit: number): [number, number] | undefined {
+/** Where the last {@link readUint} stopped (a module-level slot: no tuple per call on the hot path). */
+let uintEnd = 0
+
+/** Reads a decimal integer (no sign, no leading zeros) at `at`, setting `uintEnd`; -1 when there is none. */
+function readUint(buf: Uint8Array, at: number, limit: number): number {
   let end = at
   let value = 0
   while (end < limit && end - at < 16) {
@@ -132,10 +135,11 @@ function readUint(buf: Uint8Array, at: number, limit: number): [number, number] 
     value = value * 10 + (c - 0x30)
     end++
   }
-  if (end === at) return undefined
-  if (buf[at] === 0x30 && end - at > 1) return undefined
-  if (!Number.isSafeInteger(value)) return undefined
-  return [value, end]
+  uintEnd = end
+  if (end === at) return -1
+  if (buf[at] === 0x30 && end - at > 1) return -1
+  if (!Number.isSafeInteger(value)) return -1
+  return value
 }
 
 function readHex8(buf: Uint8Array, at: number): number | undefined {
@@ -149,6 +153,11 @@ function readHex8(buf: Uint8Array, at: number): number | undefined {
     value = value * 16 + d
   }
   return value
+}
+
+/** A line whose checksum matched but whose layout is not the documented one. */
+function layout(reason: string): BadLine {
+  return { kind: 'bad', reason, crcValid: true }
 }
 
 /**
@@ -170,37 +179,36 @@ export function parseLine(buf: Uint8Array, start: number, end: number): ParsedLi
   if (stored === undefined) return { kind: 'bad', reason: 'malformed checksum', crcValid: false }
   const actual = crc32(buf.subarray(start, suffixAt))
   if (actual !== stored) return { kind: 'bad', reason: 'checksum mismatch', crcValid: false }
-  const layout = (reason: string): BadLine => ({ kind: 'bad', reason, crcValid: true })
 
   if (matchAt(buf, start, SEQ_PREFIX)) {
     const seq = readUint(buf, start + SEQ_PREFIX.length, suffixAt)
-    if (seq === undefined || seq[0] < 1) return layout('bad seq')
-    let at = seq[1]
+    if (seq < 1) return layout('bad seq')
+    let at = uintEnd
     let batchIndex = 1
     let batchSize = 1
     if (matchAt(buf, at, BATCH_PREFIX)) {
       const i = readUint(buf, at + BATCH_PREFIX.length, suffixAt)
-      if (i === undefined || buf[i[1]] !== 0x2c) return layout('bad batch')
-      const n = readUint(buf, i[1] + 1, suffixAt)
-      if (n === undefined || buf[n[1]] !== 0x5d) return layout('bad batch')
-      if (n[0] < 2 || i[0] < 1 || i[0] > n[0]) return layout('bad batch position')
-      batchIndex = i[0]
-      batchSize = n[0]
-      at = n[1] + 1
+      if (i < 0 || buf[uintEnd] !== 0x2c) return layout('bad batch')
+      const n = readUint(buf, uintEnd + 1, suffixAt)
+      if (n < 0 || buf[uintEnd] !== 0x5d) return layout('bad batch')
+      if (n < 2 || i < 1 || i > n) return layout('bad batch position')
+      batchIndex = i
+      batchSize = n
+      at = uintEnd + 1
     }
     if (!matchAt(buf, at, REC_PREFIX)) return layout('no record')
     const recStart = at + REC_PREFIX.length
     if (buf[recStart] !== 0x7b || buf[suffixAt - 1] !== 0x7d) return layout('record is not a JSON object')
-    return { kind: 'record', seq: seq[0], batchIndex, batchSize, recStart, recEnd: suffixAt }
+    return { kind: 'record', seq, batchIndex, batchSize, recStart, recEnd: suffixAt }
   }
   if (matchAt(buf, start, HEADER_PREFIX)) {
     const version = readUint(buf, start + HEADER_PREFIX.length, suffixAt)
-    if (version === undefined) return layout('bad header version')
-    if (version[0] !== FORMAT_VERSION) return { kind: 'header', version: version[0], startSeq: 0 }
-    if (!matchAt(buf, version[1], START_SEQ_PREFIX)) return layout('bad header')
-    const startSeq = readUint(buf, version[1] + START_SEQ_PREFIX.length, suffixAt)
-    if (startSeq === undefined || startSeq[0] < 1 || startSeq[1] !== suffixAt) return layout('bad header')
-    return { kind: 'header', version: version[0], startSeq: startSeq[0] }
+    if (version < 0) return layout('bad header version')
+    if (version !== FORMAT_VERSION) return { kind: 'header', version, startSeq: 0 }
+    if (!matchAt(buf, uintEnd, START_SEQ_PREFIX)) return layout('bad header')
+    const startSeq = readUint(buf, uintEnd + START_SEQ_PREFIX.length, suffixAt)
+    if (startSeq < 1 || uintEnd !== suffixAt) return layout('bad header')
+    return { kind: 'header', version, startSeq }
   }
   return layout('unknown line')
 }

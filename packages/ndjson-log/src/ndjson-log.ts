@@ -290,7 +290,34 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    * file, up to the `lastSeq` at the time of the call. Checks every line's checksum: a damaged line
    * throws `NdjsonCorruptError` (skipped instead under `recovery: 'skip-corrupt'`).
    */
-  async *read(opts: ReadOptions = {}): AsyncGenerator<LogEntry<T>, void, undefined> {
+  read(opts: ReadOptions = {}): AsyncIterableIterator<LogEntry<T>> {
+    // A hand-rolled iterator over the chunks' arrays: one settled promise per record, without the
+    // machinery of an async generator per record (it is a third of the cost of reading).
+    const chunks = this.#readChunks(opts)
+    let batch: LogEntry<T>[] = []
+    let index = 0
+    const iterator: AsyncIterableIterator<LogEntry<T>> = {
+      next: (): Promise<IteratorResult<LogEntry<T>>> => {
+        if (index < batch.length) return Promise.resolve({ value: batch[index++]!, done: false })
+        return chunks.next().then((step) => {
+          if (step.done === true) return { value: undefined, done: true }
+          batch = step.value
+          index = 0
+          return iterator.next()
+        })
+      },
+      return: async (): Promise<IteratorResult<LogEntry<T>>> => {
+        batch = []
+        await chunks.return()
+        return { value: undefined, done: true }
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    }
+    return iterator
+  }
+
+  /** The committed records from `opts.fromSeq` to the `lastSeq` of the call, a chunk at a time. */
+  async *#readChunks(opts: ReadOptions): AsyncGenerator<LogEntry<T>[], void, undefined> {
     if (this.#closed) throw new ClosedError(this.#files.path)
     const fromSeq = opts.fromSeq ?? 1
     positiveInteger('fromSeq', fromSeq, 1, Number.MAX_SAFE_INTEGER)
@@ -309,7 +336,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         try {
           const chunks = this.#readFile(handle, file, await handle.size(), fromSeq, upTo)
           let step
-          while ((step = await chunks.next()).done !== true) for (const entry of step.value) yield entry
+          while ((step = await chunks.next()).done !== true) yield step.value
           if (step.value) return
         } finally {
           await handle.close()
@@ -328,7 +355,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         if (index !== this.#archives.length) continue
         const chunks = this.#readFile(handle, this.#files.path, this.#end, fromSeq, upTo)
         let step
-        while ((step = await chunks.next()).done !== true) for (const entry of step.value) yield entry
+        while ((step = await chunks.next()).done !== true) yield step.value
         if (step.value) return
         throw new NdjsonCorruptError(this.#files.path, 0, `records up to seq ${upTo} were expected`)
       } finally {
@@ -540,8 +567,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     const lines = readLines(handle, 0, size, 1)
     let assembler: TransactionAssembler<LogEntry<T>> | undefined
     let out: LogEntry<T>[] = []
-    const commit = (items: LogEntry<T>[]): void => {
-      for (const item of items) if (item.seq >= fromSeq && item.seq <= upTo) out.push(item)
+    const commit = (item: LogEntry<T>): void => {
+      if (item.seq >= fromSeq && item.seq <= upTo) out.push(item)
     }
     const decode = (seq: number, buf: Buffer, start: number, end: number, lineNo: number): LogEntry<T> => {
       if (seq < fromSeq || seq > upTo) return { seq, record: undefined as unknown as T }

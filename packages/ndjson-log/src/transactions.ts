@@ -51,13 +51,14 @@ export class TransactionAssembler<T> {
   #pendingOffset = 0
   #pendingLineNo = 0
   readonly #skip: boolean
-  readonly #onCommit: (items: T[], lastSeq: number) => void
+  readonly #onCommit: (item: T) => void
 
   constructor(
     startSeq: number,
     headerEnd: number,
     skip: boolean,
-    onCommit: (items: T[], lastSeq: number) => void,
+    /** Called for each record of a transaction once the transaction is complete, in order. */
+    onCommit: (item: T) => void,
   ) {
     this.lastSeq = startSeq - 1
     this.commitEnd = headerEnd
@@ -90,7 +91,11 @@ export class TransactionAssembler<T> {
     if (this.#pending.length === 0) {
       if (parsed.batchIndex !== 1) return this.#problem(lineNo, offset, 'batch line without the start of its batch', next)
       this.#expectSeq++
-      if (parsed.batchSize === 1) return this.#commit([item], parsed.seq, next)
+      if (parsed.batchSize === 1) {
+        this.lastSeq = parsed.seq
+        this.commitEnd = next
+        return this.#onCommit(item)
+      }
       this.#pending = [item]
       this.#pendingSize = parsed.batchSize
       this.#pendingOffset = offset
@@ -137,7 +142,7 @@ export class TransactionAssembler<T> {
   #commit(items: T[], lastSeq: number, next: number): void {
     this.lastSeq = lastSeq
     this.commitEnd = next
-    this.#onCommit(items, lastSeq)
+    for (const item of items) this.#onCommit(item)
   }
 
   #problem(lineNo: number, offset: number, reason: string, next: number, pad = false): void {
