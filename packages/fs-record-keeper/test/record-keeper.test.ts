@@ -95,6 +95,7 @@ describe('RecordKeeper', () => {
       { id: '96f76903-7b92-44d1-8e53-fc47a520684c', bad: () => 1 },
       { id: '96f76903-7b92-44d1-8e53-fc47a520684c', bad: Number.NaN },
       { id: '96f76903-7b92-44d1-8e53-fc47a520684c', big: 'x'.repeat(2000) },
+      JSON.parse('{"id":"96f76903-7b92-44d1-8e53-fc47a520684c","__proto__":{"polluted":1}}'),
     ]
     for (const event of bad) expect(await codeOf(rk.add(event as RecordKeeperEvent))).toBe('INVALID_ARGUMENT')
     expect(await codeOf(rk.read('nope'))).toBe('INVALID_ARGUMENT')
