@@ -266,3 +266,27 @@ describe('simulator mechanics', () => {
     expect(new TextDecoder().decode(await sim.crash(5).readFile('/f'))).toBe('acc')
   })
 })
+
+describe('a process kill, then a power loss', () => {
+  it('killProcess keeps what the OS had; a later crash can still lose what was never synced', async () => {
+    const sim = new SimFileSystem()
+    const h = await sim.open('/f', 'w')
+    await h.write(enc('synced'), 0)
+    await h.sync()
+    await sim.syncDir('/')
+    await h.write(enc('+pending'), 6)
+    const next = sim.killProcess()
+    await expect(h.write(enc('x'), 0)).rejects.toBeInstanceOf(SimHaltedError)
+    expect(new TextDecoder().decode(await next.readFile('/f'))).toBe('synced+pending')
+    const seen = new Set<string>()
+    for (const image of next.crashImages()) seen.add(new TextDecoder().decode(await image.readFile('/f')))
+    expect(seen.has('synced')).toBe(true)
+    expect(seen.has('synced+pending')).toBe(true)
+    // the next process syncs what it found: now it survives every power loss
+    const again = await next.open('/f', 'r+')
+    await again.sync()
+    for (const image of next.crashImages()) {
+      expect(new TextDecoder().decode(await image.readFile('/f'))).toBe('synced+pending')
+    }
+  })
+})

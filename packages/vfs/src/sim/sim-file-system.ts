@@ -72,10 +72,11 @@ export class SimFileSystem implements FileSystem {
   readonly #faults = new FaultTable()
   readonly #prng: Prng
 
-  constructor(options: SimOptions = {}, root?: DirNode) {
+  constructor(options: SimOptions = {}, root?: DirNode, dirOpSeq = 0) {
     this.pessimistic = options.pessimistic ?? false
     this.#prng = new Prng(options.seed ?? 1)
     this.#root = root ?? new DirNode()
+    this.#dirOpSeq = dirOpSeq
   }
 
   /** Operations performed so far (every call of the `FileSystem` and its handles counts one). */
@@ -106,6 +107,17 @@ export class SimFileSystem implements FileSystem {
     const pessimistic = options.pessimistic ?? this.pessimistic
     const root = buildCrashImage(this.#root, new SeededChooser(seed, pessimistic))
     return new SimFileSystem({ pessimistic: this.pessimistic, seed }, root)
+  }
+
+  /**
+   * The process was killed (SIGKILL), the machine was not: returns the disk as the next process
+   * sees it. Everything the OS had is there, synced or not, and what was never synced is still
+   * pending, so a later `crash()` of the returned disk can lose it: a kill, then recovery, then a
+   * power loss. This disk is halted for good (the dead process's handles fail).
+   */
+  killProcess(): SimFileSystem {
+    this.#haltAt = this.#opCount
+    return new SimFileSystem({ pessimistic: this.pessimistic, seed: this.#prng.next() }, this.#root, this.#dirOpSeq)
   }
 
   /** An exact copy of what the running system sees now, all of it durable. */
