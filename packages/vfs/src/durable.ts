@@ -38,10 +38,14 @@ export function isTempFile(name: string): boolean {
 }
 
 /**
- * `mkdir -p` that makes each directory it creates durable, by syncing its parent after the
- * create. Existing directories are left alone.
+ * `mkdir -p` that makes each directory it creates durable, by syncing its parent after the create.
+ *
+ * With `{ syncExisting: true }` it also syncs the parent of every directory on the path that
+ * already existed, up to the root. A store's `open` needs this: a directory left by a process
+ * that was killed may exist without being durable, and whatever the store then builds in it
+ * would vanish with it at the next power loss.
  */
-export async function ensureDir(fs: FileSystem, path: string): Promise<void> {
+export async function ensureDir(fs: FileSystem, path: string, options: { syncExisting?: boolean } = {}): Promise<void> {
   const missing: string[] = []
   let at = path
   while (!(await fs.exists(at))) {
@@ -58,6 +62,9 @@ export async function ensureDir(fs: FileSystem, path: string): Promise<void> {
     }
     await fs.syncDir(dirname(dir))
   }
+  if (options.syncExisting !== true) return
+  // `at` is the deepest directory that already existed: make it and its ancestors' entries durable.
+  for (let dir = at; dirname(dir) !== dir; dir = dirname(dir)) await fs.syncDir(dirname(dir))
 }
 
 /** Unlinks `path` and syncs its directory, so the removal survives a crash. */

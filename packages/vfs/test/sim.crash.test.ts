@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { writeFileAtomic } from '@quire/vfs'
+import { ensureDir, writeFileAtomic } from '@quire/vfs'
 import { SimFileSystem, SimHaltedError } from '@quire/vfs/sim'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -288,5 +288,17 @@ describe('a process kill, then a power loss', () => {
     for (const image of next.crashImages()) {
       expect(new TextDecoder().decode(await image.readFile('/f'))).toBe('synced+pending')
     }
+  })
+})
+
+describe('ensureDir after a process kill', () => {
+  it('with syncExisting, directories a killed process left undurable become durable', async () => {
+    const sim = new SimFileSystem()
+    await sim.mkdir('/a/b/c', { recursive: true })
+    const next = sim.killProcess()
+    await ensureDir(next, '/a/b/c')
+    expect(new Set(await Promise.all(next.crashImages().map((i) => i.exists('/a/b/c'))))).toEqual(new Set([true, false]))
+    await ensureDir(next, '/a/b/c', { syncExisting: true })
+    for (const image of next.crashImages()) expect(await image.exists('/a/b/c')).toBe(true)
   })
 })
