@@ -86,9 +86,11 @@ export interface ReadOptions {
   readonly fromSeq?: number
 }
 
-interface Pending {
+interface Pending<T> {
   /** The records' JSON text. */
   readonly records: string[]
+  /** For `append`: the record, so the group resolves straight with its `LogEntry`. */
+  readonly single: T | undefined
   /** Upper bound of the encoded bytes. */
   readonly bytes: number
   /** Force a sync of this group (from `sync()`), whatever the sync mode. */
@@ -116,7 +118,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
   readonly #maxRecordBytes: number
   readonly #maxBatchRecords: number
   readonly #preallocateBytes: number
-  readonly #committer: GroupCommitter<Pending, number>
+  readonly #committer: GroupCommitter<Pending<T>, number | LogEntry<T>>
   readonly #recovery: RecoveryReport
   readonly #archives: number[]
   #handle: FileHandle
@@ -163,7 +165,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     this.#lastSeq = init.lastSeq
     this.#archives = init.archives
     this.#recovery = init.recovery
-    this.#committer = new GroupCommitter<Pending, number>({
+    this.#committer = new GroupCommitter<Pending<T>, number | LogEntry<T>>({
       sizeOf: (p) => p.bytes,
       groupLimitBytes: () => this.#groupLimitBytes(),
       flush: (entries) => this.#flush(entries),
@@ -248,15 +250,15 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
   append(record: T): Promise<LogEntry<T>> {
     // Not an async function: one promise less per append on the hottest path. Errors before the
     // submit still come back as rejections, never as synchronous throws.
-    let entry: Pending
+    let entry: Pending<T>
     try {
       this.#checkWritable()
       const [json, bytes] = this.#serialize(record, 'record')
-      entry = { records: [json], bytes: encodedBoundBytes(bytes, 1), sync: false }
+      entry = { records: [json], single: record, bytes: encodedBoundBytes(bytes, 1), sync: false }
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
-    return this.#committer.submit(entry).then((seq) => ({ seq, record }))
+    return this.#committer.submit(entry) as Promise<LogEntry<T>>
   }
 
   /**
@@ -279,7 +281,12 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       jsons.push(json)
       bytes += jsonBytes
     }
-    const first = await this.#committer.submit({ records: jsons, bytes: encodedBoundBytes(bytes, jsons.length), sync: false })
+    const first = (await this.#committer.submit({
+      records: jsons,
+      single: undefined,
+      bytes: encodedBoundBytes(bytes, jsons.length),
+      sync: false,
+    })) as number
     return records.map((record, i) => ({ seq: first + i, record }))
   }
 
@@ -289,7 +296,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    */
   async sync(): Promise<void> {
     this.#checkWritable()
-    await this.#committer.submit({ records: [], bytes: 0, sync: true })
+    await this.#committer.submit({ records: [], single: undefined, bytes: 0, sync: true })
   }
 
   /**
@@ -433,7 +440,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     return Math.min(MAX_GROUP_BYTES, Math.max(0, this.#maxFileBytes - this.#end))
   }
 
-  async #flush(entries: readonly Pending[]): Promise<number[]> {
+  /** Writes (and syncs) one group; resolves with each entry's `LogEntry` (append) or first seq. */
+  async #flush(entries: readonly Pending<T>[]): Promise<(number | LogEntry<T>)[]> {
     if (this.#poison !== undefined) throw new PoisonedError(this.#files.path, this.#poison.cause)
     let count = 0
     let bound = 0
@@ -493,10 +501,10 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     this.#end += written
     this.#padEnd = padEnd
     this.#lastSeq += count
-    const results: number[] = []
+    const results: (number | LogEntry<T>)[] = []
     let seq = firstSeq
     for (const e of entries) {
-      results.push(seq)
+      results.push(e.single === undefined ? seq : { seq, record: e.single })
       seq += e.records.length
     }
     return results
