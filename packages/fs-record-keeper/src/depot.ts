@@ -95,7 +95,7 @@ export class Depot implements AsyncDisposable {
     assertInteger(maxObjectBytes, 'maxObjectBytes', Number.MAX_SAFE_INTEGER)
     const fs = options.fs ?? new NodeFileSystem()
     const root = join(resolve(dir), 'depot')
-    await ensureDir(fs, root)
+    await ensureDir(fs, root, { syncExisting: true })
     const lock = await acquireLock(fs, root)
     try {
       await checkFormatMarker(fs, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError)

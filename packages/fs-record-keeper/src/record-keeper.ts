@@ -176,11 +176,12 @@ export class RecordKeeper implements AsyncDisposable {
     }
     const fs = options.fs ?? new NodeFileSystem()
     const paths = rkPaths(resolve(dir))
-    await ensureDir(fs, paths.rk)
+    // syncExisting: a killed writer may have left these directories without making them durable.
+    await ensureDir(fs, paths.rk, { syncExisting: true })
     const lock = await acquireLock(fs, paths.rk)
     try {
       await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
-      await ensureDir(fs, paths.events)
+      await ensureDir(fs, paths.events, { syncExisting: true })
       const scan = await scanChain(fs, paths)
       if (scan.brokenLinks.length > 0) {
         throw new RecordKeeperError(
