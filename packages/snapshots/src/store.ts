@@ -164,7 +164,8 @@ export class SnapshotStore implements AsyncDisposable {
     const resolved = resolveOptions(options)
     const fs = options.fs ?? new NodeFileSystem()
     const root = resolve(dir)
-    await ensureDir(fs, root)
+    // syncExisting: a killed writer may have left the store directory without making it durable.
+    await ensureDir(fs, root, { syncExisting: true })
     const lock = await acquireLock(fs, root)
     try {
       await recover(fs, root)
