@@ -7,6 +7,8 @@ export interface TestDb {
   begin(options?: { readOnly?: boolean }): Transaction
   transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>
   close(): Promise<void>
+  /** Keys and versions held in memory. */
+  stats(): { keys: number; versions: number }
 }
 
 /** The engine alone, with a log that acknowledges at once (isolation semantics only). */
@@ -25,6 +27,11 @@ export function memoryDb(isolation: IsolationLevel, options: { now?: () => numbe
     close: () => {
       engine.close()
       return Promise.resolve()
+    },
+    stats: () => {
+      let versions = 0
+      for (const [, chain] of engine.index.entries()) versions += chain.length
+      return { keys: engine.index.keyCount, versions }
     },
   }
 }

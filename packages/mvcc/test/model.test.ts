@@ -203,6 +203,11 @@ for (const backend of backends) {
             const model: Model = { level, states: [new Map<string, Value>()], writtenBy: [new Set()], txs: [] }
             try {
               await fc.asyncModelRun(() => ({ model, real: { db } }), cmds)
+              // Garbage collection: once no transaction is open, one version per live key.
+              for (const tx of model.txs) if (tx.open) await tx.real.abort()
+              const stats = db.stats()
+              expect(stats.versions).toBe(stats.keys)
+              expect(stats.keys).toBe(model.states[model.states.length - 1]!.size)
               // The final committed state is the serial application of the commits in order.
               const final = await db.transaction((tx) => collect(tx.scan()), { readOnly: true })
               const expected = [...model.states[model.states.length - 1]!].sort(([a], [b]) => utf8Compare(a, b))
