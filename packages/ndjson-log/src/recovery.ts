@@ -21,6 +21,8 @@ export interface RecoveryReport {
    * released too, but not counted.
    */
   readonly truncatedBytes: number
+  /** Bytes of preallocated free space (the pad line) a writer that did not close left, removed. */
+  readonly releasedBytes: number
   /** Under `'point-in-time'`: the damaged line in the middle the file was cut at. */
   readonly cutAt: DamagedLine | undefined
   /** Under `'skip-corrupt'`: damaged lines (and the rest of their batches) left in the file and skipped. */
@@ -115,6 +117,7 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
       archives,
       report: {
         truncatedBytes: size - end - released,
+        releasedBytes: released,
         cutAt,
         skipped: assembler.skipped.map((s) => ({ file: files.path, line: s.lineNo, reason: s.reason })),
         createdActiveFile,

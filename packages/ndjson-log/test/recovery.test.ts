@@ -88,6 +88,20 @@ describe('recovery of a torn tail', () => {
     expect(await text(fs)).not.toContain('"n":6')
   })
 
+  it('releases the free space a writer that did not close left, without calling it torn', async () => {
+    const fs = new SimFileSystem()
+    const log = await NdjsonLog.open(LOG, { fs, preallocateBytes: 300 })
+    await log.append({ n: 1 })
+    // no close: as after a kill
+    const image = fs.clone()
+    const again = await NdjsonLog.open(LOG, { fs: image })
+    expect(again.recovery.truncatedBytes).toBe(0)
+    expect(again.recovery.releasedBytes).toBe(300)
+    expect(again.lastSeq).toBe(1)
+    await again.close()
+    expect(await text(image)).not.toMatch(/^\{"pad":/m)
+  })
+
   it('treats a missing or empty active file as a new log', async () => {
     const fs = new SimFileSystem()
     await fs.mkdir('/db')

@@ -13,9 +13,13 @@ interface LedgerEvent {
 }
 
 /** Recovers the log as the next writer would, and audits the ledger against the acknowledgements. */
-async function audit(file: string, acked: ReadonlySet<string>): Promise<{ records: number; lastSeq: number; cut: number; money: number; transfers: number }> {
+async function audit(
+  file: string,
+  acked: ReadonlySet<string>,
+): Promise<{ records: number; lastSeq: number; cut: number; released: number; money: number; transfers: number }> {
   const log = await NdjsonLog.open<LedgerEvent>(file)
   const cut = log.recovery.truncatedBytes
+  const released = log.recovery.releasedBytes
   const legs = new Map<string, string[]>()
   const seen = new Set<string>()
   let expectedSeq = 1
@@ -36,7 +40,7 @@ async function audit(file: string, acked: ReadonlySet<string>): Promise<{ record
   }
   if (money !== injected) throw new Error(`money was created or lost: balances ${money}, deposits ${injected}`)
   for (const tx of acked) if (!seen.has(tx)) throw new Error(`transaction ${tx} was acknowledged but is missing`)
-  return { records: lastSeq, lastSeq, cut, money, transfers: legs.size }
+  return { records: lastSeq, lastSeq, cut, released, money, transfers: legs.size }
 }
 
 export const scenario: Scenario = {
@@ -70,7 +74,8 @@ export const scenario: Scenario = {
       const files = (await readdir(ctx.dir)).filter((f) => f.endsWith('.ndjson')).length
       ctx.log(
         `round ${round}: killed ${killAfterMs} ms after resuming at seq ${started}, ${acksThisRound} transactions acknowledged; ` +
-          `recovery ${found.cut > 0 ? `cut a torn tail of ${found.cut} B` : 'found a clean end'}; ` +
+          `recovery ${found.cut > 0 ? `cut a torn tail of ${found.cut} B` : 'found no torn tail'}` +
+          `${found.released > 0 ? ` and released ${found.released} B of preallocated space` : ''}; ` +
           `${found.records} records in ${files} file(s), ${found.transfers} complete transfers, money ${found.money} = deposits`,
       )
     }
