@@ -97,6 +97,9 @@ interface Pending<T> {
   readonly sync: boolean
 }
 
+/** How many event-loop turns `read()` waits for the active file to reappear during a rotation. */
+const MAX_ROTATION_WAITS = 10_000
+
 function positiveInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`)
@@ -338,6 +341,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     const upTo = this.#lastSeq
     if (fromSeq > upTo) return
     let index = 0
+    let missing = 0
     for (;;) {
       while (index < this.#archives.length) {
         const n = this.#archives[index]!
@@ -361,7 +365,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       try {
         handle = await this.#fs.open(this.#files.path, 'r')
       } catch (err) {
-        if (!isFsError(err, 'ENOENT')) throw err
+        // Missing only for a moment during a rotation; for good, it was removed behind our back.
+        if (!isFsError(err, 'ENOENT') || ++missing > MAX_ROTATION_WAITS) throw err
         await new Promise((resolve) => setImmediate(resolve))
         continue
       }
