@@ -201,7 +201,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         ? 0
         : positiveInteger('preallocateBytes', opts.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES, 0, MAX_PREALLOCATE_BYTES)
     const fs = opts.fs ?? new NodeFileSystem()
-    await ensureDir(fs, files.dir)
+    await ensureDir(fs, files.dir, { syncExisting: true })
     await ensureDir(fs, files.lockDir)
     const lock = await acquireLock(fs, files.lockDir)
     try {

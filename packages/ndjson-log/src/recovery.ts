@@ -104,10 +104,12 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
       assembler.forgetSkippedFrom(assembler.torn.cutLineNo)
     }
     const released = corrupt === undefined && assembler.torn?.pad === true ? assembler.torn.next - assembler.torn.cutOffset : 0
-    if (cut !== undefined && cut < size) {
-      await handle.truncate(cut)
-      await handle.sync()
-    }
+    if (cut !== undefined && cut < size) await handle.truncate(cut)
+    // Always sync, and sync the directory: after a SIGKILL the OS may still hold writes the dead
+    // process never synced (even the file's name). Recovery just read them as the log; make them
+    // durable before anything new is built on them, or a power loss could take both away.
+    await handle.sync()
+    await fs.syncDir(files.dir)
     const end = cut ?? size
     return {
       handle,
