@@ -38,6 +38,8 @@ interface PendingCommit {
   reject(error: unknown): void
 }
 
+/** `begin` looks for expired transactions at most this often. */
+const EXPIRE_CHECK_MS = 50
 /** Compact the GC queue once this many processed entries sit at its head. */
 const GC_COMPACT_AT = 4096
 
@@ -71,6 +73,7 @@ export class MvccEngine {
   private gcKeys: string[] = []
   private gcTs: number[] = []
   private gcHead = 0
+  private lastExpireCheckMs = Number.NEGATIVE_INFINITY
   private failure: Error | undefined
   private closed = false
 
@@ -203,10 +206,12 @@ export class MvccEngine {
     })
   }
 
-  /** Aborts every transaction open longer than `txTimeoutMs`. */
+  /** Aborts every transaction open longer than `txTimeoutMs` (at most every `EXPIRE_CHECK_MS`). */
   expireOld(): void {
     if (this.open.size === 0) return
     const now = this.now()
+    if (now - this.lastExpireCheckMs < EXPIRE_CHECK_MS && now >= this.lastExpireCheckMs) return
+    this.lastExpireCheckMs = now
     for (const tx of this.open.values()) {
       if (now - tx.startedMs <= this.txTimeoutMs) break
       tx.expire()

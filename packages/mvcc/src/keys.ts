@@ -3,9 +3,10 @@ import { InvalidArgumentError } from './errors.js'
 /** Longest key accepted, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024
 
-// A lone (unpaired) surrogate has no UTF-8 encoding; with the `u` flag, a paired surrogate is
-// one code point and does not match, so this finds exactly the lone ones.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+/** `String.prototype.isWellFormed` (Node >= 20; not yet in TypeScript's ES2023 lib). */
+interface WellFormedString {
+  isWellFormed(): boolean
+}
 
 /**
  * Orders keys bytewise by their UTF-8 encoding, which is code point order.
@@ -42,7 +43,10 @@ export function validateKey(key: unknown, what = 'key'): asserts key is string {
   if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
     throw new InvalidArgumentError(`${what} is longer than MAX_KEY_BYTES (${MAX_KEY_BYTES})`)
   }
-  if (LONE_SURROGATE.test(key)) throw new InvalidArgumentError(`${what} contains a lone surrogate (not valid UTF-8)`)
+  // A lone (unpaired) surrogate has no UTF-8 encoding.
+  if (!(key as unknown as WellFormedString).isWellFormed()) {
+    throw new InvalidArgumentError(`${what} contains a lone surrogate (not valid UTF-8)`)
+  }
 }
 
 /** A half-open key range `[gte, lt)`; a missing bound is unbounded. */
