@@ -283,4 +283,21 @@ describe('MvccStore faults', () => {
     fs.corruptByte(newest, 40)
     await expect(open(fs)).rejects.toMatchObject({ code: 'MVCC_CORRUPT' })
   })
+
+  it('await using: an open transaction is aborted and the store closed at scope end', async () => {
+    const fs = new SimFileSystem()
+    {
+      await using db = await open(fs)
+      {
+        await using tx = db.begin()
+        await tx.put('k', 1)
+      }
+      expect(db.stats().openTransactions).toBe(0)
+      expect(await db.begin().get('k')).toBeUndefined()
+      await db.transaction((tx) => tx.put('k', 2))
+    }
+    const again = await open(fs) // the lock was released
+    expect(await again.begin().get('k')).toBe(2)
+    await again.close()
+  })
 })
