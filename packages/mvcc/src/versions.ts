@@ -61,7 +61,7 @@ export class VersionIndex {
     } else if (version.value === undefined) {
       this.dropKey(key)
     } else {
-      chain.length = 1
+      if (chain.length !== 1) chain.length = 1
       chain[0] = version
     }
   }
