@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { arbSeed, checkProperty, fc, propertyRuns } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
-import { arbListAppendPlans, checkListAppend, ListAppendRecorder, type ListAppendPlan } from '../../../tooling/test-kit/src/elle/index.js'
+import { arbListAppendPlans, checkListAppend, ListAppendRecorder, type ListAppendPlan } from '@quire/test-kit'
 import { ConflictError, MvccStore } from '../src/index.js'
 
 async function runPlans(db: MvccStore, plans: readonly ListAppendPlan[], recorder: ListAppendRecorder): Promise<void> {

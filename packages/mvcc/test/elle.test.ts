@@ -4,7 +4,7 @@
 // snapshot isolation and strict serializability.
 import { describe, expect, it } from 'vitest'
 import { checkProperty, fc, propertyRuns } from '@quire/test-kit'
-import { arbListAppendPlans, checkListAppend, ListAppendRecorder, type ListAppendPlan } from '../../../tooling/test-kit/src/elle/index.js'
+import { arbListAppendPlans, checkListAppend, ListAppendRecorder, type ListAppendPlan } from '@quire/test-kit'
 import { ConflictError } from '../src/errors.js'
 import type { IsolationLevel } from '../src/engine.js'
 import { backends } from './backends.js'
