@@ -94,7 +94,8 @@ export class MvccStore implements AsyncDisposable {
     const checked = checkOptions(options)
     const fs = options.fs ?? new NodeFileSystem()
     const root = resolve(dir)
-    await ensureDir(fs, root)
+    // syncExisting: a killed writer may have left the store directory without making it durable.
+    await ensureDir(fs, root, { syncExisting: true })
     const lock = await acquireLock(fs, root)
     let snapshots: SnapshotStore | undefined
     let wal: Wal | undefined
