@@ -109,6 +109,12 @@ async function checkRecovered(image: FileSystem, outcome: Outcome, durable: bool
   const tail = await collect(wal, lastSeq + 1)
   expect(tail.map((e) => e.seq)).toEqual([lastSeq + 1])
   await wal.close()
+  // ...and what it appended after recovery is there, in a log that opens cleanly.
+  const reopened = await Wal.open(DIR, { fs: image })
+  expect(reopened.lastSeq).toBe(lastSeq + 1)
+  expect(reopened.recoveryReport.actions).toEqual([])
+  expect((await collect(reopened)).length).toBe(entries.length + 1)
+  await reopened.close()
 }
 
 async function recoveredState(fs: FileSystem): Promise<unknown> {
@@ -154,5 +160,28 @@ describe.each([
       ),
       { numRuns: propertyRuns(40) },
     )
+  })
+})
+
+describe('every crash image of a small in-flight workload', () => {
+  it.each([false, true])('recovers to whole requests, in order, with the acknowledged ones (pessimistic: %s)', async (pessimistic) => {
+    for (const haltAfterOps of [1, 2, 3, 4, 5]) {
+      const sim = new SimFileSystem({ pessimistic })
+      const wal = await Wal.open(DIR, { fs: sim, segmentBytes: 1024, now: () => 1 })
+      await wal.append({ op: 'put', key: enc('before'), value: new Uint8Array(300).fill(1) })
+      sim.haltAfter(haltAfterOps)
+      const outcome = await runWorkload(wal, [
+        [
+          { kind: 'append', op: { op: 'put', key: enc('a'), value: new Uint8Array(700).fill(2) } },
+          { kind: 'batch', ops: [{ op: 'put', key: enc('b1'), value: new Uint8Array(400).fill(3) }, { op: 'delete', key: enc('b2') }] },
+          { kind: 'append', op: { op: 'delete', key: enc('c') } },
+        ],
+        [{ kind: 'batch', ops: [{ op: 'put', key: enc('d1'), value: new Uint8Array(900).fill(4) }, { op: 'put', key: enc('d2'), value: enc('x') }] }],
+      ])
+      outcome.issued.unshift({ ops: [{ op: 'put', key: enc('before'), value: new Uint8Array(300).fill(1) }], acked: undefined })
+      const images = sim.crashImages({ max: 300 })
+      expect(images.length).toBeGreaterThan(0)
+      for (const image of images) await checkRecovered(image, outcome, true)
+    }
   })
 })
