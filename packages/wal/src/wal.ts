@@ -153,8 +153,12 @@ export class Wal implements AsyncDisposable {
         try {
           step = await scan.next()
         } catch (err) {
-          // truncateBefore removed this segment meanwhile: its entries are gone on purpose.
-          if (isFsError(err, 'ENOENT') && !this.#segments.includes(seg)) continue
+          // truncateBefore removed this segment meanwhile: its entries are gone on purpose, and
+          // the next segment starts after a gap.
+          if (isFsError(err, 'ENOENT') && !this.#segments.includes(seg)) {
+            decoder.skip()
+            continue
+          }
           throw err
         }
         for (;;) {

@@ -172,4 +172,31 @@ describe('Wal basics', () => {
     await wal.close()
     expect((await readAll(fs.crash(1))).lastSeq).toBe(50)
   })
+
+  it('replay sees the log as of its start, tolerates appends and truncation meanwhile, and can stop early', async () => {
+    const fs = new SimFileSystem()
+    const wal = await Wal.open(DIR, { fs, segmentBytes: 1024 })
+    for (let i = 1; i <= 60; i++) await wal.append({ op: 'put', key: enc(`k${i}`), value: enc('z'.repeat(40)) })
+    const seen: number[] = []
+    for await (const e of wal.replay()) {
+      seen.push(e.seq)
+      if (e.seq === 10) await wal.append({ op: 'put', key: enc('late'), value: enc('late') })
+      if (e.seq === 20) await wal.truncateBefore(40) // drops segments the replay has not reached
+    }
+    expect(seen.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    expect(seen[seen.length - 1]).toBe(60) // not 61: appended after the replay began
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!)
+    // Stopping early releases the segment being read.
+    for await (const e of wal.replay({ fromSeq: 45 })) if (e.seq === 46) break
+    expect((await collect(wal)).map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => 41 + i))
+    await wal.close()
+    await expect(collect(wal)).rejects.toBeInstanceOf(WalClosedError)
+  })
+
+  it('a clock that returns garbage is an INVALID_ARGUMENT, not a corrupt log', async () => {
+    const fs = new SimFileSystem()
+    const wal = await Wal.open(DIR, { fs, now: () => Number.NaN })
+    await expect(wal.append({ op: 'put', key: enc('a'), value: enc('b') })).rejects.toBeInstanceOf(InvalidArgumentError)
+    await wal.close()
+  })
 })
