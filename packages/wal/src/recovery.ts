@@ -1,5 +1,5 @@
 import { scanFrames } from '@quire/codec'
-import type { FileSystem } from '@quire/vfs'
+import { readFully, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { WalCorruptError } from './errors.js'
 import { FLOOR_FILE, readFloor } from './floor.js'
@@ -176,8 +176,16 @@ async function cutSegment(fs: FileSystem, path: string, length: number): Promise
 
 /** A segment whose header is not valid and after which no valid frame exists: a torn creation. */
 async function isTornNewSegment(fs: FileSystem, path: string): Promise<boolean> {
+  const handle = await fs.open(path, 'r')
+  let header: Uint8Array
+  try {
+    header = await readFully(handle, 0, SEGMENT_HEADER_BYTES)
+  } finally {
+    await handle.close()
+  }
+  if (!('invalid' in decodeHeader(SEGMENT_MAGIC, header))) return false
+  // Rare: read the rest to tell a torn creation (nothing valid follows) from a damaged header.
   const bytes = await fs.readFile(path)
-  if (!('invalid' in decodeHeader(SEGMENT_MAGIC, bytes))) return false
   if (bytes.byteLength <= SEGMENT_HEADER_BYTES) return true
   const scan = scanFrames(bytes, { offset: SEGMENT_HEADER_BYTES, maxFrameBytes: WAL_MAX_FRAME_BYTES })
   return scan.frames.length === 0 && scan.status !== 'corrupt'
