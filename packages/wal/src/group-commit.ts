@@ -1,4 +1,4 @@
-import { WalPoisonedError } from './errors.js'
+import { WalPoisonedError, WalWriteError } from './errors.js'
 import {
   COMMIT_FRAME_BYTES,
   FLAG_IN_BATCH,
@@ -191,15 +191,18 @@ export class GroupCommit {
         settle(queue, i, j, firstSeq)
         i = j
       } catch (err) {
-        if (err instanceof WalPoisonedError) {
-          for (let k = i; k < queue.length; k++) queue[k]!.reject(err)
-          this.poison(err)
-          return
+        if (err instanceof WalWriteError) {
+          // Rolled back: these requests are not in the log; later ones get their own attempt.
+          const failedEnd = j === i ? queue.length : j
+          for (let k = i; k < failedEnd; k++) queue[k]!.reject(err)
+          i = failedEnd
+          continue
         }
-        // Rolled back: these requests are not in the log; later ones get their own attempt.
-        const failedEnd = j === i ? queue.length : j
-        for (let k = i; k < failedEnd; k++) queue[k]!.reject(err)
-        i = failedEnd
+        // A failed sync, a failed rollback, or anything unexpected: stop trusting the log.
+        const poisoned = err instanceof WalPoisonedError ? err : new WalPoisonedError(err)
+        for (let k = i; k < queue.length; k++) queue[k]!.reject(poisoned)
+        this.poison(poisoned)
+        return
       }
     }
   }

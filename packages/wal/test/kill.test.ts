@@ -9,17 +9,24 @@ import { Wal } from '../src/index.js'
 
 const child = fileURLToPath(new URL('./fixtures/wal-child.ts', import.meta.url))
 
-/** Runs the child until SIGKILL after `killAfterMs` (counted from its first ack); returns its acked lines. */
-async function runAndKill(dir: string, killAfterMs: number): Promise<string[]> {
+/**
+ * Runs the child until SIGKILL after `killAfterMs` (counted from its first ack); returns its acked
+ * lines. `whileAlive` runs once the child has acknowledged something, before the kill.
+ */
+async function runAndKill(dir: string, killAfterMs: number, whileAlive?: () => Promise<void>): Promise<string[]> {
   const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@quire/source', child, dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const acked: string[] = []
   const lines = createInterface({ input: proc.stdout })
   let timer: NodeJS.Timeout | undefined
+  let alive: Promise<void> | undefined
   lines.on('line', (line) => {
     acked.push(line)
-    timer ??= setTimeout(() => proc.kill('SIGKILL'), killAfterMs)
+    // The kill timer starts once `whileAlive` is done, so it really runs while the child lives.
+    alive ??= (whileAlive?.() ?? Promise.resolve()).finally(() => {
+      timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs)
+    })
   })
   const closed = new Promise<void>((resolve) => lines.once('close', resolve))
   // A safety net: a child that never acknowledges anything is killed too.
@@ -28,6 +35,7 @@ async function runAndKill(dir: string, killAfterMs: number): Promise<string[]> {
   clearTimeout(fallback)
   if (timer !== undefined) clearTimeout(timer)
   await closed
+  await alive
   expect(signal).toBe('SIGKILL')
   return acked
 }
@@ -38,7 +46,11 @@ describe('real SIGKILL', () => {
     try {
       const acked = new Map<number, string>()
       for (let round = 0; round < 3; round++) {
-        for (const line of await runAndKill(dir, 50 + Math.floor(Math.random() * 250))) {
+        // While the child holds the log, a second writer from this process fails at once.
+        const secondWriter = async (): Promise<void> => {
+          await expect(Wal.open(dir)).rejects.toMatchObject({ code: 'LOCKED' })
+        }
+        for (const line of await runAndKill(dir, 50 + Math.floor(Math.random() * 250), round === 0 ? secondWriter : undefined)) {
           const [seq, key, value] = line.split(' ')
           acked.set(Number(seq), `${key} ${value}`)
         }
