@@ -2,7 +2,7 @@ import { SimFileSystem } from '@quire/vfs/sim'
 import type { FileSystem } from '@quire/vfs'
 import { arbSeed, checkProperty, crashDuringRecovery, fc, propertyRuns, settle } from '@quire/test-kit'
 import { describe, expect, it } from 'vitest'
-import { Wal, type WalEntry, type WalOp, type WalRecoveryMode } from '../src/index.js'
+import { Wal, WalWriteError, type WalEntry, type WalOp, type WalRecoveryMode } from '../src/index.js'
 import { DIR, collect, enc } from './helpers.js'
 
 /** One step of a generated workload; the steps of a wave run concurrently. */
@@ -27,6 +27,8 @@ const arbWorkload = fc.array(fc.array(arbStep, { minLength: 1, maxLength: 12 }),
 interface Issued {
   readonly ops: readonly WalOp[]
   acked: WalEntry[] | undefined
+  /** Why it was rejected, if it was. */
+  error?: unknown
 }
 
 interface Outcome {
@@ -47,11 +49,11 @@ async function runWorkload(wal: Wal, waves: Step[][]): Promise<Outcome> {
       } else if (step.kind === 'append') {
         const r: Issued = { ops: [step.op], acked: undefined }
         issued.push(r)
-        ps.push(wal.append(step.op).then((e) => void (r.acked = [e])))
+        ps.push(wal.append(step.op).then((e) => void (r.acked = [e]), (err: unknown) => void (r.error = err)))
       } else {
         const r: Issued = { ops: step.ops, acked: undefined }
         issued.push(r)
-        ps.push(wal.appendBatch(step.ops).then((es) => void (r.acked = es)))
+        ps.push(wal.appendBatch(step.ops).then((es) => void (r.acked = es), (err: unknown) => void (r.error = err)))
       }
     }
     await settle(ps)
@@ -68,11 +70,13 @@ async function checkRecovered(image: FileSystem, outcome: Outcome, durable: bool
   const entries = await collect(wal)
   const lastSeq = wal.lastSeq
   const floor = wal.floorSeq
-  const flat = outcome.issued.flatMap((r) => r.ops)
+  // A request rejected with WAL_WRITE_FAILED was rolled back: it holds no seq, and is never in the log.
+  const issued = outcome.issued.filter((r) => !(r.error instanceof WalWriteError))
+  const flat = issued.flatMap((r) => r.ops)
   // Request boundaries: a recovered log always ends at one (batches are whole).
   const boundaries = new Set<number>([0])
   let n = 0
-  for (const r of outcome.issued) boundaries.add((n += r.ops.length))
+  for (const r of issued) boundaries.add((n += r.ops.length))
 
   // Seqs: contiguous from just above the floor up to lastSeq.
   expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: Math.max(0, lastSeq - floor) }, (_, i) => floor + 1 + i))
@@ -88,7 +92,7 @@ async function checkRecovered(image: FileSystem, outcome: Outcome, durable: bool
   }
   // Acknowledged results carried the seqs of their place in the issue order.
   let maxAcked = 0
-  for (const r of outcome.issued) {
+  for (const r of issued) {
     if (r.acked === undefined) continue
     r.acked.forEach((e, i) => {
       expect(same(e.key, r.ops[i]!.key)).toBe(true)
@@ -187,4 +191,33 @@ describe('every crash image of a small in-flight workload', () => {
       for (const image of images) await checkRecovered(image, outcome, true)
     }
   })
+})
+
+describe('faults and then a crash', () => {
+  const arbFault = fc.record({
+    op: fc.constantFrom('write' as const, 'sync' as const, 'truncate' as const, 'open' as const, 'rename' as const, 'syncDir' as const, 'unlink' as const),
+    nth: fc.integer({ min: 1, max: 12 }),
+    error: fc.constantFrom('EIO' as const, 'ENOSPC' as const),
+    partial: fc.boolean(),
+  })
+  it.each([false, true])(
+    'an injected EIO/ENOSPC anywhere never costs an acknowledged entry nor leaves a log that will not open (pessimistic: %s)',
+    async (pessimistic) => {
+      await checkProperty(
+        fc.asyncProperty(arbWorkload, fc.array(arbFault, { minLength: 1, maxLength: 3 }), arbSeed(), async (waves, faults, seed) => {
+          const sim = new SimFileSystem({ pessimistic, seed })
+          const wal = await Wal.open(DIR, { fs: sim, segmentBytes: 1024, now: () => 1 })
+          for (const fault of faults) sim.injectFault(fault)
+          const outcome = await runWorkload(wal, waves)
+          await wal.close()
+          // Every rejection is one of the typed errors.
+          for (const r of outcome.issued) {
+            if (r.error !== undefined) expect(['WAL_WRITE_FAILED', 'WAL_POISONED']).toContain((r.error as { code?: string }).code)
+          }
+          await checkRecovered(sim.crash(seed), outcome, true)
+        }),
+        { numRuns: propertyRuns(60) },
+      )
+    },
+  )
 })
