@@ -5,8 +5,10 @@ import {
   LockedError,
   Wal,
   WalClosedError,
+  WAL_MAX_BATCH_BYTES,
   WAL_MAX_BATCH_ENTRIES,
   WAL_MAX_KEY_BYTES,
+  WAL_MAX_VALUE_BYTES,
 } from '../src/index.js'
 import { DIR, collect, dec, enc, plain, readAll } from './helpers.js'
 
@@ -119,6 +121,7 @@ describe('Wal basics', () => {
       { op: 'delete', key: enc('a'), value: enc('x') },
       { op: 'merge', key: enc('a') },
       { op: 'put', key: new Uint8Array(WAL_MAX_KEY_BYTES + 1), value: enc('') },
+      { op: 'put', key: enc('a'), value: new Uint8Array(WAL_MAX_VALUE_BYTES + 1) },
     ]
     for (const op of bad) {
       // @ts-expect-error deliberately wrong input
@@ -134,7 +137,11 @@ describe('Wal basics', () => {
     ).rejects.toBeInstanceOf(InvalidArgumentError)
     const many = Array.from({ length: WAL_MAX_BATCH_ENTRIES + 1 }, () => ({ op: 'delete' as const, key: enc('k') }))
     await expect(wal.appendBatch(many)).rejects.toBeInstanceOf(InvalidArgumentError)
+    const big = new Uint8Array(WAL_MAX_VALUE_BYTES)
+    const tooManyBytes = Array.from({ length: Math.ceil(WAL_MAX_BATCH_BYTES / WAL_MAX_VALUE_BYTES) + 1 }, () => ({ op: 'put' as const, key: enc('k'), value: big }))
+    await expect(wal.appendBatch(tooManyBytes)).rejects.toBeInstanceOf(InvalidArgumentError)
     await expect(wal.truncateBefore(-1)).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(wal.truncateBefore(1.5)).rejects.toBeInstanceOf(InvalidArgumentError)
     expect(fs.stats.writes).toBe(0)
     expect(wal.lastSeq).toBe(0)
     await wal.close()
