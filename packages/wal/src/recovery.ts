@@ -130,7 +130,21 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
     segments.push(info)
   }
 
-  // 4. Somewhere to append.
+  // 4. Make what was just read as the log durable. After a SIGKILL (not a power loss) the OS may
+  //    still hold writes the dead process never synced, even a segment's name: new appends must
+  //    not be built on them and acknowledged while a power loss could still take them away.
+  //    Syncing a file with nothing dirty costs next to nothing.
+  for (const segment of segments) {
+    const handle = await fs.open(join(dir, segment.name), 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  }
+  await fs.syncDir(dir)
+
+  // 5. Somewhere to append.
   const tail = segments[segments.length - 1]
   let lastSeq = Math.max(decoder.lastSeq, tail === undefined ? 0 : tail.firstSeq - 1)
   if (tail === undefined || lastSeq < floorSeq) {

@@ -68,7 +68,8 @@ export class Wal implements AsyncDisposable {
     const options = checkOptions(opts)
     const fs = opts.fs ?? new NodeFileSystem()
     const root = resolve(dir)
-    await ensureDir(fs, root)
+    // syncExisting: a killed writer may have left the directory without making it durable.
+    await ensureDir(fs, root, { syncExisting: true })
     const lock = await acquireLock(fs, root)
     try {
       const recovered = await recoverLog(fs, root, options.recovery)
