@@ -1,29 +1,12 @@
-import { readFileSync } from 'node:fs'
-import { describe, expect, it, vi } from 'vitest'
+import { expect, it } from 'vitest'
+import { runReadmeExample } from '@quire/test-kit'
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-const example = readFileSync(new URL('./fixtures/readme-example.ts', import.meta.url), 'utf8')
-
-describe('README', () => {
-  it('shows the example that this test runs, verbatim', () => {
-    expect(readme).toContain('```ts\n' + example + '```')
-  })
-
-  it('the example prints what the README says it prints', async () => {
-    const lines: unknown[][] = []
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args)
-    })
-    try {
-      await import('./fixtures/readme-example.js')
-    } finally {
-      log.mockRestore()
-    }
-    expect(lines).toEqual([
-      [2, 'put', 'alice', '70'],
-      [3, 'put', 'bob', '30'],
-      [4, 'delete', 'carol', null],
-      [4, 1],
-    ])
-  })
+it('the README shows the example this test runs, verbatim, and it prints what the README says', async () => {
+  const lines = await runReadmeExample(new URL('../README.md', import.meta.url), new URL('./fixtures/readme-example.ts', import.meta.url))
+  expect(lines).toEqual([
+    [2, 'put', 'alice', '70'],
+    [3, 'put', 'bob', '30'],
+    [4, 'delete', 'carol', null],
+    [4, 1],
+  ])
 })
