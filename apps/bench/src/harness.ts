@@ -80,3 +80,49 @@ export function renderTable(rows: readonly BenchRow[]): string {
   }
   return lines.join('\n')
 }
+
+/** One subject of an interleaved group: `op(i)` is one operation (awaited). */
+export interface InterleavedSubject {
+  readonly subject: string
+  readonly ops: number
+  readonly op: (i: number) => Promise<unknown>
+  readonly baseline?: boolean
+  readonly note?: string
+  /** Overrides the group's concurrency. */
+  readonly concurrency?: number
+}
+
+/**
+ * Runs the subjects of a group in interleaved rounds (A, B, C, A, B, C, ...), so that a disk
+ * flush or a noisy neighbour slows them alike, and sums each subject's time over the rounds.
+ * Each subject first runs `warmupOps` untimed operations.
+ */
+export async function timeInterleaved(
+  group: string,
+  subjects: readonly InterleavedSubject[],
+  options: { concurrency: number; rounds?: number; warmupOps?: number; bytesPerOp?: number },
+): Promise<BenchRow[]> {
+  const rounds = options.rounds ?? 3
+  const seconds = subjects.map(() => 0)
+  const done = subjects.map(() => 0)
+  const next = subjects.map(() => 0)
+  for (const [j, s] of subjects.entries()) for (let i = 0; i < (options.warmupOps ?? 3); i++) await s.op(next[j]!++)
+  for (let round = 0; round < rounds; round++) {
+    for (const [j, s] of subjects.entries()) {
+      const perRound = Math.max(1, Math.floor(s.ops / rounds))
+      const base = next[j]!
+      next[j]! += perRound
+      seconds[j]! += (await timeOps(perRound, s.concurrency ?? options.concurrency, (i) => s.op(base + i))).seconds
+      done[j]! += perRound
+    }
+  }
+  return subjects.map((s, j) => ({
+    group,
+    subject: s.subject,
+    ops: done[j]!,
+    seconds: seconds[j]!,
+    ...(options.bytesPerOp === undefined ? {} : { bytes: done[j]! * options.bytesPerOp }),
+    ...(s.baseline === true ? { baseline: true } : {}),
+    ...(s.note === undefined ? {} : { note: s.note }),
+  }))
+}

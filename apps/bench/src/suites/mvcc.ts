@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 import { ClassicLevel } from 'classic-level'
 import { open as openLmdb } from 'lmdb'
 import { MvccStore } from '@quire/mvcc'
-import { timeOps, type BenchRow, type BenchSuite } from '../harness.js'
+import { timeInterleaved, timeOps, type BenchRow, type BenchSuite } from '../harness.js'
 
 /** Keys the small transactions pick from (read one, write one). */
 const KEY_SPACE = 100_000
@@ -28,39 +28,6 @@ function quireTx(db: MvccStore): (i: number) => Promise<unknown> {
     }, { retries: 100 })
 }
 
-interface Subject {
-  readonly subject: string
-  readonly ops: number
-  readonly op: (i: number) => Promise<unknown>
-  readonly baseline?: boolean
-  readonly note?: string
-}
-
-/**
- * Runs the subjects of a group in interleaved rounds (A, B, C, A, B, C, ...) so that a noisy
- * neighbour or a disk flush slows them all alike; sums each subject's time over the rounds.
- */
-async function interleaved(group: string, subjects: readonly Subject[], rounds = 4): Promise<BenchRow[]> {
-  const seconds = subjects.map(() => 0)
-  const done = subjects.map(() => 0)
-  for (let round = 0; round < rounds; round++) {
-    for (const [s, subject] of subjects.entries()) {
-      const n = Math.floor(subject.ops / rounds)
-      const offset = done[s]!
-      const r = await timeOps(n, CONCURRENCY, (i) => subject.op(offset + i))
-      seconds[s]! += r.seconds
-      done[s]! += n
-    }
-  }
-  return subjects.map((subject, s) => ({
-    group,
-    subject: subject.subject,
-    ops: done[s]!,
-    seconds: seconds[s]!,
-    ...(subject.baseline === true ? { baseline: true } : {}),
-    ...(subject.note === undefined ? {} : { note: subject.note }),
-  }))
-}
 
 const lmdbTx =
   (lmdb: ReturnType<typeof openLmdb>) =>
@@ -105,7 +72,7 @@ export const suite: BenchSuite = {
       const si = await MvccStore.open(await ctx.subdir('quire-si'), { sync: 'always' })
       const ser = await MvccStore.open(await ctx.subdir('quire-ser'), { sync: 'always', isolation: 'serializable' })
       rows.push(
-        ...(await interleaved(`small tx (get + put, ${VALUE_BYTES} B), ${CONCURRENCY} concurrent, durable`, [
+        ...(await timeInterleaved(`small tx (get + put, ${VALUE_BYTES} B), ${CONCURRENCY} concurrent, durable`, [
           { subject: 'lmdb (transaction: get + put)', ops, op: lmdbTx(lmdb), baseline: true },
           {
             subject: 'classic-level (get + batch, sync: true)',
@@ -118,7 +85,7 @@ export const suite: BenchSuite = {
           },
           { subject: "@quire/mvcc (snapshot, sync 'always')", ops, op: quireTx(si) },
           { subject: "@quire/mvcc (serializable, sync 'always')", ops, op: quireTx(ser) },
-        ])),
+        ], { concurrency: CONCURRENCY, rounds: 4 })),
       )
       await Promise.all([lmdb.close(), classic.close(), si.close(), ser.close()])
     }
@@ -129,10 +96,10 @@ export const suite: BenchSuite = {
       const db = await MvccStore.open(await ctx.subdir('quire-none'), { sync: 'none' })
       const lmdb = openLmdb({ path: await ctx.subdir('lmdb-nosync'), noSync: true })
       rows.push(
-        ...(await interleaved(`small tx, ${CONCURRENCY} concurrent, no fsync`, [
+        ...(await timeInterleaved(`small tx, ${CONCURRENCY} concurrent, no fsync`, [
           { subject: "@quire/mvcc (snapshot, sync 'none')", ops, op: quireTx(db), baseline: true },
           { subject: 'lmdb (transaction, noSync)', ops, op: lmdbTx(lmdb) },
-        ])),
+        ], { concurrency: CONCURRENCY, rounds: 4 })),
       )
       await Promise.all([db.close(), lmdb.close()])
     }

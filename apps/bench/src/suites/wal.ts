@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { ClassicLevel } from 'classic-level'
 import { open as openLmdb } from 'lmdb'
 import { Wal } from '@quire/wal'
-import { timeOps, type BenchRow, type BenchSuite } from '../harness.js'
+import { timeInterleaved, type BenchRow, type BenchSuite } from '../harness.js'
 
 // The raw floor uses the callback API, as NodeFileSystem does, so the comparison measures what
 // the WAL adds (framing, CRC, group commit) on top of `write + fdatasync`.
@@ -25,46 +25,6 @@ const VALUES = Array.from({ length: 1024 }, (_, i) => {
 const valueOf = (i: number): Buffer => VALUES[i & 1023]!
 const keyOf = (i: number): Buffer => Buffer.from(`key-${i.toString().padStart(10, '0')}`)
 
-/** One measured subject of a group: `op(i)` is one operation (awaited). */
-interface Subject {
-  readonly subject: string
-  readonly ops: number
-  readonly op: (i: number) => Promise<unknown>
-  readonly baseline?: boolean
-  readonly note?: string
-  /** Overrides the group's concurrency. */
-  readonly concurrency?: number
-}
-
-/**
- * Runs the subjects of a group in interleaved rounds (A, B, C, A, B, C, ...), so a disk flush or a
- * noisy neighbour slows them alike, and sums each subject's time over the rounds.
- */
-async function interleaved(group: string, subjects: readonly Subject[], concurrency: number): Promise<BenchRow[]> {
-  const rounds = 3
-  const seconds = subjects.map(() => 0)
-  const done = subjects.map(() => 0)
-  const next = subjects.map(() => 0)
-  for (const [j, s] of subjects.entries()) for (let i = 0; i < 3; i++) await s.op(next[j]!++) // warm up
-  for (let round = 0; round < rounds; round++) {
-    for (const [j, s] of subjects.entries()) {
-      const perRound = Math.max(1, Math.floor(s.ops / rounds))
-      const base = next[j]!
-      next[j]! += perRound
-      seconds[j]! += (await timeOps(perRound, s.concurrency ?? concurrency, (i) => s.op(base + i))).seconds
-      done[j]! += perRound
-    }
-  }
-  return subjects.map((s, j) => ({
-    group,
-    subject: s.subject,
-    ops: done[j]!,
-    seconds: seconds[j]!,
-    bytes: done[j]! * VALUE_BYTES,
-    ...(s.baseline === true ? { baseline: true } : {}),
-    ...(s.note === undefined ? {} : { note: s.note }),
-  }))
-}
 
 interface Peers {
   readonly raw: (i: number) => Promise<void>
@@ -125,7 +85,7 @@ export const suite: BenchSuite = {
       const p = await openPeers(ctx, '1')
       const insert = p.sqlite.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)')
       rows.push(
-        ...(await interleaved(
+        ...(await timeInterleaved(
           'durable put, 1 writer, 100 B values',
           [
             { subject: 'raw write + fdatasync loop', ops: 900 * s, op: p.raw, baseline: true, note: 'the physical floor' },
@@ -139,7 +99,7 @@ export const suite: BenchSuite = {
               note: 'one insert per transaction',
             },
           ],
-          1,
+          { concurrency: 1, bytesPerOp: VALUE_BYTES },
         )),
       )
       await p.close()
@@ -150,7 +110,7 @@ export const suite: BenchSuite = {
       const p = await openPeers(ctx, '256')
       const insert = p.sqlite.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)')
       rows.push(
-        ...(await interleaved(
+        ...(await timeInterleaved(
           'durable put, 256 writers, 100 B values',
           [
             { subject: 'raw write + fdatasync loop', ops: 6_000 * s, op: p.raw, note: '256 independent write + fdatasync' },
@@ -164,7 +124,7 @@ export const suite: BenchSuite = {
               note: 'synchronous API: writers queue behind each other',
             },
           ],
-          256,
+          { concurrency: 256, bytesPerOp: VALUE_BYTES },
         )),
       )
       await p.close()
@@ -174,7 +134,7 @@ export const suite: BenchSuite = {
     {
       const p = await openPeers(ctx, 'nosync')
       rows.push(
-        ...(await interleaved(
+        ...(await timeInterleaved(
           "put without fsync (sync: 'none'), 100 B values",
           [
             { subject: 'raw write loop (no fsync), 1 writer', ops: 60_000 * s, op: p.rawNoSync, baseline: true },
@@ -192,7 +152,7 @@ export const suite: BenchSuite = {
               concurrency: 256,
             },
           ],
-          1,
+          { concurrency: 1, bytesPerOp: VALUE_BYTES },
         )),
       )
       await p.close()
