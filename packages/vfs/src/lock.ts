@@ -3,6 +3,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { LockedError } from './errors.js'
 import { isFsError, type FileSystem } from './file-system.js'
+import { NodeFileSystem } from './node-file-system.js'
 
 /** The name of the lock file `acquireLock` creates in a store directory. */
 export const LOCK_FILE_NAME = 'LOCK'
@@ -23,13 +24,17 @@ interface LockRecord {
   readonly token: string
 }
 
-// Locks this process holds, per file system: the pid in a lock file cannot tell this process's own
-// locks apart from those a crashed simulated disk (same pid) left behind.
-const heldLocks = new WeakMap<FileSystem, Set<string>>()
+// Locks this process holds, per disk. Every `NodeFileSystem` is the same real disk: a store opened
+// twice in one process must see its own lock, whichever instance took it. Any other file system
+// (a simulated disk, each crash image of which is a new instance) is its own disk: a lock file
+// with this process's pid that this instance does not hold was left by a crash, and is stale.
+const REAL_DISK = {}
+const heldLocks = new WeakMap<object, Set<string>>()
 
 function heldBy(fs: FileSystem): Set<string> {
-  let set = heldLocks.get(fs)
-  if (set === undefined) heldLocks.set(fs, (set = new Set()))
+  const disk = fs instanceof NodeFileSystem ? REAL_DISK : fs
+  let set = heldLocks.get(disk)
+  if (set === undefined) heldLocks.set(disk, (set = new Set()))
   return set
 }
 

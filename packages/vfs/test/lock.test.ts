@@ -47,3 +47,15 @@ describe('acquireLock on the simulated disk', () => {
     }
   })
 })
+
+describe('acquireLock within one process', () => {
+  it('two NodeFileSystem instances are one disk: the second opener gets LOCKED', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-lock-'))
+    dirs.push(dir)
+    const lock = await acquireLock(new NodeFileSystem(), dir)
+    await expect(acquireLock(new NodeFileSystem(), dir)).rejects.toMatchObject({ code: 'LOCKED' })
+    await lock.release()
+    const again = await acquireLock(new NodeFileSystem(), dir)
+    await again.release()
+  })
+})
