@@ -127,6 +127,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
   #handle: FileHandle
   /** Offset just past the last acknowledged line. */
   #end: number
+  /** End of the data as of the last successful sync: what the disk is known to hold. */
+  #syncedEnd: number
   /** The file's length: past `#end` lies the free-space line, when there is one. */
   #padEnd: number
   #headerEnd: number
@@ -163,6 +165,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     this.#preallocateBytes = init.preallocateBytes
     this.#handle = init.handle
     this.#end = init.end
+    this.#syncedEnd = init.end
     this.#padEnd = init.end
     this.#headerEnd = formatHeader(init.startSeq).length
     this.#lastSeq = init.lastSeq
@@ -499,8 +502,10 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       try {
         await this.#handle.sync()
       } catch (err) {
+        await this.#forgetUnsynced()
         throw this.#poisonWith(err)
       }
+      this.#syncedEnd = this.#end + written
     }
     // Acknowledged: only now does memory move.
     this.#end += written
@@ -515,12 +520,30 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     return results
   }
 
+  /**
+   * A sync failed: the data it covered may be gone from the disk while the OS still serves it from
+   * its cache (Linux marks the pages clean). Cut the file back to what the disk is known to hold,
+   * so that a reopen in this process reads what a power loss would leave, and never builds new
+   * acknowledged records on bytes that are not there. Best effort: the log is poisoned anyway.
+   */
+  async #forgetUnsynced(): Promise<void> {
+    try {
+      await this.#handle.truncate(this.#syncedEnd)
+      await this.#handle.sync()
+      this.#end = this.#syncedEnd
+      this.#padEnd = this.#syncedEnd
+    } catch {
+      // nothing more to do: the next open's recovery is the last line of defence
+    }
+  }
+
   /** A write failed: cut what it may have left and make the cut durable, or poison the log. */
   async #rollback(err: unknown): Promise<never> {
     try {
       await this.#handle.truncate(this.#end)
       await this.#handle.sync()
       this.#padEnd = this.#end
+      this.#syncedEnd = this.#end
     } catch (repairErr) {
       throw this.#poisonWith(err, repairErr)
     }
@@ -547,6 +570,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       await writeFileAtomic(this.#fs, this.#files.path, header)
       this.#handle = await this.#fs.open(this.#files.path, 'r+')
       this.#end = header.length
+      this.#syncedEnd = header.length
       this.#padEnd = header.length
       this.#headerEnd = header.length
     } catch (err) {
