@@ -19,6 +19,8 @@ export class SegmentWriter implements GroupWriter {
   readonly #syncAlways: boolean
   #handle: FileHandle
   #poisoned: WalPoisonedError | undefined
+  /** End of the active segment as of its last successful sync: what the disk is known to hold. */
+  #syncedEnd: number
 
   private constructor(fs: FileSystem, dir: string, segments: SegmentInfo[], handle: FileHandle, segmentBytes: number, syncAlways: boolean) {
     this.#fs = fs
@@ -27,6 +29,8 @@ export class SegmentWriter implements GroupWriter {
     this.#handle = handle
     this.#segmentBytes = segmentBytes
     this.#syncAlways = syncAlways
+    // Recovery synced every segment it kept.
+    this.#syncedEnd = segments[segments.length - 1]!.end
   }
 
   /** Opens the last of `segments` (recovered, non-empty list) for appending. */
@@ -62,8 +66,10 @@ export class SegmentWriter implements GroupWriter {
         await this.#handle.sync()
       } catch (err) {
         // The failed sync may have dropped these bytes (or earlier unsynced ones) for good.
+        await this.#forgetUnsynced()
         throw this.#poison(err)
       }
+      this.#syncedEnd = at + bytes.byteLength
     }
     active.end = at + bytes.byteLength
     active.lastSeq = lastSeq
@@ -76,6 +82,7 @@ export class SegmentWriter implements GroupWriter {
       try {
         await this.#handle.sync()
       } catch (err) {
+        await this.#forgetUnsynced()
         throw this.#poison(err)
       }
     }
@@ -105,6 +112,7 @@ export class SegmentWriter implements GroupWriter {
     const previous = this.#handle
     this.#handle = handle
     this.#segments.push({ name, firstSeq, lastSeq: firstSeq - 1, end: SEGMENT_HEADER_BYTES })
+    this.#syncedEnd = SEGMENT_HEADER_BYTES
     await previous.close().catch(() => undefined)
   }
 
@@ -114,8 +122,10 @@ export class SegmentWriter implements GroupWriter {
     try {
       await this.#handle.sync()
     } catch (err) {
+      await this.#forgetUnsynced()
       throw this.#poison(err)
     }
+    this.#syncedEnd = this.#active.end
   }
 
   async close(): Promise<void> {
@@ -127,10 +137,27 @@ export class SegmentWriter implements GroupWriter {
       await this.#handle.truncate(at)
       // Synced so that the rejected bytes cannot come back after a crash.
       await this.#handle.sync()
+      this.#syncedEnd = at
     } catch {
       throw this.#poison(err)
     }
     throw new WalWriteError(err)
+  }
+
+  /**
+   * A sync failed: the data it covered may be gone from the disk while the OS still serves it from
+   * its cache (Linux marks the pages clean). Cut the segment back to what the disk is known to
+   * hold, so that a reopen in this process never builds acknowledged entries on bytes that are not
+   * there. Best effort: the log is poisoned anyway.
+   */
+  async #forgetUnsynced(): Promise<void> {
+    try {
+      await this.#handle.truncate(this.#syncedEnd)
+      await this.#handle.sync()
+      this.#active.end = this.#syncedEnd
+    } catch {
+      // nothing more to do: the next open's recovery is the last line of defence
+    }
   }
 
   #poison(err: unknown): WalPoisonedError {
