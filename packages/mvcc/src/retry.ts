@@ -28,7 +28,9 @@ export async function runTransaction<T>(
     const tx = begin(options.readOnly ?? false)
     try {
       const result = await fn(tx)
-      if (tx.isOpen) await tx.commit()
+      // A transaction the store ended (timeout, close) is committed anyway, so that commit()
+      // rejects with TX_TIMEOUT or CLOSED instead of the body's result pretending it was saved.
+      if (tx.isOpen || tx.endedByStore) await tx.commit()
       return result
     } catch (error) {
       if (tx.isOpen) await tx.abort()

@@ -1,4 +1,5 @@
 import { InvalidValueError, msgpackCodec } from '@quire/codec'
+import { WAL_MAX_BATCH_BYTES, WAL_MAX_BATCH_ENTRIES } from '@quire/wal'
 import type { MvccEngine } from './engine.js'
 import {
   ClosedError,
@@ -12,8 +13,12 @@ import { visibleIn } from './versions.js'
 
 /** Largest encoded value accepted, in bytes. */
 export const MAX_VALUE_BYTES = 1024 * 1024
-/** Most keys one transaction may write (its commit is one WAL batch). */
-export const MAX_TX_WRITES = 10_000
+/** Most keys one transaction may write: its commit is one WAL batch of the writes plus a commit record. */
+export const MAX_TX_WRITES = WAL_MAX_BATCH_ENTRIES - 1
+/** Most bytes of keys and values one transaction may write, leaving room for the WAL's framing. */
+const MAX_TX_BYTES = WAL_MAX_BATCH_BYTES - 1024 * 1024
+/** What one staged write is counted as besides its key and value (entry header, frame). */
+const WRITE_OVERHEAD_BYTES = 64
 /** Keys a scan takes from the index per step. */
 const SCAN_CHUNK_KEYS = 256
 
@@ -33,6 +38,8 @@ export class Transaction {
   readonly startedMs: number
   private readonly engine: MvccEngine
   private readonly writes = new Map<string, Uint8Array | undefined>()
+  /** Bytes the staged writes will take in the commit's WAL batch (keys, values, overhead). */
+  private stagedBytes = 0
   private readonly readKeys: Set<string> | undefined
   private readonly ranges: KeyRange[] | undefined
   private state: TxState = 'open'
@@ -51,6 +58,11 @@ export class Transaction {
   }
 
   /** Whether the transaction can still be used. */
+  /** True when the store ended the transaction (its timeout, or the store's close), not its owner. */
+  get endedByStore(): boolean {
+    return this.state === 'timed-out' || this.state === 'store-closed'
+  }
+
   get isOpen(): boolean {
     return this.state === 'open'
   }
@@ -89,7 +101,9 @@ export class Transaction {
     let remaining = options.limit ?? Number.POSITIVE_INFINITY
     this.ranges?.push(range)
     const dir = reverse ? -1 : 1
-    const own = [...this.writes.keys()].filter((k) => inRange(k, range)).sort((a, b) => dir * compareKeys(a, b))
+    // Own writes as they are when the scan begins (keys and values): writes made while iterating
+    // are not seen, as the README promises.
+    const own = [...this.writes].filter(([k]) => inRange(k, range)).sort((a, b) => dir * compareKeys(a[0], b[0]))
     let ownAt = 0
     let after: string | undefined
     while (remaining > 0) {
@@ -103,14 +117,14 @@ export class Transaction {
       for (;;) {
         const treeKey = at < chunk.length ? chunk[at]![0] : undefined
         const ownKey =
-          ownAt < own.length && (boundary === undefined || dir * compareKeys(own[ownAt]!, boundary) <= 0)
-            ? own[ownAt]
+          ownAt < own.length && (boundary === undefined || dir * compareKeys(own[ownAt]![0], boundary) <= 0)
+            ? own[ownAt]![0]
             : undefined
         if (treeKey === undefined && ownKey === undefined) break
         const order =
           treeKey === undefined ? 1 : ownKey === undefined ? -1 : dir * compareKeys(treeKey, ownKey)
         if (order >= 0) {
-          const bytes = this.writes.get(ownKey!)
+          const bytes = own[ownAt]![1]
           if (bytes !== undefined) batch.push([ownKey!, bytes])
           ownAt++
           if (order === 0) at++
@@ -200,10 +214,20 @@ export class Transaction {
   }
 
   private stage(key: string, bytes: Uint8Array | undefined): void {
-    if (!this.writes.has(key) && this.writes.size >= MAX_TX_WRITES) {
+    const replaced = this.writes.has(key)
+    if (!replaced && this.writes.size >= MAX_TX_WRITES) {
       throw new InvalidArgumentError(`a transaction may write at most MAX_TX_WRITES (${MAX_TX_WRITES}) keys`)
     }
+    // Checked here, so that a commit can never be refused by the WAL for its size (which would
+    // leave the outcome of the commits queued with it in doubt).
+    const keyBytes = Buffer.byteLength(key, 'utf8') + WRITE_OVERHEAD_BYTES
+    const before = replaced ? keyBytes + (this.writes.get(key)?.byteLength ?? 0) : 0
+    const after = this.stagedBytes - before + keyBytes + (bytes?.byteLength ?? 0)
+    if (after > MAX_TX_BYTES) {
+      throw new InvalidArgumentError(`a transaction may write at most ${MAX_TX_BYTES} bytes of keys and values`)
+    }
     this.writes.set(key, bytes)
+    this.stagedBytes = after
   }
 
   private assertWritable(): void {
