@@ -1,4 +1,4 @@
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { InvalidArgumentError } from './errors.js'
 
 /** Digits of an archive number (zero-padded); more appear after 999999. */
@@ -29,7 +29,14 @@ export function logFiles(path: string): LogFiles {
     throw new InvalidArgumentError(`${path}: that name is an archive name (<stem>.NNNNNN.ndjson); choose another`)
   }
   const stem = base.endsWith('.ndjson') && base.length > '.ndjson'.length ? base.slice(0, -'.ndjson'.length) : base
-  return { path: absolute, dir: dirname(absolute), base, stem, lockDir: `${absolute}.lock` }
+  // The lock is named after the stem, like the archives: `ev` and `ev.ndjson` share archive
+  // names, so they must share one writer too.
+  return { path: absolute, dir: dirname(absolute), base, stem, lockDir: join(dirname(absolute), `${stem}.ndjson.lock`) }
+}
+
+/** The other active-file name that shares this log's archives (`ev` for `ev.ndjson`, and back). */
+export function siblingPath(files: LogFiles): string {
+  return join(files.dir, files.base === files.stem ? `${files.stem}.ndjson` : files.stem)
 }
 
 /** The file name of archive number `n`. */

@@ -18,8 +18,8 @@ import {
   PoisonedError,
   WriteFailedError,
 } from './errors.js'
-import { archiveName, logFiles, type LogFiles } from './files.js'
-import { encodedBoundBytes, encodeTransactions, formatHeader, formatPad, PAD_MIN_BYTES, PAD_PREFIX } from './format.js'
+import { archiveName, logFiles, siblingPath, type LogFiles } from './files.js'
+import { encodedBoundBytes, encodeTransactions, FORMAT_MAGIC, formatHeader, formatPad, PAD_MIN_BYTES, PAD_PREFIX } from './format.js'
 import { GroupCommitter } from './group-commit.js'
 import {
   DEFAULT_MAX_BATCH_RECORDS,
@@ -208,6 +208,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     await ensureDir(fs, files.lockDir)
     const lock = await acquireLock(fs, files.lockDir)
     try {
+      await refuseSiblingLog(fs, files)
       const recovered = await recoverLog(fs, files, mode)
       return new NdjsonLog<T>({
         fs,
@@ -659,5 +660,29 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     } finally {
       await lines.return({ end: 0, partialBytes: 0, partialLineNo: 0 })
     }
+  }
+}
+
+/**
+ * `ev` and `ev.ndjson` in one directory would share archive names (`ev.000001.ndjson`): each would
+ * adopt, or overwrite, the other's archives. Refuse to open one while the other is a log.
+ */
+async function refuseSiblingLog(fs: FileSystem, files: LogFiles): Promise<void> {
+  const sibling = siblingPath(files)
+  let head: Uint8Array
+  try {
+    const handle = await fs.open(sibling, 'r')
+    try {
+      head = new Uint8Array(64)
+      head = head.subarray(0, await handle.read(head, 0))
+    } finally {
+      await handle.close()
+    }
+  } catch (err) {
+    if (isFsError(err, 'ENOENT') || isFsError(err, 'EISDIR')) return
+    throw err
+  }
+  if (new TextDecoder().decode(head).includes(`"format":"${FORMAT_MAGIC}"`)) {
+    throw new InvalidArgumentError(`${files.path}: ${sibling} is a log too, and the two would share archive names`)
   }
 }

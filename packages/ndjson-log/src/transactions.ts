@@ -45,6 +45,8 @@ export class TransactionAssembler<T> {
   halted = false
   readonly skipped: SkippedLine[] = []
 
+  /** The first problem after the last line with a correct checksum: where a torn tail starts. */
+  #tailStart: Problem | undefined
   #expectSeq: number | undefined
   #pending: T[] = []
   #pendingSize = 0
@@ -71,6 +73,7 @@ export class TransactionAssembler<T> {
   line(lineNo: number, offset: number, next: number, parsed: ParsedLine | BadLine, item: T): void {
     const crcValid = parsed.kind === 'bad' ? parsed.crcValid : parsed.kind !== 'pad'
     if (crcValid && this.last !== undefined) this.last.validAfter = true
+    if (crcValid) this.#tailStart = undefined
     if (this.halted) return
     // The free space after the data: the end of the file's content. It ends a transaction like
     // the end of the file does, and anything valid after it is corruption.
@@ -124,9 +127,13 @@ export class TransactionAssembler<T> {
     else if (this.#pending.length > 0) this.#problem(this.#pendingLineNo, this.#pendingOffset, 'batch without its last line', end)
   }
 
-  /** The trailing problem when nothing valid follows it: a torn tail to cut. */
+  /**
+   * The torn tail to cut: the first of the trailing problems that no line with a correct checksum
+   * follows. (With `skip`, several problems can trail; cutting at the last one would leave the
+   * earlier ones, a pad line among them, in the middle of the file.)
+   */
   get torn(): Problem | undefined {
-    return this.last !== undefined && !this.last.validAfter ? this.last : undefined
+    return this.#tailStart
   }
 
   /** The first problem when something valid follows it: corruption in the middle. */
@@ -158,6 +165,7 @@ export class TransactionAssembler<T> {
     }
     this.first ??= problem
     this.last = problem
+    this.#tailStart ??= problem
     if (!this.#skip) {
       this.halted = true
       return
