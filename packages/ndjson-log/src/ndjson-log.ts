@@ -503,8 +503,10 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       try {
         await this.#handle.sync()
       } catch (err) {
+        // Poisoned first: nothing may run on this log while the cut is made.
+        const poisoned = this.#poisonWith(err)
         await this.#forgetUnsynced()
-        throw this.#poisonWith(err)
+        throw poisoned
       }
       this.#syncedEnd = this.#end + written
     }

@@ -29,7 +29,9 @@ export function checkOp(value: unknown, where = 'operation'): WalOp {
   } else if (v !== undefined && v !== null) {
     throw new InvalidArgumentError(`${where}.value must be absent for a delete`)
   }
-  return value as WalOp
+  // A fresh object of what was checked: a getter or a Proxy must not hand the encoder something
+  // else than what was validated, and a caller reusing its object must not change what is written.
+  return op === 'put' ? { op, key, value: v as Uint8Array } : { op, key }
 }
 
 /** Checks a batch; returns its ops and their encoded size (without the COMMIT). */
@@ -40,11 +42,17 @@ export function checkBatch(value: unknown): { ops: readonly WalOp[]; bytes: numb
     throw new InvalidArgumentError(`a batch has ${value.length} operations; the limit is WAL_MAX_BATCH_ENTRIES = ${WAL_MAX_BATCH_ENTRIES}`)
   }
   let bytes = 0
-  for (let i = 0; i < value.length; i++) bytes += opFrameBytes(checkOp(value[i], `batch[${i}]`))
+  // A copy of the checked operations: the caller may reuse or change its array afterwards.
+  const ops: WalOp[] = []
+  for (let i = 0; i < value.length; i++) {
+    const op = checkOp(value[i], `batch[${i}]`)
+    ops.push(op)
+    bytes += opFrameBytes(op)
+  }
   if (bytes + COMMIT_FRAME_BYTES > WAL_MAX_BATCH_BYTES) {
     throw new InvalidArgumentError(`a batch encodes to ${bytes + COMMIT_FRAME_BYTES} bytes; the limit is WAL_MAX_BATCH_BYTES = ${WAL_MAX_BATCH_BYTES}`)
   }
-  return { ops: value as WalOp[], bytes }
+  return { ops, bytes }
 }
 
 export function checkSeq(value: unknown, name: string): number {

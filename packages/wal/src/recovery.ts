@@ -61,6 +61,14 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
     names = names.slice(dropped)
   }
 
+  // A log whose first segment starts above floor + 1 has lost entries nothing truncated.
+  const first = names[0]
+  if (first !== undefined && first.firstSeq - 1 > floorSeq) {
+    const reason = `the log starts at seq ${first.firstSeq} but nothing was truncated past ${floorSeq}: a segment is missing`
+    if (mode === 'strict') throw new WalCorruptError(first.name, 0, reason)
+    actions.push({ segment: first.name, offset: 0, bytes: 0, action: 'skipped-corrupt', reason })
+  }
+
   // 2. A last segment whose creation a crash interrupted.
   const last = names[names.length - 1]
   if (last !== undefined && (await isTornNewSegment(fs, join(dir, last.name)))) {

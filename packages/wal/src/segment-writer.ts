@@ -21,6 +21,8 @@ export class SegmentWriter implements GroupWriter {
   #poisoned: WalPoisonedError | undefined
   /** End of the active segment as of its last successful sync: what the disk is known to hold. */
   #syncedEnd: number
+  /** The syncs of the active segment, one after the other (see `#syncActive`). */
+  #syncQueue: Promise<unknown> = Promise.resolve()
 
   private constructor(fs: FileSystem, dir: string, segments: SegmentInfo[], handle: FileHandle, segmentBytes: number, syncAlways: boolean) {
     this.#fs = fs
@@ -62,13 +64,8 @@ export class SegmentWriter implements GroupWriter {
       await this.#rollBack(at, err)
     }
     if (this.#syncAlways) {
-      try {
-        await this.#handle.sync()
-      } catch (err) {
-        // The failed sync may have dropped these bytes (or earlier unsynced ones) for good.
-        await this.#forgetUnsynced()
-        throw this.#poison(err)
-      }
+      // The failed sync may have dropped these bytes (or earlier unsynced ones) for good.
+      await this.#syncActive()
       this.#syncedEnd = at + bytes.byteLength
     }
     active.end = at + bytes.byteLength
@@ -79,12 +76,7 @@ export class SegmentWriter implements GroupWriter {
     if (this.#poisoned !== undefined) throw this.#poisoned
     if (!this.#syncAlways) {
       // Only the last segment may ever be torn: make this one durable before a newer one exists.
-      try {
-        await this.#handle.sync()
-      } catch (err) {
-        await this.#forgetUnsynced()
-        throw this.#poison(err)
-      }
+      await this.#syncActive()
     }
     const name = segmentName(firstSeq)
     const path = join(this.#dir, name)
@@ -118,14 +110,9 @@ export class SegmentWriter implements GroupWriter {
 
   /** Makes everything written durable (used by close under sync 'none'). */
   async sync(): Promise<void> {
-    if (this.#poisoned !== undefined) return
-    try {
-      await this.#handle.sync()
-    } catch (err) {
-      await this.#forgetUnsynced()
-      throw this.#poison(err)
-    }
-    this.#syncedEnd = this.#active.end
+    const end = this.#active.end
+    await this.#syncActive()
+    this.#syncedEnd = end
   }
 
   async close(): Promise<void> {
@@ -142,6 +129,27 @@ export class SegmentWriter implements GroupWriter {
       throw this.#poison(err)
     }
     throw new WalWriteError(err)
+  }
+
+  /**
+   * fdatasync of the active segment, one at a time. Two syncs in flight at once would let the
+   * second succeed after the first failed (the data it dropped is no longer dirty), and the caller
+   * of the second would build on data that is gone. A failure poisons the writer and cuts the file
+   * back before the next sync may start.
+   */
+  #syncActive(): Promise<void> {
+    const run = this.#syncQueue.then(async () => {
+      if (this.#poisoned !== undefined) throw this.#poisoned
+      try {
+        await this.#handle.sync()
+      } catch (err) {
+        const poisoned = this.#poison(err)
+        await this.#forgetUnsynced()
+        throw poisoned
+      }
+    })
+    this.#syncQueue = run.catch(() => undefined)
+    return run
   }
 
   /**

@@ -7,7 +7,10 @@ export type WalOp =
 
 /** One committed entry of the log. */
 export interface WalEntry {
-  /** Strictly increasing across the whole log, never reused (also not after a restart). */
+  /**
+   * Strictly increasing across the whole log, never reused (also not after a restart; under
+   * `sync: 'none'` the seqs of entries a power loss took back are given again).
+   */
   readonly seq: number
   /** Milliseconds since the epoch when the operation was accepted (`opts.now()`). */
   readonly timestampMs: number

@@ -1,6 +1,6 @@
 import { NodeFileSystem, acquireLock, ensureDir, isFsError, type DirLock, type FileSystem } from '@quire/vfs'
 import { join, resolve } from 'node:path'
-import { InvalidArgumentError, WalClosedError, WalCorruptError, WalWriteError } from './errors.js'
+import { InvalidArgumentError, WalClosedError, WalCorruptError, WalPoisonedError, WalWriteError } from './errors.js'
 import { FLOOR_FILE, writeFloor } from './floor.js'
 import { GroupCommit } from './group-commit.js'
 import { checkBatch, checkOp, checkOptions, checkSeq, checkTimestamp, type ResolvedOptions } from './input.js'
@@ -209,6 +209,8 @@ export class Wal implements AsyncDisposable {
 
   async #truncate(seq: number): Promise<void> {
     if (seq <= this.#floorSeq) return
+    // A poisoned log may have lost data a failed sync covered: no floor may be written over it.
+    if (this.#group.poisoned !== undefined) throw this.#group.poisoned
     // Under sync 'none' the entries below the floor may not be durable yet: make them so first,
     // so that the floor never runs ahead of the log after a crash.
     if (!this.#options.syncAlways) await this.#writer.sync()
@@ -244,9 +246,14 @@ export class Wal implements AsyncDisposable {
     this.#closing = (async () => {
       await this.#group.whenIdle()
       await this.#truncating
-      if (!this.#options.syncAlways && this.#group.poisoned === undefined) await this.#writer.sync().catch(() => undefined)
+      let failure: Error | undefined
+      if (!this.#options.syncAlways && this.#group.poisoned === undefined) {
+        // Under sync 'none' this is the sync that makes everything durable: its failure is news.
+        await this.#writer.sync().catch((err: unknown) => (failure = err instanceof Error ? err : new WalPoisonedError(err)))
+      }
       await this.#writer.close().catch(() => undefined)
       await this.#lock.release().catch(() => undefined)
+      if (failure !== undefined) throw failure
     })()
     return this.#closing
   }
