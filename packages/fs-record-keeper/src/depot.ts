@@ -181,12 +181,16 @@ export class Depot implements AsyncDisposable {
         )
       }
       if (bytes.byteLength === 0) return
-      const handle = await this.fs.open(probe.path, 'r+')
-      try {
-        await handle.write(bytes, offset)
-      } finally {
-        await handle.close()
-      }
+      // A failed write may have left part of the bytes: POISONED (typed), as errors.ts promises,
+      // so that nothing finalizes content this session cannot vouch for.
+      await this.durably(async () => {
+        const handle = await this.fs.open(probe.path, 'r+')
+        try {
+          await handle.write(bytes, offset)
+        } finally {
+          await handle.close()
+        }
+      })
     })
   }
 
@@ -212,6 +216,10 @@ export class Depot implements AsyncDisposable {
             const data = await readFully(handle, start, length)
             if (data.byteLength !== length) throw new DepotError('CORRUPT', `${probe.path} is shorter than its reservation`)
             crcs.push(crc32(data))
+            // Written back so that the sync below covers it: after a failed sync (maybe in an
+            // earlier session) the content may be in the page cache only, and a sync would not
+            // make clean pages durable. The checksum must describe what the disk holds.
+            await handle.write(data, start)
           }
           await handle.write(encodeTrailer(probe.size, crcs), probe.size)
           await handle.sync()

@@ -183,6 +183,15 @@ export class RecordKeeper implements AsyncDisposable {
       await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
       await ensureDir(fs, paths.events, { syncExisting: true })
       const scan = await scanChain(fs, paths)
+      // No crash leaves a tail without its head (the tail file is written only after the link it
+      // names is durable): a missing head is damage, and recovery must not treat the whole
+      // history as unlinked orphans to remove.
+      if (scan.head === null && scan.recordedTail !== null) {
+        throw new RecordKeeperError(
+          'CORRUPT',
+          `${paths.head} is missing but ${paths.tail} names an event; RecordKeeper.verify(dir) reports more`,
+        )
+      }
       if (scan.brokenLinks.length > 0) {
         throw new RecordKeeperError(
           'CORRUPT',
