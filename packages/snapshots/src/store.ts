@@ -548,6 +548,8 @@ export class SnapshotStore implements AsyncDisposable {
       }
       const verdict = verifySnapshot(bytes, { key: ks.bytes, position: snap.position, maxStateBytes: this.#maxStateBytes })
       if (!verdict.ok) {
+        // Damaged since it was written: pruning must not count it among the valid ones it keeps.
+        ks.knownValid.delete(snap.name)
         this.#report(ks, file, verdict.reason)
         continue
       }
