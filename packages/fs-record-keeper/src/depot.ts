@@ -171,8 +171,7 @@ export class Depot implements AsyncDisposable {
     this.assertWritable()
     return this.perId.run(id, async () => {
       this.assertWritable()
-      const probe = await this.probe(id)
-      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      const probe = await this.probeExisting(id)
       if (probe.state === ObjectState.READABLE) throw new DepotError('NOT_WRITABLE', `object ${id} is finalized`)
       if (offset + bytes.byteLength > probe.size) {
         throw new DepotError(
@@ -203,8 +202,7 @@ export class Depot implements AsyncDisposable {
     this.assertWritable()
     return this.perId.run(id, async () => {
       this.assertWritable()
-      const probe = await this.probe(id)
-      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      const probe = await this.probeExisting(id)
       if (probe.state === ObjectState.READABLE) throw new DepotError('NOT_WRITABLE', `object ${id} is already finalized`)
       await this.durably(async () => {
         const handle = await this.fs.open(probe.path, 'r+')
@@ -242,8 +240,7 @@ export class Depot implements AsyncDisposable {
     assertInteger(size, 'size', MAX_IO_BYTES)
     this.assertOpen()
     return this.perId.run(id, async () => {
-      const probe = await this.probe(id)
-      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      const probe = await this.probeExisting(id)
       if (probe.state === ObjectState.WRITABLE) throw new DepotError('NOT_READABLE', `object ${id} is not finalized`)
       const handle = await this.fs.open(probe.path, 'r')
       try {
@@ -282,8 +279,7 @@ export class Depot implements AsyncDisposable {
     this.assertWritable()
     return this.perId.run(id, async () => {
       this.assertWritable()
-      const probe = await this.probe(id)
-      if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+      const probe = await this.probeExisting(id)
       await this.durably(async () => {
         await this.fs.unlink(probe.path)
         await this.fs.syncDir(leafDir(this.root, id))
@@ -332,6 +328,13 @@ export class Depot implements AsyncDisposable {
       this.poisonCause = err
       throw new DepotError('POISONED', 'the write failed; reopen the depot', { cause: err })
     }
+  }
+
+  /** `probe`, with `NOT_FOUND` when the object does not exist in any state. */
+  private async probeExisting(id: string): Promise<Exclude<Probe, { state: typeof ObjectState.NONEXISTENT }>> {
+    const probe = await this.probe(id)
+    if (probe.state === ObjectState.NONEXISTENT) throw new DepotError('NOT_FOUND', `object ${id} does not exist`)
+    return probe
   }
 
   private async probe(id: string): Promise<Probe> {
