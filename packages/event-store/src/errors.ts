@@ -1,0 +1,156 @@
+/**
+ * Every error `@quire/event-store` throws on purpose is an {@link EventStoreError} with a stable
+ * `code`. Codes are a contract; messages are not. Errors a backend's `open` throws (`LOCKED`,
+ * the logs' corruption codes) pass through unchanged.
+ */
+export class EventStoreError extends Error {
+  /** Stable machine-readable code, e.g. `WRONG_EXPECTED_VERSION`. */
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** What a stream was found to be when an expectation failed: `'no_stream'` or its last revision. */
+export type ActualRevision = 'no_stream' | number
+
+/**
+ * The stream's state differs from the append's `expectedRevision`. Nothing was written. In a
+ * `multiStreamAppend`, `streamName` is the first failing request's. Retry after reloading.
+ */
+export class WrongExpectedVersionError extends EventStoreError {
+  readonly streamName: string
+  readonly expected: 'any' | 'no_stream' | 'stream_exists' | number
+  readonly actual: ActualRevision
+
+  constructor(streamName: string, expected: 'any' | 'no_stream' | 'stream_exists' | number, actual: ActualRevision) {
+    super(
+      'WRONG_EXPECTED_VERSION',
+      `stream ${JSON.stringify(streamName)}: expected revision ${String(expected)}, actual ${String(actual)}`,
+    )
+    this.streamName = streamName
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** `readStream` of a stream that never existed, or that is soft-deleted with nothing after. */
+export class StreamNotFoundError extends EventStoreError {
+  readonly streamName: string
+  constructor(streamName: string) {
+    super('STREAM_NOT_FOUND', `stream ${JSON.stringify(streamName)} not found`)
+    this.streamName = streamName
+  }
+}
+
+/** Append to, or read of, a tombstoned stream. Refused forever. */
+export class StreamDeletedError extends EventStoreError {
+  readonly streamName: string
+  constructor(streamName: string) {
+    super('STREAM_DELETED', `stream ${JSON.stringify(streamName)} is tombstoned`)
+    this.streamName = streamName
+  }
+}
+
+/**
+ * An event id already in the store, and this append is not an exact retry of the append that
+ * wrote it (see the README's idempotency rule). Nothing was written.
+ */
+export class DuplicateEventIdError extends EventStoreError {
+  readonly eventId: string
+  readonly existing: { readonly streamName: string; readonly revision: number }
+  constructor(eventId: string, existing: { readonly streamName: string; readonly revision: number }) {
+    super(
+      'DUPLICATE_EVENT_ID',
+      `event id ${eventId} is already in stream ${JSON.stringify(existing.streamName)} at revision ${existing.revision}`,
+    )
+    this.eventId = eventId
+    this.existing = existing
+  }
+}
+
+/** Bad input: a stream name, event, id, option or value the codec refuses. Nothing was written. */
+export class InvalidArgumentError extends EventStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', message, options)
+  }
+}
+
+/** An append over a limit (events per append, bytes per append). Nothing was written. Split it. */
+export class AppendTooLargeError extends EventStoreError {
+  readonly limit: string
+  readonly value: number
+  readonly max: number
+  constructor(limit: string, value: number, max: number) {
+    super('MAX_APPEND_SIZE_EXCEEDED', `append too large: ${limit} is ${value}, at most ${max}`)
+    this.limit = limit
+    this.value = value
+    this.max = max
+  }
+}
+
+/**
+ * The backend failed to make an append durable. The outcome is unknown: the events may be there
+ * after a reopen. Retrying with the same event ids is safe (idempotency rule).
+ */
+export class AppendFailedError extends EventStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('APPEND_FAILED', message, options)
+  }
+}
+
+/** An earlier sync failed; every write is refused until the store is closed and reopened. */
+export class StorePoisonedError extends EventStoreError {
+  constructor(cause: unknown) {
+    super('POISONED', 'event store is poisoned by an earlier I/O failure; close and reopen it', { cause })
+  }
+}
+
+/**
+ * A stored checkpoint does not match the log: its position is beyond the end, or the event there
+ * has another id (the log was rewritten: restored backup, point-in-time recovery, `sync: 'none'`
+ * power loss). Never a silent skip: reset it with `resetCheckpoint`.
+ */
+export class CheckpointMismatchError extends EventStoreError {
+  readonly subscriptionId: string
+  readonly checkpoint: { readonly position: bigint; readonly eventId: string }
+  constructor(subscriptionId: string, checkpoint: { readonly position: bigint; readonly eventId: string }, reason: string) {
+    super('CHECKPOINT_MISMATCH', `subscription ${JSON.stringify(subscriptionId)}: checkpoint at position ${checkpoint.position} (${checkpoint.eventId}) ${reason}`)
+    this.subscriptionId = subscriptionId
+    this.checkpoint = checkpoint
+  }
+}
+
+/** A live subscription ended: the store closed, the handler threw, the backend went away. */
+export class SubscriptionDroppedError extends EventStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SUBSCRIPTION_DROPPED', message, options)
+  }
+}
+
+/**
+ * The log holds something this package did not write: a hole in positions, a revision out of
+ * sequence, an unknown record. Restore from a backup.
+ */
+export class EventStoreCorruptError extends EventStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EVENT_STORE_CORRUPT', message, options)
+  }
+}
+
+/** The store is closed (or closing). */
+export class ClosedError extends EventStoreError {
+  constructor() {
+    super('CLOSED', 'event store is closed')
+  }
+}
+
+/** A feature this backend lacks. */
+export class UnsupportedError extends EventStoreError {
+  constructor(message: string) {
+    super('UNSUPPORTED', message)
+  }
+}
