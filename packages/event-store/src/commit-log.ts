@@ -48,6 +48,16 @@ export interface LoggedCommit extends CommitRecord {
 export interface CommitLog {
   /** Highest position in the log (`0n` when empty). */
   readonly lastPosition: bigint
+  /**
+   * True once a failed sync (or a failed write that could not be rolled back) left the log in a
+   * state this process cannot vouch for: every later `append` rejects until reopen.
+   */
+  readonly poisoned: boolean
+  /**
+   * Rejects with the package's `AppendFailedError` (the write was rolled back, or its outcome
+   * is unknown because the log just became poisoned; `cause` is the log's own error) or
+   * `StorePoisonedError` (poisoned earlier) or `ClosedError`.
+   */
   append(commit: CommitRecord): Promise<{ readonly firstPosition: bigint }>
   replay(options?: { readonly fromPosition?: bigint }): AsyncIterable<LoggedCommit>
   close(): Promise<void>

@@ -56,6 +56,12 @@ export interface StreamInfo {
   readonly deletedBefore: number | undefined
 }
 
+/** What {@link EventStoreDriver.append} resolves with. */
+export interface DriverAppendOutcome {
+  readonly results: readonly AppendResult[]
+  readonly events: readonly RecordedEvent[]
+}
+
 /** What a stream-management operation changes, as one atomic, durable commit. */
 export type StreamCommand =
   | {
@@ -95,7 +101,12 @@ export interface EventStoreDriver {
   /** Short name for messages and reports, e.g. `'wal'`, `'postgres'`. */
   readonly name: string
 
-  append(requests: readonly DriverAppendRequest[]): Promise<readonly AppendResult[]>
+  /**
+   * One atomic commit of every request. `results` is in request order; `events` are the events
+   * this call wrote, in position order (empty for an idempotent replay), so the facade can feed
+   * inline projections before the append resolves.
+   */
+  append(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome>
   /** Stream metadata, soft delete, tombstone: one durable commit each; returns its position. */
   command(command: StreamCommand): Promise<{ readonly position: bigint; readonly revision: number }>
 
