@@ -1,0 +1,88 @@
+import { join } from 'node:path'
+import { acquireLock, ensureDir, isFsError, isTempFile, writeFileAtomic, type DirLock, type FileSystem } from '@quire/vfs'
+import { EventStoreCorruptError, InvalidArgumentError, UnsupportedError } from '../errors.js'
+
+/** Name of the marker file that says which event-store layout a directory holds. */
+export const FORMAT_FILE = 'FORMAT'
+/** The marker's magic. */
+export const FORMAT_MAGIC = 'quire-event-store'
+/** The layout version this code writes and reads (FORMAT.md). */
+export const FORMAT_VERSION = 1
+
+export type BackendKind = 'wal' | 'ndjson' | 'record-keeper'
+
+/** The marker's bytes: one line of JSON, e.g. `{"format":"quire-event-store","backend":"wal","version":1}`. */
+export function formatMarker(backend: BackendKind): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify({ format: FORMAT_MAGIC, backend, version: FORMAT_VERSION })}\n`)
+}
+
+/**
+ * Makes sure `dir` holds an event store of this backend: writes the `FORMAT` marker (durably,
+ * atomically) on first use, checks it afterwards, and removes a marker temp file a crash left.
+ * Call with the store's lock held.
+ *
+ * @throws `InvalidArgumentError` (the directory holds another backend's store),
+ *   `UnsupportedError` (another layout version), `EventStoreCorruptError` (an unreadable marker).
+ */
+export async function checkFormat(fs: FileSystem, dir: string, backend: BackendKind): Promise<void> {
+  const path = join(dir, FORMAT_FILE)
+  let bytes: Uint8Array
+  try {
+    bytes = await fs.readFile(path)
+  } catch (err) {
+    if (!isFsError(err, 'ENOENT')) throw err
+    for (const name of await fs.readdir(dir)) {
+      if (name.startsWith(`${FORMAT_FILE}.`) && isTempFile(name)) await fs.unlink(join(dir, name))
+    }
+    await writeFileAtomic(fs, path, formatMarker(backend))
+    return
+  }
+  let marker: { format?: unknown; backend?: unknown; version?: unknown }
+  try {
+    marker = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as typeof marker
+  } catch (err) {
+    throw new EventStoreCorruptError(`${path} is not an event-store marker`, { cause: err })
+  }
+  if (typeof marker !== 'object' || marker === null || marker.format !== FORMAT_MAGIC) {
+    throw new EventStoreCorruptError(`${path} is not an event-store marker`)
+  }
+  if (marker.backend !== backend) {
+    throw new InvalidArgumentError(`${dir} holds a ${String(marker.backend)} event store, not a ${backend} one`)
+  }
+  if (marker.version !== FORMAT_VERSION) {
+    throw new UnsupportedError(`${dir} holds event-store layout version ${String(marker.version)}; this code reads ${FORMAT_VERSION}`)
+  }
+}
+
+/**
+ * Creates `dir` if needed (durably, also its existing ancestors: a killed writer may have left
+ * them undurable) and takes its single-writer lock: a second opener gets `LOCKED`.
+ */
+export async function lockStoreDir(fs: FileSystem, dir: string): Promise<DirLock> {
+  await ensureDir(fs, dir, { syncExisting: true })
+  return acquireLock(fs, dir)
+}
+
+/**
+ * A lock held on behalf of several parts of one store (its commit log and its side store): it
+ * is released when the last of them lets go, whichever order the driver closes them in.
+ * Each part calls the function it was given once; later calls do nothing.
+ */
+export function shareLock(lock: DirLock, parts: number): (() => Promise<void>)[] {
+  let left = parts
+  return Array.from({ length: parts }, () => {
+    let done = false
+    return async () => {
+      if (done) return
+      done = true
+      if (--left === 0) await lock.release()
+    }
+  })
+}
+
+/** @throws `InvalidArgumentError` unless `path` is a non-empty string without NUL. */
+export function checkPath(path: unknown, name: string): asserts path is string {
+  if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
+    throw new InvalidArgumentError(`${name} must be a non-empty path`)
+  }
+}
