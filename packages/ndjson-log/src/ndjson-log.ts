@@ -206,7 +206,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     const fs = opts.fs ?? new NodeFileSystem()
     await ensureDir(fs, files.dir, { syncExisting: true })
     await ensureDir(fs, files.lockDir)
-    const lock = await acquireLock(fs, files.lockDir)
+    const lock = await acquireLock(fs, files.lockDir, { subject: files.path })
     try {
       await refuseSiblingLog(fs, files)
       const recovered = await recoverLog(fs, files, mode)

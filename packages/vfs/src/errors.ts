@@ -8,15 +8,48 @@ export class VfsError extends Error {
   }
 }
 
-/** Another writer (in this process or another) holds the directory's lock. */
+/** What a {@link LockedError} knows about the lock it met. */
+export interface LockedDetails {
+  /** The lock file (absolute path). */
+  readonly lockFile?: string
+  /** Host name the holder wrote into the lock file. */
+  readonly holderHost?: string
+  /** Age of the lock file (milliseconds since it was last written). */
+  readonly ageMs?: number
+  /** Why it is not taken over, and what to do if it is stale. */
+  readonly detail?: string
+}
+
+/**
+ * Another writer (in this process or another) holds the directory's lock. The message names the
+ * lock file, the holder's host, pid and age, and what to do if the lock is stale.
+ */
 export class LockedError extends VfsError {
   readonly dir: string
   readonly holderPid: number | undefined
-  constructor(dir: string, holderPid: number | undefined) {
-    super('LOCKED', `${dir} is locked by ${holderPid === undefined ? 'another opener' : `process ${holderPid}`}`)
+  readonly lockFile: string | undefined
+  readonly holderHost: string | undefined
+  readonly ageMs: number | undefined
+  constructor(dir: string, holderPid: number | undefined, details: LockedDetails = {}) {
+    const holder = holderPid === undefined ? 'another opener' : `process ${holderPid}${details.holderHost === undefined ? '' : ` on host ${details.holderHost}`}`
+    const parts = [`${dir} is locked by ${holder}`]
+    if (details.lockFile !== undefined) parts.push(`lock file ${details.lockFile}`)
+    if (details.ageMs !== undefined) parts.push(`taken ${formatAge(details.ageMs)} ago`)
+    super('LOCKED', parts.join(', ') + (details.detail === undefined ? '' : `: ${details.detail}`))
     this.dir = dir
     this.holderPid = holderPid
+    this.lockFile = details.lockFile
+    this.holderHost = details.holderHost
+    this.ageMs = details.ageMs
   }
+}
+
+function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 120) return `${s} s`
+  if (s < 7200) return `${Math.round(s / 60)} min`
+  if (s < 172_800) return `${Math.round(s / 3600)} h`
+  return `${Math.round(s / 86_400)} days`
 }
 
 /** A path segment that could make a path escape its root. */

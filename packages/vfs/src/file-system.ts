@@ -15,6 +15,14 @@ export interface FileStat {
   readonly isFile: boolean
   readonly isDirectory: boolean
   readonly mtimeMs: number
+  /**
+   * What the file or directory is, whatever name reached it: equal for every path that leads to
+   * the same object on the same file system (a symlink, `..` segments, a bind mount, a hard link),
+   * different otherwise. On the real disk `"<dev>:<ino>"`; compare it, never parse it.
+   */
+  readonly identity: string
+  /** Names (hard links) the object has; 1 for an ordinary file. */
+  readonly links: number
 }
 
 export interface FileHandle {
@@ -57,8 +65,13 @@ export interface FileSystem {
   rmdir(path: string): Promise<void>
   /** The names in a directory, sorted by code unit. */
   readdir(path: string): Promise<string[]>
+  /** Follows symlinks, as `fs.stat`. */
   stat(path: string): Promise<FileStat>
   exists(path: string): Promise<boolean>
+  /** Creates a symbolic link at `path` pointing at `target` (stored as given). Not durable until `syncDir`. */
+  symlink(target: string, path: string): Promise<void>
+  /** Gives the file `existing` a second name `newPath` (a hard link). Not durable until `syncDir`. */
+  link(existing: string, newPath: string): Promise<void>
   /** Makes the directory's entries (creates, renames, unlinks in it) durable. */
   syncDir(path: string): Promise<void>
 }

@@ -2,6 +2,6 @@ export type { FileHandle, FileStat, FileSystem, OpenFlags } from './file-system.
 export { isFsError } from './file-system.js'
 export { NodeFileSystem } from './node-file-system.js'
 export { writeFileAtomic, isTempFile, ensureDir, unlinkDurable, readFully, TEMP_SUFFIX } from './durable.js'
-export { acquireLock, LOCK_FILE_NAME, type DirLock } from './lock.js'
+export { acquireLock, isLockFile, LOCK_FILE_NAME, type AcquireLockOptions, type DirLock } from './lock.js'
 export { safeJoin, assertSafeSegment, MAX_SEGMENT_BYTES } from './safe-join.js'
-export { VfsError, LockedError, UnsafePathError } from './errors.js'
+export { VfsError, LockedError, UnsafePathError, type LockedDetails } from './errors.js'

@@ -75,11 +75,14 @@ class NodeFileHandle implements FileHandle {
   }
 }
 
-const toStat = (s: fs.Stats): FileStat => ({
-  size: s.size,
+const toStat = (s: fs.BigIntStats): FileStat => ({
+  size: Number(s.size),
   isFile: s.isFile(),
   isDirectory: s.isDirectory(),
-  mtimeMs: s.mtimeMs,
+  mtimeMs: Number(s.mtimeMs),
+  // bigint: inode numbers above 2^53 exist (e.g. on XFS and btrfs) and must not collide.
+  identity: `${s.dev}:${s.ino}`,
+  links: Number(s.nlink),
 })
 
 /** The real file system, on `node:fs`. `sync` is `fdatasync`; `syncDir` fsyncs the directory. */
@@ -118,7 +121,15 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async stat(path: string): Promise<FileStat> {
-    return toStat(await fs.promises.stat(path))
+    return toStat(await fs.promises.stat(path, { bigint: true }))
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    await fs.promises.symlink(target, path)
+  }
+
+  async link(existing: string, newPath: string): Promise<void> {
+    await fs.promises.link(existing, newPath)
   }
 
   async exists(path: string): Promise<boolean> {

@@ -302,3 +302,33 @@ describe('ensureDir after a process kill', () => {
     for (const image of next.crashImages()) expect(await image.exists('/a/b/c')).toBe(true)
   })
 })
+
+describe('symlinks and hard links are directory entries like any other', () => {
+  it('survive every crash once their directory is synced; before that each may be lost, the file never', async () => {
+    const sim = new SimFileSystem()
+    await sim.mkdir('/d')
+    await sim.writeFile('/d/f', new TextEncoder().encode('data'))
+    const h = await sim.open('/d/f', 'r+')
+    await h.sync()
+    await h.close()
+    await sim.syncDir('/d')
+    await sim.syncDir('/')
+    await sim.symlink('/d', '/alias')
+    await sim.link('/d/f', '/d/g')
+    const unsynced = sim.crashImages()
+    expect(unsynced.length).toBeGreaterThan(1)
+    for (const image of unsynced) {
+      expect(new TextDecoder().decode(await image.readFile('/d/f'))).toBe('data')
+      const g = await image.exists('/d/g')
+      expect((await image.stat('/d/f')).links).toBe(g ? 2 : 1)
+      if (await image.exists('/alias')) expect((await image.stat('/alias')).identity).toBe((await image.stat('/d')).identity)
+    }
+    await sim.syncDir('/')
+    await sim.syncDir('/d')
+    for (const image of sim.crashImages()) {
+      expect((await image.stat('/alias')).identity).toBe((await image.stat('/d')).identity)
+      expect((await image.stat('/d/g')).identity).toBe((await image.stat('/d/f')).identity)
+      expect((await image.stat('/d/g')).links).toBe(2)
+    }
+  })
+})

@@ -210,6 +210,95 @@ export const conformanceCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'identity: every name of one directory or file has its identity; other objects have others',
+    async run(fs, root) {
+      await fs.mkdir(join(root, 'd'))
+      await fs.mkdir(join(root, 'e'))
+      await fs.writeFile(join(root, 'd', 'f'), bytes('x'))
+      await fs.writeFile(join(root, 'd', 'g'), bytes('x'))
+      await fs.symlink(join(root, 'd'), join(root, 'abs'))
+      await fs.symlink('d', join(root, 'rel'))
+      const d = (await fs.stat(join(root, 'd'))).identity
+      for (const alias of [`${root}/d/`, `${root}/e/../d`, `${root}//d/.`, join(root, 'abs'), join(root, 'rel'), `${root}/abs/`]) {
+        equal((await fs.stat(alias)).identity, d, alias)
+      }
+      const f = await fs.stat(join(root, 'd', 'f'))
+      equal((await fs.stat(join(root, 'rel', 'f'))).identity, f.identity)
+      ok(f.identity !== d && f.identity !== (await fs.stat(join(root, 'd', 'g'))).identity)
+      ok((await fs.stat(join(root, 'e'))).identity !== d)
+      // A copy is another file, even with the same bytes and name.
+      await fs.writeFile(join(root, 'e', 'f'), bytes('x'))
+      ok((await fs.stat(join(root, 'e', 'f'))).identity !== f.identity)
+    },
+  },
+  {
+    name: 'hard links: one file, two names; links counts them',
+    async run(fs, root) {
+      await fs.mkdir(join(root, 'a'))
+      await fs.mkdir(join(root, 'b'))
+      await fs.writeFile(join(root, 'a', 'f'), bytes('one'))
+      equal((await fs.stat(join(root, 'a', 'f'))).links, 1)
+      await fs.link(join(root, 'a', 'f'), join(root, 'b', 'f'))
+      const a = await fs.stat(join(root, 'a', 'f'))
+      const b = await fs.stat(join(root, 'b', 'f'))
+      equal(a.identity, b.identity)
+      equal(a.links, 2)
+      const h = await fs.open(join(root, 'b', 'f'), 'a')
+      await h.write(bytes('+two'))
+      await h.close()
+      equal(text(await fs.readFile(join(root, 'a', 'f'))), 'one+two')
+      await rejects(fs.link(join(root, 'a', 'f'), join(root, 'b', 'f')), code('EEXIST'))
+      await fs.unlink(join(root, 'a', 'f'))
+      equal((await fs.stat(join(root, 'b', 'f'))).links, 1)
+      equal(text(await fs.readFile(join(root, 'b', 'f'))), 'one+two')
+    },
+  },
+  {
+    name: 'symlinks: followed by open, readFile, readdir, stat and mkdir; unlink removes the link; `..` is physical',
+    async run(fs, root) {
+      await fs.mkdir(join(root, 'real', 'sub'), { recursive: true })
+      await fs.symlink(join(root, 'real', 'sub'), join(root, 'link'))
+      const h = await fs.open(join(root, 'link', 'f'), 'w')
+      await h.write(bytes('via link'), 0)
+      await h.close()
+      equal(text(await fs.readFile(join(root, 'real', 'sub', 'f'))), 'via link')
+      deepStrictEqual(await fs.readdir(join(root, 'link')), ['f'])
+      ok((await fs.stat(join(root, 'link'))).isDirectory)
+      // `..` after a symlink is taken in the directory reached, not in the spelling.
+      await fs.writeFile(join(root, 'real', 'marker'), bytes('m'))
+      equal(text(await fs.readFile(`${root}/link/../marker`)), 'm')
+      await fs.mkdir(join(root, 'link', 'deeper'), { recursive: true })
+      ok(await fs.exists(join(root, 'real', 'sub', 'deeper')))
+      await rejects(fs.symlink('anything', join(root, 'link')), code('EEXIST'))
+      await rejects(fs.open(join(root, 'link'), 'wx'), code('EEXIST'))
+      // A dangling link: opening it for writing creates its target.
+      await fs.symlink(join(root, 'real', 'later'), join(root, 'dangling'))
+      equal(await fs.exists(join(root, 'dangling')), false)
+      await rejects(fs.readFile(join(root, 'dangling')), code('ENOENT'))
+      await fs.writeFile(join(root, 'dangling'), bytes('now'))
+      equal(text(await fs.readFile(join(root, 'real', 'later'))), 'now')
+      await fs.unlink(join(root, 'link'))
+      equal(await fs.exists(join(root, 'link')), false)
+      ok(await fs.exists(join(root, 'real', 'sub', 'f')))
+    },
+  },
+  {
+    name: 'acquireLock: another name of a locked directory (symlink, `..`, trailing slash) gets LOCKED',
+    async run(fs, root) {
+      await fs.mkdir(join(root, 'store'))
+      await fs.mkdir(join(root, 'x'))
+      await fs.symlink(join(root, 'store'), join(root, 'alias'))
+      const lock = await acquireLock(fs, join(root, 'store'))
+      for (const name of [join(root, 'alias'), `${root}/x/../store`, `${root}/store/`]) {
+        await rejects(acquireLock(fs, name), code('LOCKED'), name)
+      }
+      await lock.release()
+      const again = await acquireLock(fs, join(root, 'alias'))
+      await rejects(acquireLock(fs, join(root, 'store')), code('LOCKED'))
+      await again.release()
+    },
+  },
+  {
     name: 'acquireLock takes over the lock of a dead process',
     async run(fs, root) {
       // pid 2^22+1 exceeds Linux's pid_max default range: no live process has it

@@ -1,4 +1,4 @@
-import { DirNode, FileNode, type Bytes, type DirOp, type Node } from './nodes.js'
+import { DirNode, FileNode, SymlinkNode, type Bytes, type DirOp, type Node } from './nodes.js'
 
 /** Where a crash image's choices come from: a seeded PRNG, or an enumerator of every choice. */
 export interface Chooser {
@@ -121,17 +121,31 @@ export function buildCrashImage(root: DirNode, chooser: Chooser): DirNode {
       copies.set(node, file)
       return file
     }
+    if (node.kind === 'symlink') {
+      const link = copySymlink(node)
+      copies.set(node, link)
+      return link
+    }
     const dir = new DirNode()
     copies.set(node, dir)
     const entries = survivingEntries.get(node) ?? node.durable
-    for (const name of [...entries.keys()].sort()) {
-      const child = copy(entries.get(name)!)
-      dir.entries.set(name, child)
-      dir.durable.set(name, child)
-    }
+    for (const name of [...entries.keys()].sort()) addEntry(dir, name, copy(entries.get(name)!))
     return dir
   }
   return copy(root) as DirNode
+}
+
+function copySymlink(node: SymlinkNode): SymlinkNode {
+  const link = new SymlinkNode(node.target)
+  link.mtimeMs = node.mtimeMs
+  return link
+}
+
+/** A durable entry of a new tree; counts the file's names (a hard link is a second entry). */
+function addEntry(dir: DirNode, name: string, child: Node): void {
+  dir.entries.set(name, child)
+  dir.durable.set(name, child)
+  if (child.kind === 'file') child.links++
 }
 
 /** An exact copy of what the running system sees, all of it durable. */
@@ -145,13 +159,14 @@ export function cloneCurrent(root: DirNode): DirNode {
       copies.set(node, file)
       return file
     }
+    if (node.kind === 'symlink') {
+      const link = copySymlink(node)
+      copies.set(node, link)
+      return link
+    }
     const dir = new DirNode()
     copies.set(node, dir)
-    for (const name of [...node.entries.keys()].sort()) {
-      const child = copy(node.entries.get(name)!)
-      dir.entries.set(name, child)
-      dir.durable.set(name, child)
-    }
+    for (const name of [...node.entries.keys()].sort()) addEntry(dir, name, copy(node.entries.get(name)!))
     return dir
   }
   return copy(root) as DirNode
@@ -166,6 +181,8 @@ export function fingerprint(root: DirNode): string {
       if (node.kind === 'dir') {
         parts.push(`${prefix}${name}/`)
         walk(node, `${prefix}${name}/`)
+      } else if (node.kind === 'symlink') {
+        parts.push(`${prefix}${name}->${node.target}`)
       } else {
         parts.push(`${prefix}${name}=${Buffer.from(node.current.view()).toString('base64')}`)
       }

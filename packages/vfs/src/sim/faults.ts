@@ -15,6 +15,8 @@ export type SimOp =
   | 'readFile'
   | 'writeFile'
   | 'exists'
+  | 'symlink'
+  | 'link'
   | 'size'
   | 'close'
 

@@ -43,8 +43,21 @@ export class Bytes {
   }
 }
 
+/**
+ * Inode numbers of the simulated disks: every node ever made gets its own, so two names reach
+ * the same node exactly when their identities are equal. Process-wide, not per disk: a crash
+ * image's nodes are new nodes, and a lock or a cache must never take them for the old ones.
+ */
+let lastIno = 0
+export function nextIno(): number {
+  return ++lastIno
+}
+
 export class FileNode {
   readonly kind = 'file'
+  readonly ino = nextIno()
+  /** Directory entries naming this file (hard links); kept by the simulator as entries change. */
+  links = 0
   /** What the running system reads. */
   current: Bytes
   /** What survives any crash: the content as of the last successful sync. */
@@ -67,6 +80,7 @@ export interface DirOp {
 
 export class DirNode {
   readonly kind = 'dir'
+  readonly ino = nextIno()
   /** The entries the running system sees. */
   readonly entries = new Map<string, Node>()
   /** The entries that survive any crash. */
@@ -76,4 +90,15 @@ export class DirNode {
   mtimeMs = 0
 }
 
-export type Node = FileNode | DirNode
+/** A symbolic link: a name that stands for the path `target` (absolute, or relative to its directory). */
+export class SymlinkNode {
+  readonly kind = 'symlink'
+  readonly ino = nextIno()
+  readonly target: string
+  mtimeMs = 0
+  constructor(target: string) {
+    this.target = target
+  }
+}
+
+export type Node = FileNode | DirNode | SymlinkNode

@@ -3,7 +3,7 @@ import type { FileHandle, FileStat, FileSystem, OpenFlags } from '../file-system
 import { buildCrashImage, cloneCurrent, EnumeratingChooser, fingerprint, type Chooser } from './crash-image.js'
 import { SimFsError, SimHaltedError } from './errors.js'
 import { FaultTable, type FaultSpec, type InjectedFault, type SimOp } from './faults.js'
-import { DirNode, FileNode, type DataOp, type DirOp, type Node } from './nodes.js'
+import { DirNode, FileNode, SymlinkNode, type DataOp, type DirOp, type Node } from './nodes.js'
 import { Prng } from './prng.js'
 
 export interface SimOptions {
@@ -163,6 +163,8 @@ export class SimFileSystem implements FileSystem {
         if (node.kind === 'dir') {
           lines.push(`${prefix}${name}/`)
           walk(node, `${prefix}${name}/`)
+        } else if (node.kind === 'symlink') {
+          lines.push(`${prefix}${name} -> ${node.target}`)
         } else {
           lines.push(`${prefix}${name} (${node.current.length} B, ${node.pending.length} unsynced)`)
         }
@@ -177,9 +179,15 @@ export class SimFileSystem implements FileSystem {
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {
     this.#begin('open', path)
     this.stats.opens++
-    const { parent, name } = this.#parentOf(path, 'open')
+    if (flags === 'wx') {
+      // O_EXCL: any entry, even a dangling symlink, is EEXIST.
+      const spelled = this.#parentOf(path, 'open')
+      if (spelled.parent.entries.has(spelled.name)) throw new SimFsError('EEXIST', 'open', path)
+    }
+    const { parent, name } = this.#parentOf(path, 'open', true)
     let node = parent.entries.get(name)
     if (node?.kind === 'dir') throw new SimFsError('EISDIR', 'open', path)
+    if (node?.kind === 'symlink') throw new SimFsError('ELOOP', 'open', path)
     if (node !== undefined && flags === 'wx') throw new SimFsError('EEXIST', 'open', path)
     if (node === undefined) {
       if (flags === 'r' || flags === 'r+') throw new SimFsError('ENOENT', 'open', path)
@@ -195,16 +203,17 @@ export class SimFileSystem implements FileSystem {
     this.#begin('readFile', path)
     this.stats.reads++
     const node = this.#resolve(path, 'open')
-    if (node.kind === 'dir') throw new SimFsError('EISDIR', 'read', path)
+    if (node.kind !== 'file') throw new SimFsError('EISDIR', 'read', path)
     return node.current.view().slice()
   }
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
     const fault = this.#begin('writeFile', path)
     this.stats.writes++
-    const { parent, name } = this.#parentOf(path, 'open')
+    const { parent, name } = this.#parentOf(path, 'open', true)
     let node = parent.entries.get(name)
     if (node?.kind === 'dir') throw new SimFsError('EISDIR', 'open', path)
+    if (node?.kind === 'symlink') throw new SimFsError('ELOOP', 'open', path)
     if (node === undefined) {
       node = new FileNode()
       this.#dirOp([{ dir: parent, name, node }])
@@ -220,7 +229,7 @@ export class SimFileSystem implements FileSystem {
     const dst = this.#parentOf(to, 'rename')
     const node = src.parent.entries.get(src.name)
     if (node === undefined) throw new SimFsError('ENOENT', 'rename', from)
-    if (node.kind === 'dir' && `${posix.normalize(to)}/`.startsWith(`${posix.normalize(from)}/`) && to !== from) {
+    if (node.kind === 'dir' && this.#contains(node, dst.parent)) {
       throw new SimFsError('EINVAL', 'rename', from, 'cannot move a directory into itself')
     }
     const replaced = dst.parent.entries.get(dst.name)
@@ -228,7 +237,7 @@ export class SimFileSystem implements FileSystem {
     if (replaced?.kind === 'dir' && (node.kind !== 'dir' || replaced.entries.size > 0)) {
       throw new SimFsError(node.kind === 'dir' ? 'ENOTEMPTY' : 'EISDIR', 'rename', to)
     }
-    if (replaced?.kind === 'file' && node.kind === 'dir') throw new SimFsError('ENOTDIR', 'rename', to)
+    if (replaced !== undefined && replaced.kind !== 'dir' && node.kind === 'dir') throw new SimFsError('ENOTDIR', 'rename', to)
     this.#dirOp([
       { dir: src.parent, name: src.name, node: null },
       { dir: dst.parent, name: dst.name, node },
@@ -248,22 +257,20 @@ export class SimFileSystem implements FileSystem {
   async mkdir(path: string, options?: { recursive?: boolean }): Promise<void> {
     this.#begin('mkdir', path)
     const parts = this.#split(path)
-    let dir = this.#root
-    for (let i = 0; i < parts.length; i++) {
-      const name = parts[i]!
-      const last = i === parts.length - 1
-      const node = dir.entries.get(name)
-      if (node?.kind === 'file') throw new SimFsError(last ? 'EEXIST' : 'ENOTDIR', 'mkdir', path)
+    // Recursive: create each missing ancestor (following symlinks on the way, as the kernel does).
+    const first = options?.recursive === true ? 1 : parts.length
+    for (let end = first; end <= parts.length; end++) {
+      const at = '/' + parts.slice(0, end).join('/')
+      const last = end === parts.length
+      const { parent, name } = this.#parentOf(at, 'mkdir')
+      const node = parent.entries.get(name)
       if (node !== undefined) {
-        if (last && options?.recursive !== true) throw new SimFsError('EEXIST', 'mkdir', path)
-        dir = node
-        continue
+        const target = node.kind === 'symlink' ? this.#walk(at, 'mkdir', false) : node
+        if (target?.kind === 'dir' && (!last || options?.recursive === true)) continue
+        throw new SimFsError(last || target?.kind === 'dir' ? 'EEXIST' : 'ENOTDIR', 'mkdir', path)
       }
-      if (!last && options?.recursive !== true) throw new SimFsError('ENOENT', 'mkdir', path)
-      const created = new DirNode()
       this.stats.mkdirs++
-      this.#dirOp([{ dir, name, node: created }])
-      dir = created
+      this.#dirOp([{ dir: parent, name, node: new DirNode() }])
     }
   }
 
@@ -292,12 +299,32 @@ export class SimFileSystem implements FileSystem {
       isFile: node.kind === 'file',
       isDirectory: node.kind === 'dir',
       mtimeMs: node.mtimeMs,
+      identity: `sim:${node.ino}`,
+      links: node.kind === 'file' ? node.links : 1,
     }
   }
 
   async exists(path: string): Promise<boolean> {
     this.#begin('exists', path)
     return this.#lookup(path) !== undefined
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    this.#begin('symlink', path)
+    const { parent, name } = this.#parentOf(path, 'symlink')
+    if (parent.entries.has(name)) throw new SimFsError('EEXIST', 'symlink', path)
+    this.#dirOp([{ dir: parent, name, node: new SymlinkNode(target) }])
+  }
+
+  async link(existing: string, newPath: string): Promise<void> {
+    this.#begin('link', existing)
+    const src = this.#parentOf(existing, 'link')
+    const node = src.parent.entries.get(src.name)
+    if (node === undefined) throw new SimFsError('ENOENT', 'link', existing)
+    if (node.kind === 'dir') throw new SimFsError('EPERM', 'link', existing)
+    const dst = this.#parentOf(newPath, 'link')
+    if (dst.parent.entries.has(dst.name)) throw new SimFsError('EEXIST', 'link', newPath)
+    this.#dirOp([{ dir: dst.parent, name: dst.name, node }])
   }
 
   async syncDir(path: string): Promise<void> {
@@ -366,8 +393,11 @@ export class SimFileSystem implements FileSystem {
   #dirOp(effects: DirOp['effects']): void {
     const op: DirOp = { seq: ++this.#dirOpSeq, effects }
     for (const e of effects) {
+      const before = e.dir.entries.get(e.name)
+      if (before?.kind === 'file') before.links--
       if (e.node === null) e.dir.entries.delete(e.name)
       else e.dir.entries.set(e.name, e.node)
+      if (e.node?.kind === 'file') e.node.links++
       if (!e.dir.pending.includes(op)) e.dir.pending.push(op)
     }
   }
@@ -397,29 +427,57 @@ export class SimFileSystem implements FileSystem {
     }
   }
 
+  /** The components of an absolute path, as given: `.` and `..` are resolved while walking, as the kernel does. */
   #split(path: string): string[] {
     if (!posix.isAbsolute(path)) throw new SimFsError('EINVAL', 'resolve', path, 'path must be absolute')
-    return posix
-      .normalize(path)
-      .split('/')
-      .filter((p) => p.length > 0)
+    return path.split('/').filter((p) => p.length > 0 && p !== '.')
   }
 
   #lookup(path: string): Node | undefined {
     return this.#walk(path, 'lookup', false)
   }
 
-  /** Resolves `path` as Node does: ENOTDIR when a component is a file (if `strict`), else undefined. */
-  #walk(path: string, syscall: string, strict: boolean): Node | undefined {
+  /**
+   * Resolves `path` as Linux does: symlinks followed (the last component too, unless
+   * `followLast` is false), `..` taken in the directory actually reached (after a symlink, not in
+   * the spelling), at most {@link MAX_SYMLINK_HOPS} links (`ELOOP`); ENOTDIR when a component is
+   * a file (if `strict`), else undefined.
+   */
+  #walk(path: string, syscall: string, strict: boolean, followLast = true): Node | undefined {
+    let parts = this.#split(path)
+    const stack: DirNode[] = [this.#root]
     let node: Node = this.#root
-    for (const name of this.#split(path)) {
+    let hops = 0
+    for (let i = 0; i < parts.length; ) {
       if (node.kind !== 'dir') {
         if (strict) throw new SimFsError('ENOTDIR', syscall, path)
         return undefined
       }
+      const name = parts[i]!
+      if (name === '..') {
+        if (stack.length > 1) stack.pop()
+        node = stack[stack.length - 1]!
+        i++
+        continue
+      }
       const next: Node | undefined = node.entries.get(name)
       if (next === undefined) return undefined
+      if (next.kind === 'symlink' && (i < parts.length - 1 || followLast)) {
+        if (++hops > MAX_SYMLINK_HOPS) throw new SimFsError('ELOOP', syscall, path)
+        const target = next.target.split('/').filter((p) => p.length > 0 && p !== '.')
+        if (next.target.startsWith('/')) {
+          stack.length = 1
+          node = this.#root
+          parts = [...target, ...parts.slice(i + 1)]
+          i = 0
+        } else {
+          parts = [...parts.slice(0, i), ...target, ...parts.slice(i + 1)]
+        }
+        continue
+      }
       node = next
+      if (next.kind === 'dir') stack.push(next)
+      i++
     }
     return node
   }
@@ -430,15 +488,36 @@ export class SimFileSystem implements FileSystem {
     return node
   }
 
-  #parentOf(path: string, syscall: string): { parent: DirNode; name: string } {
+  /**
+   * The directory holding `path`'s last component, and that component. With `followLast`, a
+   * last component that is a symlink is followed to the entry it names (which may not exist yet,
+   * as when `open` creates a file through a dangling link).
+   */
+  #parentOf(path: string, syscall: string, followLast = false, hops = 0): { parent: DirNode; name: string } {
     const parts = this.#split(path)
     const name = parts.pop()
-    if (name === undefined) throw new SimFsError('EISDIR', syscall, path)
+    if (name === undefined || name === '..') throw new SimFsError(name === undefined ? 'EISDIR' : 'EINVAL', syscall, path)
     const parent = this.#resolve('/' + parts.join('/'), syscall)
     if (parent.kind !== 'dir') throw new SimFsError('ENOTDIR', syscall, path)
+    const entry = parent.entries.get(name)
+    if (followLast && entry?.kind === 'symlink') {
+      if (hops >= MAX_SYMLINK_HOPS) throw new SimFsError('ELOOP', syscall, path)
+      const target = entry.target.startsWith('/') ? entry.target : `/${[...parts, entry.target].join('/')}`
+      return this.#parentOf(target, syscall, true, hops + 1)
+    }
     return { parent, name }
   }
+
+  /** True when `inner` is `dir` or lies somewhere below it. */
+  #contains(dir: DirNode, inner: DirNode): boolean {
+    if (dir === inner) return true
+    for (const child of dir.entries.values()) if (child.kind === 'dir' && this.#contains(child, inner)) return true
+    return false
+  }
 }
+
+/** Symlinks followed while resolving one path before `ELOOP` (Linux's limit). */
+const MAX_SYMLINK_HOPS = 40
 
 class SimFileHandle implements FileHandle {
   readonly path: string
