@@ -8,6 +8,9 @@ import { asError, WriteGate } from './write-gate.js'
 /** Default largest commit record, as JSON bytes (the same bound as the WAL's batch). */
 export const RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES = 32 * 1024 * 1024
 
+/** Most events in one commit (the same bound as the WAL's and the NDJSON log's batches). */
+export const RECORD_KEEPER_MAX_COMMIT_EVENTS = 10_000
+
 /** Bytes the record keeper's event file adds around a record's JSON (its header, `next`, CRC), generously. */
 export const RECORD_KEEPER_FILE_OVERHEAD_BYTES = 4096
 
@@ -81,7 +84,7 @@ export class RecordKeeperCommitLog implements CommitLog {
    * Appends one commit: durable and atomic once it resolves. Resolves in call order.
    *
    * @throws `InvalidArgumentError` (empty commit, a value JSON cannot keep), `AppendTooLargeError`
-   *   (over `maxCommitBytes`) — nothing written, no position used; `AppendFailedError`,
+   *   (over `maxCommitBytes` or {@link RECORD_KEEPER_MAX_COMMIT_EVENTS}) — nothing written, no position used; `AppendFailedError`,
    *   `StorePoisonedError`, `ClosedError` as the {@link CommitLog} contract says.
    */
   append(commit: CommitRecord): Promise<{ readonly firstPosition: bigint }> {
@@ -90,6 +93,9 @@ export class RecordKeeperCommitLog implements CommitLog {
     try {
       this.#gate.check()
       if (commit.events.length === 0) throw new InvalidArgumentError('a commit must hold at least one event')
+      if (commit.events.length > RECORD_KEEPER_MAX_COMMIT_EVENTS) {
+        throw new AppendTooLargeError('events', commit.events.length, RECORD_KEEPER_MAX_COMMIT_EVENTS)
+      }
       const encoded = encodeRecordKeeperCommit(randomUUID(), firstPosition, commit.events)
       if (encoded.jsonBytes > this.#maxCommitBytes) throw new AppendTooLargeError('append bytes', encoded.jsonBytes, this.#maxCommitBytes)
       record = encoded.record

@@ -1,0 +1,81 @@
+import { resolve } from 'node:path'
+import { NdjsonLog, type RecoveryMode } from '@quire/ndjson-log'
+import { ensureDir, NodeFileSystem, type FileSystem } from '@quire/vfs'
+import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
+import { MAX_EVENT_BYTES } from '../limits.js'
+import { LocalDriver } from '../local/local-driver.js'
+import { NdjsonCommitLog } from './ndjson-commit-log.js'
+import type { NdjsonEventRecord } from './ndjson-format.js'
+import { SnapshotSideStore } from './snapshot-side-store.js'
+import { checkFormat, checkPath } from './store-dir.js'
+
+/** Largest NDJSON record: an event's data and metadata at their limit plus its other fields. */
+const NDJSON_MAX_RECORD_BYTES = MAX_EVENT_BYTES + 64 * 1024
+
+/** Suffix of the directory next to the log that holds checkpoints and snapshots. */
+export const NDJSON_STATE_SUFFIX = '.state'
+
+/** Options of {@link ndjsonBackend}. */
+export interface NdjsonBackendOptions {
+  /** The file system to go through (default: the real one). */
+  readonly fs?: FileSystem
+  /**
+   * `'always'` (default): an append resolves once `fdatasync`ed. `'none'`: once the OS has it —
+   * a power loss may take back the newest acknowledged commits (whole) and re-give their
+   * positions; a checkpoint beyond the new end is then `CHECKPOINT_MISMATCH`.
+   */
+  readonly sync?: 'always' | 'none'
+  /** Damage in the middle of the file: `'strict'` (default) refuses to open with `NDJSON_CORRUPT`. */
+  readonly recovery?: RecoveryMode
+  /** Rotate the log into numbered archives past this size (default: never); see `@quire/ndjson-log`. */
+  readonly maxFileBytes?: number
+  /** The store's clock, for `recordedAt` (default `Date.now`). */
+  readonly now?: () => number
+}
+
+/**
+ * An event store in one human-readable NDJSON file (`@quire/ndjson-log`; FORMAT.md, "NDJSON
+ * backend"): one line per event, readable with `jq`. Checkpoints and snapshots live in the
+ * directory `<filePath>.state/`; the log's own lock (`<stem>.ndjson.lock/`) makes a second opener
+ * fail with `LOCKED`. A commit is one atomic NDJSON batch; positions are the records' seqs.
+ *
+ * @throws `InvalidArgumentError` for a bad `filePath` (when called); `open()` throws `LOCKED`,
+ *   `NDJSON_CORRUPT`, `EVENT_STORE_CORRUPT`, and the log's option errors.
+ */
+export function ndjsonBackend(filePath: string, options: NdjsonBackendOptions = {}): EventStoreBackend {
+  checkPath(filePath, 'filePath')
+  return {
+    name: 'ndjson',
+    open: async (): Promise<EventStoreDriver> => {
+      const { log, side } = await openNdjsonStore(filePath, options)
+      return LocalDriver.open({ name: 'ndjson', log, side, ...(options.now === undefined ? {} : { now: options.now }) })
+    },
+  }
+}
+
+/** Opens the parts of an NDJSON-backed store without the driver. For tests and tools. */
+export async function openNdjsonStore(
+  filePath: string,
+  options: NdjsonBackendOptions = {},
+): Promise<{ log: NdjsonCommitLog; side: SnapshotSideStore }> {
+  const fs = options.fs ?? new NodeFileSystem()
+  const path = resolve(filePath)
+  const log = await NdjsonLog.open<NdjsonEventRecord>(path, {
+    fs,
+    sync: options.sync ?? 'always',
+    maxRecordBytes: NDJSON_MAX_RECORD_BYTES,
+    ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
+    ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
+  })
+  try {
+    // The log's lock is held: this process is the store's only writer.
+    const stateDir = `${path}${NDJSON_STATE_SUFFIX}`
+    await ensureDir(fs, stateDir, { syncExisting: true })
+    await checkFormat(fs, stateDir, 'ndjson')
+    const side = await SnapshotSideStore.open(stateDir, { fs })
+    return { log: new NdjsonCommitLog(log), side }
+  } catch (err) {
+    await log.close().catch(() => undefined)
+    throw err
+  }
+}

@@ -1,0 +1,83 @@
+import { join, resolve } from 'node:path'
+import { NodeFileSystem, type FileSystem } from '@quire/vfs'
+import { Wal, type WalRecoveryMode } from '@quire/wal'
+import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
+import { LocalDriver } from '../local/local-driver.js'
+import { SnapshotSideStore } from './snapshot-side-store.js'
+import { checkFormat, checkPath, lockStoreDir, shareLock } from './store-dir.js'
+import { WalCommitLog } from './wal-commit-log.js'
+
+/** Options of {@link walBackend}. */
+export interface WalBackendOptions {
+  /** The file system to go through (default: the real one). `SimFileSystem` in crash tests. */
+  readonly fs?: FileSystem
+  /**
+   * `'always'` (default): an append resolves once its events are `fdatasync`ed. `'none'`: once
+   * the OS has them — a power loss may take back the newest acknowledged commits (whole, never
+   * part of one), and their positions are given again; a durable-subscription checkpoint beyond
+   * the new end is then caught as `CHECKPOINT_MISMATCH`, never a silent skip.
+   */
+  readonly sync?: 'always' | 'none'
+  /** WAL segment size in bytes (default 64 MiB, 1 KiB .. 1 GiB). */
+  readonly segmentBytes?: number
+  /**
+   * What the WAL does with damage in the middle of the log (default `'strict'`: refuse to open
+   * with `WAL_CORRUPT`). `'point-in-time'` keeps what precedes the damage and re-gives the
+   * positions after it: checkpoints beyond are then `CHECKPOINT_MISMATCH`.
+   */
+  readonly recovery?: WalRecoveryMode
+  /** The store's clock, for `recordedAt` (default `Date.now`). */
+  readonly now?: () => number
+}
+
+/**
+ * The default embedded backend: `@quire/wal` under `dir` (see FORMAT.md, "WAL backend").
+ *
+ * ```ts
+ * const store = await EventStore.open({ backend: walBackend('/var/lib/bank/events') })
+ * ```
+ *
+ * `dir/LOCK` is the store's single-writer lock (`LOCKED` for a second opener), `dir/log/` the
+ * WAL, `dir/state/` the `@quire/snapshots` store of checkpoints and snapshots. A commit is one
+ * atomic WAL batch; positions are WAL seqs; concurrent appends share a group commit.
+ *
+ * @throws `InvalidArgumentError` for a bad `dir` (when called); `open()` throws `LOCKED`,
+ *   `WAL_CORRUPT`, `EVENT_STORE_CORRUPT` and the WAL's own option errors.
+ */
+export function walBackend(dir: string, options: WalBackendOptions = {}): EventStoreBackend {
+  checkPath(dir, 'dir')
+  return {
+    name: 'wal',
+    open: async (): Promise<EventStoreDriver> => {
+      const { log, side } = await openWalStore(dir, options)
+      return LocalDriver.open({ name: 'wal', log, side, ...(options.now === undefined ? {} : { now: options.now }) })
+    },
+  }
+}
+
+/**
+ * Opens the parts of a WAL-backed store — its commit log and side store — without the driver.
+ * The store lock is released once both are closed. For tests and tools; stores use {@link walBackend}.
+ */
+export async function openWalStore(dir: string, options: WalBackendOptions = {}): Promise<{ log: WalCommitLog; side: SnapshotSideStore }> {
+  const fs = options.fs ?? new NodeFileSystem()
+  const root = resolve(dir)
+  const lock = await lockStoreDir(fs, root)
+  const [releaseLog, releaseSide] = shareLock(lock, 2) as [() => Promise<void>, () => Promise<void>]
+  let wal: Wal | undefined
+  try {
+    await checkFormat(fs, root, 'wal')
+    wal = await Wal.open(join(root, 'log'), {
+      fs,
+      sync: options.sync ?? 'always',
+      ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+      ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
+    })
+    const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide })
+    return { log: new WalCommitLog(wal, releaseLog), side }
+  } catch (err) {
+    await wal?.close().catch(() => undefined)
+    await lock.release().catch(() => undefined)
+    throw err
+  }
+}
