@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '../errors.js'
 import type { AllFilter, RecordedEvent } from '../types.js'
 import { MAX_SCHEMA_VERSION } from '../subscriptions/limits.js'
-import { checkEvery, checkFilter, checkName, type EveryPolicy } from '../subscriptions/options.js'
+import { checkEvery, type EveryPolicy } from '../subscriptions/options.js'
+import { validateFilter, validateSubscriptionId } from '../validation.js'
 
 /** When a projection's state and position are saved (one snapshot, `@quire/snapshots`-backed). */
 export interface PersistPolicy {
@@ -46,14 +47,14 @@ export interface Projection<State> {
  */
 export function defineProjection<State>(projection: Projection<State>): Projection<State> {
   if (typeof projection !== 'object' || projection === null) throw new InvalidArgumentError('projection must be an object')
-  const name = checkName('projection name', projection.name)
+  const name = validateSubscriptionId(projection.name, 'projection name')
   const { version, initialState, evolve } = projection
   if (!Number.isInteger(version) || version < 0 || version > MAX_SCHEMA_VERSION) {
     throw new InvalidArgumentError(`projection version must be an integer in 0..${MAX_SCHEMA_VERSION}`)
   }
   if (typeof initialState !== 'function') throw new InvalidArgumentError('projection initialState must be a function')
   if (typeof evolve !== 'function') throw new InvalidArgumentError('projection evolve must be a function')
-  const filter = checkFilter(projection.filter)
+  const filter = validateFilter(projection.filter)
   let persist: PersistPolicy | undefined
   if (projection.persist !== undefined) {
     if (typeof projection.persist !== 'object' || projection.persist === null) throw new InvalidArgumentError('persist must be an object')

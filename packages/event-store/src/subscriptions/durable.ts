@@ -3,7 +3,8 @@ import { CheckpointMismatchError, ClosedError, InvalidArgumentError, Subscriptio
 import type { AllFilter, Checkpoint, RecordedEvent } from '../types.js'
 import { AllFeed } from './feed.js'
 import type { HubMember, SubscriptionHub } from './hub.js'
-import { checkEvery, checkFilter, checkName, type EveryPolicy } from './options.js'
+import { checkEvery, type EveryPolicy } from './options.js'
+import { validateFilter, validateSubscriptionId } from '../validation.js'
 import type { SubscriptionListener } from './subscription.js'
 
 /** Options of a durable subscription (`store.subscribe`). */
@@ -107,11 +108,11 @@ export class DurableSubscriptions {
    * @throws ClosedError the store is closed.
    */
   async subscribe(subscriptionId: string, handler: DurableHandler, options: DurableSubscribeOptions = {}): Promise<DurableSubscription> {
-    const id = checkName('subscriptionId', subscriptionId)
+    const id = validateSubscriptionId(subscriptionId)
     if (typeof handler !== 'function') throw new InvalidArgumentError('handler must be a function')
     const from = options.from ?? 'start'
     if (from !== 'start' && from !== 'end') throw new InvalidArgumentError("from must be 'start' or 'end'")
-    const filter = checkFilter(options.filter)
+    const filter = validateFilter(options.filter)
     const every = checkEvery('checkpointEvery', options.checkpointEvery)
     if (this.#hub.closed) throw new ClosedError()
     if (this.#running.has(id)) throw new InvalidArgumentError(`durable subscription ${JSON.stringify(id)} is already running`)
@@ -140,7 +141,7 @@ export class DurableSubscriptions {
 
   /** The stored checkpoint of `subscriptionId`, `undefined` when none. */
   async getCheckpoint(subscriptionId: string): Promise<Checkpoint | undefined> {
-    return this.#driver.loadCheckpoint(checkName('subscriptionId', subscriptionId))
+    return this.#driver.loadCheckpoint(validateSubscriptionId(subscriptionId))
   }
 
   /**
@@ -151,7 +152,7 @@ export class DurableSubscriptions {
    * @throws CheckpointMismatchError the given checkpoint does not match the log.
    */
   async resetCheckpoint(subscriptionId: string, to: Checkpoint | 'start'): Promise<void> {
-    const id = checkName('subscriptionId', subscriptionId)
+    const id = validateSubscriptionId(subscriptionId)
     if (this.#running.has(id)) throw new InvalidArgumentError(`durable subscription ${JSON.stringify(id)} is running; stop it first`)
     if (to === 'start') return this.#driver.storeCheckpoint(id, undefined)
     const checkpoint = checkCheckpoint(to)

@@ -3,8 +3,8 @@ import { ClosedError, InvalidArgumentError } from '../errors.js'
 import type { AllFilter } from '../types.js'
 import { AppendWaker } from './append-waker.js'
 import { AllFeed, type Feed, StreamFeed } from './feed.js'
-import { checkFilter } from './options.js'
 import { Subscription } from './subscription.js'
+import { validateFilter, validateStreamName } from '../validation.js'
 
 /**
  * Options of `subscribeToAll`. KurrentDB's names.
@@ -65,7 +65,7 @@ export class SubscriptionHub {
    */
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     this.#checkOpen()
-    const filter = checkFilter(options.filter)
+    const filter = validateFilter(options.filter)
     const from = options.fromPosition ?? 'start'
     if (from !== 'start' && from !== 'end' && (typeof from !== 'bigint' || from < 0n)) {
       throw new InvalidArgumentError("fromPosition must be 'start', 'end' or a bigint >= 0")
@@ -87,7 +87,7 @@ export class SubscriptionHub {
    */
   subscribeToStream(streamName: string, options: SubscribeToStreamOptions = {}): Subscription {
     this.#checkOpen()
-    if (typeof streamName !== 'string' || streamName.length === 0) throw new InvalidArgumentError('streamName must be a non-empty string')
+    validateStreamName(streamName, { system: true })
     const from = options.fromRevision ?? 'start'
     if (from !== 'start' && from !== 'end' && !(Number.isSafeInteger(from) && from >= 0)) {
       throw new InvalidArgumentError("fromRevision must be 'start', 'end' or an integer >= 0")

@@ -9,9 +9,6 @@
  */
 export const SUBSCRIPTION_PAGE_EVENTS = 256
 
-/** Longest durable-subscription id and projection name, in UTF-8 bytes. */
-export const MAX_SUBSCRIPTION_ID_BYTES = 200
-
 /**
  * Default for inline projections without `persist`: their state is saved as a snapshot after
  * this many applied events (off the append's critical path) and when the projection stops.
