@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto'
+import { jsonCodec } from '@quire/codec'
+import {
+  AppendTooLargeError,
+  ClosedError,
+  type AppendResult,
+  type Checkpoint,
+  type CommandOutcome,
+  type Direction,
+  type DriverAppendOutcome,
+  type DriverAppendRequest,
+  type DriverFilter,
+  type EventStoreDriver,
+  type ExpectedRevision,
+  type RecordedEvent,
+  type StoredSnapshot,
+  type StreamCommand,
+  type StreamInfo,
+  type StreamMetadata,
+} from '@quire/event-store'
+import type pg from 'pg'
+import { AppendWakeups } from './append-wakeups.js'
+import { closedOr, writeError, type WriteTarget } from './error-mapping.js'
+import { EVENT_COLUMNS, recordedEvent, type EventRow } from './event-rows.js'
+import { queryHorizonLag, type HorizonLag } from './horizon-lag.js'
+import { MAX_EVENTS_PER_TRANSACTION, READ_PAGE_EVENTS } from './limits.js'
+import { queryTypes } from './pg-types.js'
+
+/** Everything the driver needs, resolved by `postgresBackend`. */
+export interface PostgresDriverConfig {
+  readonly pool: pg.Pool
+  /** End the pool on close (the backend created it). */
+  readonly ownsPool: boolean
+  readonly schema: string
+  /** The quoted schema. */
+  readonly s: string
+  readonly wakeups: AppendWakeups
+  /** Called once the driver has closed. */
+  readonly onClosed?: () => void
+}
+
+/** `$all` below the transaction horizon: every transaction with a smaller id has finished. */
+const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)'
+
+const encodeExpected = (expected: ExpectedRevision): string =>
+  expected === 'any' ? '-1' : expected === 'no_stream' ? '-2' : expected === 'stream_exists' ? '-3' : String(expected)
+
+/** LIKE pattern matching strings that start with `prefix` (`\`, `%`, `_` escaped). */
+const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+type AppendRow = [bigint, bigint, boolean, bigint | null, Date]
+type CommandRow = [bigint, bigint, Date, string, string]
+
+/**
+ * The {@link EventStoreDriver} on PostgreSQL. Every check runs inside the database (several
+ * processes write at once), in the `append` and `stream_command` functions; reads are single
+ * statements. See the README for the ordering design.
+ */
+export class PostgresDriver implements EventStoreDriver {
+  readonly name = 'postgres'
+  readonly #pool: pg.Pool
+  readonly #ownsPool: boolean
+  readonly #wakeups: AppendWakeups
+  readonly #onClosed: (() => void) | undefined
+  readonly #sql: ReturnType<typeof statements>
+  readonly #inFlight = new Set<Promise<unknown>>()
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor(config: PostgresDriverConfig) {
+    this.#pool = config.pool
+    this.#ownsPool = config.ownsPool
+    this.#wakeups = config.wakeups
+    this.#onClosed = config.onClosed
+    this.#sql = statements(config.s)
+  }
+
+  async append(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
+    this.#checkOpen()
+    const streams: string[] = []
+    const expected: string[] = []
+    const counts: number[] = []
+    const ids: string[] = []
+    const types: string[] = []
+    const data: string[] = []
+    const metadata: (string | null)[] = []
+    for (const r of requests) {
+      streams.push(r.streamName)
+      expected.push(encodeExpected(r.expectedRevision))
+      counts.push(r.events.length)
+      for (const e of r.events) {
+        ids.push(e.id)
+        types.push(e.type)
+        data.push(jsonCodec.stringify(e.data))
+        metadata.push(e.metadata === undefined ? null : jsonCodec.stringify(e.metadata))
+      }
+    }
+    if (ids.length > MAX_EVENTS_PER_TRANSACTION) {
+      throw new AppendTooLargeError('events per append', ids.length, MAX_EVENTS_PER_TRANSACTION)
+    }
+    return this.#track(async () => {
+      let rows: AppendRow[]
+      try {
+        rows = await this.#query<AppendRow>(this.#sql.append, [streams, expected, counts, ids, types, data, metadata])
+      } catch (error) {
+        throw await writeError(error, requests, (id) => this.#locate(id))
+      }
+      const results: AppendResult[] = []
+      const events: RecordedEvent[] = []
+      let offset = 0
+      for (const [i, r] of requests.entries()) {
+        const [firstRevision, lastPosition, replayed, txBase, recordedAt] = rows[i]!
+        const first = Number(firstRevision)
+        results.push({ nextExpectedRevision: first + r.events.length - 1, position: lastPosition, idempotentReplay: replayed })
+        if (!replayed && txBase !== null) {
+          for (const [j, e] of r.events.entries()) {
+            events.push({
+              id: e.id,
+              type: e.type,
+              data: e.data,
+              metadata: e.metadata,
+              streamName: r.streamName,
+              revision: first + j,
+              position: txBase | BigInt(offset + j),
+              recordedAt,
+            })
+          }
+        }
+        offset += r.events.length
+      }
+      if (events.length > 0) this.#wakeups.announce()
+      return { results, events }
+    })
+  }
+
+  async command(command: StreamCommand): Promise<CommandOutcome> {
+    this.#checkOpen()
+    const metaStream = `$$${command.streamName}`
+    // As the embedded driver: a metadata expectation names the `$$` stream it is checked against.
+    const target: WriteTarget =
+      command.kind === 'metadata'
+        ? { streamName: metaStream, expectedRevision: command.expectedMetadataRevision }
+        : { streamName: command.streamName, expectedRevision: command.expectedRevision }
+    const data = command.kind === 'metadata' ? jsonCodec.stringify(command.metadata) : null
+    const id = randomUUID()
+    return this.#track(async () => {
+      let rows: CommandRow[]
+      try {
+        rows = await this.#query<CommandRow>(this.#sql.command, [command.kind, command.streamName, encodeExpected(target.expectedRevision), data, id])
+      } catch (error) {
+        throw await writeError(error, [target], (eventId) => this.#locate(eventId))
+      }
+      const [position, revision, recordedAt, eventData, type] = rows[0]!
+      this.#wakeups.announce()
+      const event = recordedEvent([position, metaStream, revision, id, type, eventData, null, recordedAt])
+      return { position, revision: Number(revision), event }
+    })
+  }
+
+  async *readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent> {
+    this.#checkOpen()
+    const text = direction === 'forwards' ? this.#sql.streamForwards : this.#sql.streamBackwards
+    let cursor = from
+    let remaining = maxCount
+    while (remaining > 0 && cursor >= 0) {
+      const limit = Math.min(remaining, READ_PAGE_EVENTS)
+      const rows = await this.#query<EventRow>(text, [streamName, String(cursor), limit])
+      for (const row of rows) yield recordedEvent(row)
+      remaining -= rows.length
+      if (rows.length < limit) return
+      const last = Number(rows[rows.length - 1]![2])
+      cursor = direction === 'forwards' ? last + 1 : last - 1
+    }
+  }
+
+  async *readAll(from: bigint, direction: Direction, maxCount: number, filter: DriverFilter | undefined): AsyncIterable<RecordedEvent> {
+    this.#checkOpen()
+    const { text, params } = this.#allQuery(direction, filter)
+    let cursor = from
+    let remaining = maxCount
+    while (remaining > 0 && cursor >= 0n) {
+      const limit = Math.min(remaining, READ_PAGE_EVENTS)
+      const rows = await this.#query<EventRow>(text, [String(cursor), limit, ...params])
+      for (const row of rows) yield recordedEvent(row)
+      remaining -= rows.length
+      if (rows.length < limit) return
+      const last = rows[rows.length - 1]![0]
+      cursor = direction === 'forwards' ? last + 1n : last - 1n
+    }
+  }
+
+  async streamInfo(streamName: string): Promise<StreamInfo | undefined> {
+    this.#checkOpen()
+    type Row = [bigint | null, bigint | null, bigint | null, bigint | null, boolean | null, string | null, boolean]
+    const rows = await this.#query<Row>(this.#sql.streamInfo, [streamName, `$$${streamName}`])
+    const [lastRevision, lastPosition, metadataRevision, deletedBefore, tombstoned, metadata, hasRow] = rows[0]!
+    if (lastRevision === null && metadataRevision === null && !hasRow) return undefined
+    return {
+      lastRevision: lastRevision === null ? -1 : Number(lastRevision),
+      lastPosition: lastPosition ?? undefined,
+      tombstoned: tombstoned ?? false,
+      metadata: metadata === null ? undefined : (jsonCodec.parse(metadata) as StreamMetadata),
+      metadataRevision: metadataRevision === null ? -1 : Number(metadataRevision),
+      deletedBefore: deletedBefore === null ? undefined : Number(deletedBefore),
+    }
+  }
+
+  async eventAt(position: bigint): Promise<RecordedEvent | undefined> {
+    this.#checkOpen()
+    const rows = await this.#query<EventRow>(this.#sql.eventAt, [String(position)])
+    return rows[0] === undefined ? undefined : recordedEvent(rows[0])
+  }
+
+  async headPosition(): Promise<bigint | undefined> {
+    this.#checkOpen()
+    const rows = await this.#query<[bigint | null]>(this.#sql.head, [])
+    return rows[0]?.[0] ?? undefined
+  }
+
+  async waitForAppend(after: bigint | undefined, signal: AbortSignal): Promise<void> {
+    if (signal.aborted || this.#closed) return
+    // Read the generation first: a wake-up between the head read and the wait is not lost.
+    const generation = this.#wakeups.generation
+    const head = await this.headPosition().catch((error: unknown) => {
+      if (this.#closed) return undefined
+      throw error
+    })
+    if (head !== undefined && (after === undefined || head > after)) return
+    await this.#wakeups.wait(generation, signal)
+  }
+
+  async loadCheckpoint(subscriptionId: string): Promise<Checkpoint | undefined> {
+    this.#checkOpen()
+    const rows = await this.#query<[bigint, string]>(this.#sql.loadCheckpoint, [subscriptionId])
+    const row = rows[0]
+    return row === undefined ? undefined : { position: row[0], eventId: row[1] }
+  }
+
+  async storeCheckpoint(subscriptionId: string, checkpoint: Checkpoint | undefined): Promise<void> {
+    this.#checkOpen()
+    if (checkpoint === undefined) await this.#query(this.#sql.deleteCheckpoint, [subscriptionId])
+    else await this.#query(this.#sql.storeCheckpoint, [subscriptionId, String(checkpoint.position), checkpoint.eventId])
+  }
+
+  async loadSnapshot(key: string): Promise<StoredSnapshot | undefined> {
+    this.#checkOpen()
+    const rows = await this.#query<[bigint, number, string]>(this.#sql.loadSnapshot, [key])
+    const row = rows[0]
+    if (row === undefined) return undefined
+    try {
+      return { position: row[0], schemaVersion: row[1], state: jsonCodec.parse(row[2]) }
+    } catch {
+      // A snapshot is a cache: one that does not decode is a miss, never an error.
+      return undefined
+    }
+  }
+
+  async saveSnapshot(key: string, snapshot: StoredSnapshot): Promise<void> {
+    this.#checkOpen()
+    const state = jsonCodec.stringify(snapshot.state)
+    await this.#query(this.#sql.saveSnapshot, [key, String(snapshot.position), snapshot.schemaVersion, state])
+  }
+
+  /** How far `$all` readers are held back by open transactions (README "Long transactions"). */
+  async horizonLag(): Promise<HorizonLag> {
+    this.#checkOpen()
+    return queryHorizonLag(this.#pool, this.#sql.s)
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true
+    await Promise.allSettled([...this.#inFlight])
+    await this.#wakeups.close()
+    if (this.#ownsPool) await this.#pool.end()
+    this.#onClosed?.()
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ClosedError()
+  }
+
+  async #track<T>(fn: () => Promise<T>): Promise<T> {
+    const op = fn()
+    this.#inFlight.add(op)
+    try {
+      return await op
+    } finally {
+      this.#inFlight.delete(op)
+    }
+  }
+
+  async #query<R extends unknown[]>(text: string, values: unknown[]): Promise<R[]> {
+    try {
+      const result = await this.#pool.query<R>({ text, values, types: queryTypes, rowMode: 'array' })
+      return result.rows
+    } catch (error) {
+      throw closedOr(error, this.#closed)
+    }
+  }
+
+  async #locate(id: string): Promise<{ streamName: string; revision: number } | undefined> {
+    const rows = await this.#query<[string, bigint]>(this.#sql.locate, [id])
+    const row = rows[0]
+    return row === undefined ? undefined : { streamName: row[0], revision: Number(row[1]) }
+  }
+
+  #allQuery(direction: Direction, filter: DriverFilter | undefined): { text: string; params: unknown[] } {
+    const params: unknown[] = []
+    const where = [direction === 'forwards' ? 'position >= $1' : 'position <= $1', `position < ${HORIZON}`]
+    if (filter?.includeSystem !== true) where.push(`NOT starts_with(stream_name, '$')`)
+    if (filter?.streamNamePrefix !== undefined) {
+      params.push(filter.streamNamePrefix.map(likePrefix))
+      where.push(`stream_name LIKE ANY ($${params.length + 2}::text[])`)
+    }
+    if (filter?.eventTypePrefix !== undefined) {
+      params.push(filter.eventTypePrefix.map(likePrefix))
+      where.push(`type LIKE ANY ($${params.length + 2}::text[])`)
+    }
+    const order = direction === 'forwards' ? 'ASC' : 'DESC'
+    return {
+      text: `SELECT ${EVENT_COLUMNS} FROM ${this.#sql.s}.events WHERE ${where.join(' AND ')} ORDER BY position ${order} LIMIT $2`,
+      params,
+    }
+  }
+}
+
+/** Every statement's text, built once per schema. */
+function statements(s: string) {
+  return {
+    s,
+    append: `SELECT first_revision, last_position, replayed, tx_base, recorded_at FROM ${s}.append($1, $2, $3, $4, $5, $6, $7)`,
+    command: `SELECT event_position, event_revision, recorded_at, event_data, event_type FROM ${s}.stream_command($1, $2, $3, $4, $5)`,
+    streamForwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_name = $1 AND revision >= $2 ORDER BY revision ASC LIMIT $3`,
+    streamBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_name = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+    streamInfo: `SELECT l.revision, l.position, m.revision, st.deleted_before, st.tombstoned, st.metadata, st.stream_name IS NOT NULL
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (SELECT revision, position FROM ${s}.events WHERE stream_name = $1 ORDER BY revision DESC LIMIT 1) AS l ON true
+      LEFT JOIN LATERAL (SELECT revision FROM ${s}.events WHERE stream_name = $2 ORDER BY revision DESC LIMIT 1) AS m ON true
+      LEFT JOIN ${s}.streams AS st ON st.stream_name = $1`,
+    eventAt: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position = $1`,
+    head: `SELECT max(position) FROM ${s}.events WHERE position < ${HORIZON}`,
+    locate: `SELECT stream_name, revision FROM ${s}.events WHERE event_id = $1`,
+    loadCheckpoint: `SELECT position, event_id FROM ${s}.checkpoints WHERE subscription_id = $1`,
+    storeCheckpoint: `INSERT INTO ${s}.checkpoints (subscription_id, position, event_id, updated_at) VALUES ($1, $2, $3, now())
+      ON CONFLICT (subscription_id) DO UPDATE SET position = EXCLUDED.position, event_id = EXCLUDED.event_id, updated_at = now()`,
+    deleteCheckpoint: `DELETE FROM ${s}.checkpoints WHERE subscription_id = $1`,
+    loadSnapshot: `SELECT position, schema_version, state FROM ${s}.snapshots WHERE key = $1`,
+    saveSnapshot: `INSERT INTO ${s}.snapshots (key, position, schema_version, state, updated_at) VALUES ($1, $2, $3, $4, now())
+      ON CONFLICT (key) DO UPDATE SET position = EXCLUDED.position, schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, updated_at = now()`,
+  }
+}
