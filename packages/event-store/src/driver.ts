@@ -62,6 +62,13 @@ export interface DriverAppendOutcome {
   readonly events: readonly RecordedEvent[]
 }
 
+/** What {@link EventStoreDriver.command} resolves with. */
+export interface CommandOutcome {
+  readonly position: bigint
+  readonly revision: number
+  readonly event?: RecordedEvent
+}
+
 /** What a stream-management operation changes, as one atomic, durable commit. */
 export type StreamCommand =
   | {
@@ -107,8 +114,13 @@ export interface EventStoreDriver {
    * inline projections before the append resolves.
    */
   append(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome>
-  /** Stream metadata, soft delete, tombstone: one durable commit each; returns its position. */
-  command(command: StreamCommand): Promise<{ readonly position: bigint; readonly revision: number }>
+  /**
+   * Stream metadata, soft delete, tombstone: one durable commit each; returns its position, its
+   * revision in the `$$<stream>` stream (the new metadata revision) and, when the driver has it
+   * at hand, the system event it recorded (the facade feeds it to inline projections that
+   * include system events).
+   */
+  command(command: StreamCommand): Promise<CommandOutcome>
 
   /** Events of one stream from revision `from` (inclusive), in `direction`, at most `maxCount`. */
   readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent>

@@ -120,6 +120,11 @@ export interface AllFilter {
   readonly streamNamePrefix?: readonly string[]
   /** Pass events whose type starts with one of these. */
   readonly eventTypePrefix?: readonly string[]
+  /**
+   * Let events of system streams (names starting with `$`, such as the `$$<stream>` streams that
+   * hold stream metadata, deletes and tombstones) through. Default false.
+   */
+  readonly includeSystem?: boolean
 }
 
 /**

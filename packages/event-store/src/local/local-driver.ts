@@ -1,7 +1,494 @@
-// Placeholder: the LocalDriver is being written (issue 10). Its constructor contract, which the
-// embedded backends build against:
-//
-//   LocalDriver.open({ name: string, log: CommitLog, side: SideStore, now?: () => number }): Promise<LocalDriver>
-//
-// It replays `log` to rebuild the stream index and id index, then serves EventStoreDriver.
-export {}
+import type { CommitLog, StoredEvent } from '../commit-log.js'
+import type {
+  CommandOutcome,
+  DriverAppendOutcome,
+  DriverAppendRequest,
+  DriverFilter,
+  EventStoreDriver,
+  StoredSnapshot,
+  StreamCommand,
+  StreamInfo,
+} from '../driver.js'
+import {
+  AppendFailedError,
+  ClosedError,
+  DuplicateEventIdError,
+  EventStoreCorruptError,
+  EventStoreError,
+  InvalidArgumentError,
+  StorePoisonedError,
+  StreamDeletedError,
+  WrongExpectedVersionError,
+  type ActualRevision,
+} from '../errors.js'
+import type { AppendResult, Checkpoint, Direction, ExpectedRevision, RecordedEvent } from '../types.js'
+import { newEventId } from '../validation.js'
+import { LocalIndex, type StreamEntry } from './local-index.js'
+import type { SideStore } from './side-store.js'
+import { stepIterable } from './step-iterator.js'
+import { lockOrder, StreamLocks } from './stream-locks.js'
+import { DELETED_EVENT_TYPE, METADATA_EVENT_TYPE, metadataStreamOf, TOMBSTONE_EVENT_TYPE } from './system-events.js'
+
+/** What {@link LocalDriver.open} takes. */
+export interface LocalDriverOptions {
+  /** Short backend name for messages and reports, e.g. `'wal'`. */
+  readonly name: string
+  /** The durable log; the driver owns it from here on (closes it, also when `open` fails). */
+  readonly log: CommitLog
+  /** Checkpoints and snapshots; owned like `log`. */
+  readonly side: SideStore
+  /** Clock for `recordedAt`, in ms since the epoch. Default `Date.now`. */
+  readonly now?: () => number
+}
+
+/** The visible state of a stream for expected-revision checks: its last revision, or none. */
+function actualOf(entry: StreamEntry | undefined): ActualRevision {
+  if (entry === undefined) return 'no_stream'
+  const last = entry.positions.length - 1
+  return last >= 0 && last >= (entry.deletedBefore ?? 0) ? last : 'no_stream'
+}
+
+function expectationHolds(expected: ExpectedRevision, actual: ActualRevision): boolean {
+  switch (expected) {
+    case 'any':
+      return true
+    case 'no_stream':
+      return actual === 'no_stream'
+    case 'stream_exists':
+      return actual !== 'no_stream'
+    default:
+      return actual === expected
+  }
+}
+
+/**
+ * Could an append whose first event landed at `firstRevision` have been made with `expected`?
+ * Decides whether a retry with that expectation is the same append (an idempotent replay).
+ * `'no_stream'` and `'stream_exists'` are judged from what the stream shows of that time: a
+ * soft delete right before `firstRevision` means the stream was empty then.
+ */
+function replayExpectationHolds(expected: ExpectedRevision, firstRevision: number, entry: StreamEntry): boolean {
+  switch (expected) {
+    case 'any':
+      return true
+    case 'no_stream':
+      return firstRevision === 0 || entry.deletedBefore === firstRevision
+    case 'stream_exists':
+      return firstRevision > 0 && firstRevision - 1 >= (entry.deletedBefore ?? 0)
+    default:
+      return expected === firstRevision - 1
+  }
+}
+
+function passFilter(filter: DriverFilter | undefined): (streamName: string, type: string) => boolean {
+  const system = filter?.includeSystem === true
+  const streams = filter?.streamNamePrefix
+  const types = filter?.eventTypePrefix
+  if (streams === undefined && types === undefined) {
+    return system ? () => true : (streamName) => !streamName.startsWith('$')
+  }
+  return (streamName, type) =>
+    (system || !streamName.startsWith('$')) &&
+    (streams === undefined || streams.some((p) => streamName.startsWith(p))) &&
+    (types === undefined || types.some((p) => type.startsWith(p)))
+}
+
+/**
+ * The {@link EventStoreDriver} of the embedded backends, over a {@link CommitLog} and a
+ * {@link SideStore}: the stream index, the id index, expected revisions, the idempotency rule,
+ * stream commands and wake-ups, written once for the WAL, NDJSON and record-keeper logs (and the
+ * in-memory one). This is the seed's design (an in-memory index over a persisted log) with its
+ * flaws removed:
+ *
+ * - memory (indexes, `lastPosition`, wake-ups) changes only after `log.append` resolved, so a
+ *   failed commit leaves no trace and no gap;
+ * - one operation per stream in flight (a per-stream queue; multi-stream appends take theirs in
+ *   sorted order), so expected revisions are checked against the stream's whole state and
+ *   revisions are assigned at acceptance; different streams proceed concurrently and the log
+ *   group-commits them; event ids of commits in flight are reserved;
+ * - positions come from the log's acknowledgment (the WAL and NDJSON logs re-give the positions
+ *   of a rolled-back write) and must follow the index's last one;
+ * - after `log.poisoned`, every write is `POISONED` until reopen.
+ *
+ * On open, the log is replayed into the index; a hole in positions, a revision out of sequence,
+ * a repeated id or an unknown system event is `EVENT_STORE_CORRUPT`, never skipped. Memory grows
+ * with the number of events (every event is kept readable, plus the id index).
+ */
+export class LocalDriver implements EventStoreDriver {
+  readonly name: string
+  readonly #log: CommitLog
+  readonly #side: SideStore
+  readonly #now: () => number
+  readonly #index = new LocalIndex()
+  readonly #locks = new StreamLocks()
+  /** Ids of commits in flight -> settles when that commit does. */
+  readonly #reserved = new Map<string, Promise<void>>()
+  readonly #inFlight = new Set<Promise<unknown>>()
+  readonly #waiters = new Set<() => void>()
+  #closing: Promise<void> | undefined
+  /** Set when a live commit could not be applied to memory: memory is no longer trusted. */
+  #broken: Error | undefined
+
+  private constructor(options: LocalDriverOptions) {
+    this.name = options.name
+    this.#log = options.log
+    this.#side = options.side
+    this.#now = options.now ?? Date.now
+  }
+
+  /**
+   * Replays `log` into a fresh index and returns the driver serving it.
+   *
+   * @throws {@link EventStoreCorruptError} (`EVENT_STORE_CORRUPT`) when the log holds a hole in
+   *   positions, a revision out of sequence, a repeated event id or an unknown system event;
+   *   errors of `log.replay` pass through. `log` and `side` are closed on failure.
+   */
+  static async open(options: LocalDriverOptions): Promise<LocalDriver> {
+    const driver = new LocalDriver(options)
+    try {
+      for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition)
+      const replayed = BigInt(driver.#index.lastPosition)
+      if (options.log.lastPosition !== replayed) {
+        throw new EventStoreCorruptError(`${options.name}: the log ends at position ${options.log.lastPosition} but replay gave events up to ${replayed}`)
+      }
+    } catch (err) {
+      await options.log.close().catch(() => undefined)
+      await options.side.close().catch(() => undefined)
+      throw err
+    }
+    return driver
+  }
+
+  /** Events held in memory (system events included); for memory-per-event figures. */
+  get eventCount(): number {
+    return this.#index.lastPosition
+  }
+
+  /** Streams in the index (system `$$` streams included). */
+  get streamCount(): number {
+    return this.#index.streamCount
+  }
+
+  async append(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
+    this.#assertWritable()
+    if (requests.length === 0) throw new InvalidArgumentError('append: no requests')
+    const names = lockOrder(requests.map((r) => r.streamName))
+    if (names.length !== requests.length) throw new InvalidArgumentError('append: a stream appears in two requests')
+    return this.#track(this.#withLocks(names, () => this.#appendLocked(requests)))
+  }
+
+  async command(command: StreamCommand): Promise<CommandOutcome> {
+    this.#assertWritable()
+    return this.#track(this.#withLocks([command.streamName], () => this.#commandLocked(command)))
+  }
+
+  async #appendLocked(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
+    this.#assertWritable()
+    await this.#waitForReservations(requests)
+    this.#assertWritable()
+
+    // Idempotency first: an exact retry answers with the original result whatever the stream
+    // looks like now; any other reuse of an id is refused.
+    const replays: (AppendResult | undefined)[] = []
+    for (const request of requests) {
+      const entry = this.#index.stream(request.streamName)
+      if (entry?.tombstoned === true) throw new StreamDeletedError(request.streamName)
+      replays.push(this.#replayOf(request, entry))
+    }
+    if (replays.every((r) => r !== undefined)) return { results: replays, events: [] }
+    const partial = replays.findIndex((r) => r !== undefined)
+    if (partial >= 0) throw this.#duplicate(requests[partial]!.events[0]!.id)
+
+    const recordedAtMs = this.#now()
+    const stored: StoredEvent[] = []
+    const lastOffsets: number[] = []
+    for (const request of requests) {
+      const entry = this.#index.stream(request.streamName)
+      const actual = actualOf(entry)
+      if (!expectationHolds(request.expectedRevision, actual)) {
+        throw new WrongExpectedVersionError(request.streamName, request.expectedRevision, actual)
+      }
+      const first = entry?.positions.length ?? 0
+      for (let i = 0; i < request.events.length; i++) {
+        const e = request.events[i]!
+        stored.push({
+          id: e.id,
+          streamName: request.streamName,
+          revision: first + i,
+          type: e.type,
+          data: e.data,
+          metadata: e.metadata,
+          recordedAtMs,
+        })
+      }
+      lastOffsets.push(stored.length - 1)
+    }
+
+    const { firstPosition, events } = await this.#commit(stored)
+    const results = requests.map((request, i): AppendResult => {
+      const offset = lastOffsets[i]!
+      return {
+        nextExpectedRevision: stored[offset]!.revision,
+        position: firstPosition + BigInt(offset),
+        idempotentReplay: false,
+      }
+    })
+    return { results, events }
+  }
+
+  async #commandLocked(command: StreamCommand): Promise<CommandOutcome> {
+    this.#assertWritable()
+    const { streamName } = command
+    const entry = this.#index.stream(streamName)
+    if (entry?.tombstoned === true) throw new StreamDeletedError(streamName)
+    const metaName = metadataStreamOf(streamName)
+    const revision = this.#index.stream(metaName)?.positions.length ?? 0
+    let type: string
+    let data: unknown
+    if (command.kind === 'metadata') {
+      const actual: ActualRevision = revision === 0 ? 'no_stream' : revision - 1
+      if (!expectationHolds(command.expectedMetadataRevision, actual)) {
+        throw new WrongExpectedVersionError(metaName, command.expectedMetadataRevision, actual)
+      }
+      type = METADATA_EVENT_TYPE
+      data = command.metadata
+    } else {
+      const actual = actualOf(entry)
+      if (!expectationHolds(command.expectedRevision, actual)) {
+        throw new WrongExpectedVersionError(streamName, command.expectedRevision, actual)
+      }
+      if (command.kind === 'delete') {
+        type = DELETED_EVENT_TYPE
+        data = { deletedBefore: entry?.positions.length ?? 0 }
+      } else {
+        type = TOMBSTONE_EVENT_TYPE
+        data = {}
+      }
+    }
+    const event: StoredEvent = { id: newEventId(), streamName: metaName, revision, type, data, metadata: undefined, recordedAtMs: this.#now() }
+    const { firstPosition, events } = await this.#commit([event])
+    return { position: firstPosition, revision, event: events[0]! }
+  }
+
+  /**
+   * Makes `stored` durable, then (and only then) applies it to memory and wakes readers. The
+   * ids are reserved while the commit is in flight, so no other append can claim them.
+   */
+  async #commit(stored: StoredEvent[]): Promise<{ firstPosition: bigint; events: RecordedEvent[] }> {
+    let settle!: () => void
+    const settled = new Promise<void>((resolve) => (settle = resolve))
+    for (const e of stored) this.#reserved.set(e.id, settled)
+    const unreserve = (): void => {
+      for (const e of stored) this.#reserved.delete(e.id)
+      settle()
+    }
+    let firstPosition: bigint
+    try {
+      ;({ firstPosition } = await this.#log.append({ events: stored }))
+    } catch (err) {
+      unreserve()
+      throw err instanceof EventStoreError ? err : new AppendFailedError(`${this.name}: the commit failed; its outcome is unknown`, { cause: err })
+    }
+    // No await between the log's acknowledgment and this: commits are applied in the order the
+    // log acknowledged them, which is position order.
+    try {
+      const events = this.#index.apply(stored, firstPosition)
+      this.#wake()
+      return { firstPosition, events }
+    } catch (err) {
+      this.#broken = err as Error
+      throw err
+    } finally {
+      unreserve()
+    }
+  }
+
+  /** The original result when `request` is an exact retry, `undefined` when its ids are all new. */
+  #replayOf(request: DriverAppendRequest, entry: StreamEntry | undefined): AppendResult | undefined {
+    const events = request.events
+    const first = this.#index.locate(events[0]!.id)
+    if (first === undefined) {
+      for (const e of events) if (this.#index.locate(e.id) !== undefined) throw this.#duplicate(e.id)
+      return undefined
+    }
+    let last = first
+    for (let i = 0; i < events.length; i++) {
+      const at = this.#index.locate(events[i]!.id)
+      if (at === undefined || at.streamName !== request.streamName || at.revision !== first.revision + i) {
+        throw this.#duplicate(at === undefined ? events[0]!.id : events[i]!.id)
+      }
+      last = at
+    }
+    if (entry === undefined || !replayExpectationHolds(request.expectedRevision, first.revision, entry)) {
+      throw this.#duplicate(events[0]!.id)
+    }
+    return { nextExpectedRevision: last.revision, position: BigInt(last.position), idempotentReplay: true }
+  }
+
+  #duplicate(id: string): DuplicateEventIdError {
+    const at = this.#index.locate(id)!
+    return new DuplicateEventIdError(id, { streamName: at.streamName, revision: at.revision })
+  }
+
+  /** Waits until no id of `requests` is held by a commit in flight (it lands or fails first). */
+  async #waitForReservations(requests: readonly DriverAppendRequest[]): Promise<void> {
+    if (this.#reserved.size === 0) return
+    for (;;) {
+      let pending: Promise<void> | undefined
+      for (const request of requests) {
+        for (const e of request.events) {
+          pending = this.#reserved.get(e.id)
+          if (pending !== undefined) break
+        }
+        if (pending !== undefined) break
+      }
+      if (pending === undefined) return
+      await pending
+    }
+  }
+
+  readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent> {
+    const index = this.#index
+    return stepIterable(() => {
+      this.#assertOpen()
+      const positions = index.stream(streamName)?.positions
+      if (positions === undefined) return () => undefined
+      const forwards = direction === 'forwards'
+      const end = positions.length
+      let r = forwards ? Math.max(0, from) : Math.min(from, end - 1)
+      let left = maxCount
+      return () => {
+        if (left <= 0 || (forwards ? r >= end : r < 0)) return undefined
+        this.#assertOpen()
+        const position = positions[r]!
+        r += forwards ? 1 : -1
+        left--
+        return index.eventAt(position)
+      }
+    })
+  }
+
+  readAll(from: bigint, direction: Direction, maxCount: number, filter: DriverFilter | undefined): AsyncIterable<RecordedEvent> {
+    const index = this.#index
+    const pass = passFilter(filter)
+    return stepIterable(() => {
+      this.#assertOpen()
+      const forwards = direction === 'forwards'
+      const head = index.lastPosition
+      // Number() of a bigint past 2^53 is inexact but still past the end, which is all it must be.
+      let p = forwards ? Math.max(1, Number(from)) : Math.min(Number(from), head)
+      let left = maxCount
+      return () => {
+        if (left <= 0) return undefined
+        this.#assertOpen()
+        while (forwards ? p <= head : p >= 1) {
+          const at = p
+          p += forwards ? 1 : -1
+          const raw = index.rawAt(at)!
+          if (pass(raw.streamName, raw.type)) {
+            left--
+            return index.eventAt(at)
+          }
+        }
+        return undefined
+      }
+    })
+  }
+
+  async streamInfo(streamName: string): Promise<StreamInfo | undefined> {
+    this.#assertOpen()
+    return this.#index.streamInfo(streamName)
+  }
+
+  async eventAt(position: bigint): Promise<RecordedEvent | undefined> {
+    this.#assertOpen()
+    return position >= 1n && position <= BigInt(this.#index.lastPosition) ? this.#index.eventAt(Number(position)) : undefined
+  }
+
+  async headPosition(): Promise<bigint | undefined> {
+    this.#assertOpen()
+    const last = this.#index.lastPosition
+    return last === 0 ? undefined : BigInt(last)
+  }
+
+  waitForAppend(after: bigint | undefined, signal: AbortSignal): Promise<void> {
+    if (this.#closing !== undefined || signal.aborted) return Promise.resolve()
+    if (BigInt(this.#index.lastPosition) > (after ?? 0n)) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.#waiters.delete(done)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      this.#waiters.add(done)
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  async loadCheckpoint(subscriptionId: string): Promise<Checkpoint | undefined> {
+    this.#assertOpen()
+    return this.#side.loadCheckpoint(subscriptionId)
+  }
+
+  async storeCheckpoint(subscriptionId: string, checkpoint: Checkpoint | undefined): Promise<void> {
+    this.#assertOpen()
+    return this.#side.storeCheckpoint(subscriptionId, checkpoint)
+  }
+
+  async loadSnapshot(key: string): Promise<StoredSnapshot | undefined> {
+    this.#assertOpen()
+    return this.#side.loadSnapshot(key)
+  }
+
+  async saveSnapshot(key: string, snapshot: StoredSnapshot): Promise<void> {
+    this.#assertOpen()
+    return this.#side.saveSnapshot(key, snapshot)
+  }
+
+  /** Idempotent. Appends in flight (and queued behind stream locks) finish or fail first. */
+  close(): Promise<void> {
+    this.#closing ??= this.#closeNow()
+    return this.#closing
+  }
+
+  async #closeNow(): Promise<void> {
+    this.#wake()
+    await Promise.allSettled([...this.#inFlight])
+    let failure: unknown
+    await this.#log.close().catch((err: unknown) => (failure = err))
+    await this.#side.close().catch((err: unknown) => (failure ??= err))
+    if (failure !== undefined) throw failure as Error
+  }
+
+  #wake(): void {
+    for (const waiter of [...this.#waiters]) waiter()
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise)
+    const forget = (): void => {
+      this.#inFlight.delete(promise)
+    }
+    promise.then(forget, forget)
+    return promise
+  }
+
+  async #withLocks<T>(names: readonly string[], run: () => Promise<T>): Promise<T> {
+    await this.#locks.acquire(names)
+    try {
+      return await run()
+    } finally {
+      this.#locks.release(names)
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new ClosedError()
+  }
+
+  #assertWritable(): void {
+    this.#assertOpen()
+    if (this.#broken !== undefined) throw this.#broken
+    if (this.#log.poisoned) throw new StorePoisonedError(undefined)
+  }
+}

@@ -1,0 +1,21 @@
+import { appendCases } from './cases/append.js'
+import { readCases } from './cases/reads.js'
+import type { EventStoreConformanceCase } from './harness.js'
+
+export {
+  backendConformanceContext,
+  type BackendContextOptions,
+  type ConformanceOpenOptions,
+  type ConformanceSupports,
+  type DisposableConformanceContext,
+  type EventStoreConformanceCase,
+  type EventStoreConformanceContext,
+} from './harness.js'
+export { collect, rejectsWithCode } from './assertions.js'
+
+/**
+ * The event store's contract as executable cases (EVENT-STORE.md (d)), run against every backend
+ * the way `@quire/vfs/conformance` is: `for (const c of eventStoreConformanceCases) test(c.name,
+ * () => c.run(ctx))`, with a fresh store per case (see {@link backendConformanceContext}).
+ */
+export const eventStoreConformanceCases: readonly EventStoreConformanceCase[] = [...appendCases, ...readCases]

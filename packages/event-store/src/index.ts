@@ -1,0 +1,68 @@
+export { EventStore, type EventStoreOpenOptions, type AppendOptions, type ReadStreamOptions, type ReadAllOptions } from './event-store.js'
+export { memoryBackend, type MemoryBackend, type MemoryBackendOptions, type InjectedFailure } from './backends/memory.js'
+export { LocalDriver, type LocalDriverOptions } from './local/local-driver.js'
+export type { SideStore } from './local/side-store.js'
+export type { CommitLog, CommitRecord, LoggedCommit, StoredEvent } from './commit-log.js'
+export type {
+  CommandOutcome,
+  DriverAppendOutcome,
+  DriverAppendRequest,
+  DriverFilter,
+  EventStoreBackend,
+  EventStoreDriver,
+  ProposedEvent,
+  StoredSnapshot,
+  StreamCommand,
+  StreamInfo,
+} from './driver.js'
+export {
+  EventStoreError,
+  WrongExpectedVersionError,
+  StreamNotFoundError,
+  StreamDeletedError,
+  DuplicateEventIdError,
+  InvalidArgumentError,
+  AppendTooLargeError,
+  AppendFailedError,
+  StorePoisonedError,
+  CheckpointMismatchError,
+  SubscriptionDroppedError,
+  EventStoreCorruptError,
+  ClosedError,
+  UnsupportedError,
+  type ActualRevision,
+} from './errors.js'
+export { LockedError } from '@quire/vfs'
+export {
+  ANY,
+  NO_STREAM,
+  STREAM_EXISTS,
+  START,
+  END,
+  FORWARDS,
+  BACKWARDS,
+  type JsonValue,
+  type EventData,
+  type RecordedEvent,
+  type ExpectedRevision,
+  type Direction,
+  type AppendResult,
+  type AppendRequest,
+  type MultiAppendResult,
+  type StreamState,
+  type StreamMetadata,
+  type AllFilter,
+  type Checkpoint,
+} from './types.js'
+export {
+  MAX_STREAM_NAME_BYTES,
+  MAX_EVENT_TYPE_BYTES,
+  MAX_APPEND_EVENTS,
+  MAX_APPEND_STREAMS,
+  MAX_EVENT_BYTES,
+  MAX_APPEND_BYTES,
+  MAX_METADATA_BYTES,
+  MAX_STREAM_METADATA_BYTES,
+  MAX_FILTER_PREFIXES,
+  MAX_SUBSCRIPTION_ID_BYTES,
+} from './limits.js'

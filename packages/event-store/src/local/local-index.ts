@@ -1,0 +1,226 @@
+import type { StoredEvent } from '../commit-log.js'
+import type { StreamInfo } from '../driver.js'
+import { EventStoreCorruptError } from '../errors.js'
+import type { RecordedEvent, StreamMetadata } from '../types.js'
+import { deepFreeze } from './deep-freeze.js'
+import { metadataStreamOf, systemEffect, targetOfMetadataStream, type SystemEffect } from './system-events.js'
+
+/**
+ * One event as the index keeps it. Compact on purpose: position is the event's place in the
+ * index's array and `recordedAt` a number, so no `bigint` or `Date` is held per event; a
+ * {@link RecordedEvent} is made on each read (measured: about 130 bytes less per event than
+ * holding finished `RecordedEvent`s, for about 0.1 µs per event read).
+ */
+class IndexedEvent {
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    readonly data: unknown,
+    readonly metadata: unknown,
+    readonly streamName: string,
+    readonly revision: number,
+    readonly recordedAtMs: number,
+  ) {}
+}
+
+/** A stream as the index keeps it. The `$$<name>` stream has its own entry. */
+export interface StreamEntry {
+  readonly name: string
+  /** Position of revision `r` at index `r`; never shrinks (retention hides, it does not remove). */
+  readonly positions: number[]
+  /** Set by a soft delete: revisions below it are hidden. */
+  deletedBefore: number | undefined
+  tombstoned: boolean
+  metadata: StreamMetadata | undefined
+}
+
+/** Stream types are few; interning them keeps one string per type instead of one per replayed event. */
+const MAX_INTERNED_TYPES = 10_000
+
+/**
+ * The LocalDriver's memory: every event (readable by position), the stream index and the id
+ * index. Changed only by {@link LocalIndex.apply} with a commit the log acknowledged (or
+ * replayed), which checks the commit first and then applies it whole, so memory is never half
+ * a commit. Positions are held as numbers (exact up to 2^53).
+ */
+export class LocalIndex {
+  readonly #events: IndexedEvent[] = []
+  readonly #streams = new Map<string, StreamEntry>()
+  /** Event id -> position. */
+  readonly #ids = new Map<string, number>()
+  readonly #types = new Map<string, string>()
+
+  /** Highest position applied, 0 when empty. */
+  get lastPosition(): number {
+    return this.#events.length
+  }
+
+  /** Number of streams in the index (system `$$` streams included). */
+  get streamCount(): number {
+    return this.#streams.size
+  }
+
+  stream(name: string): StreamEntry | undefined {
+    return this.#streams.get(name)
+  }
+
+  /** Where an event id is, or `undefined`. */
+  locate(id: string): { readonly streamName: string; readonly revision: number; readonly position: number } | undefined {
+    const position = this.#ids.get(id)
+    if (position === undefined) return undefined
+    const e = this.#events[position - 1]!
+    return { streamName: e.streamName, revision: e.revision, position }
+  }
+
+  /** The event at `position` (1-based), or `undefined`. */
+  eventAt(position: number): RecordedEvent | undefined {
+    const e = this.#events[position - 1]
+    return e === undefined ? undefined : materialize(e, position)
+  }
+
+  /** The raw event at `position`, for filters that must not build a RecordedEvent per event. */
+  rawAt(position: number): { readonly streamName: string; readonly type: string } | undefined {
+    return this.#events[position - 1]
+  }
+
+  streamInfo(name: string): StreamInfo | undefined {
+    const entry = this.#streams.get(name)
+    const meta = this.#streams.get(metadataStreamOf(name))
+    if (entry === undefined && meta === undefined) return undefined
+    const lastRevision = entry === undefined ? -1 : entry.positions.length - 1
+    const last = entry?.positions[lastRevision]
+    return {
+      lastRevision,
+      lastPosition: last === undefined ? undefined : BigInt(last),
+      tombstoned: entry?.tombstoned ?? false,
+      metadata: entry?.metadata,
+      metadataRevision: meta === undefined ? -1 : meta.positions.length - 1,
+      deletedBefore: entry?.deletedBefore,
+    }
+  }
+
+  /**
+   * Checks a commit against the index (positions follow, each stream's revisions follow, ids are
+   * new, system events are well formed and target no tombstoned stream) and applies it. A commit
+   * that fails a check changes nothing and throws `EVENT_STORE_CORRUPT`: on replay the log holds
+   * something this package did not write; live, a bug (the driver then refuses further writes).
+   *
+   * Returns the commit's events as recorded.
+   */
+  apply(events: readonly StoredEvent[], firstPosition: bigint): RecordedEvent[] {
+    const first = Number(firstPosition)
+    if (first !== this.#events.length + 1) {
+      throw new EventStoreCorruptError(`commit at position ${firstPosition} does not follow position ${this.#events.length} (a hole or an overlap in the log)`)
+    }
+    if (events.length === 0) throw new EventStoreCorruptError(`commit at position ${firstPosition} has no events`)
+    const effects = this.#check(events, first)
+
+    const recorded = new Array<RecordedEvent>(events.length)
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!
+      const position = first + i
+      let entry = this.#streams.get(e.streamName)
+      if (entry === undefined) {
+        entry = newEntry(e.streamName)
+        this.#streams.set(entry.name, entry)
+      }
+      entry.positions.push(position)
+      const indexed = new IndexedEvent(
+        e.id,
+        this.#intern(e.type),
+        deepFreeze(e.data),
+        deepFreeze(e.metadata),
+        entry.name,
+        e.revision,
+        e.recordedAtMs,
+      )
+      this.#events.push(indexed)
+      this.#ids.set(e.id, position)
+      const effect = effects[i]
+      if (effect !== undefined) this.#applyEffect(targetOfMetadataStream(e.streamName)!, effect)
+      recorded[i] = materialize(indexed, position)
+    }
+    return recorded
+  }
+
+  #check(events: readonly StoredEvent[], first: number): (SystemEffect | undefined)[] {
+    const nextRevision = new Map<string, number>()
+    const ids = new Set<string>()
+    const effects: (SystemEffect | undefined)[] = []
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!
+      const at = `event at position ${first + i}`
+      if (typeof e.id !== 'string' || typeof e.streamName !== 'string' || typeof e.type !== 'string') {
+        throw new EventStoreCorruptError(`${at}: malformed (id, streamName and type must be strings)`)
+      }
+      if (this.#ids.has(e.id) || ids.has(e.id)) throw new EventStoreCorruptError(`${at}: event id ${e.id} appears twice in the log`)
+      ids.add(e.id)
+      const expected = nextRevision.get(e.streamName) ?? this.#streams.get(e.streamName)?.positions.length ?? 0
+      if (e.revision !== expected) {
+        throw new EventStoreCorruptError(`${at}: stream ${JSON.stringify(e.streamName)} revision ${e.revision}, expected ${expected}`)
+      }
+      nextRevision.set(e.streamName, expected + 1)
+      if (typeof e.recordedAtMs !== 'number') throw new EventStoreCorruptError(`${at}: recordedAtMs is not a number`)
+      let effect: SystemEffect | undefined
+      if (e.streamName.startsWith('$')) {
+        const target = targetOfMetadataStream(e.streamName)
+        effect = target === undefined ? undefined : systemEffect(e.type, e.data)
+        if (effect === undefined) {
+          throw new EventStoreCorruptError(`${at}: unknown system event ${JSON.stringify(e.type)} in stream ${JSON.stringify(e.streamName)}`)
+        }
+        if (this.#streams.get(target!)?.tombstoned === true) {
+          throw new EventStoreCorruptError(`${at}: command on tombstoned stream ${JSON.stringify(target)}`)
+        }
+      } else if (this.#streams.get(e.streamName)?.tombstoned === true) {
+        throw new EventStoreCorruptError(`${at}: event in tombstoned stream ${JSON.stringify(e.streamName)}`)
+      }
+      effects.push(effect)
+    }
+    return effects
+  }
+
+  #applyEffect(target: string, effect: SystemEffect): void {
+    let entry = this.#streams.get(target)
+    if (entry === undefined) {
+      entry = newEntry(target)
+      this.#streams.set(target, entry)
+    }
+    switch (effect.kind) {
+      case 'metadata':
+        entry.metadata = effect.metadata
+        return
+      case 'delete':
+        entry.deletedBefore = effect.deletedBefore
+        return
+      case 'tombstone':
+        entry.tombstoned = true
+        return
+    }
+  }
+
+  #intern(type: string): string {
+    const known = this.#types.get(type)
+    if (known !== undefined) return known
+    if (this.#types.size < MAX_INTERNED_TYPES) this.#types.set(type, type)
+    return type
+  }
+}
+
+function newEntry(name: string): StreamEntry {
+  return { name, positions: [], deletedBefore: undefined, tombstoned: false, metadata: undefined }
+}
+
+/** A fresh RecordedEvent over the frozen data of an indexed one. */
+function materialize(e: IndexedEvent, position: number): RecordedEvent {
+  return {
+    id: e.id,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    streamName: e.streamName,
+    revision: e.revision,
+    position: BigInt(position),
+    recordedAt: new Date(e.recordedAtMs),
+  }
+}
+
