@@ -82,6 +82,10 @@ BEGIN
      OR v_events > 65535 THEN
     RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: malformed append arguments';
   END IF;
+  -- Positions are only safe if the transaction id comes after the locks (below).
+  IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: append must be the first write of its transaction';
+  END IF;
 
   -- 1. Every target stream's lock, in key order, before the first write.
   IF v_n = 1 THEN

@@ -34,6 +34,9 @@ BEGIN
   IF p_kind NOT IN ('metadata', 'delete', 'tombstone') OR p_stream IS NULL OR p_event_id IS NULL OR p_expected IS NULL OR p_expected < -3 THEN
     RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: malformed stream command';
   END IF;
+  IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: a stream command must be the first write of its transaction';
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended(${lockPrefix} || p_stream, 0));
 
   SELECT st.deleted_before, st.tombstoned INTO v_delbef, v_tomb FROM ${s}.streams st WHERE st.stream_name = p_stream;
