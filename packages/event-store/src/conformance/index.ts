@@ -1,4 +1,7 @@
 import { appendCases } from './cases/append.js'
+import { deletionCases } from './cases/deletion.js'
+import { idempotencyCases } from './cases/idempotency.js'
+import { lifecycleCases } from './cases/lifecycle.js'
 import { readCases } from './cases/reads.js'
 import type { EventStoreConformanceCase } from './harness.js'
 
@@ -18,4 +21,10 @@ export { collect, rejectsWithCode } from './assertions.js'
  * the way `@quire/vfs/conformance` is: `for (const c of eventStoreConformanceCases) test(c.name,
  * () => c.run(ctx))`, with a fresh store per case (see {@link backendConformanceContext}).
  */
-export const eventStoreConformanceCases: readonly EventStoreConformanceCase[] = [...appendCases, ...readCases]
+export const eventStoreConformanceCases: readonly EventStoreConformanceCase[] = [
+  ...appendCases,
+  ...idempotencyCases,
+  ...readCases,
+  ...deletionCases,
+  ...lifecycleCases,
+]

@@ -184,8 +184,12 @@ export class LocalDriver implements EventStoreDriver {
 
   async #appendLocked(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
     this.#assertWritable()
-    await this.#waitForReservations(requests)
-    this.#assertWritable()
+    // From the last check of reservations to the reservation in #commit there is no await, so no
+    // other append can claim one of these ids in between.
+    for (let pending = this.#reservedBy(requests); pending !== undefined; pending = this.#reservedBy(requests)) {
+      await pending
+      this.#assertWritable()
+    }
 
     // Idempotency first: an exact retry answers with the original result whatever the stream
     // looks like now; any other reuse of an id is refused.
@@ -330,21 +334,16 @@ export class LocalDriver implements EventStoreDriver {
     return new DuplicateEventIdError(id, { streamName: at.streamName, revision: at.revision })
   }
 
-  /** Waits until no id of `requests` is held by a commit in flight (it lands or fails first). */
-  async #waitForReservations(requests: readonly DriverAppendRequest[]): Promise<void> {
-    if (this.#reserved.size === 0) return
-    for (;;) {
-      let pending: Promise<void> | undefined
-      for (const request of requests) {
-        for (const e of request.events) {
-          pending = this.#reserved.get(e.id)
-          if (pending !== undefined) break
-        }
-        if (pending !== undefined) break
+  /** The settling of a commit in flight that holds one of the ids of `requests`, if any. */
+  #reservedBy(requests: readonly DriverAppendRequest[]): Promise<void> | undefined {
+    if (this.#reserved.size === 0) return undefined
+    for (const request of requests) {
+      for (const e of request.events) {
+        const pending = this.#reserved.get(e.id)
+        if (pending !== undefined) return pending
       }
-      if (pending === undefined) return
-      await pending
     }
+    return undefined
   }
 
   readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent> {
