@@ -41,7 +41,7 @@ export interface PostgresBackend extends EventStoreBackend {
 function intOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`)
+    throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}, got ${typeof value === 'number' ? value : typeof value}`)
   }
   return value
 }
@@ -87,7 +87,7 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
             ? { connectionString: options.listen.connectionString, application_name: applicationName }
             : options.connectionString !== undefined && options.pool === undefined
               ? { connectionString: options.connectionString, application_name: applicationName }
-              : (pool.options as pg.ClientConfig)
+              : (pool.options)
       const wakeups = new AppendWakeups({ channel: `quire_append_${schema}`, listenConfig, pool, pollIntervalMs })
       try {
         if (options.migrate === true) await migrate({ pool, schema })

@@ -19,7 +19,7 @@ import {
   type StreamMetadata,
 } from '@quire/event-store'
 import type pg from 'pg'
-import { AppendWakeups } from './append-wakeups.js'
+import type { AppendWakeups } from './append-wakeups.js'
 import { closedOr, writeError, type WriteTarget } from './error-mapping.js'
 import { EVENT_COLUMNS, recordedEvent, type EventRow } from './event-rows.js'
 import { queryHorizonLag, type HorizonLag } from './horizon-lag.js'

@@ -1,5 +1,6 @@
-import { EventStore, type RecordedEvent } from '@quire/event-store'
-import pg from 'pg'
+import type { EventStore} from '@quire/event-store';
+import { type RecordedEvent } from '@quire/event-store'
+import type pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { runChild } from './support/children.js'
 import { rawAppend } from './support/raw-append.js'
