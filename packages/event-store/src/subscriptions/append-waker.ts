@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { EventStoreDriver } from '../driver.js'
 
 interface Waiter {
@@ -88,6 +89,10 @@ export class AppendWaker {
         this.#pending = { after, abort }
         await this.#driver.waitForAppend(after, abort.signal)
         this.#pending = undefined
+        // The driver wakes us when it acknowledges a commit, a few microtasks before the append
+        // that made it resolves to its caller. One turn of the event loop lets those resolve
+        // first, so a woken reader never shows an event before its append has resolved.
+        await nextTurn()
         if (this.#waiters.size === 0 || this.#closed) break
         const head = await this.#driver.headPosition()
         for (const w of this.#waiters) {

@@ -3,6 +3,7 @@ import { ClosedError, InvalidArgumentError } from '../errors.js'
 import type { AllFilter } from '../types.js'
 import { AppendWaker } from './append-waker.js'
 import { AllFeed, type Feed, StreamFeed } from './feed.js'
+import { SUBSCRIPTION_PAGE_EVENTS } from './limits.js'
 import { Subscription } from './subscription.js'
 import { validateFilter, validateStreamName } from '../validation.js'
 
@@ -47,11 +48,14 @@ export class SubscriptionHub {
   readonly waker: AppendWaker
   readonly #subscriptions = new Set<Subscription>()
   readonly #members = new Set<HubMember>()
+  readonly #pageEvents: number
   #closed = false
 
-  constructor(driver: HubDriver) {
+  /** `pageEvents`: events per keyset read (default {@link SUBSCRIPTION_PAGE_EVENTS}; tests use small pages). */
+  constructor(driver: HubDriver, options: { readonly pageEvents?: number } = {}) {
     this.driver = driver
     this.waker = new AppendWaker(driver)
+    this.#pageEvents = options.pageEvents ?? SUBSCRIPTION_PAGE_EVENTS
   }
 
   /** True after {@link SubscriptionHub.close}. */
@@ -70,12 +74,12 @@ export class SubscriptionHub {
     if (from !== 'start' && from !== 'end' && (typeof from !== 'bigint' || from < 0n)) {
       throw new InvalidArgumentError("fromPosition must be 'start', 'end' or a bigint >= 0")
     }
-    if (from !== 'end') return this.#track(new AllFeed(this.driver, from === 'start' ? undefined : from, filter))
+    if (from !== 'end') return this.#track(new AllFeed(this.driver, from === 'start' ? undefined : from, filter, this.#pageEvents))
     // The head is asked for now, so 'end' means "after what is committed at this call".
     const head = this.driver.headPosition()
     let feed: AllFeed | undefined
     const ready = head.then((h) => {
-      feed = new AllFeed(this.driver, h, filter)
+      feed = new AllFeed(this.driver, h, filter, this.#pageEvents)
     })
     return this.#track(lazyFeed(() => feed), ready)
   }
@@ -92,11 +96,11 @@ export class SubscriptionHub {
     if (from !== 'start' && from !== 'end' && !(Number.isSafeInteger(from) && from >= 0)) {
       throw new InvalidArgumentError("fromRevision must be 'start', 'end' or an integer >= 0")
     }
-    if (from !== 'end') return this.#track(new StreamFeed(this.driver, streamName, from === 'start' ? -1 : from))
+    if (from !== 'end') return this.#track(new StreamFeed(this.driver, streamName, from === 'start' ? -1 : from, this.#pageEvents))
     const info = this.driver.streamInfo(streamName)
     let feed: StreamFeed | undefined
     const ready = info.then((i) => {
-      feed = new StreamFeed(this.driver, streamName, i?.lastRevision ?? -1)
+      feed = new StreamFeed(this.driver, streamName, i?.lastRevision ?? -1, this.#pageEvents)
     })
     return this.#track(lazyFeed(() => feed), ready)
   }

@@ -139,35 +139,41 @@ export class Subscription implements AsyncIterable<RecordedEvent>, AsyncIterator
 
   async #pull(): Promise<IteratorResult<RecordedEvent>> {
     try {
-      await this.#ready
-      for (;;) {
-        if (this.#ended) return this.#finish()
-        const next = this.#buffer[this.#index]
-        if (next !== undefined) {
-          this.#index += 1
-          return { done: false, value: next }
-        }
-        if (this.#atHead) {
-          if (!this.#live) {
-            this.#live = true
-            this.#emit('caughtUp')
-          }
-          await this.#waker.wait(this.#feed.waitAfter, this.#abort.signal)
-          if (this.#ended) return this.#finish()
-        }
-        const page = await this.#feed.read()
-        if (this.#ended) return this.#finish()
-        if (page.full && this.#live) {
-          this.#live = false
-          this.#emit('fellBehind')
-        }
-        this.#atHead = !page.full
-        this.#buffer = page.events
-        this.#index = 0
-      }
+      const event = await this.#nextEvent()
+      if (event !== undefined) return { done: false, value: event }
     } catch (error) {
       if (!this.#ended) this.drop(error, `subscription dropped: ${error instanceof Error ? error.message : String(error)}`)
-      return this.#finish()
+    }
+    return this.#finish()
+  }
+
+  /** The next event, or `undefined` once the subscription ended. */
+  async #nextEvent(): Promise<RecordedEvent | undefined> {
+    await this.#ready
+    for (;;) {
+      if (this.#ended) return undefined
+      const next = this.#buffer[this.#index]
+      if (next !== undefined) {
+        this.#index += 1
+        return next
+      }
+      if (this.#atHead) {
+        if (!this.#live) {
+          this.#live = true
+          this.#emit('caughtUp')
+        }
+        await this.#waker.wait(this.#feed.waitAfter, this.#abort.signal)
+        if (this.#ended) return undefined
+      }
+      const page = await this.#feed.read()
+      if (this.#ended) return undefined
+      if (page.full && this.#live) {
+        this.#live = false
+        this.#emit('fellBehind')
+      }
+      this.#atHead = !page.full
+      this.#buffer = page.events
+      this.#index = 0
     }
   }
 }
