@@ -2,12 +2,14 @@ import { crc32 } from '@quire/codec'
 import {
   acquireLock,
   ensureDir,
+  expectPathKind,
   isFsError,
   isTempFile,
   LOCK_FILE_NAME,
   NodeFileSystem,
   readFully,
   safeJoin,
+  undoFailedOpen,
   type DirLock,
   type FileSystem,
 } from '@quire/vfs'
@@ -95,13 +97,16 @@ export class Depot implements AsyncDisposable {
     assertInteger(maxObjectBytes, 'maxObjectBytes', Number.MAX_SAFE_INTEGER)
     const fs = options.fs ?? new NodeFileSystem()
     const root = join(resolve(dir), 'depot')
-    await ensureDir(fs, root, { syncExisting: true })
-    const lock = await acquireLock(fs, root)
+    await expectPathKind(fs, root, 'directory', "the depot's directory")
+    const created = await ensureDir(fs, root, { syncExisting: true })
+    let lock: DirLock | undefined
     try {
+      lock = await acquireLock(fs, root)
       await checkFormatMarker(fs, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError)
       return new Depot(fs, root, lock, maxObjectBytes)
     } catch (err) {
-      await lock.release().catch(() => undefined)
+      // A failed open leaves the disk as it found it: what it created goes again.
+      await undoFailedOpen(fs, created, lock)
       throw err
     }
   }

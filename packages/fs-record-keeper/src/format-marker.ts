@@ -7,25 +7,27 @@ export const RECORD_KEEPER_MAGIC = 'quire-fs-record-keeper 1\n'
 export const DEPOT_MAGIC = 'quire-fs-depot 1\n'
 
 /**
- * Checks the store's `FORMAT` file, writing it (atomically, durably) when the store is new.
- * Anything else there is `CORRUPT`: this code must not write into a store it does not understand.
+ * Checks the store's `FORMAT` file, writing it (atomically, durably) when the store is new;
+ * resolves with whether it wrote it. Anything else there is `CORRUPT`: this code must not write
+ * into a store it does not understand.
  */
 export async function checkFormatMarker(
   fs: FileSystem,
   path: string,
   magic: string,
   ErrorClass: StoreErrorClass,
-): Promise<void> {
+): Promise<boolean> {
   let bytes: Uint8Array
   try {
     bytes = await fs.readFile(path)
   } catch (err) {
     if (!isFsError(err, 'ENOENT')) throw err
     await writeFileAtomic(fs, path, new TextEncoder().encode(magic))
-    return
+    return true
   }
   const found = new TextDecoder().decode(bytes)
   if (found !== magic) {
     throw new ErrorClass('CORRUPT', `${path} is not a ${JSON.stringify(magic.trim())} marker (found ${JSON.stringify(found.slice(0, 40))})`)
   }
+  return false
 }

@@ -2,10 +2,12 @@ import { jsonCodec } from '@quire/codec'
 import {
   acquireLock,
   ensureDir,
+  expectPathKind,
   isFsError,
   NodeFileSystem,
   safeJoin,
   TEMP_SUFFIX,
+  undoFailedOpen,
   writeFileAtomic,
   type DirLock,
   type FileHandle,
@@ -176,12 +178,17 @@ export class RecordKeeper implements AsyncDisposable {
     }
     const fs = options.fs ?? new NodeFileSystem()
     const paths = rkPaths(resolve(dir))
+    await expectPathKind(fs, paths.rk, 'directory', "the record keeper's directory")
+    await expectPathKind(fs, paths.events, 'directory', "the record keeper's event tree")
     // syncExisting: a killed writer may have left these directories without making them durable.
-    await ensureDir(fs, paths.rk, { syncExisting: true })
-    const lock = await acquireLock(fs, paths.rk)
+    const created = await ensureDir(fs, paths.rk, { syncExisting: true })
+    let lock: DirLock | undefined
+    let formatCreated = false
+    let eventsCreated: string[] = []
     try {
-      await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
-      await ensureDir(fs, paths.events, { syncExisting: true })
+      lock = await acquireLock(fs, paths.rk)
+      formatCreated = await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
+      eventsCreated = await ensureDir(fs, paths.events, { syncExisting: true })
       const scan = await scanChain(fs, paths)
       // No crash leaves a tail without its head (the tail file is written only after the link it
       // names is durable): a missing head is damage, and recovery must not treat the whole
@@ -207,7 +214,12 @@ export class RecordKeeper implements AsyncDisposable {
       }
       return new RecordKeeper(fs, paths, lock, maxEventBytes, scan.chain, index, scan.last, durableDirs, recovery)
     } catch (err) {
-      await lock.release().catch(() => undefined)
+      // A failed open leaves the disk as it found it: what it created goes again, under the lock.
+      if (lock !== undefined && created.length === 0) {
+        if (formatCreated) await fs.unlink(paths.format).catch(() => undefined)
+        await undoFailedOpen(fs, eventsCreated)
+      }
+      await undoFailedOpen(fs, created, lock)
       throw err
     }
   }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { acquireLock, ensureDir, NodeFileSystem, safeJoin, type DirLock, type FileSystem } from '@quire/vfs'
+import { acquireLock, ensureDir, expectPathKind, NodeFileSystem, removeCreatedDirs, safeJoin, undoFailedOpen, type DirLock, type FileSystem } from '@quire/vfs'
 import { SnapshotStore } from '@quire/snapshots'
 import { Wal } from '@quire/wal'
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js'
@@ -94,14 +94,23 @@ export class MvccStore implements AsyncDisposable {
     const checked = checkOptions(options)
     const fs = options.fs ?? new NodeFileSystem()
     const root = resolve(dir)
+    const snapshotsDir = safeJoin(root, 'snapshots')
+    const walDir = safeJoin(root, 'wal')
+    // Before anything is created: every path must hold what the store expects there, or nothing.
+    await expectPathKind(fs, root, 'directory', "the store's directory")
+    const existed = {
+      snapshots: await expectPathKind(fs, snapshotsDir, 'directory', "the store's checkpoint directory"),
+      wal: await expectPathKind(fs, walDir, 'directory', "the store's write-ahead log directory"),
+    }
     // syncExisting: a killed writer may have left the store directory without making it durable.
-    await ensureDir(fs, root, { syncExisting: true })
-    const lock = await acquireLock(fs, root)
+    const created = await ensureDir(fs, root, { syncExisting: true })
+    let lock: DirLock | undefined
     let snapshots: SnapshotStore | undefined
     let wal: Wal | undefined
     try {
-      snapshots = await SnapshotStore.open(safeJoin(root, 'snapshots'), { fs, codec: 'raw' })
-      wal = await Wal.open(safeJoin(root, 'wal'), {
+      lock = await acquireLock(fs, root)
+      snapshots = await SnapshotStore.open(snapshotsDir, { fs, codec: 'raw' })
+      wal = await Wal.open(walDir, {
         fs,
         sync: checked.sync,
         ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
@@ -118,7 +127,13 @@ export class MvccStore implements AsyncDisposable {
     } catch (error) {
       await wal?.close().catch(() => undefined)
       await snapshots?.close().catch(() => undefined)
-      await lock.release().catch(() => undefined)
+      // A failed open leaves the disk as it found it: the parts it created go again (under the
+      // store's lock, so no other opener of this store can be using them).
+      if (lock !== undefined) {
+        if (!existed.wal) await removeCreatedDirs(fs, [walDir], [lock.path]).catch(() => undefined)
+        if (!existed.snapshots) await removeCreatedDirs(fs, [snapshotsDir], [lock.path]).catch(() => undefined)
+      }
+      await undoFailedOpen(fs, created, lock)
       throw error
     }
   }

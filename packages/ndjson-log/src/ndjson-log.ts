@@ -3,8 +3,10 @@ import { InvalidValueError, jsonCodec } from '@quire/codec'
 import {
   acquireLock,
   ensureDir,
+  expectPathKind,
   isFsError,
   NodeFileSystem,
+  undoFailedOpen,
   writeFileAtomic,
   type DirLock,
   type FileHandle,
@@ -204,9 +206,28 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         ? 0
         : positiveInteger('preallocateBytes', opts.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES, 0, MAX_PREALLOCATE_BYTES)
     const fs = opts.fs ?? new NodeFileSystem()
-    await ensureDir(fs, files.dir, { syncExisting: true })
-    await ensureDir(fs, files.lockDir)
-    const lock = await acquireLock(fs, files.lockDir, { subject: files.path })
+    // Before anything is created: the path must be a file (or nothing yet), its directory and
+    // lock directory directories.
+    const fileExisted = await expectPathKind(fs, files.path, 'file', 'the log file')
+    await expectPathKind(fs, files.dir, 'directory', "the log file's directory")
+    await expectPathKind(fs, files.lockDir, 'directory', "the log's lock directory")
+    const created = await ensureDir(fs, files.dir, { syncExisting: true })
+    let lock: DirLock | undefined
+    // What this open created goes again if it fails: the directories, then the lock directory.
+    const undo = async (): Promise<void> => {
+      // An active file this open created (a header, nothing more) goes too, while the lock holds.
+      if (!fileExisted && lock !== undefined) await fs.unlink(files.path).then(() => fs.syncDir(files.dir), () => undefined)
+      await undoFailedOpen(fs, lockDirCreated, lock)
+      await undoFailedOpen(fs, created)
+    }
+    let lockDirCreated: string[] = []
+    try {
+      lockDirCreated = await ensureDir(fs, files.lockDir)
+      lock = await acquireLock(fs, files.lockDir, { subject: files.path })
+    } catch (err) {
+      await undo()
+      throw err
+    }
     try {
       await refuseSiblingLog(fs, files)
       const recovered = await recoverLog(fs, files, mode)
@@ -224,7 +245,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         recovery: recovered.report,
       })
     } catch (err) {
-      await lock.release().catch(() => undefined)
+      await undo()
       throw err
     }
   }

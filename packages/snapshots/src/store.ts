@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { NodeFileSystem, acquireLock, ensureDir, isFsError, safeJoin } from '@quire/vfs'
+import { NodeFileSystem, acquireLock, ensureDir, expectPathKind, isFsError, safeJoin, undoFailedOpen } from '@quire/vfs'
 import type { DirLock, FileSystem } from '@quire/vfs'
 import { ClosedError, InvalidArgumentError, PoisonedError, SnapshotCorruptError } from './errors.js'
 import { SNAP_SUFFIX, TEMP_SUFFIX, compareNewestFirst, parseSnapFileName, snapFileName } from './file-name.js'
@@ -164,13 +164,16 @@ export class SnapshotStore implements AsyncDisposable {
     const resolved = resolveOptions(options)
     const fs = options.fs ?? new NodeFileSystem()
     const root = resolve(dir)
+    await expectPathKind(fs, root, 'directory', "the snapshot store's directory")
     // syncExisting: a killed writer may have left the store directory without making it durable.
-    await ensureDir(fs, root, { syncExisting: true })
-    const lock = await acquireLock(fs, root)
+    const created = await ensureDir(fs, root, { syncExisting: true })
+    let lock: DirLock | undefined
     try {
+      lock = await acquireLock(fs, root)
       await recover(fs, root)
     } catch (err) {
-      await lock.release().catch(noop)
+      // A failed open leaves the disk as it found it: what it created goes again.
+      await undoFailedOpen(fs, created, lock)
       throw err
     }
     return new SnapshotStore(root, fs, lock, resolved)

@@ -52,6 +52,24 @@ function formatAge(ms: number): string {
   return `${Math.round(s / 86_400)} days`
 }
 
+/**
+ * A store's path holds the wrong kind of thing (a file where its directory should be, a directory
+ * where its log file should be). `code` is Node's for the case, `ENOTDIR` (a directory was
+ * expected) or `EISDIR` (a file was expected), so `isFsError` tests keep working; the message
+ * says what was expected and what was found.
+ */
+export class PathKindError extends VfsError {
+  readonly path: string
+  readonly expected: 'directory' | 'file'
+  readonly found: string
+  constructor(path: string, expected: 'directory' | 'file', found: string, role: string) {
+    super(expected === 'directory' ? 'ENOTDIR' : 'EISDIR', `expected ${role} (a ${expected}) at ${path}, found a ${found}; nothing was changed`)
+    this.path = path
+    this.expected = expected
+    this.found = found
+  }
+}
+
 /** A path segment that could make a path escape its root. */
 export class UnsafePathError extends VfsError {
   readonly segment: string

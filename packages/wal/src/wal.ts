@@ -1,4 +1,4 @@
-import { NodeFileSystem, acquireLock, ensureDir, isFsError, type DirLock, type FileSystem } from '@quire/vfs'
+import { NodeFileSystem, acquireLock, ensureDir, expectPathKind, isFsError, undoFailedOpen, type DirLock, type FileSystem } from '@quire/vfs'
 import { join, resolve } from 'node:path'
 import { InvalidArgumentError, WalClosedError, WalCorruptError, WalPoisonedError, WalWriteError } from './errors.js'
 import { FLOOR_FILE, writeFloor } from './floor.js'
@@ -68,15 +68,18 @@ export class Wal implements AsyncDisposable {
     const options = checkOptions(opts)
     const fs = opts.fs ?? new NodeFileSystem()
     const root = resolve(dir)
+    await expectPathKind(fs, root, 'directory', "the write-ahead log's directory")
     // syncExisting: a killed writer may have left the directory without making it durable.
-    await ensureDir(fs, root, { syncExisting: true })
-    const lock = await acquireLock(fs, root)
+    const created = await ensureDir(fs, root, { syncExisting: true })
+    let lock: DirLock | undefined
     try {
+      lock = await acquireLock(fs, root)
       const recovered = await recoverLog(fs, root, options.recovery)
       const writer = await SegmentWriter.open(fs, root, recovered.segments, options.segmentBytes, options.syncAlways)
       return new Wal(fs, root, options, lock, recovered.segments, writer, recovered.lastSeq, recovered.floorSeq, recovered.report)
     } catch (err) {
-      await lock.release().catch(() => undefined)
+      // A failed open leaves the disk as it found it: what it created goes again.
+      await undoFailedOpen(fs, created, lock)
       throw err
     }
   }
