@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
-// `pnpm demo` is the README's first command: CI runs it too (fewer rounds), so it cannot rot.
-describe('pnpm demo', () => {
-  it('runs every scenario and every invariant holds', async () => {
+// `pnpm demo --packages`: the per-package kill-and-recover scenarios, so they cannot rot (fewer rounds).
+describe('pnpm demo --packages', () => {
+  it('runs every per-package scenario and every invariant holds', async () => {
     const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@quire/source', main], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@quire/source', main, '--packages'], {
       env: { ...process.env, QUIRE_DEMO_ROUNDS: '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
