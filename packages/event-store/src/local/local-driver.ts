@@ -62,22 +62,15 @@ function expectationHolds(expected: ExpectedRevision, actual: ActualRevision): b
 }
 
 /**
- * Could an append whose first event landed at `firstRevision` have been made with `expected`?
- * Decides whether a retry with that expectation is the same append (an idempotent replay).
- * `'no_stream'` and `'stream_exists'` are judged from what the stream shows of that time: a
- * soft delete right before `firstRevision` means the stream was empty then.
+ * What the stream showed just before revision `revision` was written: the revision before it,
+ * or `'no_stream'` when there was none or a soft delete hid it then. A delete made before that
+ * write has `deletedBefore <= revision`; one made after it has a larger value (the stream had
+ * reached `revision` by then).
  */
-function replayExpectationHolds(expected: ExpectedRevision, firstRevision: number, entry: StreamEntry): boolean {
-  switch (expected) {
-    case 'any':
-      return true
-    case 'no_stream':
-      return firstRevision === 0 || entry.deletedBefore === firstRevision
-    case 'stream_exists':
-      return firstRevision > 0 && firstRevision - 1 >= (entry.deletedBefore ?? 0)
-    default:
-      return expected === firstRevision - 1
-  }
+function actualBefore(entry: StreamEntry, revision: number): ActualRevision {
+  let boundary = 0
+  for (const b of entry.deleteBoundaries ?? []) if (b <= revision && b > boundary) boundary = b
+  return revision - 1 >= boundary ? revision - 1 : 'no_stream'
 }
 
 function passFilter(filter: DriverFilter | undefined): (streamName: string, type: string) => boolean {
@@ -323,7 +316,8 @@ export class LocalDriver implements EventStoreDriver {
       }
       last = at
     }
-    if (entry === undefined || !replayExpectationHolds(request.expectedRevision, first.revision, entry)) {
+    // The retry is the same append only if its expectation held when the original was written.
+    if (entry === undefined || !expectationHolds(request.expectedRevision, actualBefore(entry, first.revision))) {
       throw this.#duplicate(events[0]!.id)
     }
     return { nextExpectedRevision: last.revision, position: BigInt(last.position), idempotentReplay: true }

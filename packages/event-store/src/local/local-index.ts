@@ -30,6 +30,11 @@ export interface StreamEntry {
   readonly positions: number[]
   /** Set by a soft delete: revisions below it are hidden. */
   deletedBefore: number | undefined
+  /**
+   * Every soft delete's `deletedBefore`, oldest first (`undefined` until the first), so that what
+   * the stream showed before any past revision can be told (the idempotency rule needs it).
+   */
+  deleteBoundaries: number[] | undefined
   tombstoned: boolean
   metadata: StreamMetadata | undefined
 }
@@ -191,6 +196,7 @@ export class LocalIndex {
         return
       case 'delete':
         entry.deletedBefore = effect.deletedBefore
+        ;(entry.deleteBoundaries ??= []).push(effect.deletedBefore)
         return
       case 'tombstone':
         entry.tombstoned = true
@@ -207,7 +213,7 @@ export class LocalIndex {
 }
 
 function newEntry(name: string): StreamEntry {
-  return { name, positions: [], deletedBefore: undefined, tombstoned: false, metadata: undefined }
+  return { name, positions: [], deletedBefore: undefined, deleteBoundaries: undefined, tombstoned: false, metadata: undefined }
 }
 
 /** A fresh RecordedEvent over the frozen data of an indexed one. */

@@ -145,6 +145,34 @@ export const idempotencyCases: readonly EventStoreConformanceCase[] = [
   },
   {
     group,
+    name: 'a retry is judged by what the stream showed when the original was written, not now',
+    async run(ctx) {
+      const store = await ctx.open()
+      const name = streamName('s')
+      await store.appendToStream(name, events(2))
+      await store.deleteStream(name)
+      const batch = events(2)
+      const first = await store.appendToStream(name, batch, { expectedRevision: 'no_stream' }) // revisions 2, 3
+      await store.deleteStream(name)
+      await store.appendToStream(name, events(1))
+      deepEqual(await store.appendToStream(name, batch, { expectedRevision: 'no_stream' }), { ...first, idempotentReplay: true })
+      await rejectsWithCode(store.appendToStream(name, batch, { expectedRevision: 1 }), 'DUPLICATE_EVENT_ID', 'revision 1 was hidden when the original was written')
+      await rejectsWithCode(store.appendToStream(name, batch, { expectedRevision: 'stream_exists' }), 'DUPLICATE_EVENT_ID')
+      const later = events(1)
+      const second = await store.appendToStream(name, later, { expectedRevision: 4 })
+      deepEqual(await store.appendToStream(name, later, { expectedRevision: 'stream_exists' }), { ...second, idempotentReplay: true })
+      // And a delete after the original does not make its retry a duplicate.
+      const other = streamName('t')
+      await store.appendToStream(other, events(2))
+      const kept = events(2)
+      const original = await store.appendToStream(other, kept, { expectedRevision: 1 })
+      await store.deleteStream(other)
+      deepEqual(await store.appendToStream(other, kept, { expectedRevision: 1 }), { ...original, idempotentReplay: true })
+      equal((await readAllEvents(store)).length, 10)
+    },
+  },
+  {
+    group,
     name: '17. retry after APPEND_FAILED (outcome unknown) and reopen leaves exactly one copy',
     requires: ['appendFailure', 'reopen'],
     async run(ctx) {
