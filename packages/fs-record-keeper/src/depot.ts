@@ -102,6 +102,7 @@ export class Depot implements AsyncDisposable {
     let lock: DirLock | undefined
     try {
       lock = await acquireLock(fs, root)
+      await sweepTempFiles(fs, root)
       await checkFormatMarker(fs, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError)
       return new Depot(fs, root, lock, maxObjectBytes)
     } catch (err) {
@@ -381,6 +382,16 @@ export class Depot implements AsyncDisposable {
   private writablePath(id: string): string {
     return safeJoin(leafDir(this.root, id), `${id}.wr`)
   }
+}
+
+/**
+ * Removes temp files of an interrupted atomic replace in the depot's top directory (the `FORMAT`
+ * file of a new depot is the only file written that way): never renamed into place, so never state.
+ */
+async function sweepTempFiles(fs: FileSystem, root: string): Promise<void> {
+  const temps = (await fs.readdir(root)).filter((name) => isTempFile(name))
+  for (const name of temps) await fs.unlink(join(root, name))
+  if (temps.length > 0) await fs.syncDir(root)
 }
 
 async function readContentSize(

@@ -1,5 +1,5 @@
 import { scanFrames } from '@quire/codec'
-import { readFully, type FileSystem } from '@quire/vfs'
+import { isTempFile, readFully, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { WalCorruptError } from './errors.js'
 import { FLOOR_FILE, readFloor } from './floor.js'
@@ -29,6 +29,7 @@ export interface RecoveredLog {
 /**
  * Recovery on open. Every step leaves a state from which running recovery again ends in the
  * same place (a crash during recovery changes nothing):
+ * 0. temp files of an interrupted floor replace (`wal.floor.<12 hex>.tmp`) are unlinked;
  * 1. segments wholly at or below the truncation floor are unlinked (a `truncateBefore` that
  *    wrote its floor but crashed before unlinking);
  * 2. a last segment whose header never became durable (a crash while rolling) is unlinked;
@@ -44,6 +45,9 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
   for (const name of await fs.readdir(dir)) {
     const firstSeq = parseSegmentName(name)
     if (firstSeq !== undefined) names.push({ name, firstSeq })
+    // 0. Temp files of a floor replace a crash interrupted: never renamed, so never the floor.
+    //    (Made durable by the directory sync of step 4.)
+    else if (name.startsWith(`${FLOOR_FILE}.`) && isTempFile(name)) await fs.unlink(join(dir, name))
   }
   names.sort((a, b) => a.firstSeq - b.firstSeq)
 
