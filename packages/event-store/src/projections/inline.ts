@@ -163,16 +163,22 @@ export class InlineProjection<State> implements ProjectionHandle<State>, HubMemb
     }
   }
 
-  /** Reads the log after `fold.scanned` to the head, then applies what the hook queued. */
+  /**
+   * Reads the log after `fold.scanned` up to the head as it is now, then applies what the hook
+   * queued. Reading stops at that head, not at "no more events": every commit acknowledged after
+   * `catchUp` was registered is in its queue, so a stream of appends faster than the read cannot
+   * keep it from finishing.
+   */
   async #catchUp(fold: Fold<State>, catchUp: CatchUp): Promise<void> {
+    const target = await this.#driver.headPosition()
     const feed = new AllFeed(this.#driver, fold.scanned, this.#projection.filter)
-    for (;;) {
+    while (target !== undefined && (fold.scanned === undefined || fold.scanned < target)) {
       const page = await feed.read()
       applyEvents(this.#projection, fold, page.events)
+      // Every event up to the feed's cursor was read (filtered ones included).
+      if (feed.scanned !== undefined && (fold.scanned === undefined || feed.scanned > fold.scanned)) fold.scanned = feed.scanned
       if (!page.full) break
     }
-    // Every event up to the feed's cursor was read (filtered ones included).
-    if (feed.scanned !== undefined && (fold.scanned === undefined || feed.scanned > fold.scanned)) fold.scanned = feed.scanned
     // No await from here until the caller makes the fold live.
     for (const commit of catchUp.commits) applyEvents(this.#projection, fold, commit)
   }
