@@ -81,19 +81,25 @@ async function story(o: Options): Promise<number> {
       `backend ${o.backend}, seed ${seed}${o.break === undefined ? '' : `, BREAKING ON PURPOSE: ${o.break}`}\n` +
       `(replay this run: pnpm demo --seed ${seed} --backend ${o.backend} --rounds ${o.rounds} --clients ${o.clients} --minutes ${o.minutes})\n\n`,
   )
-  const result = await runStory({
-    backend: o.backend,
-    seed,
-    rounds: o.rounds,
-    clients: o.clients,
-    minutes: o.minutes,
-    accounts: o.accounts,
-    runDir,
-    powerCut,
-    ...(o.backend === 'postgres' && pgUrl !== undefined ? { postgres: { connectionString: pgUrl, schema: `quire_demo_${seed}` } } : {}),
-    ...(o.break === undefined ? {} : { breakFault: o.break }),
-    status: new StatusLine(),
-  })
+  let result: Awaited<ReturnType<typeof runStory>>
+  try {
+    result = await runStory({
+      backend: o.backend,
+      seed,
+      rounds: o.rounds,
+      clients: o.clients,
+      minutes: o.minutes,
+      accounts: o.accounts,
+      runDir,
+      powerCut,
+      ...(o.backend === 'postgres' && pgUrl !== undefined ? { postgres: { connectionString: pgUrl, schema: `quire_demo_${seed}` } } : {}),
+      ...(o.break === undefined ? {} : { breakFault: o.break }),
+      status: new StatusLine(),
+    })
+  } catch (error) {
+    process.stdout.write(`\nFAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    return 1
+  }
   const failedChecks = result.rounds.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => `round ${r.round}: ${c.name}`))
   process.stdout.write(`\nSummary (${result.seconds.toFixed(0)} s):\n${summaryTable(result)}\n\n`)
   process.stdout.write(

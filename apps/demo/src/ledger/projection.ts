@@ -94,7 +94,6 @@ async function applyEvent(tx: Transaction, recorded: RecordedEvent, totals: Tota
 export class ReadModelProjector {
   readonly #store: EventStore
   readonly #db: MvccStore
-  readonly #faults: ProjectionFaults
   #position = 0n
   #pending: RecordedEvent[] = []
   #flushing: Promise<void> | undefined
@@ -110,7 +109,6 @@ export class ReadModelProjector {
   constructor(store: EventStore, db: MvccStore, faults: ProjectionFaults = {}) {
     this.#store = store
     this.#db = db
-    this.#faults = faults
     this.#faultArmed = faults.applyTwice === true
   }
 
@@ -153,7 +151,7 @@ export class ReadModelProjector {
       this.#flushing ??= this.#flush().finally(() => (this.#flushing = undefined))
       // Backpressure: hold at most two batches in memory.
       if (this.#pending.length >= 2 * PROJECTION_BATCH_EVENTS) await this.#flushing
-      if (this.#failure !== undefined) throw this.#failure
+      if (this.#failure !== undefined) throw new Error('the read-model projection failed', { cause: this.#failure })
     }
   }
 

@@ -60,6 +60,19 @@ export interface StoryResult {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** `promise`, or a rejection naming `what` after `ms`: a stuck step fails the demo instead of hanging it. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 const n = (x: number): string => Math.round(x).toLocaleString('en-US')
 
 async function freePort(): Promise<number> {
@@ -96,7 +109,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
 
   say(`Ledger service (${o.backend} backend) at http://127.0.0.1:${port}, data in ${dataDir}`)
   let service: ServiceProcess | undefined = ServiceProcess.start(spec)
-  const first = await service.ready
+  const first = await within(60_000, 'starting the service', service.ready)
   say(`   service up in ${n(seconds() * 1000)} ms (stores opened in ${first.openMs} ms); ${o.clients} clients open and fund ${o.accounts} accounts…`)
   const load = new LoadDriver({ port, seed: o.seed, clients: o.clients, accounts: o.accounts, t0 })
   const ticker = setInterval(() => {
@@ -107,7 +120,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   }, 250)
   let failed = false
   try {
-    await load.ready
+    await within(120_000, 'opening the accounts', load.ready)
     let overheadMs = 3_000
     for (round = 1; round <= o.rounds; round++) {
       const last = round === o.rounds
@@ -143,7 +156,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
         if (died) failed = true
       }
       service = undefined
-      if (last) await load.stop()
+      if (last) await within(30_000, 'stopping the load generator', load.stop())
       const ackedThisRound = load.acked.size - ackedBefore
       const loadSeconds = seconds() - roundStart
 
@@ -185,7 +198,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
         const restartAt = performance.now()
         if (!(o.powerCut && round + 1 === o.rounds)) {
           service = ServiceProcess.start(spec)
-          const ready = await service.ready
+          const ready = await within(60_000, 'restarting the service', service.ready)
           restartMs = performance.now() - restartAt
           openMs = ready.openMs
           lastRecoveryMs = restartMs

@@ -138,8 +138,14 @@ export async function foldLog(store: EventStore, snapshotAt?: bigint): Promise<L
     }
     state.totals.events++
     state.totals.money += delta
-    if (e.type === 'Deposited') (state.totals.deposits++, (deposited += amount))
-    if (e.type === 'Withdrawn') (state.totals.withdrawals++, (withdrawn += amount))
+    if (e.type === 'Deposited') {
+      state.totals.deposits++
+      deposited += amount
+    }
+    if (e.type === 'Withdrawn') {
+      state.totals.withdrawals++
+      withdrawn += amount
+    }
     if (e.type === 'TransferSent') state.totals.transfers++
     if (e.type === 'WithdrawalDeclined' || e.type === 'TransferDeclined') state.totals.declines++
     if (LINE_TYPES.has(e.type)) {

@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http'
+import { request, type Agent } from 'node:http'
 
 /** A reply the client got. `body` is the parsed JSON (or the text of a text reply). */
 export interface HttpResult {

@@ -28,8 +28,8 @@ export function throughputChart(options: { readonly title: string; readonly subt
     animation: false,
     backgroundColor: '#ffffff',
     title: { text: options.title, subtext: options.subtitle, left: 16, top: 8 },
-    legend: { data: ['commands acknowledged / s', 'queries answered / s'], right: 24, top: 16 },
-    grid: { left: 72, right: 32, top: 84, bottom: 56 },
+    legend: { data: ['commands acknowledged / s', 'queries answered / s'], bottom: 4 },
+    grid: { left: 72, right: 32, top: 84, bottom: 72 },
     xAxis: { type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 30, min: 0, max: Math.ceil(end) },
     yAxis: { type: 'value', name: 'per second' },
     series: [
@@ -47,6 +47,7 @@ export function throughputChart(options: { readonly title: string; readonly subt
         },
         markArea: {
           itemStyle: { color: 'rgba(200, 0, 0, 0.08)' },
+          label: { show: false },
           data: options.outages.map((o) => [{ xAxis: o.at }, { xAxis: o.backAt ?? end }]),
         },
       },
