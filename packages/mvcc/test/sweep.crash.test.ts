@@ -45,6 +45,7 @@ const OWN = [
   /^wal\/$/,
   /^wal\/\d{20}\.wal$/,
   /^wal\/wal\.floor$/,
+  /^wal\/\d{20}\.wal\.\d+\.[0-9a-f]{16}\.quarantine$/,
   /^snapshots\/$/,
   /^snapshots\/k-6d766363\/$/,
   /^snapshots\/k-6d766363\/[0-9a-f]{16}-[0-9a-f]{16}\.snap$/,

@@ -1,5 +1,5 @@
 import { scanFrames } from '@quire/codec'
-import { isTempFile, readFully, type FileSystem } from '@quire/vfs'
+import { isQuarantineFile, isTempFile, quarantineBytes, quarantineFile, readFully, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { WalCorruptError } from './errors.js'
 import { FLOOR_FILE, readFloor } from './floor.js'
@@ -29,7 +29,7 @@ export interface RecoveredLog {
 /**
  * Recovery on open. Every step leaves a state from which running recovery again ends in the
  * same place (a crash during recovery changes nothing):
- * 0. temp files of an interrupted floor replace (`wal.floor.<12 hex>.tmp`) are unlinked;
+ * 0. temp files of an interrupted floor or quarantine write (`<name>.<12 hex>.tmp`) are unlinked;
  * 1. segments wholly at or below the truncation floor are unlinked (a `truncateBefore` that
  *    wrote its floor but crashed before unlinking);
  * 2. a last segment whose header never became durable (a crash while rolling) is unlinked;
@@ -45,9 +45,10 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
   for (const name of await fs.readdir(dir)) {
     const firstSeq = parseSegmentName(name)
     if (firstSeq !== undefined) names.push({ name, firstSeq })
-    // 0. Temp files of a floor replace a crash interrupted: never renamed, so never the floor.
-    //    (Made durable by the directory sync of step 4.)
-    else if (name.startsWith(`${FLOOR_FILE}.`) && isTempFile(name)) await fs.unlink(join(dir, name))
+    // 0. Temp files of a floor or quarantine write a crash interrupted: never renamed into place,
+    //    so never the floor, and a quarantine a rerun of recovery writes again. (Made durable by
+    //    the directory sync of step 4.)
+    else if (isOwnTempFile(name)) await fs.unlink(join(dir, name))
   }
   names.sort((a, b) => a.firstSeq - b.firstSeq)
 
@@ -77,9 +78,9 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
   const last = names[names.length - 1]
   if (last !== undefined && (await isTornNewSegment(fs, join(dir, last.name)))) {
     const bytes = (await fs.stat(join(dir, last.name))).size
-    await fs.unlink(join(dir, last.name))
-    await fs.syncDir(dir)
-    actions.push({ segment: last.name, offset: 0, bytes, action: 'removed-torn-segment', reason: 'a crash interrupted its creation' })
+    // Most likely a torn creation, but a header damaged at rest looks the same: keep the bytes.
+    const quarantine = await quarantineFile(fs, dir, last.name)
+    actions.push(withQuarantine({ segment: last.name, offset: 0, bytes, action: 'removed-torn-segment', reason: 'a crash interrupted its creation' }, quarantine))
     names.pop()
   }
 
@@ -100,10 +101,12 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
     if (problem === undefined && (result.status !== 'clean' || decoder.hasPending)) {
       const reason = decoder.hasPending ? 'a batch without its COMMIT' : 'an incomplete or damaged last record'
       if (isLast) {
-        // A torn tail: cut it so new appends never follow garbage, and make the cut durable.
+        // A torn tail: cut it so new appends never follow garbage, and make the cut durable. A
+        // last record damaged at rest looks the same, so the bytes are kept first.
         const cut = decoder.committedEnd
+        const quarantine = await quarantineRange(fs, dir, name, cut, size)
         await cutSegment(fs, path, cut)
-        actions.push({ segment: name, offset: cut, bytes: size - cut, action: 'cut-torn-tail', reason })
+        actions.push(withQuarantine({ segment: name, offset: cut, bytes: size - cut, action: 'cut-torn-tail', reason }, quarantine))
         info.end = cut
       } else if (mode === 'skip-corrupt') {
         const from = decoder.committedEnd
@@ -119,19 +122,18 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
       const later = names.slice(i + 1).reverse()
       for (const seg of later) {
         const bytes = (await fs.stat(join(dir, seg.name))).size
-        await fs.unlink(join(dir, seg.name))
-        actions.push({ segment: seg.name, offset: 0, bytes, action: 'removed-after-corruption', reason: `corruption in ${name} at byte ${problem.offset}: ${problem.reason}` })
+        const quarantine = await quarantineFile(fs, dir, seg.name)
+        actions.push(withQuarantine({ segment: seg.name, offset: 0, bytes, action: 'removed-after-corruption', reason: `corruption in ${name} at byte ${problem.offset}: ${problem.reason}` }, quarantine))
       }
-      if (later.length > 0) await fs.syncDir(dir)
       if (problem.offset === 0) {
         // The segment itself cannot be trusted (header, or its place in the sequence).
-        await fs.unlink(path)
-        await fs.syncDir(dir)
-        actions.push({ segment: name, offset: 0, bytes: size, action: 'removed-after-corruption', reason: problem.reason })
+        const quarantine = await quarantineFile(fs, dir, name)
+        actions.push(withQuarantine({ segment: name, offset: 0, bytes: size, action: 'removed-after-corruption', reason: problem.reason }, quarantine))
       } else {
         const cut = decoder.committedEnd
+        const quarantine = await quarantineRange(fs, dir, name, cut, size)
         await cutSegment(fs, path, cut)
-        actions.push({ segment: name, offset: cut, bytes: size - cut, action: 'cut-corrupt', reason: problem.reason })
+        actions.push(withQuarantine({ segment: name, offset: cut, bytes: size - cut, action: 'cut-corrupt', reason: problem.reason }, quarantine))
         if (decoder.entries > entriesBefore) info.lastSeq = decoder.lastSeq
         info.end = cut
         segments.push(info)
@@ -188,6 +190,30 @@ export async function createSegment(fs: FileSystem, dir: string, firstSeq: numbe
   }
   await fs.syncDir(dir)
   return { name, firstSeq, lastSeq: firstSeq - 1, end: SEGMENT_HEADER_BYTES }
+}
+
+/** A temp file of `writeFileAtomic` for the floor or a quarantine file. */
+function isOwnTempFile(name: string): boolean {
+  if (!isTempFile(name)) return false
+  const target = name.slice(0, -'.123456789abc.tmp'.length)
+  return target === FLOOR_FILE || isQuarantineFile(target)
+}
+
+/** Copies bytes `[from, to)` of a segment into a quarantine file (durably), before they are cut. */
+async function quarantineRange(fs: FileSystem, dir: string, name: string, from: number, to: number): Promise<string | undefined> {
+  if (to <= from) return undefined
+  const handle = await fs.open(join(dir, name), 'r')
+  let bytes: Uint8Array
+  try {
+    bytes = await readFully(handle, from, to - from)
+  } finally {
+    await handle.close()
+  }
+  return quarantineBytes(fs, dir, name, from, bytes)
+}
+
+function withQuarantine(action: RecoveryAction, quarantine: string | undefined): RecoveryAction {
+  return quarantine === undefined ? action : { ...action, quarantine }
 }
 
 async function cutSegment(fs: FileSystem, path: string, length: number): Promise<void> {

@@ -65,6 +65,13 @@ export interface RecoveryAction {
   readonly bytes: number
   readonly action: 'cut-torn-tail' | 'removed-torn-segment' | 'removed-truncated-segment' | 'cut-corrupt' | 'removed-after-corruption' | 'skipped-corrupt'
   readonly reason: string
+  /**
+   * The quarantine file (a name in the log's directory) holding the bytes this action removed,
+   * written durably before they were removed. Absent when nothing was removed (`skipped-corrupt`),
+   * when the bytes were truncated on request (`removed-truncated-segment`), or when they held
+   * nothing (all zeros, as a crash leaves where data never arrived).
+   */
+  readonly quarantine?: string
 }
 
 /** What `Wal.open` found and did. Readable as `wal.recoveryReport`. */

@@ -7,7 +7,7 @@ import { DIR, enc } from './helpers.js'
 // Issue 13, fault 4: temp files of an interrupted replace (the floor of `truncateBefore`) are
 // swept at open; after recovery from a crash at any point the directory holds only the log's own files.
 
-const OWN = [/^\d{20}\.wal$/, /^wal\.floor$/]
+const OWN = [/^\d{20}\.wal$/, /^wal\.floor$/, /^\d{20}\.wal\.\d+\.[0-9a-f]{16}\.quarantine$/]
 
 async function listTree(fs: FileSystem, dir: string): Promise<string[]> {
   const out: string[] = []
