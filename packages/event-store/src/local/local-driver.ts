@@ -116,7 +116,9 @@ export class LocalDriver implements EventStoreDriver {
   readonly #locks = new StreamLocks()
   /** Ids of commits in flight -> settles when that commit does. */
   readonly #reserved = new Map<string, Promise<void>>()
-  readonly #inFlight = new Set<Promise<unknown>>()
+  /** Operations started and not yet settled; `close` waits for them. */
+  #inFlight = 0
+  #drained: (() => void) | undefined
   readonly #waiters = new Set<() => void>()
   #closing: Promise<void> | undefined
   /** Set when a live commit could not be applied to memory: memory is no longer trusted. */
@@ -139,7 +141,7 @@ export class LocalDriver implements EventStoreDriver {
   static async open(options: LocalDriverOptions): Promise<LocalDriver> {
     const driver = new LocalDriver(options)
     try {
-      for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition)
+      for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition, false)
       const replayed = BigInt(driver.#index.lastPosition)
       if (options.log.lastPosition !== replayed) {
         throw new EventStoreCorruptError(`${options.name}: the log ends at position ${options.log.lastPosition} but replay gave events up to ${replayed}`)
@@ -165,14 +167,14 @@ export class LocalDriver implements EventStoreDriver {
   async append(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
     this.#assertWritable()
     if (requests.length === 0) throw new InvalidArgumentError('append: no requests')
-    const names = lockOrder(requests.map((r) => r.streamName))
+    const names = requests.length === 1 ? [requests[0]!.streamName] : lockOrder(requests.map((r) => r.streamName))
     if (names.length !== requests.length) throw new InvalidArgumentError('append: a stream appears in two requests')
-    return this.#track(this.#withLocks(names, () => this.#appendLocked(requests)))
+    return this.#locked(names, () => this.#appendLocked(requests))
   }
 
   async command(command: StreamCommand): Promise<CommandOutcome> {
     this.#assertWritable()
-    return this.#track(this.#withLocks([command.streamName], () => this.#commandLocked(command)))
+    return this.#locked([command.streamName], () => this.#commandLocked(command))
   }
 
   async #appendLocked(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
@@ -446,7 +448,7 @@ export class LocalDriver implements EventStoreDriver {
 
   async #closeNow(): Promise<void> {
     this.#wake()
-    await Promise.allSettled([...this.#inFlight])
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve))
     let failure: unknown
     await this.#log.close().catch((err: unknown) => (failure = err))
     await this.#side.close().catch((err: unknown) => (failure ??= err))
@@ -457,21 +459,22 @@ export class LocalDriver implements EventStoreDriver {
     for (const waiter of [...this.#waiters]) waiter()
   }
 
-  #track<T>(promise: Promise<T>): Promise<T> {
-    this.#inFlight.add(promise)
-    const forget = (): void => {
-      this.#inFlight.delete(promise)
-    }
-    promise.then(forget, forget)
-    return promise
-  }
-
-  async #withLocks<T>(names: readonly string[], run: () => Promise<T>): Promise<T> {
-    await this.#locks.acquire(names)
+  /**
+   * Runs `run` holding the locks of `names` (taken now, in call order), counted as in flight so
+   * that `close` waits for it.
+   */
+  async #locked<T>(names: readonly string[], run: () => Promise<T>): Promise<T> {
+    this.#inFlight++
+    const waiting = this.#locks.acquire(names)
     try {
-      return await run()
+      if (waiting !== undefined) await waiting
+      try {
+        return await run()
+      } finally {
+        this.#locks.release(names)
+      }
     } finally {
-      this.#locks.release(names)
+      if (--this.#inFlight === 0) this.#drained?.()
     }
   }
 

@@ -106,82 +106,55 @@ export class LocalIndex {
 
   /**
    * Checks a commit against the index (positions follow, each stream's revisions follow, ids are
-   * new, system events are well formed and target no tombstoned stream) and applies it. A commit
-   * that fails a check changes nothing and throws `EVENT_STORE_CORRUPT`: on replay the log holds
-   * something this package did not write; live, a bug (the driver then refuses further writes).
+   * new, system events are well formed and target no tombstoned stream) while applying it. A
+   * commit that fails a check throws `EVENT_STORE_CORRUPT`, possibly half applied, so the index
+   * must not be used after that: on replay the open fails; live (a bug), the driver refuses
+   * every later write. One pass, no allocation beyond what is kept: replay is the open time.
    *
-   * Returns the commit's events as recorded.
+   * Returns the commit's events as recorded when `recorded` is true (live appends), else an empty
+   * array (replay: building a RecordedEvent per replayed event would be wasted work).
    */
-  apply(events: readonly StoredEvent[], firstPosition: bigint): RecordedEvent[] {
+  apply(events: readonly StoredEvent[], firstPosition: bigint, recorded = true): RecordedEvent[] {
     const first = Number(firstPosition)
     if (first !== this.#events.length + 1) {
       throw new EventStoreCorruptError(`commit at position ${firstPosition} does not follow position ${this.#events.length} (a hole or an overlap in the log)`)
     }
     if (events.length === 0) throw new EventStoreCorruptError(`commit at position ${firstPosition} has no events`)
-    const effects = this.#check(events, first)
-
-    const recorded = new Array<RecordedEvent>(events.length)
+    const out: RecordedEvent[] = recorded ? new Array<RecordedEvent>(events.length) : []
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!
       const position = first + i
-      let entry = this.#streams.get(e.streamName)
+      const { id, streamName, type } = e
+      if (typeof id !== 'string' || typeof streamName !== 'string' || typeof type !== 'string' || typeof e.recordedAtMs !== 'number') {
+        corrupt(position, 'malformed (id, streamName and type must be strings, recordedAtMs a number)')
+      }
+      if (this.#ids.has(id)) corrupt(position, `event id ${id} appears twice in the log`)
+      let entry = this.#streams.get(streamName)
       if (entry === undefined) {
-        entry = newEntry(e.streamName)
-        this.#streams.set(entry.name, entry)
+        entry = newEntry(streamName)
+        this.#streams.set(streamName, entry)
+      } else if (entry.tombstoned) {
+        corrupt(position, `event in tombstoned stream ${JSON.stringify(streamName)}`)
+      }
+      if (e.revision !== entry.positions.length) {
+        corrupt(position, `stream ${JSON.stringify(streamName)} revision ${e.revision}, expected ${entry.positions.length}`)
+      }
+      let effect: SystemEffect | undefined
+      let target: string | undefined
+      if (streamName.startsWith('$')) {
+        target = targetOfMetadataStream(streamName)
+        effect = target === undefined ? undefined : systemEffect(type, e.data)
+        if (effect === undefined) corrupt(position, `unknown system event ${JSON.stringify(type)} in stream ${JSON.stringify(streamName)}`)
+        if (this.#streams.get(target!)?.tombstoned === true) corrupt(position, `command on tombstoned stream ${JSON.stringify(target)}`)
       }
       entry.positions.push(position)
-      const indexed = new IndexedEvent(
-        e.id,
-        this.#intern(e.type),
-        deepFreeze(e.data),
-        deepFreeze(e.metadata),
-        entry.name,
-        e.revision,
-        e.recordedAtMs,
-      )
+      const indexed = new IndexedEvent(id, this.#intern(type), deepFreeze(e.data), deepFreeze(e.metadata), entry.name, e.revision, e.recordedAtMs)
       this.#events.push(indexed)
-      this.#ids.set(e.id, position)
-      const effect = effects[i]
-      if (effect !== undefined) this.#applyEffect(targetOfMetadataStream(e.streamName)!, effect)
-      recorded[i] = materialize(indexed, position)
+      this.#ids.set(id, position)
+      if (effect !== undefined) this.#applyEffect(target!, effect)
+      if (recorded) out[i] = materialize(indexed, position)
     }
-    return recorded
-  }
-
-  #check(events: readonly StoredEvent[], first: number): (SystemEffect | undefined)[] {
-    const nextRevision = new Map<string, number>()
-    const ids = new Set<string>()
-    const effects: (SystemEffect | undefined)[] = []
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!
-      const at = `event at position ${first + i}`
-      if (typeof e.id !== 'string' || typeof e.streamName !== 'string' || typeof e.type !== 'string') {
-        throw new EventStoreCorruptError(`${at}: malformed (id, streamName and type must be strings)`)
-      }
-      if (this.#ids.has(e.id) || ids.has(e.id)) throw new EventStoreCorruptError(`${at}: event id ${e.id} appears twice in the log`)
-      ids.add(e.id)
-      const expected = nextRevision.get(e.streamName) ?? this.#streams.get(e.streamName)?.positions.length ?? 0
-      if (e.revision !== expected) {
-        throw new EventStoreCorruptError(`${at}: stream ${JSON.stringify(e.streamName)} revision ${e.revision}, expected ${expected}`)
-      }
-      nextRevision.set(e.streamName, expected + 1)
-      if (typeof e.recordedAtMs !== 'number') throw new EventStoreCorruptError(`${at}: recordedAtMs is not a number`)
-      let effect: SystemEffect | undefined
-      if (e.streamName.startsWith('$')) {
-        const target = targetOfMetadataStream(e.streamName)
-        effect = target === undefined ? undefined : systemEffect(e.type, e.data)
-        if (effect === undefined) {
-          throw new EventStoreCorruptError(`${at}: unknown system event ${JSON.stringify(e.type)} in stream ${JSON.stringify(e.streamName)}`)
-        }
-        if (this.#streams.get(target!)?.tombstoned === true) {
-          throw new EventStoreCorruptError(`${at}: command on tombstoned stream ${JSON.stringify(target)}`)
-        }
-      } else if (this.#streams.get(e.streamName)?.tombstoned === true) {
-        throw new EventStoreCorruptError(`${at}: event in tombstoned stream ${JSON.stringify(e.streamName)}`)
-      }
-      effects.push(effect)
-    }
-    return effects
+    return out
   }
 
   #applyEffect(target: string, effect: SystemEffect): void {
@@ -210,6 +183,10 @@ export class LocalIndex {
     if (this.#types.size < MAX_INTERNED_TYPES) this.#types.set(type, type)
     return type
   }
+}
+
+function corrupt(position: number, reason: string): never {
+  throw new EventStoreCorruptError(`event at position ${position}: ${reason}`)
 }
 
 function newEntry(name: string): StreamEntry {

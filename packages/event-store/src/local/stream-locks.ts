@@ -18,14 +18,26 @@ export class StreamLocks {
   }
 
   /**
-   * Takes the locks of `names` (sorted, no duplicates). Resolves at once when all are free; the
-   * caller must call {@link StreamLocks.release} with the same names exactly once.
+   * Takes the locks of `names` (sorted, no duplicates). Returns `undefined` when all were free
+   * and are now held (no promise, no tick: the common case costs nothing), else a promise that
+   * resolves once all are held. Waiters are served in call order. The caller must call
+   * {@link StreamLocks.release} with the same names exactly once.
    */
-  async acquire(names: readonly string[]): Promise<void> {
-    for (const name of names) {
-      const waiting = this.#held.get(name)
-      if (waiting === undefined) this.#held.set(name, [])
-      else await new Promise<void>((resolve) => waiting.push(resolve))
+  acquire(names: readonly string[]): Promise<void> | undefined {
+    for (let i = 0; i < names.length; i++) {
+      const waiting = this.#held.get(names[i]!)
+      if (waiting === undefined) this.#held.set(names[i]!, [])
+      else return this.#acquireRest(names, i, waiting)
+    }
+    return undefined
+  }
+
+  async #acquireRest(names: readonly string[], from: number, waiting: (() => void)[]): Promise<void> {
+    await new Promise<void>((resolve) => waiting.push(resolve))
+    for (let i = from + 1; i < names.length; i++) {
+      const next = this.#held.get(names[i]!)
+      if (next === undefined) this.#held.set(names[i]!, [])
+      else await new Promise<void>((resolve) => next.push(resolve))
     }
   }
 
