@@ -70,6 +70,8 @@ interface UsableSnapshot<State> {
   readonly revision: number
   readonly eventId: string
   readonly firstRevision: number
+  /** Saved under an older `schemaVersion` and turned into today's state by `upgrade`. */
+  readonly upgraded: boolean
 }
 
 /** `none`: no snapshot saved; `stale`: one that cannot be used (damaged, other schema, other stream history). */
@@ -154,12 +156,13 @@ export class AggregateLoader {
     const snapshot = options.snapshot === undefined ? NO_SNAPSHOT : await this.#loadSnapshot(streamName, options.snapshot, first.revision)
     let fold = snapshot.kind === 'usable' ? await this.#fold(streamName, options, snapshot) : undefined
     const fromSnapshot = fold === undefined || snapshot.kind !== 'usable' ? undefined : snapshot.revision
-    const stale = snapshot.kind === 'stale' || (snapshot.kind === 'usable' && fold === undefined)
+    const stale = snapshot.kind === 'stale' || (snapshot.kind === 'usable' && (fold === undefined || snapshot.upgraded))
     fold ??= await this.#fold(streamName, options, undefined)
     // The stream vanished between the two reads (deleted meanwhile): as if absent.
     if (fold?.revision === undefined) return notFound()
-    // A stale snapshot is replaced whatever the count: the next load must not miss again.
-    if (options.snapshot !== undefined && (fold.folded >= options.snapshot.every || (stale && fold.folded > 0))) {
+    // A stale (or upgraded) snapshot is replaced whatever the count: the next load need not
+    // miss (or upgrade) again.
+    if (options.snapshot !== undefined && (fold.folded >= options.snapshot.every || stale)) {
       this.#saveInBackground(streamName, options.snapshot.schemaVersion, fold.state, fold.revision, fold.lastId, fold.firstRevision)
     }
     return { state: fold.state, currentRevision: fold.revision, streamExists: true, fromSnapshot }
@@ -224,7 +227,8 @@ export class AggregateLoader {
     } catch {
       return STALE
     }
-    return { kind: 'usable', state, revision: Number(stored.position), eventId: body.eventId, firstRevision }
+    const upgraded = stored.schemaVersion !== options.schemaVersion
+    return { kind: 'usable', state, revision: Number(stored.position), eventId: body.eventId, firstRevision, upgraded }
   }
 
   #saveInBackground(streamName: string, schemaVersion: number, state: unknown, revision: number, eventId: string, firstRevision: number): void {
