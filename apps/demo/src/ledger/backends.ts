@@ -33,9 +33,9 @@ export async function eventStoreBackend(
     case 'record-keeper':
       return recordKeeperBackend(join(dir, 'events'), options)
     case 'postgres': {
-      if (postgres === undefined) throw new Error('--backend postgres needs a PostgreSQL connection (QUIRE_DEMO_PG_URL)')
+      if (postgres === undefined) throw new Error('the postgres backend needs a connection string')
       const { postgresBackend } = await import('@quire/event-store-postgres')
-      return postgresBackend(postgres)
+      return postgresBackend({ connectionString: postgres.connectionString, schema: postgres.schema, migrate: true })
     }
   }
 }

@@ -82,7 +82,11 @@ function transfersWhole(fold: LogFold, sameCommit: boolean): Check {
     if (sameCommit && received.position !== sent.position + 1n) problems.push(`transfer ${id}: halves at positions ${sent.position} and ${received.position}, not one commit`)
     whole++
   }
-  return check('every transfer whole', [...problems, ...fold.problems.structure], `${n(whole)} transfers, each debit and credit in one commit; ${n(declined)} declined`)
+  return check(
+    'every transfer whole',
+    [...problems, ...fold.problems.structure],
+    `${n(whole)} transfers, each debit with its equal credit${sameCommit ? ' in one commit (adjacent positions)' : ''}; ${n(declined)} declined`,
+  )
 }
 
 function sameBooking(key: string, ack: AckedCommand, fold: LogFold): string | undefined {
