@@ -1,5 +1,25 @@
 export { EventStore, type EventStoreOpenOptions, type AppendOptions, type ReadStreamOptions, type ReadAllOptions } from './event-store.js'
+export { walBackend, type WalBackendOptions } from './backends/wal.js'
+export { ndjsonBackend, type NdjsonBackendOptions } from './backends/ndjson.js'
+export { recordKeeperBackend, type RecordKeeperBackendOptions } from './backends/record-keeper.js'
 export { memoryBackend, type MemoryBackend, type MemoryBackendOptions, type InjectedFailure } from './backends/memory.js'
+export type { Subscription, SubscriptionPosition, SubscriptionListener } from './subscriptions/subscription.js'
+export type { SubscribeToAllOptions, SubscribeToStreamOptions } from './subscriptions/hub.js'
+export type { DurableSubscription, DurableSubscribeOptions, DurableHandler } from './subscriptions/durable.js'
+export type { EveryPolicy } from './subscriptions/options.js'
+export { defineProjection, type Projection, type PersistPolicy } from './projections/definition.js'
+export type { ProjectionHandle } from './projections/handle.js'
+export type { ProjectOptions } from './projections/host.js'
+export type { AggregateStreamOptions, AggregateStreamResult, AggregateSnapshotOptions } from './aggregate/aggregate-stream.js'
+export {
+  CommandHandler,
+  type CommandHandlerOptions,
+  type CommandResult,
+  type CommandStore,
+  type DecidedEvent,
+  type DecideResult,
+  type HandleCommand,
+} from './command-handler.js'
 export { LocalDriver, type LocalDriverOptions } from './local/local-driver.js'
 export type { SideStore } from './local/side-store.js'
 export type { CommitLog, CommitRecord, LoggedCommit, StoredEvent } from './commit-log.js'
