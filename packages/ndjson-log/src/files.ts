@@ -1,4 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path'
+import { isQuarantineFile } from '@quire/vfs'
 import { InvalidArgumentError } from './errors.js'
 
 /** Digits of an archive number (zero-padded); more appear after 999999. */
@@ -54,7 +55,9 @@ export function archiveNumber(files: LogFiles, name: string): number | undefined
   return Number.isSafeInteger(n) && n >= 1 && name === archiveName(files, n) ? n : undefined
 }
 
-/** True for a temporary file `writeFileAtomic` left behind for the active file. */
+/** True for a temporary file `writeFileAtomic` left behind for the active file or a quarantine file. */
 export function isOwnTempFile(files: LogFiles, name: string): boolean {
-  return name.startsWith(`${files.base}.`) && /^\.[0-9a-f]{12}\.tmp$/.test(name.slice(files.base.length))
+  if (!name.startsWith(`${files.base}.`) || !/\.[0-9a-f]{12}\.tmp$/.test(name)) return false
+  const target = name.slice(0, -'.123456789abc.tmp'.length)
+  return target === files.base || (target.startsWith(`${files.base}.`) && isQuarantineFile(target))
 }

@@ -2,8 +2,9 @@ import type { FileHandle } from '@quire/vfs'
 import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from './limits.js'
 
 const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
 
-/** One line of a file as found on disk, newline excluded: `buf[start, end)`. */
+/** One line of a file as found on disk, its ending (`\n`, or `\r\n`) excluded: `buf[start, end)`. */
 export interface RawLine {
   readonly buf: Buffer
   readonly start: number
@@ -65,7 +66,9 @@ export async function* readLines(
         skipping = false
         lines.push({ buf, start: 0, end: 0, offset: carryOffset, next, lineNo: lineNo++, overlong: true })
       } else {
-        lines.push({ buf, start: lineStart, end: nl, offset: base + lineStart, next, lineNo: lineNo++, overlong: false })
+        // A line ending `\r\n` (a text editor's doing) is a line ending, not part of the line.
+        const end = nl > lineStart && buf[nl - 1] === CARRIAGE_RETURN ? nl - 1 : nl
+        lines.push({ buf, start: lineStart, end, offset: base + lineStart, next, lineNo: lineNo++, overlong: false })
       }
       lineStart = nl + 1
     }

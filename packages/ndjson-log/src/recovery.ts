@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { writeFileAtomic, type FileHandle, type FileSystem } from '@quire/vfs'
+import { quarantineBytes, readFully, writeFileAtomic, type FileHandle, type FileSystem } from '@quire/vfs'
 import { NdjsonCorruptError } from './errors.js'
 import { archiveName, archiveNumber, isOwnTempFile, type LogFiles } from './files.js'
 import { formatHeader } from './format.js'
@@ -29,6 +29,13 @@ export interface RecoveryReport {
   readonly skipped: readonly DamagedLine[]
   /** True when the active file was missing (a new log, or a crash during rotation) and was created. */
   readonly createdActiveFile: boolean
+  /**
+   * Quarantine files (absolute paths) holding, exactly, the bytes this recovery cut: written
+   * durably before the cut, never deleted by the library (see FORMAT.md). A torn tail and a last
+   * line damaged at rest look the same; this is how the second can be got back. Free space (the pad
+   * line) and all-zero bytes are not kept.
+   */
+  readonly quarantined: readonly string[]
 }
 
 export interface RecoveredLog {
@@ -104,6 +111,13 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
       assembler.forgetSkippedFrom(assembler.torn.cutLineNo)
     }
     const released = corrupt === undefined && assembler.torn?.pad === true ? assembler.torn.next - assembler.torn.cutOffset : 0
+    const quarantined: string[] = []
+    if (cut !== undefined && cut + released < size) {
+      // Never destroy bytes unseen: keep what is cut (the free-space line excepted), durably, first.
+      const bytes = await readFully(handle, cut + released, size - cut - released)
+      const name = await quarantineBytes(fs, files.dir, files.base, cut + released, bytes)
+      if (name !== undefined) quarantined.push(join(files.dir, name))
+    }
     if (cut !== undefined && cut < size) await handle.truncate(cut)
     // Always sync, and sync the directory: after a SIGKILL the OS may still hold writes the dead
     // process never synced (even the file's name). Recovery just read them as the log; make them
@@ -123,6 +137,7 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
         cutAt,
         skipped: assembler.skipped.map((s) => ({ file: files.path, line: s.lineNo, reason: s.reason })),
         createdActiveFile,
+        quarantined,
       },
     }
   } catch (err) {

@@ -7,7 +7,7 @@ import { LOG, SMALL_PAD } from './helpers.js'
 // Issue 13, fault 4: temp files of an interrupted replace (rotation's new active file) are swept at
 // open; after recovery from a crash at any point the directory holds only the log's own files.
 
-const OWN = [/^events\.ndjson$/, /^events\.\d{6,}\.ndjson$/, /^events\.ndjson\.lock\/$/]
+const OWN = [/^events\.ndjson$/, /^events\.\d{6,}\.ndjson$/, /^events\.ndjson\.lock\/$/, /^events\.ndjson\.\d+\.[0-9a-f]{16}\.quarantine$/]
 
 async function listTree(fs: FileSystem, dir: string): Promise<string[]> {
   const out: string[] = []
