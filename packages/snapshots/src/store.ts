@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { NodeFileSystem, acquireLock, ensureDir, expectPathKind, isFsError, safeJoin, undoFailedOpen } from '@quire/vfs'
+import { NodeFileSystem, acquireLock, ensureDir, expectPathKind, isFsError, quarantineFile, safeJoin, undoFailedOpen } from '@quire/vfs'
 import type { DirLock, FileSystem } from '@quire/vfs'
 import { ClosedError, InvalidArgumentError, PoisonedError, SnapshotCorruptError } from './errors.js'
 import { SNAP_SUFFIX, TEMP_SUFFIX, compareNewestFirst, parseSnapFileName, snapFileName } from './file-name.js'
@@ -466,6 +466,8 @@ export class SnapshotStore implements AsyncDisposable {
     if (this.#poisoned) return
     const snaps = [...(await this.#snaps(ks))]
     const doomed: SnapName[] = []
+    /** Doomed because damaged: their bytes are kept in a quarantine file, not deleted. */
+    const damaged = new Set<string>()
     let retained = 0
     for (const snap of snaps) {
       if (retained > this.#keep) {
@@ -491,11 +493,14 @@ export class SnapshotStore implements AsyncDisposable {
       } else {
         this.#report(ks, file, verdict.reason)
         doomed.push(snap)
+        damaged.add(snap.name)
       }
     }
     for (const snap of doomed.reverse()) {
       try {
-        await this.#fs.unlink(safeJoin(ks.dir, snap.name))
+        // Never destroy bytes unseen: a damaged file may be all that is left of a state.
+        if (damaged.has(snap.name)) await quarantineFile(this.#fs, ks.dir, snap.name)
+        else await this.#fs.unlink(safeJoin(ks.dir, snap.name))
       } catch (err) {
         if (!isFsError(err, 'ENOENT')) {
           ks.listing = undefined

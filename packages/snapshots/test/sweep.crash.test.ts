@@ -41,7 +41,11 @@ async function strangersAtEveryCrashPoint(
   return { strangers, sawTemp }
 }
 
-const OWN = [/^k-([0-9a-f]{2})+\/$/, /^k-([0-9a-f]{2})+\/[0-9a-f]{16}-[0-9a-f]{16}\.snap$/]
+const OWN = [
+  /^k-([0-9a-f]{2})+\/$/,
+  /^k-([0-9a-f]{2})+\/[0-9a-f]{16}-[0-9a-f]{16}\.snap$/,
+  /^k-([0-9a-f]{2})+\/[0-9a-f]{16}-[0-9a-f]{16}\.snap\.0\.[0-9a-f]{16}\.quarantine$/,
+]
 
 async function workload(fs: SimFileSystem): Promise<void> {
   const store = await SnapshotStore.open('/snaps', { fs, keep: 1 })
