@@ -95,7 +95,8 @@ export interface StoreInternals {
   readonly closed: boolean
 }
 
-const MAX_POSITION = BigInt(Number.MAX_SAFE_INTEGER)
+// PostgreSQL positions are (xid8 << 16) | index: above 2^53 once a cluster passed 2^37 transactions.
+const MAX_POSITION = (1n << 63n) - 1n
 
 let internalsOf: (store: EventStore) => StoreInternals
 

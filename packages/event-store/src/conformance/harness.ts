@@ -14,7 +14,16 @@ export interface ConformanceSupports {
   readonly appendFailure: boolean
   /** `crash()` cuts the power and reopens (durability cases). */
   readonly crash: boolean
+  /**
+   * Positions run 1, 2, 3, ... with no hole, and the events of one commit take consecutive
+   * positions (the embedded backends). Default true; the PostgreSQL backend's positions only
+   * increase, so it sets false and those checks are left out of the cases that make them.
+   */
+  readonly gapFreePositions?: boolean
 }
+
+/** A capability a case may require (see {@link ConformanceSupports}). */
+export type ConformanceCapability = 'reopen' | 'lock' | 'appendFailure' | 'crash'
 
 /** Options of {@link EventStoreConformanceContext.open} and `reopen`. */
 export interface ConformanceOpenOptions {
@@ -50,7 +59,7 @@ export interface EventStoreConformanceCase {
   readonly group: string
   readonly name: string
   /** Capabilities the case needs; a runner skips it, visibly, on a backend without one. */
-  readonly requires?: readonly (keyof ConformanceSupports)[]
+  readonly requires?: readonly ConformanceCapability[]
   run(ctx: EventStoreConformanceContext): Promise<void>
 }
 
@@ -77,7 +86,7 @@ export function backendConformanceContext(backend: EventStoreBackend, options: B
   const opened: EventStore[] = []
   let current: EventStore | undefined
   let currentBackend = backend
-  const need = (capability: keyof ConformanceSupports): void => {
+  const need = (capability: ConformanceCapability): void => {
     if (!options.supports[capability]) throw new Error(`conformance: this backend does not support ${capability}`)
   }
   const open = async (opts: ConformanceOpenOptions = {}): Promise<EventStore> => {

@@ -8,6 +8,7 @@ import type { EventStoreConformanceCase } from './harness.js'
 export {
   backendConformanceContext,
   type BackendContextOptions,
+  type ConformanceCapability,
   type ConformanceOpenOptions,
   type ConformanceSupports,
   type DisposableConformanceContext,

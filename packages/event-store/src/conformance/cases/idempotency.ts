@@ -202,7 +202,7 @@ export const idempotencyCases: readonly EventStoreConformanceCase[] = [
       equal(written.idempotentReplay, false)
       equal(written.nextExpectedRevision, 3)
       const all = await readAllEvents(store, true)
-      all.forEach((e, i) => equal(e.position, all[0]!.position + BigInt(i), 'positions stay contiguous'))
+      if (ctx.supports.gapFreePositions !== false) all.forEach((e, i) => equal(e.position, all[0]!.position + BigInt(i), 'positions stay contiguous'))
       equal((await readStreamAll(store, name)).length, 4)
     },
   },
