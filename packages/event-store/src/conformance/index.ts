@@ -1,8 +1,11 @@
+import { aggregateCases } from './cases/aggregates.js'
 import { appendCases } from './cases/append.js'
 import { deletionCases } from './cases/deletion.js'
 import { idempotencyCases } from './cases/idempotency.js'
 import { lifecycleCases } from './cases/lifecycle.js'
+import { projectionCases } from './cases/projections.js'
 import { readCases } from './cases/reads.js'
+import { subscriptionCases } from './cases/subscriptions.js'
 import type { EventStoreConformanceCase } from './harness.js'
 
 export {
@@ -26,6 +29,9 @@ export const eventStoreConformanceCases: readonly EventStoreConformanceCase[] = 
   ...appendCases,
   ...idempotencyCases,
   ...readCases,
+  ...subscriptionCases,
+  ...projectionCases,
+  ...aggregateCases,
   ...deletionCases,
   ...lifecycleCases,
 ]
