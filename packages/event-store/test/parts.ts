@@ -1,10 +1,11 @@
 // Test helpers: the three embedded backends' parts (commit log + side store) on any file system.
 import type { FileSystem } from '@quire/vfs'
 import type { CommitLog, StoredEvent } from '../src/commit-log.js'
-import { openNdjsonStore } from '../src/backends/ndjson.js'
-import { openRecordKeeperStore } from '../src/backends/record-keeper.js'
+import { ndjsonBackend, openNdjsonStore } from '../src/backends/ndjson.js'
+import { openRecordKeeperStore, recordKeeperBackend } from '../src/backends/record-keeper.js'
 import type { SnapshotSideStore } from '../src/backends/snapshot-side-store.js'
-import { openWalStore } from '../src/backends/wal.js'
+import { openWalStore, walBackend } from '../src/backends/wal.js'
+import type { EventStoreBackend } from '../src/driver.js'
 
 export type BackendName = 'wal' | 'ndjson' | 'record-keeper'
 export const BACKENDS: readonly BackendName[] = ['wal', 'ndjson', 'record-keeper']
@@ -70,5 +71,19 @@ export function storedEvent(streamName: string, revision: number, extra: Partial
     metadata: undefined,
     recordedAtMs: 1_700_000_000_000,
     ...extra,
+  }
+}
+
+/** The EventStore backend of one embedded kind on `fs` (same paths as {@link openParts}). */
+export function backendFor(name: BackendName, fs: FileSystem, options: PartsOptions = {}): EventStoreBackend {
+  const root = options.root
+  const sync = options.sync === undefined ? {} : { sync: options.sync }
+  switch (name) {
+    case 'wal':
+      return walBackend(root ?? STORE_DIR, { fs, ...sync, ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }) })
+    case 'ndjson':
+      return ndjsonBackend(root === undefined ? NDJSON_FILE : `${root}/events.ndjson`, { fs, ...sync })
+    case 'record-keeper':
+      return recordKeeperBackend(root ?? STORE_DIR, { fs })
   }
 }

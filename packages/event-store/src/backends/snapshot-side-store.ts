@@ -56,7 +56,8 @@ export class SnapshotSideStore implements SideStore {
   /**
    * The subscription's checkpoint, `undefined` when none was stored.
    *
-   * @throws `ClosedError`; an I/O error reading it (never a silent restart from elsewhere).
+   * @throws `ClosedError`; the file system's error when it cannot be read (never a silent
+   *   restart from elsewhere).
    */
   async loadCheckpoint(subscriptionId: string): Promise<Checkpoint | undefined> {
     const key = storeKey('c', subscriptionId)
@@ -104,7 +105,9 @@ export class SnapshotSideStore implements SideStore {
     try {
       return await this.#snaps.load(key)
     } catch (err) {
-      throw mapError(err, 'load')
+      // An I/O error reading it passes through as it is (with its errno): no write failed.
+      if ((err as { code?: unknown }).code === 'CLOSED') throw new ClosedError()
+      throw err
     }
   }
 
