@@ -53,3 +53,21 @@ export class PoisonedError extends SnapshotError {
     super('POISONED', message, options)
   }
 }
+
+/**
+ * A snapshot file of a format version newer than this release reads. Never thrown: the file is
+ * left alone (not loaded, not pruned, not deleted), and this error is handed once per file to the
+ * `onUnsupported` hook.
+ */
+export class UnsupportedVersionError extends SnapshotError {
+  /** The file's absolute path. */
+  readonly file: string
+  /** The format version it carries. */
+  readonly version: number
+
+  constructor(file: string, version: number) {
+    super('UNSUPPORTED_VERSION', `${file} has format version ${version}; this release reads version 1 and leaves it alone`)
+    this.file = file
+    this.version = version
+  }
+}

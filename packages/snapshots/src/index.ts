@@ -1,6 +1,6 @@
 export { SnapshotStore } from './store.js'
-export type { CorruptionReport, LoadOptions, SaveInput, Snapshot, SnapshotStoreOptions } from './store.js'
+export type { CorruptionReport, LoadOptions, SaveInput, Snapshot, SnapshotStoreOptions, UnsupportedReport } from './store.js'
 export type { CodecOption, StateCodec } from './state-codec.js'
-export { SnapshotError, InvalidArgumentError, ClosedError, SnapshotCorruptError, PoisonedError } from './errors.js'
+export { SnapshotError, InvalidArgumentError, ClosedError, SnapshotCorruptError, PoisonedError, UnsupportedVersionError } from './errors.js'
 export { LockedError } from '@quire/vfs'
 export { MAX_KEY_BYTES, DEFAULT_MAX_STATE_BYTES, DEFAULT_KEEP, MAX_KEEP, MAX_SCHEMA_VERSION } from './limits.js'

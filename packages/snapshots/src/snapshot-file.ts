@@ -62,9 +62,23 @@ export interface VerifiedSnapshot extends SnapshotHeader {
   readonly state: Uint8Array
 }
 
-export type VerifyResult = { readonly ok: true; readonly snapshot: VerifiedSnapshot } | { readonly ok: false; readonly reason: string }
+export type VerifyResult =
+  | { readonly ok: true; readonly snapshot: VerifiedSnapshot }
+  | { readonly ok: false; readonly reason: string; readonly unsupportedVersion?: number }
 
 const fail = (reason: string): VerifyResult => ({ ok: false, reason })
+
+/**
+ * The format version of a file a newer release wrote (its magic, then a version above
+ * {@link FORMAT_VERSION}), or `undefined`. Such a file is not damaged: this code cannot read it,
+ * and must leave it alone. Needs the first 10 bytes only.
+ */
+export function newerFormatVersion(bytes: Uint8Array): number | undefined {
+  if (bytes.byteLength < MAGIC.byteLength + 2) return undefined
+  for (let i = 0; i < MAGIC.byteLength; i++) if (bytes[i] !== MAGIC[i]) return undefined
+  const version = bytes[8]! | (bytes[9]! << 8)
+  return version > FORMAT_VERSION ? version : undefined
+}
 
 const safeU64 = (view: DataView, offset: number): number | undefined => {
   const value = view.getBigUint64(offset, true)
@@ -79,6 +93,8 @@ export function verifySnapshot(
   bytes: Uint8Array,
   expected: { readonly key: Uint8Array; readonly position: number; readonly maxStateBytes: number },
 ): VerifyResult {
+  const newer = newerFormatVersion(bytes)
+  if (newer !== undefined) return { ok: false, reason: `format version ${newer} is newer than this release reads (${FORMAT_VERSION})`, unsupportedVersion: newer }
   if (bytes.byteLength < HEADER_BYTES + TRAILER_BYTES) return fail(`too short (${bytes.byteLength} bytes)`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   for (let i = 0; i < MAGIC.byteLength; i++) if (bytes[i] !== MAGIC[i]) return fail('bad magic')

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { NodeFileSystem, acquireLock, ensureDir, expectPathKind, isFsError, quarantineFile, safeJoin, undoFailedOpen } from '@quire/vfs'
 import type { DirLock, FileSystem } from '@quire/vfs'
-import { ClosedError, InvalidArgumentError, PoisonedError, SnapshotCorruptError } from './errors.js'
+import { ClosedError, InvalidArgumentError, PoisonedError, SnapshotCorruptError, UnsupportedVersionError } from './errors.js'
 import { SNAP_SUFFIX, TEMP_SUFFIX, compareNewestFirst, parseSnapFileName, snapFileName } from './file-name.js'
 import type { SnapName } from './file-name.js'
 import { keyBytes, keyDirName, keyFromDirName } from './key-dir.js'
@@ -17,7 +17,7 @@ import {
   MAX_STATE_BYTES_CEILING,
   SINGLE_WRITE_MAX_BYTES,
 } from './limits.js'
-import { concatSnapshot, encodeSnapshot, verifySnapshot } from './snapshot-file.js'
+import { concatSnapshot, encodeSnapshot, newerFormatVersion, verifySnapshot } from './snapshot-file.js'
 import type { EncodedSnapshot } from './snapshot-file.js'
 import { resolveCodec } from './state-codec.js'
 import type { CodecOption, ResolvedCodec } from './state-codec.js'
@@ -31,6 +31,17 @@ export interface CorruptionReport {
   readonly reason: string
   /** The same facts as an error (code `SNAPSHOT_CORRUPT`), for logging. */
   readonly error: SnapshotCorruptError
+}
+
+/** What `onUnsupported` receives for a snapshot file of a newer format version (left alone). */
+export interface UnsupportedReport {
+  readonly key: string
+  /** Absolute path of the file. */
+  readonly file: string
+  /** The format version it carries. */
+  readonly version: number
+  /** The same facts as an error (code `UNSUPPORTED_VERSION`), for logging. */
+  readonly error: UnsupportedVersionError
 }
 
 export interface SnapshotStoreOptions {
@@ -55,6 +66,12 @@ export interface SnapshotStoreOptions {
    * the `load` rejects with that error.
    */
   readonly onCorrupt?: (report: CorruptionReport) => void
+  /**
+   * Called once per file (per open store) for a snapshot file of a format version newer than this
+   * release reads. Such a file is left alone: never loaded, pruned, moved or deleted, and never
+   * reported as corrupt. If it throws, the `load` (or the pruning) that found it rejects.
+   */
+  readonly onUnsupported?: (report: UnsupportedReport) => void
 }
 
 /** What `save` writes. */
@@ -112,6 +129,8 @@ interface KeyState {
   listing: SnapName[] | undefined
   /** Snapshot file names written or verified by this process. */
   readonly knownValid: Set<string>
+  /** Snapshot file names of a newer format version: left alone, reported once. */
+  readonly newer: Set<string>
   /** Operations of this key not yet settled (queued work, loads): only an idle entry may be evicted. */
   pending: number
 }
@@ -136,6 +155,7 @@ export class SnapshotStore implements AsyncDisposable {
   readonly #keep: number
   readonly #maxStateBytes: number
   readonly #onCorrupt: ((report: CorruptionReport) => void) | undefined
+  readonly #onUnsupported: ((report: UnsupportedReport) => void) | undefined
   readonly #cachedKeys: number
   readonly #keys = new Map<string, KeyState>()
   readonly #inFlight = new Set<Promise<unknown>>()
@@ -152,6 +172,7 @@ export class SnapshotStore implements AsyncDisposable {
     this.#keep = options.keep
     this.#maxStateBytes = options.maxStateBytes
     this.#onCorrupt = options.onCorrupt
+    this.#onUnsupported = options.onUnsupported
     this.#cachedKeys = options.cachedKeys
   }
 
@@ -311,6 +332,7 @@ export class SnapshotStore implements AsyncDisposable {
         nextSequence: undefined,
         listing: undefined,
         knownValid: new Set(),
+        newer: new Set(),
         pending: 0,
       }
       this.#evictIdleKeys()
@@ -470,8 +492,10 @@ export class SnapshotStore implements AsyncDisposable {
     const damaged = new Set<string>()
     let retained = 0
     for (const snap of snaps) {
+      // A newer release's file: neither kept in the count nor deleted (issue 13).
+      if (ks.newer.has(snap.name)) continue
       if (retained > this.#keep) {
-        doomed.push(snap)
+        if (ks.knownValid.has(snap.name) || !(await this.#isNewerFormat(ks, snap.name))) doomed.push(snap)
         continue
       }
       if (ks.knownValid.has(snap.name)) {
@@ -490,6 +514,8 @@ export class SnapshotStore implements AsyncDisposable {
       if (verdict.ok) {
         ks.knownValid.add(snap.name)
         retained++
+      } else if (verdict.unsupportedVersion !== undefined) {
+        this.#reportNewer(ks, snap.name, verdict.unsupportedVersion)
       } else {
         this.#report(ks, file, verdict.reason)
         doomed.push(snap)
@@ -540,7 +566,7 @@ export class SnapshotStore implements AsyncDisposable {
     const snaps = [...(await this.#snaps(ks))]
     let vanished = false
     for (const snap of snaps) {
-      if (snap.position > maxPosition) continue
+      if (snap.position > maxPosition || ks.newer.has(snap.name)) continue
       const file = safeJoin(ks.dir, snap.name)
       let bytes: Uint8Array
       try {
@@ -555,6 +581,10 @@ export class SnapshotStore implements AsyncDisposable {
         continue
       }
       const verdict = verifySnapshot(bytes, { key: ks.bytes, position: snap.position, maxStateBytes: this.#maxStateBytes })
+      if (!verdict.ok && verdict.unsupportedVersion !== undefined) {
+        this.#reportNewer(ks, snap.name, verdict.unsupportedVersion)
+        continue
+      }
       if (!verdict.ok) {
         // Damaged since it was written: pruning must not count it among the valid ones it keeps.
         ks.knownValid.delete(snap.name)
@@ -597,6 +627,8 @@ export class SnapshotStore implements AsyncDisposable {
     // Oldest first: directory changes survive a crash as a prefix, so what a crash leaves is
     // always the newest snapshots.
     for (const snap of [...snaps].reverse()) {
+      // A newer release's file stays (it keeps the key directory too): this code cannot read it.
+      if (ks.newer.has(snap.name) || (!ks.knownValid.has(snap.name) && (await this.#isNewerFormat(ks, snap.name)))) continue
       await this.#unlinkIfThere(safeJoin(ks.dir, snap.name))
       ks.knownValid.delete(snap.name)
     }
@@ -629,6 +661,40 @@ export class SnapshotStore implements AsyncDisposable {
     }
   }
 
+  /**
+   * Reads the first bytes of a file this process has not verified: true (and reported once) when
+   * a newer release wrote it. Pruning and delete look before they remove a file they never read.
+   */
+  async #isNewerFormat(ks: KeyState, name: string): Promise<boolean> {
+    if (ks.newer.has(name)) return true
+    let head: Uint8Array
+    try {
+      const handle = await this.#fs.open(safeJoin(ks.dir, name), 'r')
+      try {
+        head = new Uint8Array(16)
+        head = head.subarray(0, await handle.read(head, 0))
+      } finally {
+        await handle.close()
+      }
+    } catch (err) {
+      if (isFsError(err, 'ENOENT')) return false
+      throw err
+    }
+    const version = newerFormatVersion(head)
+    if (version === undefined) return false
+    this.#reportNewer(ks, name, version)
+    return true
+  }
+
+  #reportNewer(ks: KeyState, name: string, version: number): void {
+    if (ks.newer.has(name)) return
+    ks.newer.add(name)
+    ks.knownValid.delete(name)
+    if (this.#onUnsupported === undefined) return
+    const file = safeJoin(ks.dir, name)
+    this.#onUnsupported({ key: ks.key, file, version, error: new UnsupportedVersionError(file, version) })
+  }
+
   #report(ks: KeyState, file: string, reason: string, cause?: unknown): void {
     if (this.#onCorrupt === undefined) return
     const error = new SnapshotCorruptError(file, reason, cause === undefined ? undefined : { cause })
@@ -653,6 +719,7 @@ interface ResolvedOptions {
   readonly cachedKeys: number
   readonly maxStateBytes: number
   readonly onCorrupt: ((report: CorruptionReport) => void) | undefined
+  readonly onUnsupported: ((report: UnsupportedReport) => void) | undefined
 }
 
 function resolveOptions(options: SnapshotStoreOptions): ResolvedOptions {
@@ -671,10 +738,12 @@ function resolveOptions(options: SnapshotStoreOptions): ResolvedOptions {
   }
   const onCorrupt = options.onCorrupt
   if (onCorrupt !== undefined && typeof onCorrupt !== 'function') throw new InvalidArgumentError('onCorrupt must be a function')
+  const onUnsupported = options.onUnsupported
+  if (onUnsupported !== undefined && typeof onUnsupported !== 'function') throw new InvalidArgumentError('onUnsupported must be a function')
   if (options.fs !== undefined && (typeof options.fs !== 'object' || options.fs === null)) {
     throw new InvalidArgumentError('fs must be a FileSystem')
   }
-  return { codec: resolveCodec(options.codec), keep, cachedKeys, maxStateBytes, onCorrupt }
+  return { codec: resolveCodec(options.codec), keep, cachedKeys, maxStateBytes, onCorrupt, onUnsupported }
 }
 
 function checkPosition(value: unknown, name: string): number {
