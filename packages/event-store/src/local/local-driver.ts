@@ -29,6 +29,11 @@ import { stepIterable } from './step-iterator.js'
 import { lockOrder, StreamLocks } from './stream-locks.js'
 import { DELETED_EVENT_TYPE, METADATA_EVENT_TYPE, metadataStreamOf, TOMBSTONE_EVENT_TYPE } from './system-events.js'
 
+/** The ids of a commit in flight; appends that want one of them wait here (a promise only then). */
+interface Reservation {
+  waiters: (() => void)[] | undefined
+}
+
 /** What {@link LocalDriver.open} takes. */
 export interface LocalDriverOptions {
   /** Short backend name for messages and reports, e.g. `'wal'`. */
@@ -114,8 +119,8 @@ export class LocalDriver implements EventStoreDriver {
   readonly #now: () => number
   readonly #index = new LocalIndex()
   readonly #locks = new StreamLocks()
-  /** Ids of commits in flight -> settles when that commit does. */
-  readonly #reserved = new Map<string, Promise<void>>()
+  /** Ids of commits in flight -> that commit's reservation. */
+  readonly #reserved = new Map<string, Reservation>()
   /** Operations started and not yet settled; `close` waits for them. */
   #inFlight = 0
   #drained: (() => void) | undefined
@@ -274,18 +279,13 @@ export class LocalDriver implements EventStoreDriver {
    * ids are reserved while the commit is in flight, so no other append can claim them.
    */
   async #commit(stored: StoredEvent[]): Promise<{ firstPosition: bigint; events: RecordedEvent[] }> {
-    let settle!: () => void
-    const settled = new Promise<void>((resolve) => (settle = resolve))
-    for (const e of stored) this.#reserved.set(e.id, settled)
-    const unreserve = (): void => {
-      for (const e of stored) this.#reserved.delete(e.id)
-      settle()
-    }
+    const reservation: Reservation = { waiters: undefined }
+    for (const e of stored) this.#reserved.set(e.id, reservation)
     let firstPosition: bigint
     try {
       ;({ firstPosition } = await this.#log.append({ events: stored }))
     } catch (err) {
-      unreserve()
+      this.#unreserve(stored, reservation)
       throw err instanceof EventStoreError ? err : new AppendFailedError(`${this.name}: the commit failed; its outcome is unknown`, { cause: err })
     }
     // No await between the log's acknowledgment and this: commits are applied in the order the
@@ -298,7 +298,7 @@ export class LocalDriver implements EventStoreDriver {
       this.#broken = err as Error
       throw err
     } finally {
-      unreserve()
+      this.#unreserve(stored, reservation)
     }
   }
 
@@ -335,11 +335,17 @@ export class LocalDriver implements EventStoreDriver {
     if (this.#reserved.size === 0) return undefined
     for (const request of requests) {
       for (const e of request.events) {
-        const pending = this.#reserved.get(e.id)
-        if (pending !== undefined) return pending
+        const reservation = this.#reserved.get(e.id)
+        if (reservation !== undefined) return new Promise<void>((resolve) => (reservation.waiters ??= []).push(resolve))
       }
     }
     return undefined
+  }
+
+  /** Ends a commit's reservation (it landed or failed) and wakes the appends waiting on it. */
+  #unreserve(stored: readonly StoredEvent[], reservation: Reservation): void {
+    for (const e of stored) this.#reserved.delete(e.id)
+    if (reservation.waiters !== undefined) for (const wake of reservation.waiters) wake()
   }
 
   readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent> {
@@ -456,6 +462,7 @@ export class LocalDriver implements EventStoreDriver {
   }
 
   #wake(): void {
+    if (this.#waiters.size === 0) return
     for (const waiter of [...this.#waiters]) waiter()
   }
 
