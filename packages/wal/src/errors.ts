@@ -31,6 +31,24 @@ export class WalCorruptError extends WalError {
   }
 }
 
+/**
+ * A segment or the floor file carries a format version newer than this release reads (a newer
+ * release wrote it). `Wal.open` refuses, in every recovery mode, before it changes anything: an
+ * older release never deletes, cuts or rewrites a file it cannot read.
+ */
+export class WalUnsupportedVersionError extends WalError {
+  /** The file's name in the log's directory. */
+  readonly file: string
+  /** The format version it carries. */
+  readonly version: number
+
+  constructor(file: string, version: number) {
+    super('UNSUPPORTED_VERSION', `${file} has write-ahead log format version ${version}; this release reads version 1 and will not touch it (open it with a newer release)`)
+    this.file = file
+    this.version = version
+  }
+}
+
 /** The log was closed (or is closing): no more operations are accepted. */
 export class WalClosedError extends WalError {
   constructor() {

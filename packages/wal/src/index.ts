@@ -5,6 +5,7 @@ export {
   WalClosedError,
   WalPoisonedError,
   WalWriteError,
+  WalUnsupportedVersionError,
   InvalidArgumentError,
 } from './errors.js'
 export { LockedError } from '@quire/vfs'

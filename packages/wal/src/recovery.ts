@@ -1,11 +1,11 @@
 import { scanFrames } from '@quire/codec'
 import { isQuarantineFile, isTempFile, quarantineBytes, quarantineFile, readFully, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
-import { WalCorruptError } from './errors.js'
-import { FLOOR_FILE, readFloor } from './floor.js'
+import { WalCorruptError, WalUnsupportedVersionError } from './errors.js'
+import { FLOOR_FILE, FLOOR_MAGIC, readFloor } from './floor.js'
 import { WAL_MAX_FRAME_BYTES } from './limits.js'
 import { LogDecoder, type Problem } from './log-decoder.js'
-import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, decodeHeader, encodeHeader, parseSegmentName, segmentName } from './segment-header.js'
+import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, decodeHeader, encodeHeader, newerVersion, parseSegmentName, segmentName } from './segment-header.js'
 import { scanSegment, type SegmentScanResult } from './segment-scan.js'
 import type { RecoveryAction, RecoveryReport, WalRecoveryMode } from './types.js'
 
@@ -40,6 +40,8 @@ export interface RecoveredLog {
  */
 export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryMode): Promise<RecoveredLog> {
   const actions: RecoveryAction[] = []
+  // Before anything changes: a file a newer release wrote is refused, never cut or removed.
+  await refuseNewerFiles(fs, dir)
   const floorSeq = await readFloor(fs, join(dir, FLOOR_FILE))
   let names: { name: string; firstSeq: number }[] = []
   for (const name of await fs.readdir(dir)) {
@@ -190,6 +192,23 @@ export async function createSegment(fs: FileSystem, dir: string, firstSeq: numbe
   }
   await fs.syncDir(dir)
   return { name, firstSeq, lastSeq: firstSeq - 1, end: SEGMENT_HEADER_BYTES }
+}
+
+/** Throws `WalUnsupportedVersionError` for the first segment or floor file of a newer format version. */
+async function refuseNewerFiles(fs: FileSystem, dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    const magic = name === FLOOR_FILE ? FLOOR_MAGIC : parseSegmentName(name) !== undefined ? SEGMENT_MAGIC : undefined
+    if (magic === undefined) continue
+    const handle = await fs.open(join(dir, name), 'r')
+    let head: Uint8Array
+    try {
+      head = await readFully(handle, 0, 10)
+    } finally {
+      await handle.close()
+    }
+    const version = newerVersion(magic, head)
+    if (version !== undefined) throw new WalUnsupportedVersionError(name, version)
+  }
 }
 
 /** A temp file of `writeFileAtomic` for the floor or a quarantine file. */

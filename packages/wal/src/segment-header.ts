@@ -63,3 +63,15 @@ export function decodeHeader(magic: Uint8Array, bytes: Uint8Array): { seq: numbe
   if (seq < 0 || seq > WAL_MAX_SEQ) return { invalid: 'seq out of range' }
   return { seq }
 }
+
+/**
+ * The format version of a header a newer release wrote (the magic, then a version above
+ * {@link WAL_FORMAT_VERSION}), or `undefined`. Needs the first 10 bytes only: a newer release
+ * may lay out the rest of its header differently.
+ */
+export function newerVersion(magic: Uint8Array, bytes: Uint8Array): number | undefined {
+  if (bytes.byteLength < magic.length + 2) return undefined
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return undefined
+  const version = bytes[8]! | (bytes[9]! << 8)
+  return version > WAL_FORMAT_VERSION ? version : undefined
+}
