@@ -1,7 +1,7 @@
 import type { StoredSnapshot } from '../driver.js'
 import { InvalidArgumentError, StreamNotFoundError } from '../errors.js'
 import type { RecordedEvent } from '../types.js'
-import { MAX_SCHEMA_VERSION, MAX_SNAPSHOT_EVERY } from '../subscriptions/limits.js'
+import { AGGREGATE_SNAPSHOT_CACHE_ENTRIES, MAX_SCHEMA_VERSION, MAX_SNAPSHOT_EVERY } from '../subscriptions/limits.js'
 
 /**
  * Snapshotting of one aggregate type (the Python eventsourcing library's
@@ -122,6 +122,13 @@ async function firstVisible(source: AggregateSource, streamName: string): Promis
 export class AggregateLoader {
   readonly #source: AggregateSource
   readonly #saving = new Map<string, Promise<void>>()
+  /**
+   * The snapshots this loader last saved or read, by key, least recently used first: a load
+   * then costs no read of the side store (Equinox's cache of folded state per stream). Entries
+   * are private copies, never handed out (every use copies the state), and are verified against
+   * the stream like a stored snapshot.
+   */
+  readonly #recent = new Map<string, StoredSnapshot>()
 
   constructor(source: AggregateSource) {
     this.#source = source
@@ -208,13 +215,17 @@ export class AggregateLoader {
     options: AggregateSnapshotOptions<State>,
     firstRevision: number,
   ): Promise<LoadedSnapshot<State>> {
-    let stored: StoredSnapshot | undefined
-    try {
-      stored = await this.#source.loadSnapshot(aggregateKey(streamName))
-    } catch {
-      return STALE // unreadable: a cache miss
+    const key = aggregateKey(streamName)
+    let stored = this.#recent.get(key)
+    if (stored === undefined) {
+      try {
+        stored = await this.#source.loadSnapshot(key)
+      } catch {
+        return STALE // unreadable: a cache miss
+      }
+      if (stored === undefined) return NO_SNAPSHOT
     }
-    if (stored === undefined) return NO_SNAPSHOT
+    this.#remember(key, stored)
     const body = stored.state as Partial<SnapshotBody> | null
     if (typeof body !== 'object' || body === null || typeof body.eventId !== 'string' || body.firstRevision !== firstRevision) return STALE
     if (stored.position < BigInt(firstRevision) || stored.position > BigInt(Number.MAX_SAFE_INTEGER)) return STALE
@@ -231,6 +242,15 @@ export class AggregateLoader {
     return { kind: 'usable', state, revision: Number(stored.position), eventId: body.eventId, firstRevision, upgraded }
   }
 
+  #remember(key: string, snapshot: StoredSnapshot): void {
+    this.#recent.delete(key)
+    this.#recent.set(key, snapshot)
+    if (this.#recent.size > AGGREGATE_SNAPSHOT_CACHE_ENTRIES) {
+      const oldest = this.#recent.keys().next()
+      if (oldest.done !== true) this.#recent.delete(oldest.value)
+    }
+  }
+
   #saveInBackground(streamName: string, schemaVersion: number, state: unknown, revision: number, eventId: string, firstRevision: number): void {
     const key = aggregateKey(streamName)
     if (this.#saving.has(key)) return // one save per stream at a time; the next load saves again
@@ -241,9 +261,11 @@ export class AggregateLoader {
     } catch {
       return
     }
+    const snapshot: StoredSnapshot = { position: BigInt(revision), schemaVersion, state: body }
+    this.#remember(key, snapshot)
     const saving = (async () => {
       try {
-        await this.#source.saveSnapshot(key, { position: BigInt(revision), schemaVersion, state: body })
+        await this.#source.saveSnapshot(key, snapshot)
       } catch {
         // A snapshot is a cache: a failed save costs replay at the next load, never this load.
       } finally {

@@ -15,14 +15,26 @@ export const SUBSCRIPTION_PAGE_EVENTS = 256
  */
 export const INLINE_PROJECTION_DEFAULT_PERSIST_EVENTS = 1000
 
-/** Largest `every.events` / `every.ms` a checkpoint or persist policy accepts. */
+/** Largest `every.events` a checkpoint or persist policy accepts. */
 export const MAX_EVERY_EVENTS = 1_000_000
+
+/** Largest `every.ms` a checkpoint or persist policy accepts (one day). */
 export const MAX_EVERY_MS = 24 * 60 * 60 * 1000
 
-/** Default `maxRetries` of a `CommandHandler`, and the largest accepted. */
+/** Default `maxRetries` of a `CommandHandler` (so at most 4 attempts). */
 export const DEFAULT_COMMAND_RETRIES = 3
+
+/** Largest `maxRetries` of a `CommandHandler`. */
 export const MAX_COMMAND_RETRIES = 100
 
-/** Largest snapshot `every` and `schemaVersion` (the snapshot file stores a u32). */
+/** Largest aggregate snapshot `every`. */
 export const MAX_SNAPSHOT_EVERY = 1_000_000_000
+
+/** Largest projection `version` and aggregate snapshot `schemaVersion` (the snapshot file stores a u32). */
 export const MAX_SCHEMA_VERSION = 2 ** 32 - 1
+
+/**
+ * Aggregate snapshots an `aggregateStream` loader keeps in memory (least recently used out), so
+ * a load from a snapshot reads no file. Each entry holds one copy of a state.
+ */
+export const AGGREGATE_SNAPSHOT_CACHE_ENTRIES = 1000
