@@ -1,0 +1,3 @@
+import { runConformance } from './conformance-embedded.js'
+
+runConformance('ndjson')
