@@ -1,6 +1,6 @@
 import type { FileHandle } from '@quire/vfs'
 import { NdjsonCorruptError, UnsupportedVersionError } from './errors.js'
-import { FORMAT_VERSION, parseLine, type BadLine, type ParsedLine } from './format.js'
+import { FORMAT_MAGIC, FORMAT_VERSION, parseLine, type BadLine, type ParsedLine } from './format.js'
 import { readLines, type LinesEnd, type RawLine } from './line-scanner.js'
 import { TransactionAssembler } from './transactions.js'
 
@@ -17,10 +17,23 @@ export function checkHeader(file: string, line: RawLine | undefined): number {
   if (line === undefined) throw new NdjsonCorruptError(file, 1, 'no complete header line')
   const parsed = parseRaw(line)
   if (parsed.kind !== 'header') {
+    // A newer release may change more than the version (a new checksum rule): its magic and a
+    // higher version are enough to refuse the file as unsupported rather than damaged.
+    const newer = line.overlong ? undefined : newerHeaderVersion(line.buf.toString('latin1', line.start, Math.min(line.end, line.start + 64)))
+    if (newer !== undefined) throw new UnsupportedVersionError(file, newer)
     throw new NdjsonCorruptError(file, 1, parsed.kind === 'bad' ? `bad header: ${parsed.reason}` : 'no header line')
   }
   if (parsed.version !== FORMAT_VERSION) throw new UnsupportedVersionError(file, parsed.version)
   return parsed.startSeq
+}
+
+const NEWER_HEADER = new RegExp(`^\\{"format":"${FORMAT_MAGIC}","version":([1-9]\\d{0,8})[,}]`)
+
+/** The version of a header line that starts as this format's does with a version above ours. */
+function newerHeaderVersion(start: string): number | undefined {
+  const m = NEWER_HEADER.exec(start)
+  const version = m === null ? undefined : Number(m[1])
+  return version !== undefined && version > FORMAT_VERSION ? version : undefined
 }
 
 /** Reads the header line of a file (line 1) and returns its `startSeq`. */
