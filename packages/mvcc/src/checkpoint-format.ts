@@ -1,4 +1,4 @@
-import { MvccCorruptError } from './errors.js'
+import { MvccCorruptError, UnsupportedVersionError } from './errors.js'
 import type { VersionIndex } from './versions.js'
 import { visibleIn } from './versions.js'
 
@@ -49,7 +49,11 @@ export function decodeCheckpoint(bytes: Uint8Array): { ts: number; walSeq: numbe
     throw new MvccCorruptError('checkpoint state does not start with the QMVCCSNP magic')
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (view.getUint8(8) !== CHECKPOINT_VERSION) throw new MvccCorruptError(`unknown checkpoint version ${view.getUint8(8)}`)
+  const version = view.getUint8(8)
+  if (version > CHECKPOINT_VERSION) {
+    throw new UnsupportedVersionError(`the newest checkpoint has layout version ${version}, written by a newer release; this release reads ${CHECKPOINT_VERSION} and will not touch the store`)
+  }
+  if (version !== CHECKPOINT_VERSION) throw new MvccCorruptError(`unknown checkpoint version ${version}`)
   const ts = view.getUint32(12, true) + view.getUint32(16, true) * 2 ** 32
   const count = view.getUint32(20, true)
   const walSeq = view.getUint32(24, true) + view.getUint32(28, true) * 2 ** 32

@@ -1,5 +1,5 @@
 import type { WalEntry, WalOp } from '@quire/wal'
-import { MvccCorruptError } from './errors.js'
+import { MvccCorruptError, UnsupportedVersionError } from './errors.js'
 import type { CommitRecord } from './engine.js'
 
 /**
@@ -45,6 +45,9 @@ export function isCommitInfo(entry: WalEntry): boolean {
 /** Decodes a commit-info value; throws `MvccCorruptError` when it is not one. */
 export function decodeCommitInfo(entry: WalEntry): { ts: number; writes: number } {
   const value = entry.value
+  if (value !== null && value.length > 0 && value[0]! > COMMIT_INFO_VERSION) {
+    throw new UnsupportedVersionError(`WAL entry ${entry.seq} is a commit record of version ${value[0]!}, written by a newer release; this release reads ${COMMIT_INFO_VERSION}`)
+  }
   if (value === null || value.length !== COMMIT_INFO_BYTES || value[0] !== COMMIT_INFO_VERSION) {
     throw new MvccCorruptError(`WAL entry ${entry.seq} is not a valid commit-info record`)
   }

@@ -79,3 +79,14 @@ export class MvccCorruptError extends MvccError {
     super('MVCC_CORRUPT', message, options)
   }
 }
+
+/**
+ * A newer release wrote part of the store (its newest checkpoint, a commit record) in a format
+ * version this release does not read. `open` refuses before it writes anything, so the newer
+ * release's files are never pruned, truncated or overwritten.
+ */
+export class UnsupportedVersionError extends MvccError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNSUPPORTED_VERSION', message, options)
+  }
+}

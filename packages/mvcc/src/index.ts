@@ -16,4 +16,5 @@ export {
   ClosedError,
   CommitFailedError,
   MvccCorruptError,
+  UnsupportedVersionError,
 } from './errors.js'

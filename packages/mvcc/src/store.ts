@@ -5,7 +5,7 @@ import { Wal } from '@quire/wal'
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js'
 import { commitBatch, replayCommits } from './commit-format.js'
 import { MvccEngine, type CommitRecord, type IsolationLevel } from './engine.js'
-import { ClosedError, InvalidArgumentError, MvccCorruptError } from './errors.js'
+import { ClosedError, InvalidArgumentError, MvccCorruptError, UnsupportedVersionError } from './errors.js'
 import { runTransaction, type TransactionOptions } from './retry.js'
 import type { Transaction } from './transaction.js'
 
@@ -109,7 +109,15 @@ export class MvccStore implements AsyncDisposable {
     let wal: Wal | undefined
     try {
       lock = await acquireLock(fs, root)
-      snapshots = await SnapshotStore.open(snapshotsDir, { fs, codec: 'raw' })
+      snapshots = await SnapshotStore.open(snapshotsDir, {
+        fs,
+        codec: 'raw',
+        // A checkpoint file of a newer snapshot format: this release must not go on without it
+        // (it would fall back to an older checkpoint, and its own checkpoints could prune it).
+        onUnsupported: (report) => {
+          throw new UnsupportedVersionError(`checkpoint file ${report.file} has snapshot format version ${report.version}, written by a newer release; this release will not touch the store`)
+        },
+      })
       wal = await Wal.open(walDir, {
         fs,
         sync: checked.sync,
@@ -228,7 +236,18 @@ export class MvccStore implements AsyncDisposable {
 }
 
 async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): Promise<void> {
-  const snapshot = await snapshots.load(CHECKPOINT_SNAPSHOT_KEY, { schemaVersion: CHECKPOINT_SCHEMA_VERSION })
+  // The newest checkpoint of any schema first: one a newer release wrote must stop this release,
+  // which would otherwise fall back to an older checkpoint and later prune the newer one.
+  const newest = await snapshots.load(CHECKPOINT_SNAPSHOT_KEY)
+  if (newest !== undefined && newest.schemaVersion > CHECKPOINT_SCHEMA_VERSION) {
+    throw new UnsupportedVersionError(
+      `the newest checkpoint (position ${newest.position}) has schema version ${newest.schemaVersion}, written by a newer release; this release reads ${CHECKPOINT_SCHEMA_VERSION} and will not touch the store`,
+    )
+  }
+  const snapshot =
+    newest?.schemaVersion === CHECKPOINT_SCHEMA_VERSION
+      ? newest
+      : await snapshots.load(CHECKPOINT_SNAPSHOT_KEY, { schemaVersion: CHECKPOINT_SCHEMA_VERSION })
   let walSeq = 0
   let checkpointTs = 0
   if (snapshot !== undefined) {
