@@ -34,29 +34,51 @@ export const auditRecordOf = (e: RecordedEvent): AuditRecord => ({
 
 /**
  * The audit trail: a durable subscription of the event store (`store.subscribe`) that writes
- * every event to an NDJSON log a person can read with `jq`. Delivery is at-least-once (after a
- * kill, the events since the last stored checkpoint come again), so the handler dedupes: the
- * file is append-only in position order, so an event at or below the file's last position is
- * already in it. Each append is durable before the handler returns, and so before the
- * subscription may store a checkpoint past it.
+ * every event to an NDJSON log a person can read with `jq`.
+ *
+ * The file itself is the truth of what was audited; the subscription's checkpoint is where to
+ * resume. Delivery is at-least-once (after a kill, the events since the last stored checkpoint
+ * come again), so the handler skips any event at or below the file's last position: the file
+ * is append-only in position order. Appends are written one after the other (so the file can
+ * never have a hole) without an `fdatasync` each (`sync: 'none'`: a SIGKILL loses nothing the
+ * OS has); a power loss can take the file's newest lines while the checkpoint, stored durably
+ * by the store, says they were handled. So on start, a checkpoint ahead of the file is reset
+ * to the file's last line (`resetCheckpoint`), and those events are delivered again.
  */
 export class AuditTrail {
   readonly #log: NdjsonLog<AuditRecord>
   #subscription: DurableSubscription | undefined
   #last: bigint
+  readonly #lastId: string | undefined
+  readonly #startedAt: bigint
   /** Events this instance wrote. */
   written = 0
+  /** Set when `start` found the stored checkpoint ahead of the file (a power loss took lines). */
+  rewoundFrom: bigint | undefined
 
-  private constructor(log: NdjsonLog<AuditRecord>, last: bigint) {
+  private constructor(log: NdjsonLog<AuditRecord>, last: bigint, lastId: string | undefined) {
     this.#log = log
     this.#last = last
+    this.#lastId = lastId
+    this.#startedAt = last
   }
 
   /** Reads the file's last record, to know where it stands. */
   static async over(log: NdjsonLog<AuditRecord>): Promise<AuditTrail> {
     let last = 0n
-    if (log.lastSeq > 0) for await (const { record } of log.read({ fromSeq: log.lastSeq })) last = BigInt(record.position)
-    return new AuditTrail(log, last)
+    let lastId: string | undefined
+    if (log.lastSeq > 0) {
+      for await (const { record } of log.read({ fromSeq: log.lastSeq })) {
+        last = BigInt(record.position)
+        lastId = record.id
+      }
+    }
+    return new AuditTrail(log, last, lastId)
+  }
+
+  /** Position of the file's newest event when this trail was opened. */
+  get startedAt(): bigint {
+    return this.#startedAt
   }
 
   /** Position of the newest event in the file (`0n` when empty). */
@@ -70,6 +92,11 @@ export class AuditTrail {
   }
 
   async start(store: EventStore): Promise<void> {
+    const checkpoint = await store.getCheckpoint(AUDIT_SUBSCRIPTION_ID)
+    if (checkpoint !== undefined && checkpoint.position > this.#last) {
+      this.rewoundFrom = checkpoint.position
+      await store.resetCheckpoint(AUDIT_SUBSCRIPTION_ID, this.#lastId === undefined ? 'start' : { position: this.#last, eventId: this.#lastId })
+    }
     this.#subscription = await store.subscribe(AUDIT_SUBSCRIPTION_ID, async (event) => {
       if (event.position <= this.#last) return
       await this.#log.append(auditRecordOf(event))
@@ -78,8 +105,9 @@ export class AuditTrail {
     })
   }
 
-  /** Stops after the event in progress and stores the checkpoint. Idempotent. */
+  /** Stops after the event in progress, stores the checkpoint, and makes the file durable. Idempotent. */
   async stop(): Promise<void> {
     await this.#subscription?.stop()
+    if (!this.#log.poisoned) await this.#log.sync().catch(() => undefined)
   }
 }

@@ -85,7 +85,8 @@ export class Ledger {
       opened.push(db)
       const depot = await Depot.open(paths.documents, fsOption)
       opened.push(depot)
-      const auditLog = await NdjsonLog.open<AuditRecord>(paths.audit, fsOption)
+      // Written without an fdatasync per line: see AuditTrail for why that is safe.
+      const auditLog = await NdjsonLog.open<AuditRecord>(paths.audit, { ...fsOption, sync: 'none' })
       opened.push(auditLog)
       const audit = await AuditTrail.over(auditLog)
       return new Ledger({ store, db, depot, auditLog, audit, faults: options.faults })

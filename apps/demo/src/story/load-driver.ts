@@ -112,6 +112,16 @@ export class LoadDriver {
     return { acked: this.acked, refusedKeys: this.refusedKeys, repeats: this.repeats, badRequests: this.badRequests }
   }
 
+  /** A copy of what the clients were told so far (the replies keep coming while a check runs). */
+  snapshot(): Expectations {
+    return {
+      acked: new Map(this.acked),
+      refusedKeys: new Set(this.refusedKeys),
+      repeats: { total: this.repeats.total, different: [...this.repeats.different] },
+      badRequests: { total: this.badRequests.total, wrong: [...this.badRequests.wrong] },
+    }
+  }
+
   /** Asks the clients to stop (pending commands stay unknown) and waits until every reply is in. */
   async stop(): Promise<void> {
     this.#child.stdin?.write('stop\n')

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { NodeFileSystem, type FileSystem } from '@quire/vfs'
 import type { BackendName, PostgresTarget } from '../ledger/backends.js'
 import { Ledger } from '../ledger/ledger.js'
+import type { Expectations } from './checks/expectations.js'
 import { checkLedger, type Check, type LedgerInspection } from './checks/invariants.js'
 import { copyTree } from './copy-tree.js'
 import { LoadDriver, SAMPLE_SECONDS } from './load-driver.js'
@@ -118,36 +119,93 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
         `kills ${kills} · last recovery ${lastRecoveryMs === undefined ? '–' : `${n(lastRecoveryMs)} ms`} · ${seconds().toFixed(0)} s`,
     )
   }, 250)
+  const checkOptions = { sameCommitTransfers: o.backend !== 'postgres', verifiedDocuments }
+
+  /** Every check on the stores as left, then again after the service's own recovery caught them up. */
+  const inspect = async (
+    dir: string,
+    fs: FileSystem | undefined,
+    exp: Expectations,
+  ): Promise<{ asLeft: LedgerInspection; caughtUp: LedgerInspection; catchUpMs: number; rewound: number | undefined; checks: Check[] }> => {
+    const ledger = await Ledger.open({ dir, backend: o.backend, ...(fs === undefined ? {} : { fs }), ...(o.postgres === undefined ? {} : { postgres: o.postgres }) })
+    try {
+      const asLeft = await checkLedger(ledger, exp, { ...checkOptions, phase: 'as-left' })
+      const catchUpStart = performance.now()
+      await ledger.startBackground()
+      await ledger.caughtUp(120_000)
+      const catchUpMs = performance.now() - catchUpStart
+      const caughtUp = await checkLedger(ledger, exp, { ...checkOptions, phase: 'caught-up' })
+      const rewound = ledger.audit.rewoundFrom === undefined ? undefined : Number(ledger.audit.rewoundFrom - ledger.audit.startedAt)
+      return { asLeft, caughtUp, catchUpMs, rewound, checks: [...asLeft.checks.map((c) => ({ ...c, name: `${c.name} (as left)` })), ...caughtUp.checks] }
+    } finally {
+      await ledger.close()
+    }
+  }
+
+  /** Prints a round's checks as one block and keeps its figures for the closing table. */
+  const report = (
+    r: { round: number; endedBy: RoundReport['endedBy']; loadSeconds: number; acked: number; restartMs: number | undefined; openMs: number | undefined; sim: boolean },
+    i: Awaited<ReturnType<typeof inspect>>,
+  ): void => {
+    const lines = [
+      `   round ${r.round} as the ${r.endedBy === 'power cut' ? 'power cut' : 'kill'} left it: log ${n(i.asLeft.fold.events)} events, read model ${n(i.asLeft.readModelBehind)} behind, audit ${n(i.asLeft.auditBehind)} behind`,
+      `   ${i.asLeft.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}`).join('  ')}`,
+      ...i.asLeft.checks.filter((c) => !c.ok).map((c) => `      ✗ ${c.name} (as left): ${c.detail}`),
+      ...(i.rewound === undefined ? [] : [`   the audit checkpoint was ${n(i.rewound)} events ahead of the audit file (lines the power cut took): rewound, delivered again`]),
+      `   round ${r.round} recovered and caught up in ${n(i.catchUpMs)} ms:`,
+      ...i.caughtUp.checks.map((c) => `   ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),
+    ]
+    for (const line of lines) say(line)
+    reports.push({
+      round: r.round,
+      endedBy: r.endedBy,
+      loadSeconds: r.loadSeconds,
+      acked: r.acked,
+      logEvents: i.caughtUp.fold.events,
+      readModelBehind: i.asLeft.readModelBehind,
+      auditBehind: i.asLeft.auditBehind,
+      catchUpMs: i.catchUpMs,
+      restartMs: r.restartMs,
+      openMs: r.openMs,
+      checks: i.checks,
+    })
+  }
+
   let failed = false
   try {
     await within(120_000, 'opening the accounts', load.ready)
     let overheadMs = 3_000
+    let pendingCheck: Promise<void> = Promise.resolve()
     for (round = 1; round <= o.rounds; round++) {
       const last = round === o.rounds
       const sim = o.powerCut && last
+      const nextIsSim = o.powerCut && round + 1 === o.rounds
       const roundsLeft = o.rounds - round + 1
       const remainingMs = o.minutes * 60_000 - seconds() * 1000
-      const loadMs = Math.max(1_500, (remainingMs - overheadMs * roundsLeft) / roundsLeft) * (0.6 + 0.8 * rng.next())
+      const loadMs = Math.max(2_000, (Math.max(0, remainingMs - overheadMs * roundsLeft) / roundsLeft) * (0.6 + 0.8 * rng.next()))
       const ackedBefore = load.acked.size
       const roundStart = seconds()
       let endedBy: RoundReport['endedBy']
       let fs: FileSystem | undefined
-      let dir = dataDir
-      let simServing: number | undefined
+      let checkDir = dataDir
+      let openMs: number | undefined
+      let restartMs: number | undefined
       if (sim) {
         // The previous round left the service down: this round serves from this process, on a simulated disk.
+        await pendingCheck
         const r = await runSimRound({ dataDir, backend: o.backend, port, seed: o.seed + round, loadMs, pessimistic: rng.next() < 0.5 })
-        simServing = r.openMs
+        openMs = r.openMs
         lastRecoveryMs = r.openMs
         const down = outages.at(-1)
         if (down !== undefined && down.backAt === undefined) outages[outages.length - 1] = { ...down, backAt: (r.servingAt - t0) / 1000 }
         outages.push({ label: 'power cut', at: (r.cutAt - t0) / 1000, backAt: undefined })
         endedBy = 'power cut'
         fs = r.image
-        dir = SIM_DATA_DIR
+        checkDir = SIM_DATA_DIR
         say(`── round ${round}/${o.rounds}: power cut on the simulated disk after ${((r.cutAt - r.servingAt) / 1000).toFixed(1)} s (copied ${n(r.copied.files)} files, ${n(r.copied.bytes / 1024)} KiB, onto it; served in ${n(r.openMs)} ms)`)
       } else {
-        const died = await Promise.race([sleep(loadMs).then(() => false), service!.exited.then(() => true)])
+        // A kill at a random moment, but not before the previous round's checks are done.
+        const died = await Promise.race([Promise.all([sleep(loadMs), pendingCheck]).then(() => false), service!.exited.then(() => true)])
         kills++
         endedBy = died ? 'service died' : 'SIGKILL'
         if (!died) await service!.kill()
@@ -156,71 +214,55 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
         if (died) failed = true
       }
       service = undefined
-      if (last) await within(30_000, 'stopping the load generator', load.stop())
-      const ackedThisRound = load.acked.size - ackedBefore
       const loadSeconds = seconds() - roundStart
+      const ackedThisRound = load.acked.size - ackedBefore
+      // What the clients were told before the kill: every reply came from the service now dead.
+      if (last) await within(30_000, 'stopping the load generator', load.stop())
+      const expectations = load.snapshot()
 
-      // Check: the stores as the kill left them, then recovered by the service's own code until caught up.
-      const checkStart = performance.now()
-      const ledger = await Ledger.open({ dir, backend: o.backend, ...(fs === undefined ? {} : { fs }), ...(o.postgres === undefined ? {} : { postgres: o.postgres }) })
-      let asLeft: LedgerInspection
-      let caughtUp: LedgerInspection
-      let catchUpMs: number
-      try {
-        const options = { sameCommitTransfers: o.backend !== 'postgres', verifiedDocuments }
-        asLeft = await checkLedger(ledger, load.expectations(), { ...options, phase: 'as-left' })
-        const catchUpStart = performance.now()
-        await ledger.startBackground()
-        await ledger.caughtUp(120_000)
-        catchUpMs = performance.now() - catchUpStart
-        caughtUp = await checkLedger(ledger, load.expectations(), { ...options, phase: 'caught-up' })
-      } finally {
-        await ledger.close()
-      }
-      const behind = { readModel: asLeft.readModelBehind, audit: asLeft.auditBehind }
-      const asLeftLine = asLeft.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}`).join('  ')
-      say(`   as left: log ${n(asLeft.fold.events)} events, read model ${n(behind.readModel)} behind, audit ${n(behind.audit)} behind`)
-      say(`   ${asLeftLine}`)
-      for (const c of asLeft.checks) if (!c.ok) say(`      ✗ ${c.name} (as left): ${c.detail}`)
-      say(`   recovered and caught up in ${n(catchUpMs)} ms:`)
-      for (const c of caughtUp.checks) say(`   ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`)
-      const checks = [...asLeft.checks.map((c) => ({ ...c, name: `${c.name} (as left)` })), ...caughtUp.checks]
-      if (checks.some((c) => !c.ok)) failed = true
-      if (sim) {
-        // The run's data on disk become what the power cut left, recovered: readable with jq afterwards.
-        await rm(dataDir, { recursive: true, force: true })
-        await copyTree(fs!, SIM_DATA_DIR, new NodeFileSystem(), dataDir)
-      }
-
-      let restartMs: number | undefined
-      let openMs: number | undefined = simServing
-      if (!last) {
+      // The stores as the kill left them are checked on a copy while the service restarts on the
+      // originals (on PostgreSQL the log is shared, so the service stays down during the checks).
+      const restartNow = !last && !nextIsSim && o.backend !== 'postgres'
+      const restart = async (): Promise<void> => {
         const restartAt = performance.now()
-        if (!(o.powerCut && round + 1 === o.rounds)) {
-          service = ServiceProcess.start(spec)
-          const ready = await within(60_000, 'restarting the service', service.ready)
-          restartMs = performance.now() - restartAt
-          openMs = ready.openMs
-          lastRecoveryMs = restartMs
-          outages[outages.length - 1] = { ...outages[outages.length - 1]!, backAt: seconds() }
-          say(`   service restarted: serving again ${n(restartMs)} ms after the restart (stores recovered in ${n(ready.openMs)} ms)`)
+        service = ServiceProcess.start(spec)
+        const ready = await within(60_000, 'restarting the service', service.ready)
+        restartMs = performance.now() - restartAt
+        openMs = ready.openMs
+        lastRecoveryMs = restartMs
+        outages[outages.length - 1] = { ...outages[outages.length - 1]!, backAt: seconds() }
+        say(`   restarted: serving again ${n(restartMs)} ms after the restart (its stores recovered in ${n(ready.openMs)} ms)`)
+      }
+      const restartStart = performance.now()
+      if (restartNow) {
+        checkDir = join(o.runDir, `check-round-${round}`)
+        await copyTree(new NodeFileSystem(), dataDir, new NodeFileSystem(), checkDir)
+        await restart()
+        say(`   checking a copy of the data as the kill left it, while the service serves again…`)
+      }
+      const thisRound = round
+      const check = async (): Promise<void> => {
+        const inspection = await inspect(checkDir, fs, expectations)
+        if (inspection.checks.some((c) => !c.ok)) failed = true
+        report({ round: thisRound, endedBy, loadSeconds, acked: ackedThisRound, restartMs, openMs, sim }, inspection)
+        if (checkDir !== dataDir && !sim) await rm(checkDir, { recursive: true, force: true })
+        if (sim) {
+          // The run's data on disk become what the power cut left, recovered: readable with jq afterwards.
+          await rm(dataDir, { recursive: true, force: true })
+          await copyTree(fs!, SIM_DATA_DIR, new NodeFileSystem(), dataDir)
         }
       }
-      overheadMs = performance.now() - checkStart
-      reports.push({
-        round,
-        endedBy,
-        loadSeconds,
-        acked: ackedThisRound,
-        logEvents: caughtUp.fold.events,
-        readModelBehind: behind.readModel,
-        auditBehind: behind.audit,
-        catchUpMs,
-        restartMs,
-        openMs,
-        checks,
-      })
+      if (restartNow) {
+        pendingCheck = check()
+        // A failed check must not stay an unobserved rejection until the next kill awaits it.
+        pendingCheck.catch(() => undefined)
+      } else {
+        await check()
+        if (!last && !nextIsSim) await restart()
+      }
+      overheadMs = performance.now() - restartStart
     }
+    await pendingCheck
   } catch (error) {
     failed = true
     throw error
