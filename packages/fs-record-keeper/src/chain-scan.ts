@@ -1,6 +1,6 @@
 import { isFsError, isTempFile, LOCK_FILE_NAME, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
-import { decodeEventFile, type EventRecord } from './event-file.js'
+import { decodeEventFile, newerEventFileVersion, type EventRecord } from './event-file.js'
 import { isUuid } from './ids.js'
 import { READ_CONCURRENCY } from './limits.js'
 import { decodePointer } from './pointer-file.js'
@@ -42,6 +42,8 @@ export interface ChainScan {
   readonly temps: string[]
   /** Anything else that has no place in the tree. */
   readonly strays: string[]
+  /** Event files of a newer format version (paths): never removed; `open` refuses the store. */
+  readonly newer: string[]
   /** Every leaf directory of the event tree. */
   readonly leafDirs: string[]
   /** Leaf directory of each id on the chain, in chain order (parallel to `chain`). */
@@ -60,7 +62,7 @@ async function readPointer(fs: FileSystem, path: string): Promise<PointerState> 
 }
 
 /** One event file as scanned: only its link is kept, so a scan holds no event bodies in memory. */
-type Entry = { readonly path: string; readonly dir: string; readonly ok: boolean; readonly next: string | null }
+type Entry = { readonly path: string; readonly dir: string; readonly ok: boolean; readonly newer: boolean; readonly next: string | null }
 
 /** Reads every file of `rk/` and follows the chain from `head`. Changes nothing. */
 export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainScan> {
@@ -81,11 +83,12 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
   }
   const entries = new Map<string, Entry>()
   const read = await mapLimit(candidates, READ_CONCURRENCY, async (c) => {
-    const record = decodeEventFile(await readSmallFile(fs, c.path))
+    const bytes = await readSmallFile(fs, c.path)
+    const record = decodeEventFile(bytes)
     const ok = record?.id === c.id
-    return { ...c, ok, next: ok ? record.next : null }
+    return { ...c, ok, newer: !ok && newerEventFileVersion(bytes) !== undefined, next: ok ? record.next : null }
   })
-  for (const r of read) entries.set(r.id, { path: r.path, dir: r.dir, ok: r.ok, next: r.next })
+  for (const r of read) entries.set(r.id, { path: r.path, dir: r.dir, ok: r.ok, newer: r.newer, next: r.next })
 
   const head = await readPointer(fs, paths.head)
   const recordedTail = await readPointer(fs, paths.tail)
@@ -123,9 +126,10 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
   }
   const orphans: string[] = []
   const damaged: string[] = []
+  const newer: string[] = []
   for (const [id, entry] of entries) {
-    if (onChain.has(id)) continue
-    ;(entry.ok ? orphans : damaged).push(entry.path)
+    if (entry.newer) newer.push(entry.path)
+    else if (!onChain.has(id)) (entry.ok ? orphans : damaged).push(entry.path)
   }
   // Read the last event again, whole: it is the one the next add relinks.
   const last = lastPath === undefined ? null : (decodeEventFile(await fs.readFile(lastPath)) ?? null)
@@ -140,6 +144,7 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
     damaged,
     temps,
     strays,
+    newer,
     leafDirs: tree.dirs,
     chainDirs,
   }

@@ -12,6 +12,8 @@
  * - `CLOSED`: the store was closed.
  * - `POISONED`: a write failed (the failing call and every later write get this code, with the
  *   file-system error as `cause`); reopen the store to recover.
+ * - `UNSUPPORTED_VERSION`: a newer release wrote the store (its `FORMAT` file, an event file);
+ *   `open` refuses before it changes anything.
  */
 export type StoreErrorCode =
   | 'INVALID_ARGUMENT'
@@ -23,6 +25,7 @@ export type StoreErrorCode =
   | 'CORRUPT'
   | 'CLOSED'
   | 'POISONED'
+  | 'UNSUPPORTED_VERSION'
 
 /** An error the record keeper throws on purpose; test `code`, not the message. */
 export class RecordKeeperError extends Error {

@@ -81,3 +81,16 @@ export function decodeEventFile(bytes: Uint8Array): EventRecord | undefined {
   if (!eventJson.startsWith('{') || !eventJson.endsWith('}')) return undefined
   return { id, next, eventJson }
 }
+
+const NEWER_EVENT_FILE = /^\{"format":"quire-rk-event\/([1-9]\d{0,8})"/
+
+/**
+ * The format version of an event file a newer release wrote (its magic with a version above 1),
+ * or `undefined`. Such a file is not damaged: this release cannot read it and must not remove it.
+ */
+export function newerEventFileVersion(bytes: Uint8Array): number | undefined {
+  const head = new TextDecoder().decode(bytes.subarray(0, 40))
+  const m = NEWER_EVENT_FILE.exec(head)
+  const version = m === null ? undefined : Number(m[1])
+  return version !== undefined && version > 1 ? version : undefined
+}

@@ -26,6 +26,15 @@ export async function checkFormatMarker(
     return true
   }
   const found = new TextDecoder().decode(bytes)
+  // `<name> <version>\n`: a higher version is a newer release's store, not damage.
+  const [name, version] = magic.trimEnd().split(' ')
+  const newer = new RegExp(`^${name!.replace(/[-]/g, '\\-')} (\\d{1,9})\n$`).exec(found)
+  if (newer !== null && Number(newer[1]) > Number(version)) {
+    throw new ErrorClass(
+      'UNSUPPORTED_VERSION',
+      `${path} says format version ${newer[1]}, written by a newer release; this release reads ${version} and will not touch the store`,
+    )
+  }
   if (found !== magic) {
     throw new ErrorClass('CORRUPT', `${path} is not a ${JSON.stringify(magic.trim())} marker (found ${JSON.stringify(found.slice(0, 40))})`)
   }

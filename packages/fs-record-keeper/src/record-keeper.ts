@@ -97,7 +97,7 @@ function toReport(scan: ChainScan): RecordKeeperReport {
   const damaged = [...scan.damaged]
   if (scan.recordedTail !== null && typeof scan.recordedTail !== 'string') damaged.push(scan.recordedTail.damaged)
   const staleTail = recordedTail !== tail
-  const strays = [...scan.temps, ...scan.strays]
+  const strays = [...scan.temps, ...scan.strays, ...scan.newer]
   return {
     ok: brokenLinks.length === 0 && scan.orphans.length === 0 && damaged.length === 0 && strays.length === 0 && !staleTail,
     events: scan.chain.length,
@@ -190,6 +190,13 @@ export class RecordKeeper implements AsyncDisposable {
       formatCreated = await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
       eventsCreated = await ensureDir(fs, paths.events, { syncExisting: true })
       const scan = await scanChain(fs, paths)
+      // A newer release's event file is never removed as an orphan or damage: refuse the store.
+      if (scan.newer.length > 0) {
+        throw new RecordKeeperError(
+          'UNSUPPORTED_VERSION',
+          `${scan.newer[0]!} (and ${scan.newer.length - 1} more) is an event file of a newer format, written by a newer release; this release will not touch the store`,
+        )
+      }
       // No crash leaves a tail without its head (the tail file is written only after the link it
       // names is durable): a missing head is damage, and recovery must not treat the whole
       // history as unlinked orphans to remove.
@@ -273,6 +280,7 @@ export class RecordKeeper implements AsyncDisposable {
         damaged: [],
         temps: [],
         strays: [],
+        newer: [],
         leafDirs: [],
         chainDirs: [],
       })
