@@ -102,6 +102,21 @@ export class Ledger {
     await this.audit.start(this.store)
   }
 
+  /**
+   * Calls `listener` once if a background part fails for good (the projection's MVCC commit,
+   * the audit trail's subscription): the service then exits and is restarted (crash-only).
+   */
+  onBackgroundFailure(listener: (error: unknown) => void): void {
+    let called = false
+    const once = (error: unknown): void => {
+      if (called || this.#closed) return
+      called = true
+      listener(error)
+    }
+    this.projector.onFailure(once)
+    this.audit.done?.catch(once)
+  }
+
   /** The last event's position in the log (`0n` when empty). */
   get head(): bigint {
     return this.store.lastPosition ?? 0n

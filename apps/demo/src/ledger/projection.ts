@@ -100,6 +100,7 @@ export class ReadModelProjector {
   #run: Promise<void> | undefined
   #stop = new AbortController()
   #failure: unknown
+  #onFailure: ((error: unknown) => void) | undefined
   #sinceCheckpoint = 0
   #faultArmed: boolean
   readonly #waiters = new Set<{ readonly position: bigint; readonly settle: (reached: boolean) => void }>()
@@ -122,6 +123,18 @@ export class ReadModelProjector {
     return this.#failure
   }
 
+  /** Calls `listener` once if the projection fails (a read or an MVCC commit failed). */
+  onFailure(listener: (error: unknown) => void): void {
+    this.#onFailure = listener
+    if (this.#failure !== undefined) listener(this.#failure)
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure !== undefined || this.#stop.signal.aborted) return
+    this.#failure = error
+    this.#onFailure?.(error)
+  }
+
   /**
    * Reads the checkpoint, checks that the log still holds that event at that position (a log
    * that changed under the read model is refused, never silently skipped), and starts following.
@@ -138,9 +151,7 @@ export class ReadModelProjector {
       this.#position = position
     }
     const subscription = this.#store.subscribeToAll({ fromPosition: this.#position === 0n ? 'start' : this.#position })
-    this.#run = this.#follow(subscription).catch((error: unknown) => {
-      if (!this.#stop.signal.aborted) this.#failure = error
-    })
+    this.#run = this.#follow(subscription).catch((error: unknown) => this.#fail(error))
     this.#stop.signal.addEventListener('abort', () => void subscription.unsubscribe().catch(() => undefined), { once: true })
   }
 
@@ -166,7 +177,7 @@ export class ReadModelProjector {
         }
       }
     } catch (error) {
-      if (!this.#stop.signal.aborted) this.#failure ??= error
+      this.#fail(error)
     }
   }
 

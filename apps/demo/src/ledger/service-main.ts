@@ -28,15 +28,14 @@ const ledger = await Ledger.open({
   ...(args.break === 'projection-twice' ? { faults: { applyTwice: true } } : {}),
 })
 const openMs = performance.now() - started
+// Crash-only: a store that failed a sync is not trusted again in this process; a restart recovers.
+const fatal = (error: unknown): never => {
+  process.stdout.write(`fatal ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+}
 await ledger.startBackground()
-const server = await startLedgerServer(ledger, {
-  port: args.port,
-  onFatal: (error) => {
-    // Crash-only: a store that failed a sync is not trusted again in this process.
-    process.stdout.write(`fatal ${error instanceof Error ? error.message : String(error)}\n`)
-    process.exit(1)
-  },
-})
+ledger.onBackgroundFailure(fatal)
+const server = await startLedgerServer(ledger, { port: args.port, onFatal: fatal })
 process.stdout.write(
   `ready ${JSON.stringify({ port: server.port, openMs: Math.round(openMs), logPosition: positionNumber(ledger.head), projectedPosition: positionNumber(ledger.projector.position) })}\n`,
 )
