@@ -63,7 +63,8 @@ export class LoadDriver {
   #take(m: LoadMessage): void {
     switch (m.t) {
       case 'cmd': {
-        if (m.replay) this.totals.replays++
+        // A retry (after a timeout or a kill) whose first attempt had booked it: answered from the log.
+        if (m.replay && !m.again) this.totals.replays++
         if (m.again) {
           this.repeats.total++
           const first = this.acked.get(m.key)

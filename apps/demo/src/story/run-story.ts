@@ -58,6 +58,19 @@ export interface StoryResult {
   readonly summaryPath: string
   readonly dataDir: string
   readonly seconds: number
+  /** What the clients saw over the whole run. */
+  readonly clients: {
+    readonly acknowledged: number
+    readonly declines: number
+    readonly replays: number
+    readonly repeats: number
+    readonly badRequests: number
+    readonly shed: number
+    readonly retries: number
+    readonly timeouts: number
+    readonly unknown: number
+    readonly reads: number
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -283,7 +296,19 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     summaryPath,
     JSON.stringify({ options: { ...o, status: undefined }, ok: !failed, seconds: total, totals: load.totals, acknowledged: load.acked.size, rounds: reports, outages, samples }, null, 2),
   )
-  return { ok: !failed, rounds: reports, chartPath, summaryPath, dataDir, seconds: total }
+  const clients = {
+    acknowledged: load.acked.size,
+    declines: load.totals.declines,
+    replays: load.totals.replays,
+    repeats: load.repeats.total,
+    badRequests: load.badRequests.total,
+    shed: load.totals.shed,
+    retries: load.totals.retries,
+    timeouts: load.totals.timeouts,
+    unknown: load.totals.unknown,
+    reads: load.totals.reads,
+  }
+  return { ok: !failed, rounds: reports, chartPath, summaryPath, dataDir, seconds: total, clients }
 }
 
 /** The closing table: one row per round. */
@@ -297,13 +322,19 @@ export function summaryTable(result: StoryResult): string {
     n(r.logEvents),
     n(r.readModelBehind),
     n(r.auditBehind),
-    r.restartMs === undefined ? (r.openMs === undefined ? '–' : `${n(r.openMs)} (sim)`) : n(r.restartMs),
+    r.restartMs === undefined ? (r.openMs === undefined ? (r.endedBy === 'power cut' ? '–' : 'sim next') : `${n(r.openMs)} (sim)`) : n(r.restartMs),
     r.openMs === undefined ? '–' : n(r.openMs),
     `${r.checks.filter((c) => c.ok).length}/${r.checks.length}`,
   ])
-  return table(
-    ['round', 'ended by', 'load s', 'acked', 'cmd/s', 'log events', 'rm behind', 'audit behind', 'restart→serving ms', 'recovery ms', 'checks ok'],
-    rows,
-    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  const c = result.clients
+  return (
+    table(
+      ['round', 'ended by', 'load s', 'acked', 'cmd/s', 'log events', 'rm behind', 'audit behind', 'restart→serving ms', 'recovery ms', 'checks ok'],
+      rows,
+      ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ) +
+    `\n\nClients: ${n(c.acknowledged)} commands acknowledged (${n(c.declines)} declined for funds), ${n(c.replays)} retries answered from what the first attempt had booked, ` +
+    `${n(c.repeats)} exact repeats, ${n(c.badRequests)} bad requests refused, ${n(c.reads)} queries answered; ` +
+    `${n(c.retries)} retries (${n(c.timeouts)} timeouts, ${n(c.shed)} shed with 503), ${n(c.unknown)} left unknown at the end`
   )
 }
