@@ -1,4 +1,5 @@
 import { DELETE_HEADER_BYTES, FLAG_IN_BATCH, FRAME_BYTES, RECORD_COMMIT, RECORD_DELETE, RECORD_PUT, decodeRecord } from './record.js'
+import { WAL_MAX_BATCH_ENTRIES } from './limits.js'
 import { SEGMENT_HEADER_BYTES, readU32, readU64 } from './segment-header.js'
 import type { WalEntry } from './types.js'
 
@@ -34,12 +35,20 @@ export class LogDecoder {
   readonly #fromSeq: number
   readonly #toSeq: number
   readonly #floorSeq: number
+  /**
+   * When set (a replay from the truncation floor), a batch that straddles this seq is yielded
+   * whole, its entries at or below it included: replay never shows part of a batch, whatever seq
+   * `truncateBefore` was given (issue 13).
+   */
+  readonly #wholeBatchesFrom: number | undefined
 
-  constructor(options: { materialize: boolean; fromSeq: number; toSeq: number; floorSeq: number }) {
+  constructor(options: { materialize: boolean; fromSeq: number; toSeq: number; floorSeq: number; wholeBatchesAbove?: number }) {
     this.#materialize = options.materialize
     this.#fromSeq = options.fromSeq
     this.#toSeq = options.toSeq
     this.#floorSeq = options.floorSeq
+    // A batch holds at most WAL_MAX_BATCH_ENTRIES records: older ones cannot straddle the floor.
+    this.#wholeBatchesFrom = options.wholeBatchesAbove === undefined ? undefined : options.wholeBatchesAbove - WAL_MAX_BATCH_ENTRIES
   }
 
   /** True while batch records have been read without their COMMIT. */
@@ -97,7 +106,9 @@ export class LogDecoder {
     const inBatch = (flags & FLAG_IN_BATCH) !== 0
     if (!inBatch && this.#pendingCount > 0) return { offset, reason: 'record inside an uncommitted batch' }
     let entry: WalEntry | undefined
-    if (this.#materialize && seq >= this.#fromSeq && seq <= this.#toSeq) {
+    // In-batch records just below fromSeq are kept for now: their batch may straddle the floor.
+    const tentative = inBatch && this.#wholeBatchesFrom !== undefined && seq < this.#fromSeq && seq > this.#wholeBatchesFrom
+    if (this.#materialize && ((seq >= this.#fromSeq && seq <= this.#toSeq) || tentative)) {
       // Views, not copies: every chunk is a fresh buffer that is never written again.
       entry = {
         seq,
@@ -135,7 +146,9 @@ export class LogDecoder {
     if (r.firstSeq !== this.#pendingFirstSeq || r.count !== count) {
       return { offset, reason: `COMMIT covers ${r.count} from seq ${r.firstSeq}, batch has ${count} from ${this.#pendingFirstSeq}` }
     }
-    for (const entry of this.#pendingEntries) this.out.push(entry)
+    // Entries below fromSeq were kept only in case the batch straddles it: it does if it ends at
+    // or above fromSeq, and then it is yielded whole; else they are dropped.
+    if (this.#pendingFirstSeq + count - 1 >= this.#fromSeq) for (const entry of this.#pendingEntries) this.out.push(entry)
     this.lastSeq = this.#pendingFirstSeq + count - 1
     this.entries += count
     this.committedEnd = offset + FRAME_BYTES + payload.byteLength

@@ -140,12 +140,21 @@ export class Wal implements AsyncDisposable {
    */
   async *replay(options: ReplayOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
     if (this.#closed) throw new WalClosedError()
-    const fromSeq = Math.max(checkSeq(options.fromSeq ?? 0, 'fromSeq'), this.#floorSeq + 1)
+    const asked = checkSeq(options.fromSeq ?? 0, 'fromSeq')
+    const fromSeq = Math.max(asked, this.#floorSeq + 1)
     const toSeq = this.#group.lastSeq
     if (fromSeq > toSeq) return
     const skip = this.#options.recovery === 'skip-corrupt'
     const segments = this.#segments.slice()
-    const decoder = new LogDecoder({ materialize: true, fromSeq, toSeq, floorSeq: this.#floorSeq })
+    // From the floor: a batch truncateBefore cut through is yielded whole, never in part.
+    const fromFloor = asked <= this.#floorSeq + 1 && this.#floorSeq > 0
+    const decoder = new LogDecoder({
+      materialize: true,
+      fromSeq,
+      toSeq,
+      floorSeq: this.#floorSeq,
+      ...(fromFloor ? { wholeBatchesAbove: fromSeq } : {}),
+    })
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i]!
       const next = segments[i + 1]
