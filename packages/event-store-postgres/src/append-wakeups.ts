@@ -3,6 +3,8 @@ import pg from 'pg'
 /** How long a reconnect of the LISTEN connection waits at first, and at most (doubling). */
 const RECONNECT_MIN_MS = 100
 const RECONNECT_MAX_MS = 5_000
+/** Appends of this process are announced to other processes at most once per this many ms. */
+const NOTIFY_INTERVAL_MS = 5
 
 export interface AppendWakeupsOptions {
   /** The notification channel (one per schema). */
@@ -24,7 +26,8 @@ export interface AppendWakeupsOptions {
  * `$all` can also move when a transaction that is not an append ends (README "horizon").
  *
  * The notify is sent after the append committed, from this connection, coalesced (at most one in
- * flight; appends meanwhile make one more), never inside the append's transaction: a notifying
+ * flight and one per {@link NOTIFY_INTERVAL_MS}; appends meanwhile make one more), never inside
+ * the append's transaction: a notifying
  * transaction holds a database-wide lock from before its commit record to its end, which would
  * serialize the commit flushes of every appender (PostgreSQL `async.c`, `PreCommit_Notify`).
  */
@@ -72,7 +75,9 @@ export class AppendWakeups {
         this.#waiters.delete(done)
         resolve()
       }
-      const timer = setTimeout(done, this.#options.pollIntervalMs)
+      // The poll is a wake-up like any other (it moves the generation): the head may have moved
+      // without a notification.
+      const timer = setTimeout(() => this.#wake(), this.#options.pollIntervalMs)
       signal.addEventListener('abort', done, { once: true })
       this.#waiters.add(done)
     })
@@ -109,9 +114,16 @@ export class AppendWakeups {
     try {
       do {
         this.#notifyAgain = false
+        const started = Date.now()
         const via = this.#listening && this.#client !== undefined ? this.#client : this.#options.pool
         // A failed notify is only a lost wake-up: other processes' polls cover it.
-        await via.query('SELECT pg_notify($1, $2)', [this.#options.channel, '']).catch(() => undefined)
+        // PostgreSQL gives a notifying transaction an xid, so its commit waits for a WAL flush
+        // while holding the database-wide notify lock; a wake-up needs no durability.
+        await via.query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [this.#options.channel, '']).catch(() => undefined)
+        // Under load, one notify per interval covers every append made meanwhile: a query per
+        // append would double the round trips (and the CPU) of the write path.
+        const wait = NOTIFY_INTERVAL_MS - (Date.now() - started)
+        if (this.#notifyAgain && wait > 0 && !this.#closed) await new Promise((resolve) => setTimeout(resolve, wait))
       } while (this.#notifyAgain && !this.#closed)
     } finally {
       this.#notifyInFlight = false

@@ -66,6 +66,8 @@ export class PostgresDriver implements EventStoreDriver {
   readonly #inFlight = new Set<Promise<unknown>>()
   #closed = false
   #closing: Promise<void> | undefined
+  /** The last head read, and the wake-up generation it was read in. */
+  #lastHead: { readonly generation: number; readonly head: bigint | undefined } | undefined
 
   constructor(config: PostgresDriverConfig) {
     this.#pool = config.pool
@@ -157,35 +159,47 @@ export class PostgresDriver implements EventStoreDriver {
     })
   }
 
-  async *readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent> {
+  readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent> {
     this.#checkOpen()
     const text = direction === 'forwards' ? this.#sql.streamForwards : this.#sql.streamBackwards
-    let cursor = from
-    let remaining = maxCount
-    while (remaining > 0 && cursor >= 0) {
-      const limit = Math.min(remaining, READ_PAGE_EVENTS)
-      const rows = await this.#query<EventRow>(text, [streamName, String(cursor), limit])
-      for (const row of rows) yield recordedEvent(row)
-      remaining -= rows.length
-      if (rows.length < limit) return
-      const last = Number(rows[rows.length - 1]![2])
-      cursor = direction === 'forwards' ? last + 1 : last - 1
-    }
+    const step = direction === 'forwards' ? 1 : -1
+    return this.#pages(maxCount, (limit, after) => {
+      const cursor = after === undefined ? from : Number(after[2]) + step
+      return cursor < 0 ? undefined : this.#query<EventRow>(text, [streamName, String(cursor), limit])
+    })
   }
 
-  async *readAll(from: bigint, direction: Direction, maxCount: number, filter: DriverFilter | undefined): AsyncIterable<RecordedEvent> {
+  readAll(from: bigint, direction: Direction, maxCount: number, filter: DriverFilter | undefined): AsyncIterable<RecordedEvent> {
     this.#checkOpen()
     const { text, params } = this.#allQuery(direction, filter)
-    let cursor = from
+    const step = direction === 'forwards' ? 1n : -1n
+    return this.#pages(maxCount, (limit, after) => {
+      const cursor = after === undefined ? from : after[0] + step
+      return cursor < 0n ? undefined : this.#query<EventRow>(text, [String(cursor), limit, ...params])
+    })
+  }
+
+  /**
+   * Keyset paging with one page read ahead: the next page's query is sent as soon as a page
+   * arrives (its cursor is known then), so decoding and the consumer's work overlap the next
+   * round trip (catch-up ran about 40 % idle without it). `read(limit, lastRow)` returns the
+   * page after `lastRow` (`undefined`: the first page), or `undefined` when there is none.
+   */
+  async *#pages(maxCount: number, read: (limit: number, after: EventRow | undefined) => Promise<EventRow[]> | undefined): AsyncGenerator<RecordedEvent> {
     let remaining = maxCount
-    while (remaining > 0 && cursor >= 0n) {
-      const limit = Math.min(remaining, READ_PAGE_EVENTS)
-      const rows = await this.#query<EventRow>(text, [String(cursor), limit, ...params])
-      for (const row of rows) yield recordedEvent(row)
+    let limit = Math.min(remaining, READ_PAGE_EVENTS)
+    let pending = read(limit, undefined)
+    while (pending !== undefined) {
+      const rows = await pending
       remaining -= rows.length
-      if (rows.length < limit) return
-      const last = rows[rows.length - 1]![0]
-      cursor = direction === 'forwards' ? last + 1n : last - 1n
+      pending = undefined
+      if (rows.length === limit && remaining > 0) {
+        limit = Math.min(remaining, READ_PAGE_EVENTS)
+        pending = read(limit, rows[rows.length - 1])
+        // A consumer that stops early leaves this page unread; its failure is nobody's.
+        pending?.catch(() => undefined)
+      }
+      for (const row of rows) yield recordedEvent(row)
     }
   }
 
@@ -213,18 +227,30 @@ export class PostgresDriver implements EventStoreDriver {
 
   async headPosition(): Promise<bigint | undefined> {
     this.#checkOpen()
+    const generation = this.#wakeups.generation
     const rows = await this.#query<[bigint | null]>(this.#sql.head, [])
-    return rows[0]?.[0] ?? undefined
+    const head = rows[0]?.[0] ?? undefined
+    this.#lastHead = { generation, head }
+    return head
   }
 
   async waitForAppend(after: bigint | undefined, signal: AbortSignal): Promise<void> {
     if (signal.aborted || this.#closed) return
     // Read the generation first: a wake-up between the head read and the wait is not lost.
     const generation = this.#wakeups.generation
-    const head = await this.headPosition().catch((error: unknown) => {
-      if (this.#closed) return undefined
-      throw error
-    })
+    // A head read since the last wake-up is still the head: nothing that could move it (an
+    // append here, a NOTIFY, a poll tick) has happened since, so no query is needed.
+    let head: bigint | undefined
+    if (this.#lastHead?.generation === generation) {
+      head = this.#lastHead.head
+    } else {
+      try {
+        head = await this.headPosition()
+      } catch (error) {
+        if (this.#closed) return
+        throw error
+      }
+    }
     if (head !== undefined && (after === undefined || head > after)) return
     await this.#wakeups.wait(generation, signal)
   }

@@ -26,6 +26,10 @@
  *    committed (locks are released after the commit became visible).
  * 3. One INSERT of every event; unique `(stream_name, revision)` and `event_id` are the backstop.
  *
+ * `SET enable_seqscan = off`: every statement here is an index probe. PL/pgSQL caches each
+ * statement's plan for the session; a plan made while the table was small (a seq scan) would
+ * otherwise be kept while the table grows (measured: 4 ms per append at 20 000 events).
+ *
  * No `pg_notify` here: a transaction that notifies takes a database-wide lock from before its
  * commit record until its end, which would serialize the commit flushes of all appenders. The
  * driver sends the wake-up after commit, outside the append (README "Wake-ups").
@@ -33,7 +37,7 @@
 export function appendFunction(s: string, lockPrefix: string): string {
   return `
 CREATE OR REPLACE FUNCTION ${s}.raise_duplicate(p_request int, p_id uuid) RETURNS void
-LANGUAGE plpgsql VOLATILE AS $fn$
+LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
 DECLARE
   v_stream   text;
   v_revision bigint;
@@ -48,38 +52,37 @@ CREATE OR REPLACE FUNCTION ${s}.append(
   p_streams text[], p_expected bigint[], p_counts int[],
   p_ids uuid[], p_types text[], p_data json[], p_metadata json[]
 ) RETURNS TABLE (first_revision bigint, last_position bigint, replayed boolean, tx_base bigint, recorded_at timestamptz)
-LANGUAGE plpgsql VOLATILE AS $fn$
+LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
 DECLARE
-  v_n       int := cardinality(p_streams);
-  v_events  int := cardinality(p_ids);
+  v_n       int := coalesce(cardinality(p_streams), 0);
+  v_events  int := coalesce(cardinality(p_ids), 0);
   v_key     bigint;
   v_offset  int := 0;
   v_cnt     int;
   v_last    bigint;
   v_delbef  bigint;
   v_tomb    boolean;
+  v_found   boolean;
   v_visible boolean;
   v_exp     bigint;
-  v_found   int;
-  v_base_lo bigint;
-  v_base_hi bigint;
-  v_same    boolean;
-  v_lastpos bigint;
-  v_first   bigint[] := array_fill(NULL::bigint, ARRAY[v_n]);
-  v_lpos    bigint[] := array_fill(NULL::bigint, ARRAY[v_n]);
-  v_replay  boolean[] := array_fill(false, ARRAY[v_n]);
-  v_req     int[] := '{}';
-  v_off     int[] := array_fill(0, ARRAY[v_n]);
-  v_replays int := 0;
-  v_delbefs bigint[] := array_fill(NULL::bigint, ARRAY[v_n]);
+  v_base    bigint;
+  v_stream  text;
+  v_rev     bigint;
+  v_pos     bigint;
   v_dup_id  uuid;
+  v_first   bigint[];
+  v_lasts   bigint[];
+  v_delbefs bigint[];
+  v_lpos    bigint[];
+  v_replay  boolean[];
+  v_off     int[];
+  v_req     int[] := '{}';
+  v_replays int := 0;
   v_tx      bigint;
   v_now     timestamptz := now();
 BEGIN
-  IF v_n IS NULL OR v_n = 0 OR cardinality(p_expected) <> v_n OR cardinality(p_counts) <> v_n
-     OR v_events IS NULL OR cardinality(p_types) <> v_events OR cardinality(p_data) <> v_events
-     OR cardinality(p_metadata) <> v_events OR (SELECT sum(c) FROM unnest(p_counts) c) <> v_events
-     OR v_events > 65535 THEN
+  IF v_n = 0 OR v_events = 0 OR v_events > 65535 OR cardinality(p_expected) <> v_n OR cardinality(p_counts) <> v_n
+     OR cardinality(p_types) <> v_events OR cardinality(p_data) <> v_events OR cardinality(p_metadata) <> v_events THEN
     RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: malformed append arguments';
   END IF;
   -- Positions are only safe if the transaction id comes after the locks (below).
@@ -87,70 +90,121 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: append must be the first write of its transaction';
   END IF;
 
-  -- 1. Every target stream's lock, in key order, before the first write.
+  -- The common case, one stream: the same rules in fewer statements. It falls through to the
+  -- general path below when an id is already in the store (the idempotency rule).
   IF v_n = 1 THEN
+    IF p_counts[1] <> v_events THEN
+      RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: malformed append arguments';
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended(${lockPrefix} || p_streams[1], 0));
+    SELECT st.deleted_before, st.tombstoned, l.revision,
+           EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = ANY (p_ids))
+      INTO v_delbef, v_tomb, v_last, v_found
+      FROM (SELECT 1) AS one
+      LEFT JOIN ${s}.streams st ON st.stream_name = p_streams[1]
+      LEFT JOIN LATERAL (SELECT e.revision FROM ${s}.events e WHERE e.stream_name = p_streams[1] ORDER BY e.revision DESC LIMIT 1) AS l ON true;
+    IF coalesce(v_tomb, false) THEN
+      RAISE EXCEPTION USING ERRCODE = 'QR003', MESSAGE = 'QUIRE_STREAM_DELETED', DETAIL = '{"request": 1}';
+    END IF;
+    IF NOT v_found THEN
+      v_last := coalesce(v_last, -1);
+      v_exp := p_expected[1];
+      v_visible := v_last >= 0 AND v_last >= coalesce(v_delbef, 0);
+      IF NOT (v_exp = -1 OR (v_exp = -2 AND NOT v_visible) OR (v_exp = -3 AND v_visible)
+              OR (v_exp >= 0 AND v_visible AND v_last = v_exp)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'QR001', MESSAGE = 'QUIRE_WRONG_EXPECTED_VERSION',
+          DETAIL = json_build_object('request', 1, 'actual', CASE WHEN v_visible THEN v_last END)::text;
+      END IF;
+      v_tx := pg_current_xact_id()::text::bigint << 16;
+      INSERT INTO ${s}.events (position, stream_name, revision, event_id, type, data, metadata, recorded_at)
+      SELECT v_tx | (u.ord - 1), p_streams[1], v_last + u.ord, u.id, u.type, u.data, u.meta, v_now
+        FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, meta, ord);
+      first_revision := v_last + 1;
+      last_position := v_tx | (v_events - 1);
+      replayed := false;
+      tx_base := v_tx;
+      recorded_at := v_now;
+      RETURN NEXT;
+      RETURN;
+    END IF;
+  ELSIF (SELECT sum(c) FROM unnest(p_counts) c) <> v_events THEN
+    RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: malformed append arguments';
   ELSE
+    -- 1. Every target stream's lock, in key order, before the first write.
     FOR v_key IN SELECT DISTINCT hashtextextended(${lockPrefix} || x, 0) FROM unnest(p_streams) x ORDER BY 1 LOOP
       PERFORM pg_advisory_xact_lock(v_key);
     END LOOP;
   END IF;
 
+  v_first := array_fill(NULL::bigint, ARRAY[v_n]);
+  v_lasts := array_fill(NULL::bigint, ARRAY[v_n]);
+  v_delbefs := array_fill(NULL::bigint, ARRAY[v_n]);
+  v_lpos := array_fill(NULL::bigint, ARRAY[v_n]);
+  v_replay := array_fill(false, ARRAY[v_n]);
+  v_off := array_fill(0, ARRAY[v_n]);
+
   -- 2a. Tombstones and the idempotency rule, for every request first (as the embedded driver
-  -- does): ids are unique store-wide; an exact retry returns the original result whatever the
-  -- stream looks like now; any other reuse of an id is refused.
+  -- does). One statement reads what a request needs: its stream's command state, its last
+  -- revision, and whether any of its ids is already in the store.
   FOR i IN 1 .. v_n LOOP
     v_cnt := p_counts[i];
     v_off[i] := v_offset;
     v_req := v_req || array_fill(i, ARRAY[v_cnt]);
     v_offset := v_offset + v_cnt;
-    SELECT st.deleted_before, st.tombstoned INTO v_delbef, v_tomb FROM ${s}.streams st WHERE st.stream_name = p_streams[i];
+    SELECT (SELECT st.deleted_before FROM ${s}.streams st WHERE st.stream_name = p_streams[i]),
+           (SELECT st.tombstoned FROM ${s}.streams st WHERE st.stream_name = p_streams[i]),
+           (SELECT e.revision FROM ${s}.events e WHERE e.stream_name = p_streams[i] ORDER BY e.revision DESC LIMIT 1),
+           EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = ANY (p_ids[v_off[i] + 1 : v_off[i] + v_cnt]))
+      INTO v_delbef, v_tomb, v_last, v_found;
     v_delbefs[i] := v_delbef;
+    v_lasts[i] := coalesce(v_last, -1);
     IF coalesce(v_tomb, false) THEN
       RAISE EXCEPTION USING ERRCODE = 'QR003', MESSAGE = 'QUIRE_STREAM_DELETED',
         DETAIL = json_build_object('request', i)::text;
     END IF;
+    CONTINUE WHEN NOT v_found;
 
-    SELECT count(e.event_id)::int,
-           min(e.revision - (x.ord - 1)), max(e.revision - (x.ord - 1)),
-           coalesce(bool_and(e.stream_name = p_streams[i]), true),
-           max(e.position) FILTER (WHERE x.ord = v_cnt)
-      INTO v_found, v_base_lo, v_base_hi, v_same, v_lastpos
-      FROM unnest(p_ids[v_off[i] + 1 : v_off[i] + v_cnt]) WITH ORDINALITY AS x(id, ord)
-      LEFT JOIN ${s}.events e ON e.event_id = x.id;
-    CONTINUE WHEN v_found = 0;
-
-    v_exp := p_expected[i];
-    IF v_found = v_cnt AND v_same AND v_base_lo = v_base_hi
-       AND (v_exp = -1 OR v_exp = v_base_lo - 1
-            OR (v_exp = -2 AND (v_base_lo = 0 OR v_base_lo = v_delbef))
-            OR (v_exp = -3 AND v_base_lo > 0 AND v_base_lo - 1 >= coalesce(v_delbef, 0))) THEN
-      v_first[i] := v_base_lo;
-      v_lpos[i] := v_lastpos;
-      v_replay[i] := true;
-      v_replays := v_replays + 1;
-      CONTINUE;
-    END IF;
-    -- Which id to name: the first one found when the first is new; else the first one out of
-    -- place (the first id when one is missing or all are in place but the expectation is not).
-    SELECT e.revision INTO v_base_lo FROM ${s}.events e WHERE e.event_id = p_ids[v_off[i] + 1];
-    IF v_base_lo IS NULL THEN
-      SELECT x.id INTO v_dup_id FROM unnest(p_ids[v_off[i] + 1 : v_off[i] + v_cnt]) WITH ORDINALITY AS x(id, ord)
-        JOIN ${s}.events e ON e.event_id = x.id ORDER BY x.ord LIMIT 1;
-    ELSE
-      SELECT CASE WHEN e.event_id IS NULL THEN p_ids[v_off[i] + 1] ELSE x.id END INTO v_dup_id
-        FROM unnest(p_ids[v_off[i] + 1 : v_off[i] + v_cnt]) WITH ORDINALITY AS x(id, ord)
-        LEFT JOIN ${s}.events e ON e.event_id = x.id
-       WHERE e.event_id IS NULL OR e.stream_name <> p_streams[i] OR e.revision <> v_base_lo + x.ord - 1
-       ORDER BY x.ord LIMIT 1;
-      v_dup_id := coalesce(v_dup_id, p_ids[v_off[i] + 1]);
+    -- Some id exists: an exact retry (every id in this stream, at consecutive revisions, and
+    -- an expectation the original append could have had) replays; anything else names an id.
+    v_dup_id := NULL;
+    v_base := NULL;
+    FOR j IN 1 .. v_cnt LOOP
+      v_stream := NULL;
+      SELECT e.stream_name, e.revision, e.position INTO v_stream, v_rev, v_pos FROM ${s}.events e WHERE e.event_id = p_ids[v_off[i] + j];
+      IF j = 1 THEN
+        IF v_stream IS NULL THEN
+          -- The first id is new: name the first id that is not.
+          SELECT x.id INTO v_dup_id FROM unnest(p_ids[v_off[i] + 1 : v_off[i] + v_cnt]) WITH ORDINALITY AS x(id, ord)
+            WHERE EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = x.id) ORDER BY x.ord LIMIT 1;
+          EXIT;
+        END IF;
+        v_base := v_rev;
+      END IF;
+      IF v_stream IS NULL THEN
+        v_dup_id := p_ids[v_off[i] + 1];
+        EXIT;
+      ELSIF v_stream <> p_streams[i] OR v_rev <> v_base + j - 1 THEN
+        v_dup_id := p_ids[v_off[i] + j];
+        EXIT;
+      END IF;
+    END LOOP;
+    IF v_dup_id IS NULL THEN
+      v_exp := p_expected[i];
+      IF v_exp = -1 OR v_exp = v_base - 1
+         OR (v_exp = -2 AND (v_base = 0 OR v_base = v_delbef))
+         OR (v_exp = -3 AND v_base > 0 AND v_base - 1 >= coalesce(v_delbef, 0)) THEN
+        v_first[i] := v_base;
+        v_lpos[i] := v_pos;
+        v_replay[i] := true;
+        v_replays := v_replays + 1;
+        CONTINUE;
+      END IF;
+      v_dup_id := p_ids[v_off[i] + 1];
     END IF;
     PERFORM ${s}.raise_duplicate(i, v_dup_id);
   END LOOP;
 
-  IF v_replays = v_n THEN
-    v_tx := NULL;
-  ELSE
+  IF v_replays < v_n THEN
     IF v_replays > 0 THEN
       -- Some requests are exact retries and some are new: not a retry of one append.
       FOR i IN 1 .. v_n LOOP
@@ -160,14 +214,12 @@ BEGIN
       END LOOP;
     END IF;
 
-    -- 2b. Expected revisions, against committed state. A soft-deleted stream with nothing after
-    -- the delete counts as no stream.
+    -- 2b. Expected revisions, against committed state (read above, under the locks). A
+    -- soft-deleted stream with nothing after the delete counts as no stream.
     FOR i IN 1 .. v_n LOOP
-      SELECT e.revision INTO v_last FROM ${s}.events e WHERE e.stream_name = p_streams[i] ORDER BY e.revision DESC LIMIT 1;
-      v_last := coalesce(v_last, -1);
-      v_delbef := v_delbefs[i];
+      v_last := v_lasts[i];
       v_exp := p_expected[i];
-      v_visible := v_last >= 0 AND v_last >= coalesce(v_delbef, 0);
+      v_visible := v_last >= 0 AND v_last >= coalesce(v_delbefs[i], 0);
       IF NOT (v_exp = -1 OR (v_exp = -2 AND NOT v_visible) OR (v_exp = -3 AND v_visible)
               OR (v_exp >= 0 AND v_visible AND v_last = v_exp)) THEN
         RAISE EXCEPTION USING ERRCODE = 'QR001', MESSAGE = 'QUIRE_WRONG_EXPECTED_VERSION',
@@ -184,19 +236,17 @@ BEGIN
       FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, meta, ord);
   END IF;
 
-  v_offset := 0;
   FOR i IN 1 .. v_n LOOP
     first_revision := v_first[i];
     IF v_replay[i] THEN
       last_position := v_lpos[i];
       replayed := true;
     ELSE
-      last_position := v_tx | (v_offset + p_counts[i] - 1);
+      last_position := v_tx | (v_off[i] + p_counts[i] - 1);
       replayed := false;
     END IF;
     tx_base := v_tx;
     recorded_at := v_now;
-    v_offset := v_offset + p_counts[i];
     RETURN NEXT;
   END LOOP;
 END

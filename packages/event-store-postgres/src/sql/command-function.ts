@@ -18,7 +18,7 @@ export function commandFunction(s: string, lockPrefix: string): string {
   return `
 CREATE OR REPLACE FUNCTION ${s}.stream_command(p_kind text, p_stream text, p_expected bigint, p_data json, p_event_id uuid)
 RETURNS TABLE (event_position bigint, event_revision bigint, recorded_at timestamptz, event_data json, event_type text)
-LANGUAGE plpgsql VOLATILE AS $fn$
+LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
 DECLARE
   v_tomb    boolean;
   v_delbef  bigint;
