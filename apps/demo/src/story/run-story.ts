@@ -335,6 +335,6 @@ export function summaryTable(result: StoryResult): string {
     ) +
     `\n\nClients: ${n(c.acknowledged)} commands acknowledged (${n(c.declines)} declined for funds), ${n(c.replays)} retries answered from what the first attempt had booked, ` +
     `${n(c.repeats)} exact repeats, ${n(c.badRequests)} bad requests refused, ${n(c.reads)} queries answered; ` +
-    `${n(c.retries)} retries (${n(c.timeouts)} timeouts, ${n(c.shed)} shed with 503), ${n(c.unknown)} left unknown at the end`
+    `${n(c.retries)} retries with the same key (${n(c.timeouts)} after a timeout, ${n(c.shed)} after a 503: overloaded or contended), ${n(c.unknown)} commands left unknown at the end`
   )
 }
