@@ -30,7 +30,9 @@ const results = await Promise.allSettled(Array.from({ length: Number(count) }, (
   store.appendToStream('probe-' + i, [event(i)], { expectedStreamVersion: 'STREAM_DOES_NOT_EXIST' })))
 const failures = results.filter((r) => r.status === 'rejected')
 const rejected = failures.length === 0 ? undefined : (failures[0].reason instanceof Error ? failures[0].reason.message : String(failures[0].reason))
-process.stdout.write(JSON.stringify({ failed: failures.length, logged, rejected }))
+await store.appendToStream('dup', [event(0)], { expectedStreamVersion: 'STREAM_DOES_NOT_EXIST' })
+const noStreamEnforced = await store.appendToStream('dup', [event(1)], { expectedStreamVersion: 'STREAM_DOES_NOT_EXIST' }).then(() => false, () => true)
+process.stdout.write(JSON.stringify({ failed: failures.length, logged, rejected, noStreamEnforced }))
 `
 
 /** What {@link probeConcurrentAppends} saw. */
@@ -41,13 +43,16 @@ export interface ProbeResult {
   readonly logged: string | undefined
   /** First error a caller got (after a failed BEGIN, Emmett's ROLLBACK fails too and that is what surfaces). */
   readonly rejected: string | undefined
+  /** Whether a second append to one stream with `STREAM_DOES_NOT_EXIST` was refused (`undefined`: not reached). */
+  readonly noStreamEnforced?: boolean
   /** Set when the probe's process died instead: the first error line it printed. */
   readonly crashed?: string
 }
 
 /**
  * Runs `count` appends to new streams all at once on an Emmett SQLite store at `fileName`, in a
- * child process, and says how many failed and how (or that the process died).
+ * child process, and says how many failed and how (or that the process died). Then appends
+ * twice to one stream expecting `STREAM_DOES_NOT_EXIST`, to see whether the second is refused.
  */
 export async function probeConcurrentAppends(fileName: string, count: number): Promise<ProbeResult> {
   try {
