@@ -492,6 +492,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     const firstSeq = this.#lastSeq + 1
     let written = 0
     let padEnd = this.#padEnd
+    /** True when this write also appends a fresh pad line (the file grows by the free space). */
+    let freshPad = false
     if (count > 0) {
       const out = Buffer.allocUnsafe(bound + PAD_PREFIX.length)
       written = encodeTransactions(out, 0, firstSeq, entries)
@@ -510,6 +512,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
           const pad = formatPad(Math.max(PAD_MIN_BYTES, padBytes))
           data = Buffer.concat([data, pad])
           padEnd = this.#end + written + pad.length
+          freshPad = true
         }
       } else {
         padEnd = this.#end + written
@@ -517,7 +520,16 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       try {
         await this.#handle.write(data, this.#end)
       } catch (err) {
-        await this.#rollback(err)
+        // A disk too full for the free space may still hold the lines: the pad is an optimisation,
+        // never a reason to refuse an append (issue 13). Cut back, then write the lines alone.
+        if (!freshPad || !isFsError(err, 'ENOSPC')) await this.#rollback(err)
+        await this.#cutBack(err)
+        try {
+          await this.#handle.write(out.subarray(0, written), this.#end)
+        } catch (again) {
+          await this.#rollback(again)
+        }
+        padEnd = this.#end + written
       }
     }
     if (this.#syncMode === 'always' || forceSync) {
@@ -563,6 +575,12 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
 
   /** A write failed: cut what it may have left and make the cut durable, or poison the log. */
   async #rollback(err: unknown): Promise<never> {
+    await this.#cutBack(err)
+    throw new WriteFailedError(this.#files.path, err)
+  }
+
+  /** Cuts the file back to its last acknowledged end, durably (free space included), or poisons the log. */
+  async #cutBack(err: unknown): Promise<void> {
     try {
       await this.#handle.truncate(this.#end)
       await this.#handle.sync()
@@ -571,7 +589,6 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     } catch (repairErr) {
       throw this.#poisonWith(err, repairErr)
     }
-    throw new WriteFailedError(this.#files.path, err)
   }
 
   #poisonWith(err: unknown, repairErr?: unknown): PoisonedError {

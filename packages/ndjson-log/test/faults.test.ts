@@ -77,11 +77,13 @@ describe('faults', () => {
     const log = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })
     await log.append({ n: 1 })
     const good = await text(fs)
-    fs.injectFault({ op: 'write', path: LOG, error: 'ENOSPC', partial: true })
+    // Sticky: the disk stays full, so the retry without free space (issue 13) fails too.
+    const fault = fs.injectFault({ op: 'write', path: LOG, error: 'ENOSPC', partial: true, sticky: true })
     const { results } = await settle<unknown>([
       log.append({ n: 2, pad: 'x'.repeat(600) }),
       log.appendBatch([{ n: 3, pad: 'y'.repeat(600) }, { n: 4 }]),
     ])
+    fault.remove()
     for (const r of results) {
       expect(r.status).toBe('rejected')
       const reason = (r as PromiseRejectedResult).reason as WriteFailedError

@@ -332,3 +332,19 @@ describe('symlinks and hard links are directory entries like any other', () => {
     }
   })
 })
+
+describe('a disk of limited size (capacityBytes)', () => {
+  it('a write past the capacity keeps the prefix that fits and fails with ENOSPC; freeing space lets it through', async () => {
+    const sim = new SimFileSystem({ capacityBytes: 100 })
+    await sim.writeFile('/a', new Uint8Array(60))
+    const h = await sim.open('/b', 'w')
+    await expect(h.write(new Uint8Array(50).fill(1), 0)).rejects.toMatchObject({ code: 'ENOSPC' })
+    expect(await h.size()).toBe(40)
+    await expect(h.truncate(41)).rejects.toMatchObject({ code: 'ENOSPC' })
+    await h.write(new Uint8Array(10).fill(2), 20) // overwriting inside the file needs no room
+    await sim.unlink('/a')
+    await h.write(new Uint8Array(50).fill(3), 40)
+    expect(sim.usedBytes()).toBe(90)
+    await h.close()
+  })
+})

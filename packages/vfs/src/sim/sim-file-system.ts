@@ -11,6 +11,11 @@ export interface SimOptions {
   readonly pessimistic?: boolean
   /** Seeds the choices the simulator makes while running (the length of a partial write). */
   readonly seed?: number
+  /**
+   * The disk's size: a write or truncate that would make the files' bytes exceed it fails with
+   * `ENOSPC` (a write keeps the prefix that fits, as a real disk does). Default: unlimited.
+   */
+  readonly capacityBytes?: number
 }
 
 /** Operation counters, for asserting what a piece of code cost (syncs per group commit...). */
@@ -71,9 +76,12 @@ export class SimFileSystem implements FileSystem {
   #dirOpSeq = 0
   readonly #faults = new FaultTable()
   readonly #prng: Prng
+  /** See {@link SimOptions.capacityBytes}; settable while running (free space comes and goes). */
+  capacityBytes: number
 
   constructor(options: SimOptions = {}, root?: DirNode, dirOpSeq = 0) {
     this.pessimistic = options.pessimistic ?? false
+    this.capacityBytes = options.capacityBytes ?? Infinity
     this.#prng = new Prng(options.seed ?? 1)
     this.#root = root ?? new DirNode()
     this.#dirOpSeq = dirOpSeq
@@ -348,7 +356,9 @@ export class SimFileSystem implements FileSystem {
   }
 
   /** @internal */
-  _truncate(node: FileNode, length: number): void {
+  _truncate(node: FileNode, length: number, path: string): void {
+    const growth = length - node.current.length
+    if (growth > 0 && this.#room(growth) < growth) throw new SimFsError('ENOSPC', 'ftruncate', path, 'no space left on the simulated disk')
     this.stats.truncates++
     this.#dataOp(node, { kind: 'truncate', length })
   }
@@ -373,8 +383,39 @@ export class SimFileSystem implements FileSystem {
     throw new SimFsError(fault.error, op, path, 'injected fault')
   }
 
+  /** Bytes the files reachable now hold (each file once, however many names it has). */
+  usedBytes(): number {
+    let used = 0
+    const seen = new Set<FileNode>()
+    const walk = (dir: DirNode): void => {
+      for (const node of dir.entries.values()) {
+        if (node.kind === 'dir') walk(node)
+        else if (node.kind === 'file' && !seen.has(node)) {
+          seen.add(node)
+          used += node.current.length
+        }
+      }
+    }
+    walk(this.#root)
+    return used
+  }
+
+  /** How many of `growth` new bytes the disk still has room for. */
+  #room(growth: number): number {
+    if (this.capacityBytes === Infinity || growth <= 0) return growth
+    return Math.max(0, Math.min(growth, this.capacityBytes - this.usedBytes()))
+  }
+
   #writeData(node: FileNode, position: number, data: Uint8Array, fault: FaultSpec | undefined, path: string): void {
     this.stats.writes++
+    const growth = position + data.length - node.current.length
+    if (fault === undefined && growth > 0 && this.#room(growth) < growth) {
+      // Disk full: the prefix that fits is written, then ENOSPC.
+      const fits = Math.max(0, node.current.length + this.#room(growth) - position)
+      if (fits > 0) this.#dataOp(node, { kind: 'write', position, data: data.slice(0, fits) })
+      this.stats.bytesWritten += fits
+      throw new SimFsError('ENOSPC', 'write', path, 'no space left on the simulated disk')
+    }
     if (fault !== undefined) {
       const written = fault.partial === true ? this.#prng.below(data.length) : 0
       if (written > 0) this.#dataOp(node, { kind: 'write', position, data: data.slice(0, written) })
@@ -572,7 +613,7 @@ class SimFileHandle implements FileHandle {
   async truncate(length: number): Promise<void> {
     this.#check('truncate', 'write')
     this.#sim._begin('truncate', this.path)
-    this.#sim._truncate(this.#node, length)
+    this.#sim._truncate(this.#node, length, this.path)
   }
 
   async size(): Promise<number> {
