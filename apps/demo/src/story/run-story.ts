@@ -206,7 +206,15 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       if (sim) {
         // The previous round left the service down: this round serves from this process, on a simulated disk.
         await pendingCheck
-        const r = await runSimRound({ dataDir, backend: o.backend, port, seed: o.seed + round, loadMs, pessimistic: rng.next() < 0.5 })
+        const r = await runSimRound({
+          dataDir,
+          backend: o.backend,
+          port,
+          seed: o.seed + round,
+          loadMs,
+          pessimistic: rng.next() < 0.5,
+          ...(o.breakFault === 'projection-twice' ? { faults: { applyTwice: true } } : {}),
+        })
         openMs = r.openMs
         lastRecoveryMs = r.openMs
         const down = outages.at(-1)

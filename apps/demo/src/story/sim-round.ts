@@ -3,6 +3,7 @@ import { SimFileSystem } from '@quire/vfs/sim'
 import type { BackendName } from '../ledger/backends.js'
 import { startLedgerServer } from '../ledger/http/server.js'
 import { Ledger } from '../ledger/ledger.js'
+import type { ProjectionFaults } from '../ledger/projection.js'
 import { copyTree } from './copy-tree.js'
 
 /** Where the ledger lives on the simulated disk. */
@@ -36,13 +37,14 @@ export async function runSimRound(options: {
   readonly seed: number
   readonly loadMs: number
   readonly pessimistic: boolean
+  readonly faults?: ProjectionFaults
 }): Promise<SimRound> {
   const staging = new SimFileSystem({ seed: options.seed, pessimistic: options.pessimistic })
   const copied = await copyTree(new NodeFileSystem(), options.dataDir, staging, SIM_DATA_DIR)
   // Everything copied is durable, as it is on the real disk it came from.
   const disk = staging.clone()
   const started = performance.now()
-  const ledger = await Ledger.open({ dir: SIM_DATA_DIR, backend: options.backend, fs: disk })
+  const ledger = await Ledger.open({ dir: SIM_DATA_DIR, backend: options.backend, fs: disk, ...(options.faults === undefined ? {} : { faults: options.faults }) })
   await ledger.startBackground()
   const server = await startLedgerServer(ledger, { port: options.port })
   const servingAt = performance.now()
