@@ -92,14 +92,27 @@ export class Transaction {
   /**
    * Iterates `[key, value]` in UTF-8 byte order (descending with `reverse`) over this
    * transaction's snapshot merged with its own writes made before the scan started.
-   * Under serializable isolation the whole requested range counts as read.
+   * Under serializable isolation what the scan read counts as read: the whole requested range
+   * when it ran to the range's end, else (a `limit`, or the caller stopped early) only the part
+   * up to the last key it yielded, so that writes beyond it cause no false conflict.
    */
   async *scan(options: ScanOptions = {}): AsyncGenerator<[string, unknown], void, undefined> {
     this.assertOpen()
     const range = scanRange(options)
     const reverse = options.reverse ?? false
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY
-    this.ranges?.push(range)
+    const ranges = this.ranges
+    // Recorded whole at once (a scan left suspended counts whole); narrowed when it stops early.
+    const at = ranges === undefined ? -1 : ranges.push(range) - 1
+    const progress: ScanProgress = { last: undefined, reachedEnd: false }
+    try {
+      yield* this.scanRange(range, reverse, options.limit ?? Number.POSITIVE_INFINITY, progress)
+    } finally {
+      if (ranges !== undefined && !progress.reachedEnd) ranges[at] = readPart(range, reverse, progress.last)
+    }
+  }
+
+  private async *scanRange(range: KeyRange, reverse: boolean, limit: number, progress: ScanProgress): AsyncGenerator<[string, unknown], void, undefined> {
+    let remaining = limit
     const dir = reverse ? -1 : 1
     // Own writes as they are when the scan begins (keys and values): writes made while iterating
     // are not seen, as the README promises.
@@ -137,9 +150,13 @@ export class Transaction {
       for (const [key, bytes] of batch) {
         if (remaining <= 0) return
         remaining--
+        progress.last = key
         yield [key, msgpackCodec.decode(bytes)]
       }
-      if (exhausted) return
+      if (exhausted) {
+        progress.reachedEnd = true
+        return
+      }
       after = boundary
     }
   }
@@ -248,6 +265,22 @@ export class Transaction {
         throw new TransactionClosedError()
     }
   }
+}
+
+/** How far a scan got: the last key it yielded, and whether it ran to its range's end. */
+interface ScanProgress {
+  last: string | undefined
+  reachedEnd: boolean
+}
+
+/**
+ * The part of `range` a scan that stopped early read: up to and including `last` (the last key it
+ * yielded), from the end it started at; nothing when it yielded nothing. (`last + NUL` is the
+ * smallest key after `last` in UTF-8 order.)
+ */
+function readPart(range: KeyRange, reverse: boolean, last: string | undefined): KeyRange {
+  if (last === undefined) return { gte: '\u0000', lt: '\u0000' } // empty: no key is in it
+  return reverse ? { gte: last, lt: range.lt } : { gte: range.gte, lt: `${last}\u0000` }
 }
 
 function encodeValue(value: unknown): Uint8Array {

@@ -116,10 +116,17 @@ class Scan implements fc.AsyncCommand<Model, Real> {
       (prefix === undefined || k.startsWith(prefix)) &&
       (gte === undefined || utf8Compare(k, gte) >= 0) &&
       (lt === undefined || utf8Compare(k, lt) < 0)
-    tx.ranges.push(inRange)
     let expected = [...view(model, tx)].filter(([k]) => inRange(k)).sort(([a], [b]) => utf8Compare(a, b))
     if (this.reverse) expected.reverse()
-    if (this.limit !== undefined) expected = expected.slice(0, this.limit)
+    if (this.limit !== undefined && expected.length > this.limit) {
+      // Stopped by its limit: it read the range only up to the last key it returned (issue 13).
+      expected = expected.slice(0, this.limit)
+      const last = expected.at(-1)?.[0]
+      const dir = this.reverse ? -1 : 1
+      tx.ranges.push((k) => last !== undefined && inRange(k) && dir * utf8Compare(k, last) <= 0)
+    } else {
+      tx.ranges.push(inRange)
+    }
     const options = {
       ...(prefix === undefined ? {} : { prefix }),
       ...(gte === undefined ? {} : { gte }),
