@@ -6,6 +6,7 @@ import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, it } from 'vitest'
 import { backendConformanceContext, eventStoreConformanceCases, type ConformanceSupports } from '@quire/event-store/conformance'
 import { backendFor, type BackendName } from './parts.js'
+import { WriteFailureDisk } from './write-failure-disk.js'
 
 /** The files of each backend's log (not its side store), for fault injection. */
 const LOG_FILES: Record<BackendName, RegExp> = {
@@ -15,15 +16,17 @@ const LOG_FILES: Record<BackendName, RegExp> = {
 }
 
 /**
- * Makes the next commit fail on `fs`:
- * - `'rolled-back'`: ENOSPC in the middle of the log's write; the log rolls it back.
+ * Makes the next commit fail on `disk` (over the simulated disk `fs`):
+ * - `'rolled-back'`: the log's next write fails with ENOSPC, and so does a retry of the same
+ *   bytes (a one-shot fault would not do: the NDJSON log retries a write that carried fresh free
+ *   space with the lines alone); the log rolls it back.
  * - `'written'`: the log's fdatasync fails (EIO) and so does its attempt to cut the unsynced
  *   bytes back: the commit stays in the page cache, where a reopen without a power cut reads it.
  */
-function injectFailure(name: BackendName, fs: SimFs, outcome: 'rolled-back' | 'written'): void {
+function injectFailure(name: BackendName, disk: WriteFailureDisk, fs: SimFs, outcome: 'rolled-back' | 'written'): void {
   const path = LOG_FILES[name]
   if (outcome === 'rolled-back') {
-    fs.injectFault({ op: 'write', path, error: 'ENOSPC', partial: true })
+    disk.failNextWrite(path)
   } else {
     fs.injectFault({ op: 'sync', path, error: 'EIO' })
     fs.injectFault({ op: 'truncate', path, error: 'EIO' })
@@ -42,12 +45,14 @@ export function runConformance(name: BackendName, options: { readonly pessimisti
       // A case needing what this backend lacks is reported as skipped, never dropped.
       it.skipIf(missing.length > 0)(`${c.group}: ${c.name}`, async () => {
         let fs = new SimFileSystem({ pessimistic: options.pessimistic ?? false, seed: seed++ })
-        const ctx = backendConformanceContext(backendFor(name, fs), {
+        let disk = new WriteFailureDisk(fs)
+        const ctx = backendConformanceContext(backendFor(name, disk), {
           supports,
-          failNextAppend: (outcome) => injectFailure(name, fs, outcome),
+          failNextAppend: (outcome) => injectFailure(name, disk, fs, outcome),
           crash: () => {
             fs = fs.crash(seed++)
-            return backendFor(name, fs)
+            disk = new WriteFailureDisk(fs)
+            return backendFor(name, disk)
           },
         })
         try {
