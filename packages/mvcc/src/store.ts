@@ -118,9 +118,13 @@ export class MvccStore implements AsyncDisposable {
           throw new UnsupportedVersionError(`checkpoint file ${report.file} has snapshot format version ${report.version}, written by a newer release; this release will not touch the store`)
         },
       })
+      // The checkpoint first: its WAL position is a seq the log has given out, even if a power
+      // loss under sync 'none' took the entry back; the WAL must never give it again.
+      const checkpoint = await loadCheckpoint(snapshots)
       wal = await Wal.open(walDir, {
         fs,
         sync: checked.sync,
+        minLastSeq: checkpoint?.walSeq ?? 0,
         ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
       })
       const log = wal
@@ -130,7 +134,7 @@ export class MvccStore implements AsyncDisposable {
         now: checked.now,
         persist: (record: CommitRecord) => log.appendBatch(commitBatch(record)).then((entries) => entries[entries.length - 1]!.seq),
       })
-      await recover(engine, wal, snapshots)
+      await recover(engine, wal, checkpoint)
       return new MvccStore(root, checked.isolation, engine, wal, snapshots, lock)
     } catch (error) {
       await wal?.close().catch(() => undefined)
@@ -235,7 +239,14 @@ export class MvccStore implements AsyncDisposable {
   }
 }
 
-async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): Promise<void> {
+interface LoadedCheckpoint {
+  readonly ts: number
+  readonly walSeq: number
+  readonly entries: [string, Uint8Array][]
+}
+
+/** The newest checkpoint this release can use, decoded; `UNSUPPORTED_VERSION` for a newer one. */
+async function loadCheckpoint(snapshots: SnapshotStore): Promise<LoadedCheckpoint | undefined> {
   // The newest checkpoint of any schema first: one a newer release wrote must stop this release,
   // which would otherwise fall back to an older checkpoint and later prune the newer one.
   const newest = await snapshots.load(CHECKPOINT_SNAPSHOT_KEY)
@@ -248,18 +259,22 @@ async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): 
     newest?.schemaVersion === CHECKPOINT_SCHEMA_VERSION
       ? newest
       : await snapshots.load(CHECKPOINT_SNAPSHOT_KEY, { schemaVersion: CHECKPOINT_SCHEMA_VERSION })
+  if (snapshot === undefined) return undefined
+  if (!(snapshot.state instanceof Uint8Array)) throw new MvccCorruptError('checkpoint state is not bytes')
+  const decoded = decodeCheckpoint(snapshot.state)
+  if (decoded.ts !== snapshot.position) throw new MvccCorruptError('checkpoint timestamp and snapshot position disagree')
+  return decoded
+}
+
+async function recover(engine: MvccEngine, wal: Wal, checkpoint: LoadedCheckpoint | undefined): Promise<void> {
   let walSeq = 0
   let checkpointTs = 0
-  if (snapshot !== undefined) {
-    if (!(snapshot.state instanceof Uint8Array)) throw new MvccCorruptError('checkpoint state is not bytes')
-    const decoded = decodeCheckpoint(snapshot.state)
-    if (decoded.ts !== snapshot.position) throw new MvccCorruptError('checkpoint timestamp and snapshot position disagree')
-    checkpointTs = decoded.ts
-    walSeq = decoded.walSeq
-    for (const [key, value] of decoded.entries) engine.index.install(key, { ts: checkpointTs, value })
-    // Under sync 'none' the log may have lost entries at or below walSeq (see below); never
-    // point a later truncation above what the log holds.
-    engine.resetClock(checkpointTs, Math.min(walSeq, wal.lastSeq))
+  if (checkpoint !== undefined) {
+    checkpointTs = checkpoint.ts
+    walSeq = checkpoint.walSeq
+    for (const [key, value] of checkpoint.entries) engine.index.install(key, { ts: checkpointTs, value })
+    // The WAL was opened with minLastSeq = walSeq: it holds, or has moved past, every seq up to it.
+    engine.resetClock(checkpointTs, walSeq)
   }
   // The WAL was only ever truncated up to a checkpoint that was durable first; if it is
   // truncated beyond the checkpoint we found (the newer one is damaged), history is missing.
@@ -270,9 +285,9 @@ async function recover(engine: MvccEngine, wal: Wal, snapshots: SnapshotStore): 
   }
   // Replay everything the WAL still holds and skip the commits the checkpoint already has, by
   // commit timestamp rather than by WAL position: under sync 'none' a crash right after a
-  // checkpoint may lose WAL entries at or below its position (they were in the OS cache only),
-  // and the log then reuses those seqs for new commits, which a replay from `walSeq + 1` would
-  // skip forever. Commit timestamps continue from the checkpoint's, so they never collide.
+  // checkpoint may lose WAL entries at or below its position (they were in the OS cache only).
+  // minLastSeq keeps the log from giving those seqs again; skipping by timestamp does not even
+  // depend on it. Commit timestamps continue from the checkpoint's, so they never collide.
   await replayCommits(wal.replay(), checkpointTs, (ts, seq, keys, values, count) =>
     engine.recover(ts, seq, keys, values, count),
   )

@@ -67,6 +67,7 @@ export interface ResolvedOptions {
   readonly segmentBytes: number
   readonly recovery: WalRecoveryMode
   readonly now: () => number
+  readonly minLastSeq: number
 }
 
 export function checkOptions(opts: WalOptions): ResolvedOptions {
@@ -84,7 +85,9 @@ export function checkOptions(opts: WalOptions): ResolvedOptions {
   const now = opts.now ?? Date.now
   if (typeof now !== 'function') throw new InvalidArgumentError('now must be a function')
   if (opts.fs !== undefined && (typeof opts.fs !== 'object' || opts.fs === null)) throw new InvalidArgumentError('fs must be a FileSystem')
-  return { syncAlways: sync === 'always', segmentBytes, recovery, now }
+  const minLastSeq = opts.minLastSeq ?? 0
+  if (!Number.isSafeInteger(minLastSeq) || minLastSeq < 0) throw new InvalidArgumentError('minLastSeq must be a safe integer >= 0')
+  return { syncAlways: sync === 'always', segmentBytes, recovery, now, minLastSeq }
 }
 
 /** The clock's reading as a u64-safe integer. */

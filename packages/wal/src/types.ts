@@ -48,6 +48,14 @@ export interface WalOptions {
   readonly recovery?: WalRecoveryMode
   /** Clock for `timestampMs` (default `Date.now`). Must return a non-negative finite number. */
   readonly now?: () => number
+  /**
+   * Seqs up to this one were given out already, whatever the log holds (default 0). If the
+   * recovered log ends before it — under `sync: 'none'` a power loss can take back entries whose
+   * seqs a caller recorded elsewhere (a checkpoint) — `open` truncates up to it (it writes the
+   * floor there, durably) and the next append gets `minLastSeq + 1`: a seq is never given twice.
+   * Entries at or below it that the log still holds are truncated too.
+   */
+  readonly minLastSeq?: number
 }
 
 export interface ReplayOptions {

@@ -74,7 +74,15 @@ export class Wal implements AsyncDisposable {
     let lock: DirLock | undefined
     try {
       lock = await acquireLock(fs, root)
-      const recovered = await recoverLog(fs, root, options.recovery)
+      let recovered = await recoverLog(fs, root, options.recovery)
+      if (recovered.lastSeq < options.minLastSeq) {
+        // The caller gave out seqs the log lost (a power loss under sync 'none'): move past them,
+        // durably, before anything is appended, so that no seq is ever given twice. Recovery run
+        // again on the new floor drops what lies below it and starts a segment above it.
+        await writeFloor(fs, join(root, FLOOR_FILE), options.minLastSeq)
+        const again = await recoverLog(fs, root, options.recovery)
+        recovered = { ...again, report: { ...again.report, actions: [...recovered.report.actions, ...again.report.actions] } }
+      }
       const writer = await SegmentWriter.open(fs, root, recovered.segments, options.segmentBytes, options.syncAlways)
       return new Wal(fs, root, options, lock, recovered.segments, writer, recovered.lastSeq, recovered.floorSeq, recovered.report)
     } catch (err) {
