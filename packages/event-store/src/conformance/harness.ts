@@ -20,6 +20,20 @@ export interface ConformanceSupports {
    * increase, so it sets false and those checks are left out of the cases that make them.
    */
   readonly gapFreePositions?: boolean
+  /**
+   * After an append failed with its outcome unknown (`failNextAppend('written')`), the store
+   * refuses writes with `POISONED` until reopened (the embedded backends: a failed fsync). Default
+   * true; the PostgreSQL backend sets false: a lost connection says nothing about the database,
+   * so the next append simply runs.
+   */
+  readonly poisonsAfterUnknownOutcome?: boolean
+  /**
+   * An event reaches readers once it is committed, which may be before the append that wrote
+   * it resolves (EVENT-STORE.md (d) 25: "before commit (PG)"). Default false (the embedded
+   * backends show an event only after its append resolved); PostgreSQL sets true: the commit
+   * precedes its answer on the wire, and readers in other processes cannot wait for it.
+   */
+  readonly visibleOnCommit?: boolean
 }
 
 /** A capability a case may require (see {@link ConformanceSupports}). */

@@ -150,7 +150,9 @@ export class AsyncProjection<State> implements ProjectionHandle<State>, HubMembe
   }
 
   #reached(target: bigint): boolean {
-    const scanned = this.#feed.scanned
+    // The fold's, not the feed's: the feed has moved past a page whose events may still be
+    // being applied (a save awaited between two of them).
+    const scanned = this.#fold.scanned
     return scanned !== undefined && scanned >= target
   }
 

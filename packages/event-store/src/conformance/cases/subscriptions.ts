@@ -116,7 +116,7 @@ export const subscriptionCases: readonly EventStoreConformanceCase[] = [
       await arrivals.reached((await readAllEvents(store)).length, done)
       await sub.unsubscribe()
       await done
-      deepEqual(early, [], 'events delivered before their append resolved')
+      if (ctx.supports.visibleOnCommit !== true) deepEqual(early, [], 'events delivered before their append resolved')
     },
   },
   {
