@@ -3,6 +3,7 @@ import { jsonCodec } from '@quire/codec'
 import {
   AppendTooLargeError,
   ClosedError,
+  EventStoreCorruptError,
   type AppendResult,
   type Checkpoint,
   type CommandOutcome,
@@ -25,6 +26,7 @@ import { EVENT_COLUMNS, recordedEvent, type EventRow } from './event-rows.js'
 import { queryHorizonLag, type HorizonLag } from './horizon-lag.js'
 import { MAX_EVENTS_PER_TRANSACTION, READ_PAGE_EVENTS } from './limits.js'
 import { queryTypes } from './pg-types.js'
+import { ReleaseOrder } from './release-order.js'
 
 /** Everything the driver needs, resolved by `postgresBackend`. */
 export interface PostgresDriverConfig {
@@ -64,6 +66,8 @@ export class PostgresDriver implements EventStoreDriver {
   readonly #onClosed: (() => void) | undefined
   readonly #sql: ReturnType<typeof statements>
   readonly #inFlight = new Set<Promise<unknown>>()
+  /** Answers of this process's writes go back in position order (see ReleaseOrder). */
+  readonly #order = new ReleaseOrder()
   #closed = false
   #closing: Promise<void> | undefined
   /** The last head read, and the wake-up generation it was read in. */
@@ -101,37 +105,18 @@ export class PostgresDriver implements EventStoreDriver {
       throw new AppendTooLargeError('events per append', ids.length, MAX_EVENTS_PER_TRANSACTION)
     }
     return this.#track(async () => {
-      let rows: AppendRow[]
+      const ticket = this.#order.begin()
+      let outcome: DriverAppendOutcome
       try {
-        rows = await this.#query<AppendRow>(this.#sql.append, [streams, expected, counts, ids, types, data, metadata])
+        const rows = await this.#query<AppendRow>(this.#sql.append, [streams, expected, counts, ids, types, data, metadata])
+        outcome = appendOutcome(requests, rows)
       } catch (error) {
+        await this.#order.answered(ticket, undefined)
         throw await writeError(error, requests, (id) => this.#locate(id))
       }
-      const results: AppendResult[] = []
-      const events: RecordedEvent[] = []
-      let offset = 0
-      for (const [i, r] of requests.entries()) {
-        const [firstRevision, lastPosition, replayed, txBase, recordedAt] = rows[i]!
-        const first = Number(firstRevision)
-        results.push({ nextExpectedRevision: first + r.events.length - 1, position: lastPosition, idempotentReplay: replayed })
-        if (!replayed && txBase !== null) {
-          for (const [j, e] of r.events.entries()) {
-            events.push({
-              id: e.id,
-              type: e.type,
-              data: e.data,
-              metadata: e.metadata,
-              streamName: r.streamName,
-              revision: first + j,
-              position: txBase | BigInt(offset + j),
-              recordedAt,
-            })
-          }
-        }
-        offset += r.events.length
-      }
-      if (events.length > 0) this.#wakeups.announce()
-      return { results, events }
+      await this.#order.answered(ticket, outcome.events.at(-1)?.position)
+      if (outcome.events.length > 0) this.#wakeups.announce()
+      return outcome
     })
   }
 
@@ -147,12 +132,17 @@ export class PostgresDriver implements EventStoreDriver {
     const id = randomUUID()
     return this.#track(async () => {
       let rows: CommandRow[]
+      const ticket = this.#order.begin()
       try {
         rows = await this.#query<CommandRow>(this.#sql.command, [command.kind, command.streamName, encodeExpected(target.expectedRevision), data, id])
       } catch (error) {
+        await this.#order.answered(ticket, undefined)
         throw await writeError(error, [target], (eventId) => this.#locate(eventId))
       }
-      const [position, revision, recordedAt, eventData, type] = rows[0]!
+      const row = rows[0]
+      await this.#order.answered(ticket, row?.[0])
+      if (row === undefined) throw new EventStoreCorruptError('the stream command function answered no row')
+      const [position, revision, recordedAt, eventData, type] = row
       this.#wakeups.announce()
       const event = recordedEvent([position, metaStream, revision, id, type, eventData, null, recordedAt])
       return { position, revision: Number(revision), event }
@@ -353,6 +343,36 @@ export class PostgresDriver implements EventStoreDriver {
       params,
     }
   }
+}
+
+/** The driver's answer from the append function's rows (one per request, in request order). */
+function appendOutcome(requests: readonly DriverAppendRequest[], rows: readonly AppendRow[]): DriverAppendOutcome {
+  const results: AppendResult[] = []
+  const events: RecordedEvent[] = []
+  let offset = 0
+  for (const [i, r] of requests.entries()) {
+    const row = rows[i]
+    if (row === undefined) throw new EventStoreCorruptError(`the append function answered ${rows.length} rows for ${requests.length} requests`)
+    const [firstRevision, lastPosition, replayed, txBase, recordedAt] = row
+    const first = Number(firstRevision)
+    results.push({ nextExpectedRevision: first + r.events.length - 1, position: lastPosition, idempotentReplay: replayed })
+    if (!replayed && txBase !== null) {
+      for (const [j, e] of r.events.entries()) {
+        events.push({
+          id: e.id,
+          type: e.type,
+          data: e.data,
+          metadata: e.metadata,
+          streamName: r.streamName,
+          revision: first + j,
+          position: txBase | BigInt(offset + j),
+          recordedAt,
+        })
+      }
+    }
+    offset += r.events.length
+  }
+  return { results, events }
 }
 
 /** Every statement's text, built once per schema. */

@@ -70,6 +70,8 @@ DECLARE
   v_rev     bigint;
   v_pos     bigint;
   v_dup_id  uuid;
+  v_boundary bigint;
+  v_before  bigint;
   v_first   bigint[];
   v_lasts   bigint[];
   v_delbefs bigint[];
@@ -189,10 +191,17 @@ BEGIN
       END IF;
     END LOOP;
     IF v_dup_id IS NULL THEN
+      -- The expectation must have held when the original was written: what the stream showed
+      -- just before revision v_base, given the soft deletes made before it (a delete made
+      -- before that write has deletedBefore <= v_base; one made after, a larger value).
+      SELECT coalesce(max((e.data ->> 'deletedBefore')::bigint), 0) INTO v_boundary
+        FROM ${s}.events e
+       WHERE e.stream_name = '$$' || p_streams[i] AND e.type = '$deleted'
+         AND (e.data ->> 'deletedBefore')::bigint <= v_base;
+      v_before := CASE WHEN v_base - 1 >= v_boundary THEN v_base - 1 END;
       v_exp := p_expected[i];
-      IF v_exp = -1 OR v_exp = v_base - 1
-         OR (v_exp = -2 AND (v_base = 0 OR v_base = v_delbef))
-         OR (v_exp = -3 AND v_base > 0 AND v_base - 1 >= coalesce(v_delbef, 0)) THEN
+      IF v_exp = -1 OR (v_exp = -2 AND v_before IS NULL) OR (v_exp = -3 AND v_before IS NOT NULL)
+         OR (v_exp >= 0 AND v_before = v_exp) THEN
         v_first[i] := v_base;
         v_lpos[i] := v_pos;
         v_replay[i] := true;
