@@ -4,6 +4,7 @@ import { SchemaVersionError } from './errors.js'
 import { DEFAULT_SCHEMA, quoteSchema } from './schema-name.js'
 import { appendFunction } from './sql/append-function.js'
 import { commandFunction } from './sql/command-function.js'
+import { readFunctions } from './sql/read-functions.js'
 import { schemaV1 } from './sql/schema-v1.js'
 
 /** The schema version this package works with. */
@@ -17,7 +18,7 @@ interface Migration {
 
 /** Every step from an empty schema to {@link SCHEMA_VERSION}, in order; never edited once released. */
 const MIGRATIONS: readonly Migration[] = [
-  { version: 1, sql: (s, lockPrefix) => schemaV1(s) + appendFunction(s, lockPrefix) + commandFunction(s, lockPrefix) },
+  { version: 1, sql: (s, lockPrefix) => schemaV1(s) + appendFunction(s, lockPrefix) + commandFunction(s, lockPrefix) + readFunctions(s) },
 ]
 
 /** Where to connect: a connection string, or a pool the application owns (not ended here). */

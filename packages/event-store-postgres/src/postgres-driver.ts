@@ -151,21 +151,22 @@ export class PostgresDriver implements EventStoreDriver {
 
   readStream(streamName: string, from: number, direction: Direction, maxCount: number): AsyncIterable<RecordedEvent> {
     this.#checkOpen()
-    const text = direction === 'forwards' ? this.#sql.streamForwards : this.#sql.streamBackwards
-    const step = direction === 'forwards' ? 1 : -1
+    const forwards = direction === 'forwards'
     return this.#pages(maxCount, (limit, after) => {
-      const cursor = after === undefined ? from : Number(after[2]) + step
-      return cursor < 0 ? undefined : this.#query<EventRow>(text, [streamName, String(cursor), limit])
+      const cursor = after === undefined ? from : Number(after[2]) + (forwards ? 1 : -1)
+      return cursor < 0 ? undefined : this.#query<EventRow>(this.#sql.readStream, [streamName, String(cursor), forwards, limit])
     })
   }
 
   readAll(from: bigint, direction: Direction, maxCount: number, filter: DriverFilter | undefined): AsyncIterable<RecordedEvent> {
     this.#checkOpen()
-    const { text, params } = this.#allQuery(direction, filter)
-    const step = direction === 'forwards' ? 1n : -1n
+    const forwards = direction === 'forwards'
+    const streams = filter?.streamNamePrefix?.map(likePrefix) ?? null
+    const types = filter?.eventTypePrefix?.map(likePrefix) ?? null
+    const system = filter?.includeSystem === true
     return this.#pages(maxCount, (limit, after) => {
-      const cursor = after === undefined ? from : after[0] + step
-      return cursor < 0n ? undefined : this.#query<EventRow>(text, [String(cursor), limit, ...params])
+      const cursor = after === undefined ? from : after[0] + (forwards ? 1n : -1n)
+      return cursor < 0n ? undefined : this.#query<EventRow>(this.#sql.readAll, [String(cursor), forwards, limit, streams, types, system])
     })
   }
 
@@ -324,25 +325,6 @@ export class PostgresDriver implements EventStoreDriver {
     const row = rows[0]
     return row === undefined ? undefined : { streamName: row[0], revision: Number(row[1]) }
   }
-
-  #allQuery(direction: Direction, filter: DriverFilter | undefined): { text: string; params: unknown[] } {
-    const params: unknown[] = []
-    const where = [direction === 'forwards' ? 'position >= $1' : 'position <= $1', `position < ${HORIZON}`]
-    if (filter?.includeSystem !== true) where.push(`NOT starts_with(stream_name, '$')`)
-    if (filter?.streamNamePrefix !== undefined) {
-      params.push(filter.streamNamePrefix.map(likePrefix))
-      where.push(`stream_name LIKE ANY ($${params.length + 2}::text[])`)
-    }
-    if (filter?.eventTypePrefix !== undefined) {
-      params.push(filter.eventTypePrefix.map(likePrefix))
-      where.push(`type LIKE ANY ($${params.length + 2}::text[])`)
-    }
-    const order = direction === 'forwards' ? 'ASC' : 'DESC'
-    return {
-      text: `SELECT ${EVENT_COLUMNS} FROM ${this.#sql.s}.events WHERE ${where.join(' AND ')} ORDER BY position ${order} LIMIT $2`,
-      params,
-    }
-  }
 }
 
 /** The driver's answer from the append function's rows (one per request, in request order). */
@@ -381,8 +363,8 @@ function statements(s: string) {
     s,
     append: `SELECT first_revision, last_position, replayed, tx_base, recorded_at FROM ${s}.append($1, $2, $3, $4, $5, $6, $7)`,
     command: `SELECT event_position, event_revision, recorded_at, event_data, event_type FROM ${s}.stream_command($1, $2, $3, $4, $5)`,
-    streamForwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_name = $1 AND revision >= $2 ORDER BY revision ASC LIMIT $3`,
-    streamBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_name = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+    readStream: `SELECT * FROM ${s}.read_stream($1, $2, $3, $4)`,
+    readAll: `SELECT * FROM ${s}.read_all($1, $2, $3, $4, $5, $6)`,
     streamInfo: `SELECT l.revision, l.position, m.revision, st.deleted_before, st.tombstoned, st.metadata, st.stream_name IS NOT NULL
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (SELECT revision, position FROM ${s}.events WHERE stream_name = $1 ORDER BY revision DESC LIMIT 1) AS l ON true
