@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import { jsonCodec, validateValue } from '@quire/codec'
 import type { DriverAppendRequest, ProposedEvent } from './driver.js'
 import { AppendTooLargeError, InvalidArgumentError } from './errors.js'
+import { newEventId, normalizeEventId } from './event-id.js'
 import {
   MAX_APPEND_BYTES,
   MAX_APPEND_EVENTS,
@@ -15,26 +15,15 @@ import {
   MAX_SUBSCRIPTION_ID_BYTES,
 } from './limits.js'
 import type { AllFilter, AppendRequest, Direction, ExpectedRevision, StreamMetadata } from './types.js'
+import { copyValueFast, UNSUPPORTED, utf8BytesIfWellFormed } from './value-copy.js'
+
+export { newEventId } from './event-id.js'
 
 /*
  * Everything a caller hands the store is checked here, before any driver sees it, so that bad
  * input gets a typed error and nothing is written. What passes is copied: later mutation of the
  * caller's arrays and objects changes nothing in the store.
  */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/**
- * A new event id: a random (v4) UUID as a flat string of its own. `randomUUID()`'s strings hold
- * on to a shared buffer (measured on Node 20: ~490 bytes of heap each, against 64 for a flat
- * copy), and the id index keeps one per event, so the id is copied once here.
- */
-export function newEventId(): string {
-  return ownCopy(randomUUID())
-}
-
-/** A flat copy of a UUID string (upper- then lower-casing always builds a new string). */
-const ownCopy = (uuid: string): string => uuid.toUpperCase().toLowerCase()
 
 const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed()
 
@@ -60,8 +49,8 @@ export function checkOptions(value: unknown, allowed: readonly string[], where: 
 export function validateStreamName(name: unknown, options: { readonly system: boolean }): string {
   if (typeof name !== 'string') throw new InvalidArgumentError('stream name must be a string')
   if (name.length === 0) throw new InvalidArgumentError('stream name must not be empty')
-  if (!isWellFormed(name)) throw new InvalidArgumentError('stream name contains a lone UTF-16 surrogate')
-  const bytes = utf8Bytes(name)
+  const bytes = utf8BytesIfWellFormed(name)
+  if (bytes < 0) throw new InvalidArgumentError('stream name contains a lone UTF-16 surrogate')
   if (bytes > MAX_STREAM_NAME_BYTES) {
     throw new InvalidArgumentError(`stream name is ${bytes} bytes of UTF-8, at most ${MAX_STREAM_NAME_BYTES} (MAX_STREAM_NAME_BYTES)`)
   }
@@ -102,6 +91,9 @@ function describe(value: unknown): string {
  * every backend accepts the same values. Returns the copy and its encoded size in bytes.
  */
 export function copyJsonValue(value: unknown, where: string): { readonly copy: unknown; readonly bytes: number } {
+  // One walk for the values it can copy; the reference path below for the rest (value-copy.ts).
+  const fast = copyValueFast(value)
+  if (fast !== UNSUPPORTED) return fast
   let text: string
   try {
     text = jsonCodec.stringify(value)
@@ -116,13 +108,27 @@ export function copyJsonValue(value: unknown, where: string): { readonly copy: u
   return { copy: jsonCodec.parse(text), bytes: utf8Bytes(text) }
 }
 
-const EVENT_KEYS = ['id', 'type', 'data', 'metadata']
-
 /** Running totals of one append call, so limits hold across the requests of a multi-stream append. */
 interface AppendBudget {
   events: number
   bytes: number
-  readonly ids: Set<string>
+  /** The append's first id, then (from the second event on) all its ids: most appends hold one event. */
+  firstId: string | undefined
+  ids: Set<string> | undefined
+}
+
+const newBudget = (): AppendBudget => ({ events: 0, bytes: 0, firstId: undefined, ids: undefined })
+
+/** Records `id` in the budget; false when the append holds it already. */
+function addId(budget: AppendBudget, id: string): boolean {
+  if (budget.firstId === undefined) {
+    budget.firstId = id
+    return true
+  }
+  if (budget.ids === undefined) budget.ids = new Set([budget.firstId])
+  if (budget.ids.has(id)) return false
+  budget.ids.add(id)
+  return true
 }
 
 function prepareEvent(event: unknown, where: string, budget: AppendBudget): ProposedEvent {
@@ -130,23 +136,22 @@ function prepareEvent(event: unknown, where: string, budget: AppendBudget): Prop
     throw new InvalidArgumentError(`${where} must be an object { type, data, id?, metadata? }`)
   }
   for (const key of Object.keys(event)) {
-    if (!EVENT_KEYS.includes(key)) throw new InvalidArgumentError(`${where}: unknown key ${JSON.stringify(key)}`)
+    if (key !== 'id' && key !== 'type' && key !== 'data' && key !== 'metadata') {
+      throw new InvalidArgumentError(`${where}: unknown key ${JSON.stringify(key)}`)
+    }
   }
   const { id: rawId, type, data, metadata } = event as Record<string, unknown>
 
   if (typeof type !== 'string' || type.length === 0) throw new InvalidArgumentError(`${where}.type must be a non-empty string`)
-  if (!isWellFormed(type)) throw new InvalidArgumentError(`${where}.type contains a lone UTF-16 surrogate`)
-  const typeBytes = utf8Bytes(type)
+  const typeBytes = utf8BytesIfWellFormed(type)
+  if (typeBytes < 0) throw new InvalidArgumentError(`${where}.type contains a lone UTF-16 surrogate`)
   if (typeBytes > MAX_EVENT_TYPE_BYTES) {
     throw new InvalidArgumentError(`${where}.type is ${typeBytes} bytes, at most ${MAX_EVENT_TYPE_BYTES} (MAX_EVENT_TYPE_BYTES)`)
   }
 
-  let id: string
-  if (rawId === undefined) id = newEventId()
-  else if (typeof rawId === 'string' && UUID.test(rawId)) id = ownCopy(rawId)
-  else throw new InvalidArgumentError(`${where}.id must be a UUID (8-4-4-4-12 hex digits), got ${describe(rawId)}`)
-  if (budget.ids.has(id)) throw new InvalidArgumentError(`${where}.id ${id} appears twice in one append`)
-  budget.ids.add(id)
+  const id = rawId === undefined ? newEventId() : typeof rawId === 'string' ? normalizeEventId(rawId) : undefined
+  if (id === undefined) throw new InvalidArgumentError(`${where}.id must be a UUID (8-4-4-4-12 hex digits), got ${describe(rawId)}`)
+  if (!addId(budget, id)) throw new InvalidArgumentError(`${where}.id ${id} appears twice in one append`)
 
   const dataCopy = copyJsonValue(data, `${where}.data`)
   let metadataCopy: unknown = undefined
@@ -174,13 +179,15 @@ function prepareEvents(events: unknown, where: string, budget: AppendBudget): Pr
   return out
 }
 
+const APPEND_OPTIONS = ['expectedRevision']
+
 /** `appendToStream`'s arguments, checked and copied. */
 export function prepareAppend(streamName: unknown, events: unknown, options: unknown): DriverAppendRequest {
   const name = validateStreamName(streamName, { system: false })
-  const opts = checkOptions(options, ['expectedRevision'], 'appendToStream')
+  const opts = checkOptions(options, APPEND_OPTIONS, 'appendToStream')
   const expectedRevision = opts.expectedRevision === undefined ? 'any' : validateExpectedRevision(opts.expectedRevision)
   if (events === undefined || events === null) throw new InvalidArgumentError('appendToStream: events are required')
-  const budget: AppendBudget = { events: 0, bytes: 0, ids: new Set() }
+  const budget = newBudget()
   return { streamName: name, events: prepareEvents(events, 'events', budget), expectedRevision }
 }
 
@@ -190,7 +197,7 @@ export function prepareMultiAppend(requests: unknown): DriverAppendRequest[] {
   const list = [...(requests as readonly unknown[])]
   if (list.length === 0) throw new InvalidArgumentError('multiStreamAppend: no requests')
   if (list.length > MAX_APPEND_STREAMS) throw new AppendTooLargeError('streams per append', list.length, MAX_APPEND_STREAMS)
-  const budget: AppendBudget = { events: 0, bytes: 0, ids: new Set() }
+  const budget = newBudget()
   const names = new Set<string>()
   return list.map((request, i) => {
     const where = `requests[${i}]`

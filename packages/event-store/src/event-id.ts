@@ -1,0 +1,78 @@
+import { randomFillSync } from 'node:crypto'
+
+/*
+ * Event ids: generated ones, and callers' ones checked and lowercased. Both come out as flat
+ * strings of their own: the id index keeps one per event, and a string that is a view of a
+ * larger one (as `randomUUID()`'s are: measured on Node 20, ~490 bytes of heap each, against
+ * 64 for a flat copy; or a caller's id sliced out of a request body) would keep that alive.
+ */
+
+/** Random bytes for 512 ids, refilled when used up (as `crypto.randomUUID` caches its entropy). */
+const POOL_BYTES = 16 * 512
+const pool = new Uint8Array(POOL_BYTES)
+let poolOffset = POOL_BYTES
+
+/** Char codes of the two lowercase hex digits of each byte. */
+const HIGH = new Uint8Array(256)
+const LOW = new Uint8Array(256)
+for (let b = 0; b < 256; b++) {
+  HIGH[b] = hexDigit(b >> 4)
+  LOW[b] = hexDigit(b & 15)
+}
+
+function hexDigit(n: number): number {
+  return n < 10 ? 48 + n : 87 + n
+}
+
+/**
+ * A new random (version 4, RFC 9562) UUID, lowercase: the same as `crypto.randomUUID()` from the
+ * same source of randomness, built as one flat string in one call (measured: ~0.2 µs, against
+ * ~0.8 µs for `randomUUID()` and the copy that flattens it).
+ */
+export function newEventId(): string {
+  if (poolOffset === POOL_BYTES) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  const p = pool
+  const o = poolOffset
+  poolOffset += 16
+  const x0 = p[o]!, x1 = p[o + 1]!, x2 = p[o + 2]!, x3 = p[o + 3]!, x4 = p[o + 4]!, x5 = p[o + 5]!
+  const x6 = (p[o + 6]! & 0x0f) | 0x40 // version 4
+  const x7 = p[o + 7]!
+  const x8 = (p[o + 8]! & 0x3f) | 0x80 // variant 10xx
+  const x9 = p[o + 9]!, x10 = p[o + 10]!, x11 = p[o + 11]!, x12 = p[o + 12]!, x13 = p[o + 13]!, x14 = p[o + 14]!, x15 = p[o + 15]!
+  const H = HIGH
+  const L = LOW
+  // prettier-ignore
+  return String.fromCharCode(
+    H[x0]!, L[x0]!, H[x1]!, L[x1]!, H[x2]!, L[x2]!, H[x3]!, L[x3]!, 45,
+    H[x4]!, L[x4]!, H[x5]!, L[x5]!, 45,
+    H[x6]!, L[x6]!, H[x7]!, L[x7]!, 45,
+    H[x8]!, L[x8]!, H[x9]!, L[x9]!, 45,
+    H[x10]!, L[x10]!, H[x11]!, L[x11]!, H[x12]!, L[x12]!, H[x13]!, L[x13]!, H[x14]!, L[x14]!, H[x15]!, L[x15]!,
+  )
+}
+
+/** Char codes of the id being checked (module state: the check never re-enters). */
+const codes: number[] = new Array<number>(36).fill(0)
+
+/**
+ * `raw` as a flat lowercase UUID (8-4-4-4-12 hex digits, any version, any case), or `undefined`
+ * when it is not one. One pass: the check, the lowercasing and the copy.
+ */
+export function normalizeEventId(raw: string): string | undefined {
+  if (raw.length !== 36) return undefined
+  for (let i = 0; i < 36; i++) {
+    let c = raw.charCodeAt(i)
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return undefined
+    } else if (c >= 65 && c <= 70) {
+      c += 32 // A-F to a-f
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      return undefined
+    }
+    codes[i] = c
+  }
+  return String.fromCharCode.apply(null, codes)
+}
