@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './abort-signal.js'
 import type {
   AllFilter,
   AppendResult,
@@ -140,7 +141,7 @@ export interface EventStoreDriver {
    * Resolves when the head may have moved past `after`, or when `signal` aborts (then it
    * resolves, never rejects). A wake-up only: callers re-read.
    */
-  waitForAppend(after: bigint | undefined, signal: AbortSignal): Promise<void>
+  waitForAppend(after: bigint | undefined, signal: AbortSignalLike): Promise<void>
 
   loadCheckpoint(subscriptionId: string): Promise<Checkpoint | undefined>
   /** Durable before it resolves. `undefined` deletes the checkpoint. */

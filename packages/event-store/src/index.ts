@@ -1,3 +1,6 @@
+// The declarations use AsyncDisposable and Symbol.asyncDispose: this pulls TypeScript's
+// esnext.disposable lib into a user's compilation, whatever its `lib` (TypeScript >= 5.2).
+/// <reference lib="esnext.disposable" preserve="true" />
 export { EventStore, type EventStoreOpenOptions, type AppendOptions, type ReadStreamOptions, type ReadAllOptions } from './event-store.js'
 export { walBackend, type WalBackendOptions } from './backends/wal.js'
 export { ndjsonBackend, type NdjsonBackendOptions } from './backends/ndjson.js'
@@ -22,6 +25,7 @@ export {
 } from './command-handler.js'
 export { LocalDriver, type LocalDriverOptions } from './local/local-driver.js'
 export type { SideStore } from './local/side-store.js'
+export type { AbortSignalLike } from './abort-signal.js'
 export type { CommitLog, CommitRecord, LoggedCommit, StoredEvent } from './commit-log.js'
 export type {
   CommandOutcome,

@@ -1,3 +1,6 @@
+// The declarations use AsyncDisposable and Symbol.asyncDispose: this pulls TypeScript's
+// esnext.disposable lib into a user's compilation, whatever its `lib` (TypeScript >= 5.2).
+/// <reference lib="esnext.disposable" preserve="true" />
 export { RecordKeeper } from './record-keeper.js'
 export type { RecordKeeperEvent, RecordKeeperOptions, RecordKeeperReport, RecoveryReport } from './record-keeper.js'
 export { Depot } from './depot.js'

@@ -1,3 +1,6 @@
+// The declarations use AsyncDisposable and Symbol.asyncDispose: this pulls TypeScript's
+// esnext.disposable lib into a user's compilation, whatever its `lib` (TypeScript >= 5.2).
+/// <reference lib="esnext.disposable" preserve="true" />
 export { MvccStore, DEFAULT_TX_TIMEOUT_MS } from './store.js'
 export type { MvccStoreOptions, CheckpointResult, MvccStats } from './store.js'
 export { Transaction, MAX_VALUE_BYTES, MAX_TX_WRITES } from './transaction.js'

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from '../abort-signal.js'
 import type { CommitLog, StoredEvent } from '../commit-log.js'
 import type {
   CommandOutcome,
@@ -412,7 +413,7 @@ export class LocalDriver implements EventStoreDriver {
     return last === 0 ? undefined : BigInt(last)
   }
 
-  waitForAppend(after: bigint | undefined, signal: AbortSignal): Promise<void> {
+  waitForAppend(after: bigint | undefined, signal: AbortSignalLike): Promise<void> {
     if (this.#closing !== undefined || signal.aborted) return Promise.resolve()
     if (BigInt(this.#index.lastPosition) > (after ?? 0n)) return Promise.resolve()
     return new Promise<void>((resolve) => {

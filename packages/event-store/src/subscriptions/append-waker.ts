@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { AbortSignalLike } from '../abort-signal.js'
 import type { EventStoreDriver } from '../driver.js'
 
 interface Waiter {
@@ -36,7 +37,7 @@ export class AppendWaker {
    * Resolves once the store's head is past `after` (or right away when it already is), or when
    * `signal` aborts or the waker closes. Rejects only if the driver's wait or head read fails.
    */
-  wait(after: bigint | undefined, signal: AbortSignal): Promise<void> {
+  wait(after: bigint | undefined, signal: AbortSignalLike): Promise<void> {
     if (signal.aborted || this.#closed) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
