@@ -76,3 +76,17 @@ export function normalizeEventId(raw: string): string | undefined {
   }
   return String.fromCharCode.apply(null, codes)
 }
+
+/** True when `text` is a UUID as the store keeps ids: 8-4-4-4-12 lowercase hex digits. */
+export function isLowercaseUuid(text: string): boolean {
+  if (text.length !== 36) return false
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i)
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      return false
+    }
+  }
+  return true
+}

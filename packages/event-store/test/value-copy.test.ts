@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { jsonCodec, validateValue } from '@quire/codec'
 import { checkProperty, fc, propertyRuns } from '@quire/test-kit'
-import { newEventId, normalizeEventId } from '../src/event-id.js'
+import { isLowercaseUuid, newEventId, normalizeEventId } from '../src/event-id.js'
 import { copyValueFast, jsonStringBytes, UNSUPPORTED, utf8BytesIfWellFormed } from '../src/value-copy.js'
 
 /*
@@ -138,6 +138,7 @@ describe('event ids', () => {
     await checkProperty(
       fc.property(fc.oneof(uuidLike, real, fc.uuid(), fc.string()), (text) => {
         expect(normalizeEventId(text)).toBe(UUID.test(text) ? text.toLowerCase() : undefined)
+        expect(isLowercaseUuid(text)).toBe(UUID.test(text) && text === text.toLowerCase())
       }),
       { numRuns: propertyRuns(500) },
     )

@@ -1,8 +1,6 @@
 import type { StoredEvent } from '../commit-log.js'
 import { EventStoreCorruptError, InvalidArgumentError } from '../errors.js'
-
-/** A lowercase UUID, as the facade stores every event id. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+import { isLowercaseUuid } from '../event-id.js'
 
 /**
  * Checks an event right before it is encoded for a log (TIGER_STYLE: assert data right before
@@ -28,7 +26,7 @@ export function assertRead(event: StoredEvent, where: string): StoredEvent {
 }
 
 function eventProblem(e: StoredEvent): string | undefined {
-  if (typeof e.id !== 'string' || !UUID.test(e.id)) return 'event id is not a lowercase UUID'
+  if (typeof e.id !== 'string' || !isLowercaseUuid(e.id)) return 'event id is not a lowercase UUID'
   if (typeof e.streamName !== 'string' || e.streamName.length === 0) return 'stream name is not a non-empty string'
   if (!Number.isSafeInteger(e.revision) || e.revision < 0) return 'revision is not a non-negative safe integer'
   if (typeof e.type !== 'string' || e.type.length === 0) return 'event type is not a non-empty string'

@@ -3,6 +3,7 @@ import type { WalOp } from '@quire/wal'
 import type { StoredEvent } from '../commit-log.js'
 import { EventStoreCorruptError, InvalidArgumentError } from '../errors.js'
 import { assertCommitMarker, assertRead, assertWritable } from './event-checks.js'
+import { MsgpackWriter } from './msgpack-writer.js'
 
 /**
  * How the WAL backend stores an event (FORMAT.md, "WAL backend"): one `put` per event, key = the
@@ -13,34 +14,92 @@ import { assertCommitMarker, assertRead, assertWritable } from './event-checks.j
  */
 export const WAL_VALUE_VERSION = 1
 
-const utf8 = new TextEncoder()
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
+
+const writer = new MsgpackWriter()
+/** Per event of the commit being encoded: where its key starts and ends, where its value starts and ends. */
+let bounds = new Int32Array(4 * 64)
+
+/**
+ * Where commits' keys and values are carved from: one buffer of SLAB_BYTES shared by many commits
+ * (as Node pools small Buffers), so a commit costs views, not a buffer of its own. The WAL copies
+ * the bytes into its group buffer; a slab is garbage once its last commit has settled.
+ */
+const SLAB_BYTES = 256 * 1024
+let slab = new Uint8Array(SLAB_BYTES)
+let slabUsed = 0
 
 /** The WAL operations of one commit, in position order. @throws `InvalidArgumentError` */
 export function encodeWalCommit(events: readonly StoredEvent[]): WalOp[] {
   const n = events.length
-  const ops: WalOp[] = []
-  let key: Uint8Array | undefined
+  if (bounds.length < 4 * n) bounds = new Int32Array(4 * n)
+  writer.reset()
   let keyStream: string | undefined
+  let keyStart = 0
+  let keyEnd = 0
   for (let i = 0; i < n; i++) {
     const e = events[i]!
     assertWritable(e, `events[${i}]`)
+    // Events of one stream in a row share their key's bytes.
     if (e.streamName !== keyStream) {
       keyStream = e.streamName
-      key = utf8.encode(e.streamName)
+      keyStart = writer.pos
+      if (!writer.utf8(e.streamName)) throw new InvalidArgumentError(`events[${i}]: the stream name holds a lone surrogate`)
+      keyEnd = writer.pos
     }
-    const item: unknown[] = [WAL_VALUE_VERSION, i + 1, n, e.id, e.revision, e.type, e.recordedAtMs, e.data]
-    if (e.metadata !== undefined) item.push(e.metadata)
-    let value: Uint8Array
-    try {
-      value = msgpackCodec.encode(item)
-    } catch (err) {
-      // The facade validates with the JSON rules; msgpack also refuses lone surrogates.
-      throw new InvalidArgumentError(`events[${i}]: a value msgpack cannot keep`, { cause: err })
+    const valueStart = writer.pos
+    if (!writeEvent(e, i + 1, n)) {
+      // Not a value the writer takes: the codec encodes it, or refuses it with its own error.
+      writer.pos = valueStart
+      writer.raw(encodeWithCodec(e, i + 1, n, i))
     }
-    ops.push({ op: 'put', key: key!, value })
+    bounds[4 * i] = keyStart
+    bounds[4 * i + 1] = keyEnd
+    bounds[4 * i + 2] = valueStart
+    bounds[4 * i + 3] = writer.pos
+  }
+  const total = writer.pos
+  if (SLAB_BYTES - slabUsed < total) {
+    slab = new Uint8Array(Math.max(SLAB_BYTES, total))
+    slabUsed = 0
+  }
+  const base = slabUsed
+  slab.set(writer.bytes.subarray(0, total), base)
+  slabUsed += total
+  writer.shrink()
+  const ops: WalOp[] = new Array<WalOp>(n)
+  let key = slab
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || bounds[4 * i] !== bounds[4 * i - 4]) key = slab.subarray(base + bounds[4 * i]!, base + bounds[4 * i + 1]!)
+    ops[i] = { op: 'put', key, value: slab.subarray(base + bounds[4 * i + 2]!, base + bounds[4 * i + 3]!) }
   }
   return ops
+}
+
+/** `[1, k, n, id, revision, type, recordedAtMs, data]` (+ metadata); false when a value is not one the writer takes. */
+function writeEvent(e: StoredEvent, k: number, n: number): boolean {
+  writer.arrayHeader(e.metadata === undefined ? 8 : 9)
+  writer.number(WAL_VALUE_VERSION)
+  writer.number(k)
+  writer.number(n)
+  if (!writer.string(e.id)) return false
+  writer.number(e.revision)
+  if (!writer.string(e.type)) return false
+  writer.number(e.recordedAtMs)
+  // The item array is the root (depth 0): data and metadata are one level down.
+  if (!writer.value(e.data, 1)) return false
+  return e.metadata === undefined || writer.value(e.metadata, 1)
+}
+
+function encodeWithCodec(e: StoredEvent, k: number, n: number, i: number): Uint8Array {
+  const item: unknown[] = [WAL_VALUE_VERSION, k, n, e.id, e.revision, e.type, e.recordedAtMs, e.data]
+  if (e.metadata !== undefined) item.push(e.metadata)
+  try {
+    return msgpackCodec.encode(item)
+  } catch (err) {
+    // The facade validates with the JSON rules; msgpack also refuses lone surrogates.
+    throw new InvalidArgumentError(`events[${i}]: a value msgpack cannot keep`, { cause: err })
+  }
 }
 
 /** One decoded WAL entry: the event and its place in its commit. @throws `EventStoreCorruptError` */
