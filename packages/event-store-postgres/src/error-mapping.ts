@@ -97,6 +97,12 @@ export async function writeError(
   )
 }
 
+/** A unique violation on the event id index (an id already in the store). */
+export function isEventIdConflict(error: unknown): boolean {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as PgErrorLike
+  return e.code === SQLSTATE_UNIQUE_VIOLATION && e.constraint === 'events_event_id_key'
+}
+
 /** Errors of reads and bookkeeping pass through, except after close. */
 export function closedOr(error: unknown, closed: boolean): unknown {
   return closed ? new ClosedError() : error

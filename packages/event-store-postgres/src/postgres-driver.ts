@@ -21,7 +21,7 @@ import {
 } from '@quire/event-store'
 import type pg from 'pg'
 import type { AppendWakeups } from './append-wakeups.js'
-import { closedOr, writeError, type WriteTarget } from './error-mapping.js'
+import { closedOr, isEventIdConflict, writeError, type WriteTarget } from './error-mapping.js'
 import { EVENT_COLUMNS, recordedEvent, type EventRow } from './event-rows.js'
 import { queryHorizonLag, type HorizonLag } from './horizon-lag.js'
 import { MAX_EVENTS_PER_TRANSACTION, READ_PAGE_EVENTS } from './limits.js'
@@ -108,7 +108,16 @@ export class PostgresDriver implements EventStoreDriver {
       const ticket = this.#order.begin()
       let outcome: DriverAppendOutcome
       try {
-        const rows = await this.#query<AppendRow>(this.#sql.append, [streams, expected, counts, ids, types, data, metadata])
+        const args = [streams, expected, counts, ids, types, data, metadata]
+        let rows: AppendRow[]
+        try {
+          rows = await this.#query<AppendRow>(this.#sql.append, [...args, false])
+        } catch (error) {
+          // An id is already in the store: the fast path's insert hit the unique index and
+          // undid everything. Again, with the ids looked up first (the idempotency rule).
+          if (!isEventIdConflict(error)) throw error
+          rows = await this.#query<AppendRow>(this.#sql.append, [...args, true])
+        }
         outcome = appendOutcome(requests, rows)
       } catch (error) {
         await this.#order.answered(ticket, undefined)
@@ -361,7 +370,7 @@ function appendOutcome(requests: readonly DriverAppendRequest[], rows: readonly 
 function statements(s: string) {
   return {
     s,
-    append: `SELECT first_revision, last_position, replayed, tx_base, recorded_at FROM ${s}.append($1, $2, $3, $4, $5, $6, $7)`,
+    append: `SELECT first_revision, last_position, replayed, tx_base, recorded_at FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8)`,
     command: `SELECT event_position, event_revision, recorded_at, event_data, event_type FROM ${s}.stream_command($1, $2, $3, $4, $5)`,
     readStream: `SELECT * FROM ${s}.read_stream($1, $2, $3, $4)`,
     readAll: `SELECT * FROM ${s}.read_all($1, $2, $3, $4, $5, $6)`,

@@ -5,7 +5,9 @@
  * - per request: `p_streams text[]`, `p_expected bigint[]` (`-1` any, `-2` no_stream,
  *   `-3` stream_exists, `n >= 0` exact), `p_counts int[]` (events in the request);
  * - per event, requests' events one after another: `p_ids uuid[]`, `p_types text[]`,
- *   `p_data json[]`, `p_metadata json[]` (SQL NULL: none).
+ *   `p_data json[]`, `p_metadata json[]` (SQL NULL: none);
+ * - `p_check_ids`: look the ids up before writing. False lets a one-stream append skip that
+ *   (an id already there then fails the insert with 23505, and the driver calls again with true).
  *
  * Returns one row per request, in request order: `first_revision` (revision of its first event),
  * `last_position`, `replayed` (an exact retry: nothing written, the original results returned),
@@ -50,7 +52,7 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION ${s}.append(
   p_streams text[], p_expected bigint[], p_counts int[],
-  p_ids uuid[], p_types text[], p_data json[], p_metadata json[]
+  p_ids uuid[], p_types text[], p_data json[], p_metadata json[], p_check_ids boolean
 ) RETURNS TABLE (first_revision bigint, last_position bigint, replayed boolean, tx_base bigint, recorded_at timestamptz)
 LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
 DECLARE
@@ -92,35 +94,36 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: append must be the first write of its transaction';
   END IF;
 
-  -- The common case, one stream: the same rules in fewer statements. It falls through to the
-  -- general path below when an id is already in the store (the idempotency rule).
-  IF v_n = 1 THEN
+  -- The common case, one stream and new ids: the same rules in fewer statements. The ids are
+  -- not looked up first: an id already in the store fails the insert on its unique index
+  -- (23505 on events_event_id_key), which undoes everything, and the driver calls again with
+  -- p_check_ids, which takes the general path below (the idempotency rule).
+  IF v_n = 1 AND NOT p_check_ids THEN
     IF p_counts[1] <> v_events THEN
       RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: malformed append arguments';
     END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended(${lockPrefix} || p_streams[1], 0));
-    SELECT st.deleted_before, st.tombstoned, l.revision,
-           EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = ANY (p_ids))
-      INTO v_delbef, v_tomb, v_last, v_found
-      FROM (SELECT 1) AS one
-      LEFT JOIN ${s}.streams st ON st.stream_name = p_streams[1]
-      LEFT JOIN LATERAL (SELECT e.revision FROM ${s}.events e WHERE e.stream_name = p_streams[1] ORDER BY e.revision DESC LIMIT 1) AS l ON true;
-    IF coalesce(v_tomb, false) THEN
+    SELECT st.deleted_before, st.tombstoned INTO v_delbef, v_tomb FROM ${s}.streams st WHERE st.stream_name = p_streams[1];
+    IF v_tomb THEN
       RAISE EXCEPTION USING ERRCODE = 'QR003', MESSAGE = 'QUIRE_STREAM_DELETED', DETAIL = '{"request": 1}';
     END IF;
-    IF NOT v_found THEN
-      v_last := coalesce(v_last, -1);
-      v_exp := p_expected[1];
-      v_visible := v_last >= 0 AND v_last >= coalesce(v_delbef, 0);
-      IF NOT (v_exp = -1 OR (v_exp = -2 AND NOT v_visible) OR (v_exp = -3 AND v_visible)
-              OR (v_exp >= 0 AND v_visible AND v_last = v_exp)) THEN
-        RAISE EXCEPTION USING ERRCODE = 'QR001', MESSAGE = 'QUIRE_WRONG_EXPECTED_VERSION',
-          DETAIL = json_build_object('request', 1, 'actual', CASE WHEN v_visible THEN v_last END)::text;
-      END IF;
+    SELECT e.revision INTO v_last FROM ${s}.events e WHERE e.stream_name = p_streams[1] ORDER BY e.revision DESC LIMIT 1;
+    v_last := coalesce(v_last, -1);
+    v_exp := p_expected[1];
+    v_visible := v_last >= 0 AND v_last >= coalesce(v_delbef, 0);
+    -- An unmet expectation may still be an exact retry (the idempotency rule comes first):
+    -- the general path below decides.
+    IF v_exp = -1 OR (v_exp = -2 AND NOT v_visible) OR (v_exp = -3 AND v_visible)
+       OR (v_exp >= 0 AND v_visible AND v_last = v_exp) THEN
       v_tx := pg_current_xact_id()::text::bigint << 16;
-      INSERT INTO ${s}.events (position, stream_name, revision, event_id, type, data, metadata, recorded_at)
-      SELECT v_tx | (u.ord - 1), p_streams[1], v_last + u.ord, u.id, u.type, u.data, u.meta, v_now
-        FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, meta, ord);
+      IF v_events = 1 THEN
+        INSERT INTO ${s}.events (position, stream_name, revision, event_id, type, data, metadata, recorded_at)
+        VALUES (v_tx, p_streams[1], v_last + 1, p_ids[1], p_types[1], p_data[1], p_metadata[1], v_now);
+      ELSE
+        INSERT INTO ${s}.events (position, stream_name, revision, event_id, type, data, metadata, recorded_at)
+        SELECT v_tx | (u.ord - 1), p_streams[1], v_last + u.ord, u.id, u.type, u.data, u.meta, v_now
+          FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, meta, ord);
+      END IF;
       first_revision := v_last + 1;
       last_position := v_tx | (v_events - 1);
       replayed := false;
@@ -129,8 +132,14 @@ BEGIN
       RETURN NEXT;
       RETURN;
     END IF;
-  ELSIF (SELECT sum(c) FROM unnest(p_counts) c) <> v_events THEN
+  END IF;
+
+  IF (v_n = 1 AND p_counts[1] <> v_events) OR (v_n > 1 AND (SELECT sum(c) FROM unnest(p_counts) c) <> v_events) THEN
     RAISE EXCEPTION USING ERRCODE = 'QR004', MESSAGE = 'QUIRE_INVALID_ARGUMENT: malformed append arguments';
+  END IF;
+  IF v_n = 1 THEN
+    -- (Taken already when the fast path above fell through; advisory locks are reentrant.)
+    PERFORM pg_advisory_xact_lock(hashtextextended(${lockPrefix} || p_streams[1], 0));
   ELSE
     -- 1. Every target stream's lock, in key order, before the first write.
     FOR v_key IN SELECT DISTINCT hashtextextended(${lockPrefix} || x, 0) FROM unnest(p_streams) x ORDER BY 1 LOOP

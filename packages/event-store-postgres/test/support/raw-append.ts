@@ -8,7 +8,7 @@ import type pg from 'pg'
  */
 export async function rawAppend(client: pg.ClientBase, schema: string, stream: string, count: number, type = 'late'): Promise<string[]> {
   const ids = Array.from({ length: count }, () => randomUUID())
-  await client.query(`SELECT * FROM "${schema}".append($1, $2, $3, $4, $5, $6, $7)`, [
+  await client.query(`SELECT * FROM "${schema}".append($1, $2, $3, $4, $5, $6, $7, $8)`, [
     [stream],
     ['-1'],
     [count],
@@ -16,6 +16,7 @@ export async function rawAppend(client: pg.ClientBase, schema: string, stream: s
     ids.map(() => type),
     ids.map((_, i) => JSON.stringify({ i })),
     ids.map(() => null),
+    false,
   ])
   return ids
 }
