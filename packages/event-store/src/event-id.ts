@@ -90,3 +90,62 @@ export function isLowercaseUuid(text: string): boolean {
   }
   return true
 }
+
+/** Value of each hex digit's char code (lowercase and uppercase), -1 for any other code below 128. */
+const NIBBLE = new Int8Array(128).fill(-1)
+for (let d = 0; d < 16; d++) {
+  NIBBLE[hexDigit(d)] = d
+  if (d >= 10) NIBBLE[hexDigit(d) - 32] = d
+}
+
+/** Hex digits of 32 bits, from `text[at]` on (no dashes in between); -1 when one is not a hex digit. */
+function hexWord(text: string, at: number, skipDashAfter: number): number {
+  let word = 0
+  for (let i = 0, j = at; i < 8; i++, j++) {
+    if (i === skipDashAfter) j++
+    const c = text.charCodeAt(j)
+    const d = c < 128 ? NIBBLE[c]! : -1
+    if (d < 0) return -1
+    word = (word << 4) | d
+  }
+  return word >>> 0
+}
+
+/**
+ * The 128 bits of a UUID (8-4-4-4-12 hex digits; dashes are not checked) as four 32-bit words,
+ * written to `out[at .. at + 3]`; false (and `out` undefined) when a digit is not hex.
+ */
+export function uuidToWords(text: string, out: Uint32Array, at: number): boolean {
+  if (text.length !== 36) return false
+  const w0 = hexWord(text, 0, -1)
+  const w1 = hexWord(text, 9, 4) // 4 digits, the dash at 13, 4 digits
+  const w2 = hexWord(text, 19, 4)
+  const w3 = hexWord(text, 28, -1)
+  if (w0 < 0 || w1 < 0 || w2 < 0 || w3 < 0) return false
+  out[at] = w0
+  out[at + 1] = w1
+  out[at + 2] = w2
+  out[at + 3] = w3
+  return true
+}
+
+/** The lowercase UUID string of four words written by {@link uuidToWords}, as one flat string. */
+export function wordsToUuid(words: Uint32Array, at: number): string {
+  const w0 = words[at]!
+  const w1 = words[at + 1]!
+  const w2 = words[at + 2]!
+  const w3 = words[at + 3]!
+  const H = HEX_CODE
+  // prettier-ignore
+  return String.fromCharCode(
+    H[w0 >>> 28]!, H[(w0 >>> 24) & 15]!, H[(w0 >>> 20) & 15]!, H[(w0 >>> 16) & 15]!, H[(w0 >>> 12) & 15]!, H[(w0 >>> 8) & 15]!, H[(w0 >>> 4) & 15]!, H[w0 & 15]!, 45,
+    H[w1 >>> 28]!, H[(w1 >>> 24) & 15]!, H[(w1 >>> 20) & 15]!, H[(w1 >>> 16) & 15]!, 45,
+    H[(w1 >>> 12) & 15]!, H[(w1 >>> 8) & 15]!, H[(w1 >>> 4) & 15]!, H[w1 & 15]!, 45,
+    H[w2 >>> 28]!, H[(w2 >>> 24) & 15]!, H[(w2 >>> 20) & 15]!, H[(w2 >>> 16) & 15]!, 45,
+    H[(w2 >>> 12) & 15]!, H[(w2 >>> 8) & 15]!, H[(w2 >>> 4) & 15]!, H[w2 & 15]!,
+    H[w3 >>> 28]!, H[(w3 >>> 24) & 15]!, H[(w3 >>> 20) & 15]!, H[(w3 >>> 16) & 15]!, H[(w3 >>> 12) & 15]!, H[(w3 >>> 8) & 15]!, H[(w3 >>> 4) & 15]!, H[w3 & 15]!,
+  )
+}
+
+/** Char code of each lowercase hex digit. */
+const HEX_CODE = new Uint8Array(16).map((_, d) => hexDigit(d))

@@ -450,11 +450,14 @@ export class EventStore implements AsyncDisposable {
   }
 
   #committed(outcome: DriverAppendOutcome): void {
-    const events = outcome.events
-    if (events.length === 0) return
-    const last = events[events.length - 1]!.position
+    // The results say where the append's last event is (an idempotent replay wrote nothing);
+    // the events themselves are asked for only when someone listens (a driver may make them
+    // on demand).
+    let last: bigint | undefined
+    for (const r of outcome.results) if (!r.idempotentReplay && (last === undefined || r.position > last)) last = r.position
+    if (last === undefined) return
     if (this.#lastPosition === undefined || last > this.#lastPosition) this.#lastPosition = last
-    this.#notify(events)
+    if (this.#committedListeners.size > 0) this.#notify(outcome.events)
   }
 
   #commandDone(outcome: { readonly position: bigint; readonly event?: RecordedEvent }): void {

@@ -79,6 +79,49 @@ function actualBefore(entry: StreamEntry, revision: number): ActualRevision {
   return revision - 1 >= boundary ? revision - 1 : 'no_stream'
 }
 
+/** A caught value as an `Error` (to reject a promise with). */
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+/**
+ * What an append resolves with. Its events are made only when asked for: most appends are read
+ * by no inline projection or commit listener, and a {@link RecordedEvent} costs a `bigint`, a
+ * `Date` and an id string each.
+ */
+class AppendOutcome implements DriverAppendOutcome {
+  readonly results: readonly AppendResult[]
+  readonly #index: LocalIndex
+  readonly #first: number
+  readonly #count: number
+  #events: RecordedEvent[] | undefined
+
+  constructor(index: LocalIndex, stored: readonly StoredEvent[], lastOffsets: readonly number[], firstPosition: bigint, first: number) {
+    this.#index = index
+    this.#first = first
+    this.#count = stored.length
+    const results = new Array<AppendResult>(lastOffsets.length)
+    for (let i = 0; i < lastOffsets.length; i++) {
+      const offset = lastOffsets[i]!
+      results[i] = {
+        nextExpectedRevision: stored[offset]!.revision,
+        position: offset === 0 ? firstPosition : firstPosition + BigInt(offset),
+        idempotentReplay: false,
+      }
+    }
+    this.results = results
+  }
+
+  get events(): readonly RecordedEvent[] {
+    if (this.#events === undefined) {
+      const events = new Array<RecordedEvent>(this.#count)
+      for (let i = 0; i < this.#count; i++) events[i] = this.#index.eventAt(this.#first + i)!
+      this.#events = events
+    }
+    return this.#events
+  }
+}
+
 function passFilter(filter: DriverFilter | undefined): (streamName: string, type: string) => boolean {
   const system = filter?.includeSystem === true
   const streams = filter?.streamNamePrefix
@@ -147,7 +190,7 @@ export class LocalDriver implements EventStoreDriver {
   static async open(options: LocalDriverOptions): Promise<LocalDriver> {
     const driver = new LocalDriver(options)
     try {
-      for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition, false)
+      for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition)
       const replayed = BigInt(driver.#index.lastPosition)
       if (options.log.lastPosition !== replayed) {
         throw new EventStoreCorruptError(`${options.name}: the log ends at position ${options.log.lastPosition} but replay gave events up to ${replayed}`)
@@ -170,78 +213,102 @@ export class LocalDriver implements EventStoreDriver {
     return this.#index.streamCount
   }
 
-  async append(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
-    this.#assertWritable()
-    if (requests.length === 0) throw new InvalidArgumentError('append: no requests')
-    const names = requests.length === 1 ? [requests[0]!.streamName] : lockOrder(requests.map((r) => r.streamName))
-    if (names.length !== requests.length) throw new InvalidArgumentError('append: a stream appears in two requests')
-    return this.#locked(names, () => this.#appendLocked(requests))
+  append(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
+    let names: readonly string[]
+    try {
+      this.#assertWritable()
+      if (requests.length === 0) throw new InvalidArgumentError('append: no requests')
+      names = requests.length === 1 ? [requests[0]!.streamName] : lockOrder(requests.map((r) => r.streamName))
+      if (names.length !== requests.length) throw new InvalidArgumentError('append: a stream appears in two requests')
+    } catch (err) {
+      return Promise.reject(asError(err))
+    }
+    // The common case costs no promise of its own: the locks are free, the append runs now.
+    this.#inFlight++
+    const waiting = this.#locks.acquire(names)
+    return waiting === undefined ? this.#appendHolding(requests, names) : waiting.then(() => this.#appendHolding(requests, names))
   }
 
   async command(command: StreamCommand): Promise<CommandOutcome> {
     this.#assertWritable()
-    return this.#locked([command.streamName], () => this.#commandLocked(command))
+    this.#inFlight++
+    const names = [command.streamName]
+    const waiting = this.#locks.acquire(names)
+    if (waiting !== undefined) await waiting
+    let stored: StoredEvent
+    try {
+      stored = this.#commandEvent(command)
+    } catch (err) {
+      this.#release(names)
+      throw err
+    }
+    return this.#commit([stored], names, (firstPosition) => ({ position: firstPosition, revision: stored.revision, event: this.#index.eventAt(Number(firstPosition))! }))
   }
 
-  async #appendLocked(requests: readonly DriverAppendRequest[]): Promise<DriverAppendOutcome> {
-    this.#assertWritable()
-    // From the last check of reservations to the reservation in #commit there is no await, so no
-    // other append can claim one of these ids in between.
-    for (let pending = this.#reservedBy(requests); pending !== undefined; pending = this.#reservedBy(requests)) {
-      await pending
+  /**
+   * The append, with the locks of `names` held (and counted in flight): settles only after
+   * releasing them, whatever happens. The checks run now, without a turn of the event loop in
+   * between, so that no other append can claim one of these ids before the commit reserves them.
+   */
+  #appendHolding(requests: readonly DriverAppendRequest[], names: readonly string[]): Promise<DriverAppendOutcome> {
+    let stored: StoredEvent[]
+    let lastOffsets: number[]
+    try {
       this.#assertWritable()
-    }
+      // An id held by a commit in flight: wait for it to settle, then check everything again.
+      const pending = this.#reservedBy(requests)
+      if (pending !== undefined) return pending.then(() => this.#appendHolding(requests, names))
 
-    // Idempotency first: an exact retry answers with the original result whatever the stream
-    // looks like now; any other reuse of an id is refused.
-    const replays: (AppendResult | undefined)[] = []
-    for (const request of requests) {
-      const entry = this.#index.stream(request.streamName)
-      if (entry?.tombstoned === true) throw new StreamDeletedError(request.streamName)
-      replays.push(this.#replayOf(request, entry))
-    }
-    if (replays.every((r) => r !== undefined)) return { results: replays, events: [] }
-    const partial = replays.findIndex((r) => r !== undefined)
-    if (partial >= 0) throw this.#duplicate(requests[partial]!.events[0]!.id)
+      // Idempotency first: an exact retry answers with the original result whatever the stream
+      // looks like now; any other reuse of an id is refused.
+      let replays: (AppendResult | undefined)[] | undefined
+      for (let i = 0; i < requests.length; i++) {
+        const request = requests[i]!
+        const entry = this.#index.stream(request.streamName)
+        if (entry?.tombstoned === true) throw new StreamDeletedError(request.streamName)
+        const replay = this.#replayOf(request, entry)
+        if (replay !== undefined) (replays ??= new Array<AppendResult | undefined>(requests.length))[i] = replay
+      }
+      if (replays !== undefined) {
+        const partial = replays.findIndex((r) => r === undefined)
+        if (partial >= 0) throw this.#duplicate(requests[replays.findIndex((r) => r !== undefined)]!.events[0]!.id)
+        this.#release(names)
+        return Promise.resolve({ results: replays as AppendResult[], events: [] })
+      }
 
-    const recordedAtMs = this.#now()
-    const stored: StoredEvent[] = []
-    const lastOffsets: number[] = []
-    for (const request of requests) {
-      const entry = this.#index.stream(request.streamName)
-      const actual = actualOf(entry)
-      if (!expectationHolds(request.expectedRevision, actual)) {
-        throw new WrongExpectedVersionError(request.streamName, request.expectedRevision, actual)
+      const recordedAtMs = this.#now()
+      stored = []
+      lastOffsets = []
+      for (const request of requests) {
+        const entry = this.#index.stream(request.streamName)
+        const actual = actualOf(entry)
+        if (!expectationHolds(request.expectedRevision, actual)) {
+          throw new WrongExpectedVersionError(request.streamName, request.expectedRevision, actual)
+        }
+        const first = entry?.positions.length ?? 0
+        for (let i = 0; i < request.events.length; i++) {
+          const e = request.events[i]!
+          stored.push({
+            id: e.id,
+            streamName: request.streamName,
+            revision: first + i,
+            type: e.type,
+            data: e.data,
+            metadata: e.metadata,
+            recordedAtMs,
+          })
+        }
+        lastOffsets.push(stored.length - 1)
       }
-      const first = entry?.positions.length ?? 0
-      for (let i = 0; i < request.events.length; i++) {
-        const e = request.events[i]!
-        stored.push({
-          id: e.id,
-          streamName: request.streamName,
-          revision: first + i,
-          type: e.type,
-          data: e.data,
-          metadata: e.metadata,
-          recordedAtMs,
-        })
-      }
-      lastOffsets.push(stored.length - 1)
+    } catch (err) {
+      this.#release(names)
+      return Promise.reject(asError(err))
     }
-
-    const { firstPosition, events } = await this.#commit(stored)
-    const results = requests.map((request, i): AppendResult => {
-      const offset = lastOffsets[i]!
-      return {
-        nextExpectedRevision: stored[offset]!.revision,
-        position: firstPosition + BigInt(offset),
-        idempotentReplay: false,
-      }
-    })
-    return { results, events }
+    return this.#commit(stored, names, (firstPosition, first) => new AppendOutcome(this.#index, stored, lastOffsets, firstPosition, first))
   }
 
-  async #commandLocked(command: StreamCommand): Promise<CommandOutcome> {
+  /** The system event of a stream command, checked against the stream's state. */
+  #commandEvent(command: StreamCommand): StoredEvent {
     this.#assertWritable()
     const { streamName } = command
     const entry = this.#index.stream(streamName)
@@ -270,37 +337,45 @@ export class LocalDriver implements EventStoreDriver {
         data = {}
       }
     }
-    const event: StoredEvent = { id: newEventId(), streamName: metaName, revision, type, data, metadata: undefined, recordedAtMs: this.#now() }
-    const { firstPosition, events } = await this.#commit([event])
-    return { position: firstPosition, revision, event: events[0]! }
+    return { id: newEventId(), streamName: metaName, revision, type, data, metadata: undefined, recordedAtMs: this.#now() }
   }
 
   /**
-   * Makes `stored` durable, then (and only then) applies it to memory and wakes readers. The
-   * ids are reserved while the commit is in flight, so no other append can claim them.
+   * Makes `stored` durable, then (and only then) applies it to memory, wakes readers, and
+   * resolves with `done(firstPosition)`. The ids are reserved while the commit is in flight, so
+   * no other append can claim them. The locks of `names` are released when it settles, either way.
    */
-  async #commit(stored: StoredEvent[]): Promise<{ firstPosition: bigint; events: RecordedEvent[] }> {
+  #commit<T>(stored: readonly StoredEvent[], names: readonly string[], done: (firstPosition: bigint, first: number) => T): Promise<T> {
     const reservation: Reservation = { waiters: undefined }
     for (const e of stored) this.#reserved.set(e.id, reservation)
-    let firstPosition: bigint
+    let acknowledged: Promise<{ readonly firstPosition: bigint }>
     try {
-      ;({ firstPosition } = await this.#log.append({ events: stored }))
+      acknowledged = this.#log.append({ events: stored })
     } catch (err) {
-      this.#unreserve(stored, reservation)
-      throw err instanceof EventStoreError ? err : new AppendFailedError(`${this.name}: the commit failed; its outcome is unknown`, { cause: err })
+      acknowledged = Promise.reject(asError(err))
     }
-    // No await between the log's acknowledgment and this: commits are applied in the order the
-    // log acknowledged them, which is position order.
-    try {
-      const events = this.#index.apply(stored, firstPosition)
-      this.#wake()
-      return { firstPosition, events }
-    } catch (err) {
-      this.#broken = err as Error
-      throw err
-    } finally {
-      this.#unreserve(stored, reservation)
-    }
+    return acknowledged.then(
+      ({ firstPosition }) => {
+        // Run as the log acknowledges, without a turn in between: commits are applied in the
+        // order the log acknowledged them, which is position order.
+        try {
+          this.#index.apply(stored, firstPosition)
+          this.#wake()
+          return done(firstPosition, Number(firstPosition))
+        } catch (err) {
+          this.#broken = err as Error
+          throw err
+        } finally {
+          this.#unreserve(stored, reservation)
+          this.#release(names)
+        }
+      },
+      (err: unknown) => {
+        this.#unreserve(stored, reservation)
+        this.#release(names)
+        throw err instanceof EventStoreError ? err : new AppendFailedError(`${this.name}: the commit failed; its outcome is unknown`, { cause: err })
+      },
+    )
   }
 
   /** The original result when `request` is an exact retry, `undefined` when its ids are all new. */
@@ -386,8 +461,7 @@ export class LocalDriver implements EventStoreDriver {
         while (forwards ? p <= head : p >= 1) {
           const at = p
           p += forwards ? 1 : -1
-          const raw = index.rawAt(at)!
-          if (pass(raw.streamName, raw.type)) {
+          if (pass(index.streamNameAt(at), index.typeAt(at))) {
             left--
             return index.eventAt(at)
           }
@@ -467,23 +541,10 @@ export class LocalDriver implements EventStoreDriver {
     for (const waiter of [...this.#waiters]) waiter()
   }
 
-  /**
-   * Runs `run` holding the locks of `names` (taken now, in call order), counted as in flight so
-   * that `close` waits for it.
-   */
-  async #locked<T>(names: readonly string[], run: () => Promise<T>): Promise<T> {
-    this.#inFlight++
-    const waiting = this.#locks.acquire(names)
-    try {
-      if (waiting !== undefined) await waiting
-      try {
-        return await run()
-      } finally {
-        this.#locks.release(names)
-      }
-    } finally {
-      if (--this.#inFlight === 0) this.#drained?.()
-    }
+  /** Releases the locks of `names` and the operation's place among those in flight. */
+  #release(names: readonly string[]): void {
+    this.#locks.release(names)
+    if (--this.#inFlight === 0) this.#drained?.()
   }
 
   #assertOpen(): void {
