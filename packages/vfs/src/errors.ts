@@ -59,14 +59,63 @@ function formatAge(ms: number): string {
  * says what was expected and what was found.
  */
 export class PathKindError extends VfsError {
+  /** The store's path, as the caller gave it (resolved to an absolute path). */
   readonly path: string
+  /** What the store needs at `path`. */
   readonly expected: 'directory' | 'file'
+  /** What is there: `'file'`, `'directory'`, `'special file'`; or what blocks the path. */
   readonly found: string
-  constructor(path: string, expected: 'directory' | 'file', found: string, role: string) {
-    super(expected === 'directory' ? 'ENOTDIR' : 'EISDIR', `expected ${role} (a ${expected}) at ${path}, found a ${found}; nothing was changed`)
+  /**
+   * When a parent of `path` is a file (so nothing can ever be at `path`): that parent. `found` is
+   * then `'file'` and describes it.
+   */
+  readonly blockedBy: string | undefined
+  constructor(path: string, expected: 'directory' | 'file', found: string, role: string, blockedBy?: string) {
+    const what =
+      blockedBy === undefined
+        ? `found a ${found}`
+        : `but ${blockedBy} is a ${found}, not a directory`
+    super(blockedBy !== undefined || expected === 'directory' ? 'ENOTDIR' : 'EISDIR', `expected ${role} (a ${expected}) at ${path}, ${what}; nothing was changed`)
     this.path = path
     this.expected = expected
     this.found = found
+    this.blockedBy = blockedBy
+  }
+}
+
+/**
+ * A store was opened with `createIfMissing: false` (or `readOnly: true`, or a `verify`) and there
+ * is no store at its path: nothing there, or an empty directory. Nothing was created.
+ */
+export class StoreNotFoundError extends VfsError {
+  /** The store's path (absolute). */
+  readonly path: string
+  constructor(path: string, role: string, why: string) {
+    super('NOT_FOUND', `no ${role} at ${path} (${why}); nothing was created`)
+    this.path = path
+  }
+}
+
+/** A store was opened with `errorIfExists: true` and one is already at its path. Nothing was changed. */
+export class StoreExistsError extends VfsError {
+  /** The store's path (absolute). */
+  readonly path: string
+  constructor(path: string, role: string) {
+    super('EXISTS', `${role} at ${path} already exists (errorIfExists: true); nothing was changed`)
+    this.path = path
+  }
+}
+
+/**
+ * A write on a store opened with `readOnly: true` (or a write a read-only file system refused).
+ * Nothing was written.
+ */
+export class ReadOnlyError extends VfsError {
+  /** What was refused: `"append"`, `"open(/data/x, 'r+')"`. */
+  readonly operation: string
+  constructor(operation: string, detail = 'the store was opened with readOnly: true') {
+    super('READ_ONLY', `${operation} refused: ${detail}; nothing was written`)
+    this.operation = operation
   }
 }
 
