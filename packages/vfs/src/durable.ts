@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { isFsError, type FileHandle, type FileSystem } from './file-system.js'
+import { notWritable } from './errors.js'
 
 /** Suffix of the temp files {@link writeFileAtomic} leaves behind when a crash interrupts it. */
 export const TEMP_SUFFIX = '.tmp'
@@ -64,7 +65,7 @@ export async function ensureDir(fs: FileSystem, path: string, options: { syncExi
     } catch (err) {
       if (!isFsError(err, 'EEXIST')) {
         await removeCreatedDirs(fs, created).catch(() => undefined)
-        throw err
+        throw notWritable(err, `creating the directory ${dir}`)
       }
     }
     await fs.syncDir(dirname(dir))

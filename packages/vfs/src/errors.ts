@@ -1,3 +1,5 @@
+import { isFsError } from './file-system.js'
+
 /** Base class of the errors `@quire/vfs` throws on purpose; `code` is stable across versions. */
 export class VfsError extends Error {
   readonly code: string
@@ -107,14 +109,16 @@ export class StoreExistsError extends VfsError {
 }
 
 /**
- * A write on a store opened with `readOnly: true` (or a write a read-only file system refused).
- * Nothing was written.
+ * A write on a store opened with `readOnly: true`, a write a `ReadOnlyFileSystem` refused,
+ * or a store the OS does not let this process write (`EACCES`, `EPERM`, `EROFS` while creating
+ * its directory or taking its writer lock; `cause` holds the OS error): open it with
+ * `readOnly: true` to read it. Nothing was written.
  */
 export class ReadOnlyError extends VfsError {
   /** What was refused: `"append"`, `"open(/data/x, 'r+')"`. */
   readonly operation: string
-  constructor(operation: string, detail = 'the store was opened with readOnly: true') {
-    super('READ_ONLY', `${operation} refused: ${detail}; nothing was written`)
+  constructor(operation: string, detail = 'the store was opened with readOnly: true', options?: { cause?: unknown }) {
+    super('READ_ONLY', `${operation} refused: ${detail}; nothing was written`, options)
     this.operation = operation
   }
 }
@@ -126,4 +130,15 @@ export class UnsafePathError extends VfsError {
     super('INVALID_PATH', `unsafe path segment ${JSON.stringify(segment)}: ${reason}`)
     this.segment = segment
   }
+}
+
+/**
+ * An OS refusal to write (a read-only copy, a store owned by another user, a read-only mount) as
+ * a {@link ReadOnlyError} naming what was refused; any other error as it is.
+ */
+export function notWritable(err: unknown, operation: string): unknown {
+  for (const code of ['EACCES', 'EPERM', 'EROFS']) {
+    if (isFsError(err, code)) return new ReadOnlyError(operation, `the OS refuses to write there (${code}); open the store with readOnly: true to read it`, { cause: err })
+  }
+  return err
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { basename, join } from 'node:path'
-import { LockedError } from './errors.js'
+import { LockedError, notWritable } from './errors.js'
 import { isFsError, type FileSystem } from './file-system.js'
 import { NodeFileSystem } from './node-file-system.js'
 import { describeProcess, processStartTicks, thisProcess, type ProcessIdentity } from './process-identity.js'
@@ -184,7 +184,7 @@ export async function acquireLock(fs: FileSystem, dir: string, options: AcquireL
     throw new LockedError(dir, undefined, { lockFile: path, detail: 'other openers keep taking it' })
   } catch (err) {
     for (const key of keys) held.delete(key)
-    throw err
+    throw notWritable(err, `taking the writer lock ${path}`)
   }
 }
 
@@ -280,3 +280,4 @@ function makeLock(fs: FileSystem, path: string, record: LockRecord, held: Map<st
 export function isLockFile(name: string): boolean {
   return name === LOCK_FILE_NAME || basename(name).startsWith(ASIDE_PREFIX)
 }
+

@@ -11,7 +11,7 @@ export {
   WalUnsupportedVersionError,
   InvalidArgumentError,
 } from './errors.js'
-export { LockedError } from '@quire/vfs'
+export { LockedError, PathKindError, ReadOnlyError, StoreExistsError, StoreNotFoundError } from '@quire/vfs'
 export {
   WAL_MAX_KEY_BYTES,
   WAL_MAX_VALUE_BYTES,

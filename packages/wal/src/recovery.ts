@@ -37,8 +37,13 @@ export interface RecoveredLog {
  *    without its COMMIT) is cut off and the cut synced; corruption anywhere else is handled per
  *    `mode`;
  * 4. if no segment is left to append to, an empty one is created.
+ *
+ * With `readOnly` (a read-only open: `fs` refuses every change) nothing is written: every step
+ * works in memory only (a torn tail or what `point-in-time` would drop is left out of the
+ * segments' `end`, files below the floor or of a torn creation are left out of the list), the
+ * report's actions say what a writable open would do, and an empty log gets no segment.
  */
-export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryMode): Promise<RecoveredLog> {
+export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryMode, readOnly = false): Promise<RecoveredLog> {
   const actions: RecoveryAction[] = []
   // Before anything changes: a file a newer release wrote is refused, never cut or removed.
   await refuseNewerFiles(fs, dir)
@@ -50,7 +55,7 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
     // 0. Temp files of a floor or quarantine write a crash interrupted: never renamed into place,
     //    so never the floor, and a quarantine a rerun of recovery writes again. (Made durable by
     //    the directory sync of step 4.)
-    else if (isOwnTempFile(name)) await fs.unlink(join(dir, name))
+    else if (isOwnTempFile(name) && !readOnly) await fs.unlink(join(dir, name))
   }
   names.sort((a, b) => a.firstSeq - b.firstSeq)
 
@@ -59,12 +64,12 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
   while (dropped + 1 < names.length && names[dropped + 1]!.firstSeq - 1 <= floorSeq) {
     const { name } = names[dropped]!
     const bytes = (await fs.stat(join(dir, name))).size
-    await fs.unlink(join(dir, name))
+    if (!readOnly) await fs.unlink(join(dir, name))
     actions.push({ segment: name, offset: 0, bytes, action: 'removed-truncated-segment', reason: `every entry is at or below the truncation floor ${floorSeq}` })
     dropped++
   }
   if (dropped > 0) {
-    await fs.syncDir(dir)
+    if (!readOnly) await fs.syncDir(dir)
     names = names.slice(dropped)
   }
 
@@ -81,7 +86,7 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
   if (last !== undefined && (await isTornNewSegment(fs, join(dir, last.name)))) {
     const bytes = (await fs.stat(join(dir, last.name))).size
     // Most likely a torn creation, but a header damaged at rest looks the same: keep the bytes.
-    const quarantine = await quarantineFile(fs, dir, last.name)
+    const quarantine = readOnly ? undefined : await quarantineFile(fs, dir, last.name)
     actions.push(withQuarantine({ segment: last.name, offset: 0, bytes, action: 'removed-torn-segment', reason: 'a crash interrupted its creation' }, quarantine))
     names.pop()
   }
@@ -105,9 +110,10 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
       if (isLast) {
         // A torn tail: cut it so new appends never follow garbage, and make the cut durable. A
         // last record damaged at rest looks the same, so the bytes are kept first.
+        // Read-only (next to a live writer, this may be an append in flight): read up to it only.
         const cut = decoder.committedEnd
-        const quarantine = await quarantineRange(fs, dir, name, cut, size)
-        await cutSegment(fs, path, cut)
+        const quarantine = readOnly ? undefined : await quarantineRange(fs, dir, name, cut, size)
+        if (!readOnly) await cutSegment(fs, path, cut)
         actions.push(withQuarantine({ segment: name, offset: cut, bytes: size - cut, action: 'cut-torn-tail', reason }, quarantine))
         info.end = cut
       } else if (mode === 'skip-corrupt') {
@@ -124,17 +130,17 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
       const later = names.slice(i + 1).reverse()
       for (const seg of later) {
         const bytes = (await fs.stat(join(dir, seg.name))).size
-        const quarantine = await quarantineFile(fs, dir, seg.name)
+        const quarantine = readOnly ? undefined : await quarantineFile(fs, dir, seg.name)
         actions.push(withQuarantine({ segment: seg.name, offset: 0, bytes, action: 'removed-after-corruption', reason: `corruption in ${name} at byte ${problem.offset}: ${problem.reason}` }, quarantine))
       }
       if (problem.offset === 0) {
         // The segment itself cannot be trusted (header, or its place in the sequence).
-        const quarantine = await quarantineFile(fs, dir, name)
+        const quarantine = readOnly ? undefined : await quarantineFile(fs, dir, name)
         actions.push(withQuarantine({ segment: name, offset: 0, bytes: size, action: 'removed-after-corruption', reason: problem.reason }, quarantine))
       } else {
         const cut = decoder.committedEnd
-        const quarantine = await quarantineRange(fs, dir, name, cut, size)
-        await cutSegment(fs, path, cut)
+        const quarantine = readOnly ? undefined : await quarantineRange(fs, dir, name, cut, size)
+        if (!readOnly) await cutSegment(fs, path, cut)
         actions.push(withQuarantine({ segment: name, offset: cut, bytes: size - cut, action: 'cut-corrupt', reason: problem.reason }, quarantine))
         if (decoder.entries > entriesBefore) info.lastSeq = decoder.lastSeq
         info.end = cut
@@ -149,8 +155,8 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
   // 4. Make what was just read as the log durable. After a SIGKILL (not a power loss) the OS may
   //    still hold writes the dead process never synced, even a segment's name: new appends must
   //    not be built on them and acknowledged while a power loss could still take them away.
-  //    Syncing a file with nothing dirty costs next to nothing.
-  for (const segment of segments) {
+  //    Syncing a file with nothing dirty costs next to nothing. (A read-only open appends nothing.)
+  for (const segment of readOnly ? [] : segments) {
     const handle = await fs.open(join(dir, segment.name), 'r')
     try {
       await handle.sync()
@@ -158,7 +164,7 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
       await handle.close()
     }
   }
-  await fs.syncDir(dir)
+  if (!readOnly) await fs.syncDir(dir)
 
   // 5. Somewhere to append.
   const tail = segments[segments.length - 1]
@@ -166,10 +172,11 @@ export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryM
   if (tail === undefined || lastSeq < floorSeq) {
     // Under sync 'none' a crash may lose entries the floor already covers: continue above it.
     lastSeq = Math.max(lastSeq, floorSeq)
-    segments.push(await createSegment(fs, dir, lastSeq + 1))
+    if (!readOnly) segments.push(await createSegment(fs, dir, lastSeq + 1))
   }
   const report: RecoveryReport = {
     mode,
+    readOnly,
     segments: segments.length,
     entries: decoder.entries,
     lastSeq,

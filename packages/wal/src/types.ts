@@ -1,4 +1,4 @@
-import type { FileSystem } from '@quire/vfs'
+import type { FileSystem, OpenModeOptions } from '@quire/vfs'
 
 /** An operation to log: a put of `value` under `key`, or a delete (a tombstone) of `key`. */
 export type WalOp =
@@ -33,7 +33,17 @@ export interface WalEntry {
  */
 export type WalRecoveryMode = 'strict' | 'point-in-time' | 'skip-corrupt'
 
-export interface WalOptions {
+/**
+ * Options of `Wal.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ *
+ * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`: an empty log is created
+ * when nothing, or an empty directory, is at the path; `false`: `NOT_FOUND` instead),
+ * `errorIfExists` (default `false`: `EXISTS` when the directory holds anything), `readOnly`
+ * (default `false`: with `true`, no lock is taken and nothing is written, not even recovery's
+ * repairs; a torn tail is read past in memory; `append`, `appendBatch` and `truncateBefore`
+ * reject with `READ_ONLY`; works on a read-only copy and next to a live writer).
+ */
+export interface WalOptions extends OpenModeOptions {
   /** File system to use (default: the real one, `new NodeFileSystem()`). */
   readonly fs?: FileSystem
   /**
@@ -85,6 +95,11 @@ export interface RecoveryAction {
 /** What `Wal.open` found and did. Readable as `wal.recoveryReport`. */
 export interface RecoveryReport {
   readonly mode: WalRecoveryMode
+  /**
+   * True when the log was opened with `readOnly: true`: nothing was changed, and `actions` say
+   * what a writable open would have done (no action has a `quarantine` file).
+   */
+  readonly readOnly: boolean
   /** Segments in the log after recovery. */
   readonly segments: number
   /** Committed entries found (including any at or below the truncation floor still on disk). */

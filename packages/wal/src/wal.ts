@@ -1,10 +1,26 @@
-import { NodeFileSystem, acquireLock, ensureDir, expectPathKind, isFsError, undoFailedOpen, type DirLock, type FileSystem } from '@quire/vfs'
+import {
+  NodeFileSystem,
+  ReadOnlyError,
+  ReadOnlyFileSystem,
+  acquireLock,
+  checkOptionKeys,
+  enforceOpenMode,
+  ensureDir,
+  isFsError,
+  resolveOpenMode,
+  storePathState,
+  undoFailedOpen,
+  type DirLock,
+  type FileSystem,
+} from '@quire/vfs'
 import { join, resolve } from 'node:path'
 import { InvalidArgumentError, WalClosedError, WalCorruptError, WalPoisonedError, WalWriteError } from './errors.js'
 import { FLOOR_FILE, writeFloor } from './floor.js'
 import { GroupCommit } from './group-commit.js'
 import { checkBatch, checkOp, checkOptions, checkSeq, checkTimestamp, type ResolvedOptions } from './input.js'
 import { LogDecoder } from './log-decoder.js'
+import { REPLAY_OPTION_KEYS, WAL_OPTION_KEYS } from './option-keys.js'
+import { ReadOnlyWriter, type LogWriter } from './read-only-writer.js'
 import { recoverLog, type SegmentInfo } from './recovery.js'
 import { scanSegment } from './segment-scan.js'
 import { SegmentWriter } from './segment-writer.js'
@@ -19,13 +35,22 @@ import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from 
  * for await (const entry of wal.replay()) apply(entry)
  * ```
  */
+/** What the log's directory is called in errors. */
+const ROLE = "the write-ahead log's directory"
+
+/** The lock of a read-only log: there is none to release. */
+const NO_LOCK: DirLock = { path: '', release: async () => undefined }
+
+const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
+
 export class Wal implements AsyncDisposable {
   readonly #fs: FileSystem
   readonly #dir: string
   readonly #options: ResolvedOptions
   readonly #lock: DirLock
   readonly #segments: SegmentInfo[]
-  readonly #writer: SegmentWriter
+  readonly #writer: LogWriter
+  readonly #readOnly: boolean
   readonly #group: GroupCommit
   readonly #report: RecoveryReport
   #floorSeq: number
@@ -39,10 +64,11 @@ export class Wal implements AsyncDisposable {
     options: ResolvedOptions,
     lock: DirLock,
     segments: SegmentInfo[],
-    writer: SegmentWriter,
+    writer: LogWriter,
     lastSeq: number,
     floorSeq: number,
     report: RecoveryReport,
+    readOnly: boolean,
   ) {
     this.#fs = fs
     this.#dir = dir
@@ -50,6 +76,7 @@ export class Wal implements AsyncDisposable {
     this.#lock = lock
     this.#segments = segments
     this.#writer = writer
+    this.#readOnly = readOnly
     this.#group = new GroupCommit(writer, lastSeq)
     this.#floorSeq = floorSeq
     this.#report = report
@@ -60,15 +87,24 @@ export class Wal implements AsyncDisposable {
    * a torn tail is cut off durably before this resolves; corruption in the middle is handled
    * per `opts.recovery` (default: fail with `WalCorruptError`).
    *
-   * @throws `InvalidArgumentError` for bad options, `LockedError` (code `LOCKED`) when another
-   *   writer holds the directory, `WalCorruptError` for corruption under `'strict'`.
+   * With `readOnly: true` it takes no lock and writes nothing (see {@link WalOptions}).
+   *
+   * @throws `InvalidArgumentError` for bad or unknown options, `LockedError` (code `LOCKED`)
+   *   when another writer holds the directory, `WalCorruptError` for corruption under
+   *   `'strict'`, `StoreNotFoundError` (`NOT_FOUND`) when there is no log and `createIfMissing`
+   *   is false (or `readOnly` is true), `StoreExistsError` (`EXISTS`) under `errorIfExists`,
+   *   `PathKindError` (`ENOTDIR`) when the path or a parent of it is a file. Nothing is created
+   *   when it throws.
    */
   static async open(dir: string, opts: WalOptions = {}): Promise<Wal> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
+    checkOptionKeys(opts, WAL_OPTION_KEYS, 'Wal.open', invalid)
     const options = checkOptions(opts)
+    const mode = resolveOpenMode(opts, invalid)
     const fs = opts.fs ?? new NodeFileSystem()
     const root = resolve(dir)
-    await expectPathKind(fs, root, 'directory', "the write-ahead log's directory")
+    enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE), root, ROLE)
+    if (mode.readOnly) return Wal.#openReadOnly(new ReadOnlyFileSystem(fs), root, options)
     // syncExisting: a killed writer may have left the directory without making it durable.
     const created = await ensureDir(fs, root, { syncExisting: true })
     let lock: DirLock | undefined
@@ -84,12 +120,27 @@ export class Wal implements AsyncDisposable {
         recovered = { ...again, report: { ...again.report, actions: [...recovered.report.actions, ...again.report.actions] } }
       }
       const writer = await SegmentWriter.open(fs, root, recovered.segments, options.segmentBytes, options.syncAlways)
-      return new Wal(fs, root, options, lock, recovered.segments, writer, recovered.lastSeq, recovered.floorSeq, recovered.report)
+      return new Wal(fs, root, options, lock, recovered.segments, writer, recovered.lastSeq, recovered.floorSeq, recovered.report, false)
     } catch (err) {
       // A failed open leaves the disk as it found it: what it created goes again.
       await undoFailedOpen(fs, created, lock)
       throw err
     }
+  }
+
+  /**
+   * A read-only open: no lock, and `fs` refuses every change. Recovery reads past a torn tail (or
+   * what `'point-in-time'` would drop) in memory only; `minLastSeq` is not applied (it needs a
+   * write). The log is what was on disk at open: a live writer's later appends are not seen.
+   */
+  static async #openReadOnly(fs: FileSystem, root: string, options: ResolvedOptions): Promise<Wal> {
+    const recovered = await recoverLog(fs, root, options.recovery, true)
+    return new Wal(fs, root, options, NO_LOCK, recovered.segments, new ReadOnlyWriter(), recovered.lastSeq, recovered.floorSeq, recovered.report, true)
+  }
+
+  /** True when the log was opened with `readOnly: true`: every write rejects with `READ_ONLY`. */
+  get readOnly(): boolean {
+    return this.#readOnly
   }
 
   /** The last acknowledged seq (0 for an empty log). In-flight operations are not counted. */
@@ -117,6 +168,7 @@ export class Wal implements AsyncDisposable {
   append(op: WalOp): Promise<WalEntry> {
     try {
       if (this.#closed) throw new WalClosedError()
+      if (this.#readOnly) throw new ReadOnlyError('Wal.append')
       const checked = checkOp(op)
       return this.#group.append(checked, checkTimestamp(this.#options.now()))
     } catch (err) {
@@ -131,6 +183,7 @@ export class Wal implements AsyncDisposable {
   appendBatch(ops: readonly WalOp[]): Promise<WalEntry[]> {
     try {
       if (this.#closed) throw new WalClosedError()
+      if (this.#readOnly) throw new ReadOnlyError('Wal.appendBatch')
       const batch = checkBatch(ops)
       return this.#group.appendBatch(batch.ops, checkTimestamp(this.#options.now()), batch.bytes)
     } catch (err) {
@@ -148,6 +201,7 @@ export class Wal implements AsyncDisposable {
    */
   async *replay(options: ReplayOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
     if (this.#closed) throw new WalClosedError()
+    checkOptionKeys(options, REPLAY_OPTION_KEYS, 'Wal.replay', invalid)
     const asked = checkSeq(options.fromSeq ?? 0, 'fromSeq')
     const fromSeq = Math.max(asked, this.#floorSeq + 1)
     const toSeq = this.#group.lastSeq
@@ -213,6 +267,7 @@ export class Wal implements AsyncDisposable {
   truncateBefore(seq: number): Promise<void> {
     try {
       if (this.#closed) throw new WalClosedError()
+      if (this.#readOnly) throw new ReadOnlyError('Wal.truncateBefore')
       const poisoned = this.#group.poisoned
       if (poisoned !== undefined) throw poisoned
       checkSeq(seq, 'seq')
