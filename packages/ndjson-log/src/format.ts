@@ -1,10 +1,7 @@
 import { crc32 } from '@quire/codec'
+import { FORMAT_MAGIC, FORMAT_VERSION } from './format-version.js'
 
-/** The magic every log file starts with (the header's `format` field). */
-export const FORMAT_MAGIC = 'quire-ndjson-log'
-
-/** The format version this code writes and reads. */
-export const FORMAT_VERSION = 1
+export { FORMAT_MAGIC, FORMAT_VERSION }
 
 /** `,"crc":"XXXXXXXX"}`: the last bytes of every line. */
 export const CRC_SUFFIX_BYTES = 18

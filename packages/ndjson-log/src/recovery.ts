@@ -1,42 +1,14 @@
 import { join } from 'node:path'
-import { quarantineBytes, readFully, writeFileAtomic, type FileHandle, type FileSystem } from '@quire/vfs'
+import { quarantineBytes, readFully, StoreNotFoundError, writeFileAtomic, type FileHandle, type FileSystem } from '@quire/vfs'
 import { NdjsonCorruptError } from './errors.js'
 import { archiveName, archiveNumber, isOwnTempFile, type LogFiles } from './files.js'
+import { refuseForeignFile } from './foreign-file.js'
 import { formatHeader } from './format.js'
-import { scanFile, type RecoveryMode } from './scan-file.js'
+import type { DamagedLine, RecoveryReport } from './recovery-report.js'
+import type { RecoveryMode } from './recovery-mode.js'
+import { scanFile } from './scan-file.js'
 
-/** A line recovery found damaged (see {@link RecoveryReport}). */
-export interface DamagedLine {
-  readonly file: string
-  /** 1-based line number. */
-  readonly line: number
-  readonly reason: string
-}
-
-/** What `open` found and did. */
-export interface RecoveryReport {
-  /**
-   * Bytes cut from the end of the active file: a torn tail, or (`'point-in-time'`) everything from
-   * the damage on. Preallocated free space (the pad line) left by a writer that did not close is
-   * released too, but not counted.
-   */
-  readonly truncatedBytes: number
-  /** Bytes of preallocated free space (the pad line) a writer that did not close left, removed. */
-  readonly releasedBytes: number
-  /** Under `'point-in-time'`: the damaged line in the middle the file was cut at. */
-  readonly cutAt: DamagedLine | undefined
-  /** Under `'skip-corrupt'`: damaged lines (and the rest of their batches) left in the file and skipped. */
-  readonly skipped: readonly DamagedLine[]
-  /** True when the active file was missing (a new log, or a crash during rotation) and was created. */
-  readonly createdActiveFile: boolean
-  /**
-   * Quarantine files (absolute paths) holding, exactly, the bytes this recovery cut: written
-   * durably before the cut, never deleted by the library (see FORMAT.md). A torn tail and a last
-   * line damaged at rest look the same; this is how the second can be got back. Free space (the pad
-   * line) and all-zero bytes are not kept.
-   */
-  readonly quarantined: readonly string[]
-}
+export type { DamagedLine, RecoveryReport } from './recovery-report.js'
 
 export interface RecoveredLog {
   readonly handle: FileHandle
@@ -50,13 +22,13 @@ export interface RecoveredLog {
   readonly report: RecoveryReport
 }
 
-/** Lists this log's archives and removes temp files an interrupted `writeFileAtomic` left. */
-async function listDirectory(fs: FileSystem, files: LogFiles): Promise<number[]> {
+/** Lists this log's archives and (unless `readOnly`) removes temp files an interrupted `writeFileAtomic` left. */
+async function listDirectory(fs: FileSystem, files: LogFiles, readOnly: boolean): Promise<number[]> {
   const archives: number[] = []
   for (const name of await fs.readdir(files.dir)) {
     const n = archiveNumber(files, name)
     if (n !== undefined) archives.push(n)
-    else if (isOwnTempFile(files, name)) await fs.unlink(join(files.dir, name)).catch(() => undefined)
+    else if (isOwnTempFile(files, name) && !readOnly) await fs.unlink(join(files.dir, name)).catch(() => undefined)
   }
   return archives.sort((a, b) => a - b)
 }
@@ -78,11 +50,21 @@ async function archiveLastSeq(fs: FileSystem, file: string, mode: RecoveryMode):
  * Opens the active file and brings it to a clean state (see FORMAT.md, "recovery"): creates it
  * when missing, cuts a torn tail durably, and handles damage in the middle as `mode` says.
  * Idempotent: running it again on its own result changes nothing.
+ *
+ * With `readOnly` (`fs` refuses every change) nothing is written: a torn tail, free space and
+ * what `'point-in-time'` would cut are left out of `end` in memory only, the report says what a
+ * writable open would do, and the handle is opened for reading. A missing active file (a
+ * rotation a crash interrupted) is `NOT_FOUND` then: only a writable open can repair it.
+ *
+ * @throws `NotNdjsonLogError` when the active file is not a log of this library at all.
  */
-export async function recoverLog(fs: FileSystem, files: LogFiles, mode: RecoveryMode): Promise<RecoveredLog> {
-  const archives = await listDirectory(fs, files)
+export async function recoverLog(fs: FileSystem, files: LogFiles, mode: RecoveryMode, readOnly = false): Promise<RecoveredLog> {
+  const archives = await listDirectory(fs, files, readOnly)
   let createdActiveFile = false
   let size = (await fs.exists(files.path)) ? (await fs.stat(files.path)).size : -1
+  if (size <= 0 && readOnly) {
+    throw new StoreNotFoundError(files.path, 'NDJSON log file', 'the active file is missing or empty (a rotation a crash interrupted?); a writable open repairs it')
+  }
   if (size <= 0) {
     // Missing (new log, or a crash between the rename and the new file of a rotation) or empty
     // (created by someone else): start a file whose first seq follows the last archive's.
@@ -91,9 +73,10 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
     await writeFileAtomic(fs, files.path, formatHeader(startSeq))
     createdActiveFile = true
   }
-  const handle = await fs.open(files.path, 'r+')
+  const handle = await fs.open(files.path, readOnly ? 'r' : 'r+')
   try {
     size = await handle.size()
+    await refuseForeignFile(handle, files.path, size)
     const skip = mode === 'skip-corrupt'
     const scan = await scanFile(handle, files.path, size, skip)
     const { assembler } = scan
@@ -112,18 +95,20 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
     }
     const released = corrupt === undefined && assembler.torn?.pad === true ? assembler.torn.next - assembler.torn.cutOffset : 0
     const quarantined: string[] = []
-    if (cut !== undefined && cut + released < size) {
+    if (cut !== undefined && cut + released < size && !readOnly) {
       // Never destroy bytes unseen: keep what is cut (the free-space line excepted), durably, first.
       const bytes = await readFully(handle, cut + released, size - cut - released)
       const name = await quarantineBytes(fs, files.dir, files.base, cut + released, bytes)
       if (name !== undefined) quarantined.push(join(files.dir, name))
     }
-    if (cut !== undefined && cut < size) await handle.truncate(cut)
+    if (cut !== undefined && cut < size && !readOnly) await handle.truncate(cut)
     // Always sync, and sync the directory: after a SIGKILL the OS may still hold writes the dead
     // process never synced (even the file's name). Recovery just read them as the log; make them
     // durable before anything new is built on them, or a power loss could take both away.
-    await handle.sync()
-    await fs.syncDir(files.dir)
+    if (!readOnly) {
+      await handle.sync()
+      await fs.syncDir(files.dir)
+    }
     const end = cut ?? size
     return {
       handle,
@@ -138,6 +123,7 @@ export async function recoverLog(fs: FileSystem, files: LogFiles, mode: Recovery
         skipped: assembler.skipped.map((s) => ({ file: files.path, line: s.lineNo, reason: s.reason })),
         createdActiveFile,
         quarantined,
+        readOnly,
       },
     }
   } catch (err) {

@@ -4,8 +4,7 @@ import { FORMAT_MAGIC, FORMAT_VERSION, parseLine, type BadLine, type ParsedLine 
 import { readLines, type LinesEnd, type RawLine } from './line-scanner.js'
 import { TransactionAssembler } from './transactions.js'
 
-/** How a damaged line in the middle of a file is handled. See FORMAT.md. */
-export type RecoveryMode = 'strict' | 'point-in-time' | 'skip-corrupt'
+export type { RecoveryMode } from './recovery-mode.js'
 
 export function parseRaw(line: RawLine): ParsedLine | BadLine {
   if (line.overlong) return { kind: 'bad', reason: 'line too long', crcValid: false }
