@@ -26,6 +26,15 @@ export interface PostgresBackendOptions extends ConnectionOptions {
   readonly listen?: false | { readonly connectionString: string }
   /** `application_name` of the connections this package opens. Default `'quire-event-store'`. */
   readonly applicationName?: string
+  /**
+   * Resolve this process's appends in position order (default `true`). Inline projections need
+   * it: they are fed each append's events as it resolves, in that order. The price under load is
+   * about one commit latency per append (an append that answered waits for the appends of this
+   * process still in flight that may come before it). `false`: each append resolves as soon as it
+   * committed; only for stores that run no inline projection (async projections and
+   * subscriptions read the log and do not need it).
+   */
+  readonly orderedCommits?: boolean
 }
 
 /** The backend: `EventStore.open({ backend: postgresBackend(...) })`. */
@@ -66,6 +75,10 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
   const poolSize = intOption(options.poolSize, 'poolSize', 1, 1000, DEFAULT_POOL_SIZE)
   const pollIntervalMs = intOption(options.pollIntervalMs, 'pollIntervalMs', MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS)
   const applicationName = options.applicationName ?? 'quire-event-store'
+  if (options.orderedCommits !== undefined && typeof options.orderedCommits !== 'boolean') {
+    throw new InvalidArgumentError('orderedCommits must be a boolean')
+  }
+  const orderedCommits = options.orderedCommits ?? true
   let current: PostgresDriver | undefined
 
   return {
@@ -104,6 +117,7 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
         schema,
         s,
         wakeups,
+        orderedCommits,
         // Forgotten once closed, so horizonLag() says CLOSED instead of using an ended pool.
         onClosed: () => {
           if (current === driver) current = undefined

@@ -37,6 +37,8 @@ export interface PostgresDriverConfig {
   /** The quoted schema. */
   readonly s: string
   readonly wakeups: AppendWakeups
+  /** Resolve this process's writes in position order (see `PostgresBackendOptions`). */
+  readonly orderedCommits: boolean
   /** Called once the driver has closed. */
   readonly onClosed?: () => void
 }
@@ -50,8 +52,8 @@ const encodeExpected = (expected: ExpectedRevision): string =>
 /** LIKE pattern matching strings that start with `prefix` (`\`, `%`, `_` escaped). */
 const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
-type AppendRow = [bigint, bigint, boolean, bigint | null, Date]
-type CommandRow = [bigint, bigint, Date, string, string]
+type AppendRow = [bigint, bigint, boolean, bigint | null, Date, bigint | null]
+type CommandRow = [bigint, bigint, Date, string, string, bigint]
 
 /**
  * The {@link EventStoreDriver} on PostgreSQL. Every check runs inside the database (several
@@ -67,7 +69,7 @@ export class PostgresDriver implements EventStoreDriver {
   readonly #sql: ReturnType<typeof statements>
   readonly #inFlight = new Set<Promise<unknown>>()
   /** Answers of this process's writes go back in position order (see ReleaseOrder). */
-  readonly #order = new ReleaseOrder()
+  readonly #order: ReleaseOrder
   #closed = false
   #closing: Promise<void> | undefined
   /** The last head read, and the wake-up generation it was read in. */
@@ -78,6 +80,7 @@ export class PostgresDriver implements EventStoreDriver {
     this.#ownsPool = config.ownsPool
     this.#wakeups = config.wakeups
     this.#onClosed = config.onClosed
+    this.#order = new ReleaseOrder(config.orderedCommits)
     this.#sql = statements(config.s)
   }
 
@@ -107,6 +110,7 @@ export class PostgresDriver implements EventStoreDriver {
     return this.#track(async () => {
       const ticket = this.#order.begin()
       let outcome: DriverAppendOutcome
+      let nextXid: bigint | undefined
       try {
         const args = [streams, expected, counts, ids, types, data, metadata]
         let rows: AppendRow[]
@@ -119,11 +123,12 @@ export class PostgresDriver implements EventStoreDriver {
           rows = await this.#query<AppendRow>(this.#sql.append, [...args, true])
         }
         outcome = appendOutcome(requests, rows)
+        nextXid = rows[0]?.[5] ?? undefined
       } catch (error) {
         await this.#order.answered(ticket, undefined)
         throw await writeError(error, requests, (id) => this.#locate(id))
       }
-      await this.#order.answered(ticket, outcome.events.at(-1)?.position)
+      await this.#order.answered(ticket, outcome.events.at(-1)?.position, nextXid)
       if (outcome.events.length > 0) this.#wakeups.announce()
       return outcome
     })
@@ -149,7 +154,7 @@ export class PostgresDriver implements EventStoreDriver {
         throw await writeError(error, [target], (eventId) => this.#locate(eventId))
       }
       const row = rows[0]
-      await this.#order.answered(ticket, row?.[0])
+      await this.#order.answered(ticket, row?.[0], row?.[5])
       if (row === undefined) throw new EventStoreCorruptError('the stream command function answered no row')
       const [position, revision, recordedAt, eventData, type] = row
       this.#wakeups.announce()
@@ -370,8 +375,8 @@ function appendOutcome(requests: readonly DriverAppendRequest[], rows: readonly 
 function statements(s: string) {
   return {
     s,
-    append: `SELECT first_revision, last_position, replayed, tx_base, recorded_at FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8)`,
-    command: `SELECT event_position, event_revision, recorded_at, event_data, event_type FROM ${s}.stream_command($1, $2, $3, $4, $5)`,
+    append: `SELECT first_revision, last_position, replayed, tx_base, recorded_at, next_xid FROM ${s}.append($1, $2, $3, $4, $5, $6, $7, $8)`,
+    command: `SELECT event_position, event_revision, recorded_at, event_data, event_type, next_xid FROM ${s}.stream_command($1, $2, $3, $4, $5)`,
     readStream: `SELECT * FROM ${s}.read_stream($1, $2, $3, $4)`,
     readAll: `SELECT * FROM ${s}.read_all($1, $2, $3, $4, $5, $6)`,
     streamInfo: `SELECT l.revision, l.position, m.revision, st.deleted_before, st.tombstoned, st.metadata, st.stream_name IS NOT NULL

@@ -58,6 +58,7 @@ describe('schema and migrations', () => {
     expect(() => postgresBackend({ schema: 'ok' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => postgresBackend({ connectionString: pgUrl(), poolSize: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => postgresBackend({ connectionString: pgUrl(), pollIntervalMs: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => postgresBackend({ connectionString: pgUrl(), orderedCommits: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
 
   it('works on a pool the application owns, and leaves it open', async () => {

