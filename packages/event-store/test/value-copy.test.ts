@@ -34,6 +34,13 @@ function shared(a: unknown, b: unknown, seen = new Set<object>()): boolean {
   return Object.values(b).some((v) => shared(undefined, v, seen))
 }
 
+/** An array with a hole (index 1). */
+const holey = (): unknown[] => {
+  const a: unknown[] = [1]
+  a[2] = 3
+  return a
+}
+
 const tricky = fc.oneof(
   fc.constantFrom('', '"', '\\', '\n\t\b\f\r', '\u0000\u0001\u001f', '\u007f', '\u2028', 'é', '😀', '\ud800', 'a\udc00b', '$date', '__proto__'),
   fc.string({ unit: 'binary', maxLength: 20 }),
@@ -51,7 +58,7 @@ const anyValue = fc.letrec((tie) => ({
     fc.constantFrom(-0, 1e21, 1e-7, 123456789012, -1e9, 1e9, 999999999, Number.MAX_SAFE_INTEGER, Number.NaN, Number.POSITIVE_INFINITY),
     tricky,
     fc.date(),
-    fc.constantFrom<unknown>(undefined, 1n, () => 1, Symbol('s'), new Uint8Array(2), new Map(), [1, , 3], Object.create(null), { $date: 'x' }),
+    fc.constantFrom<unknown>(undefined, 1n, () => 1, Symbol('s'), new Uint8Array(2), new Map(), holey(), Object.create(null), { $date: 'x' }),
     fc.constant(JSON.parse('{"__proto__": 1}') as unknown),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(tricky, tie('value'), { maxKeys: 4 }),

@@ -262,9 +262,11 @@ export class LocalDriver implements EventStoreDriver {
       // Idempotency first: an exact retry answers with the original result whatever the stream
       // looks like now; any other reuse of an id is refused.
       let replays: (AppendResult | undefined)[] | undefined
+      // Each stream looked up once (a lookup in a large map is a cache miss or two).
+      const entries = new Array<StreamEntry | undefined>(requests.length)
       for (let i = 0; i < requests.length; i++) {
         const request = requests[i]!
-        const entry = this.#index.stream(request.streamName)
+        const entry = (entries[i] = this.#index.stream(request.streamName))
         if (entry?.tombstoned === true) throw new StreamDeletedError(request.streamName)
         const replay = this.#replayOf(request, entry)
         if (replay !== undefined) (replays ??= new Array<AppendResult | undefined>(requests.length))[i] = replay
@@ -279,8 +281,9 @@ export class LocalDriver implements EventStoreDriver {
       const recordedAtMs = this.#now()
       stored = []
       lastOffsets = []
-      for (const request of requests) {
-        const entry = this.#index.stream(request.streamName)
+      for (let r = 0; r < requests.length; r++) {
+        const request = requests[r]!
+        const entry = entries[r]
         const actual = actualOf(entry)
         if (!expectationHolds(request.expectedRevision, actual)) {
           throw new WrongExpectedVersionError(request.streamName, request.expectedRevision, actual)

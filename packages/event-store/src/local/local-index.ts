@@ -4,6 +4,7 @@ import { EventStoreCorruptError } from '../errors.js'
 import type { RecordedEvent, StreamMetadata } from '../types.js'
 import { deepFreeze } from './deep-freeze.js'
 import { IdTable } from './id-table.js'
+import { StreamTable } from './stream-table.js'
 import { metadataStreamOf, systemEffect, targetOfMetadataStream, type SystemEffect } from './system-events.js'
 
 /** A stream as the index keeps it. The `$$<name>` stream has its own entry. */
@@ -45,7 +46,7 @@ export class LocalIndex {
   readonly #streamOf: StreamEntry[] = []
   readonly #revisions: number[] = []
   readonly #recordedAtMs: number[] = []
-  readonly #streams = new Map<string, StreamEntry>()
+  readonly #streams = new StreamTable<StreamEntry>()
   readonly #typeNames = new Map<string, string>()
 
   /** Highest position applied, 0 when empty. */
@@ -130,6 +131,9 @@ export class LocalIndex {
       throw new EventStoreCorruptError(`commit at position ${firstPosition} does not follow position ${this.#types.length} (a hole or an overlap in the log)`)
     }
     if (events.length === 0) throw new EventStoreCorruptError(`commit at position ${firstPosition} has no events`)
+    // Events of one stream come in runs (a commit's request, a replayed commit of a few streams):
+    // the entry found for the previous event serves the next one of the same stream.
+    let previous: StreamEntry | undefined
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!
       const position = first + i
@@ -137,7 +141,7 @@ export class LocalIndex {
       if (typeof id !== 'string' || typeof streamName !== 'string' || typeof type !== 'string' || typeof e.recordedAtMs !== 'number') {
         corrupt(position, 'malformed (id, streamName and type must be strings, recordedAtMs a number)')
       }
-      let entry = this.#streams.get(streamName)
+      let entry = previous !== undefined && previous.name === streamName ? previous : this.#streams.get(streamName)
       const revision = entry === undefined ? 0 : entry.positions.length
       if (entry?.tombstoned === true) corrupt(position, `event in tombstoned stream ${JSON.stringify(streamName)}`)
       if (e.revision !== revision) corrupt(position, `stream ${JSON.stringify(streamName)} revision ${e.revision}, expected ${revision}`)
@@ -156,7 +160,7 @@ export class LocalIndex {
         // A literal of one: most streams of a busy store hold a few events, and an empty array
         // grows to 17 slots on its first push.
         entry = newEntry(streamName, [position])
-        this.#streams.set(streamName, entry)
+        this.#streams.add(entry)
       } else {
         entry.positions.push(position)
       }
@@ -167,6 +171,7 @@ export class LocalIndex {
       this.#revisions.push(e.revision)
       this.#recordedAtMs.push(e.recordedAtMs)
       if (effect !== undefined) this.#applyEffect(target!, effect)
+      previous = entry
     }
   }
 
@@ -174,7 +179,7 @@ export class LocalIndex {
     let entry = this.#streams.get(target)
     if (entry === undefined) {
       entry = newEntry(target, [])
-      this.#streams.set(target, entry)
+      this.#streams.add(entry)
     }
     switch (effect.kind) {
       case 'metadata':
