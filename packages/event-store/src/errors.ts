@@ -141,6 +141,29 @@ export class EventStoreCorruptError extends EventStoreError {
   }
 }
 
+/**
+ * Too much already waits for the backend: the append (or stream command) was refused at once,
+ * nothing written, so that memory stays bounded when callers outrun the disk. Retry once some of
+ * the appends in flight have resolved (back off; the same event ids make a retry safe). `limit`
+ * names the bound reached (an option of `EventStore.open`), `max` its value.
+ */
+export class OverloadedError extends EventStoreError {
+  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
+  readonly max: number
+  readonly queuedOperations: number
+  readonly queuedBytes: number
+  constructor(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
+    super(
+      'OVERLOADED',
+      `event store overloaded: ${queuedOperations} appends (${queuedBytes} bytes) wait for the backend and ${limit} is ${max}; nothing was written, retry once some have resolved`,
+    )
+    this.limit = limit
+    this.max = max
+    this.queuedOperations = queuedOperations
+    this.queuedBytes = queuedBytes
+  }
+}
+
 /** The store is closed (or closing). */
 export class ClosedError extends EventStoreError {
   constructor() {

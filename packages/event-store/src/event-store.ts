@@ -1,5 +1,6 @@
 import type { DriverAppendOutcome, EventStoreBackend, EventStoreDriver } from './driver.js'
-import { ClosedError, InvalidArgumentError, StreamDeletedError, StreamNotFoundError } from './errors.js'
+import { ClosedError, InvalidArgumentError, OverloadedError, StreamDeletedError, StreamNotFoundError } from './errors.js'
+import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS } from './limits.js'
 import { isRetained, isSoftDeleted, retentionWindow } from './retention.js'
 import type { AggregateStreamOptions, AggregateStreamResult } from './aggregate/aggregate-stream.js'
 import type { Projection } from './projections/definition.js'
@@ -40,6 +41,19 @@ export interface EventStoreOpenOptions {
   readonly backend: EventStoreBackend
   /** Clock for read-time retention (`maxAge`), in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number
+  /**
+   * Most appends and stream commands called and not yet settled (default 16 384,
+   * `DEFAULT_MAX_QUEUED_OPERATIONS`; 1 .. 2^53 − 1). One more rejects at once with
+   * `OverloadedError` (`OVERLOADED`), nothing written: memory stays bounded when callers outrun
+   * the backend.
+   */
+  readonly maxQueuedOperations?: number
+  /**
+   * Bytes of the events of those appends (measured as for `MAX_APPEND_BYTES`) at which the next
+   * append rejects at once with `OverloadedError` (default 64 MiB, `DEFAULT_MAX_QUEUED_BYTES`): at
+   * most this plus one append wait.
+   */
+  readonly maxQueuedBytes?: number
 }
 
 /** Options of {@link EventStore.appendToStream}. */
@@ -122,15 +136,27 @@ export class EventStore implements AsyncDisposable {
   readonly #closeHooks = new Set<() => Promise<void> | void>()
   #lastPosition: bigint | undefined
   #closing: Promise<void> | undefined
+  readonly #maxQueuedOperations: number
+  readonly #maxQueuedBytes: number
+  /** Appends and stream commands called and not yet settled, and the bytes of their events. */
+  #queuedOps = 0
+  #queuedBytes = 0
 
   static {
     internalsOf = (store) => store.#internals()
   }
 
-  private constructor(driver: EventStoreDriver, now: () => number, lastPosition: bigint | undefined) {
+  private constructor(
+    driver: EventStoreDriver,
+    now: () => number,
+    lastPosition: bigint | undefined,
+    limits: { readonly maxQueuedOperations: number; readonly maxQueuedBytes: number },
+  ) {
     this.#driver = driver
     this.#now = now
     this.#lastPosition = lastPosition
+    this.#maxQueuedOperations = limits.maxQueuedOperations
+    this.#maxQueuedBytes = limits.maxQueuedBytes
   }
 
   /**
@@ -140,12 +166,16 @@ export class EventStore implements AsyncDisposable {
    *   when another opener holds the store, `EVENT_STORE_CORRUPT`, the logs' corruption codes).
    */
   static async open(options: EventStoreOpenOptions): Promise<EventStore> {
-    const opts = checkOptions(options, ['backend', 'now'], 'EventStore.open')
+    const opts = checkOptions(options, ['backend', 'now', 'maxQueuedOperations', 'maxQueuedBytes'], 'EventStore.open')
     const backend = opts.backend as EventStoreBackend | undefined
     if (typeof backend !== 'object' || backend === null || typeof backend.open !== 'function') {
       throw new InvalidArgumentError('EventStore.open: backend is required (walBackend(dir), memoryBackend(), ...)')
     }
     if (opts.now !== undefined && typeof opts.now !== 'function') throw new InvalidArgumentError('EventStore.open: now must be a function')
+    const limits = {
+      maxQueuedOperations: queueLimit(opts.maxQueuedOperations, DEFAULT_MAX_QUEUED_OPERATIONS, 'maxQueuedOperations'),
+      maxQueuedBytes: queueLimit(opts.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES, 'maxQueuedBytes'),
+    }
     const driver = await backend.open()
     let head: bigint | undefined
     try {
@@ -154,7 +184,7 @@ export class EventStore implements AsyncDisposable {
       await driver.close().catch(() => undefined)
       throw err
     }
-    return new EventStore(driver, (opts.now as (() => number) | undefined) ?? Date.now, head)
+    return new EventStore(driver, (opts.now as (() => number) | undefined) ?? Date.now, head, limits)
   }
 
   /** Short name of the backend, e.g. `'wal'`, `'memory'`. */
@@ -190,8 +220,10 @@ export class EventStore implements AsyncDisposable {
     options?: AppendOptions,
   ): Promise<AppendResult> {
     this.#assertOpen()
-    const request = prepareAppend(streamName, events, options)
-    const outcome = await this.#driver.append([request])
+    this.#assertRoom()
+    const measured = { bytes: 0 }
+    const request = prepareAppend(streamName, events, options, measured)
+    const outcome = await this.#queued(measured.bytes, this.#driver.append([request]))
     this.#committed(outcome)
     return outcome.results[0]!
   }
@@ -205,8 +237,10 @@ export class EventStore implements AsyncDisposable {
    */
   async multiStreamAppend(requests: readonly AppendRequest[]): Promise<MultiAppendResult> {
     this.#assertOpen()
-    const prepared = prepareMultiAppend(requests)
-    const outcome = await this.#driver.append(prepared)
+    this.#assertRoom()
+    const measured = { bytes: 0 }
+    const prepared = prepareMultiAppend(requests, measured)
+    const outcome = await this.#queued(measured.bytes, this.#driver.append(prepared))
     this.#committed(outcome)
     let position = 0n
     for (const r of outcome.results) if (r.position > position) position = r.position
@@ -313,7 +347,8 @@ export class EventStore implements AsyncDisposable {
     const checked = validateStreamMetadata(metadata)
     const opts = checkOptions(options, ['expectedMetadataRevision'], 'setStreamMetadata')
     const expected = opts.expectedMetadataRevision === undefined ? 'any' : validateExpectedRevision(opts.expectedMetadataRevision, 'expectedMetadataRevision')
-    const outcome = await this.#driver.command({ kind: 'metadata', streamName: name, metadata: checked, expectedMetadataRevision: expected })
+    this.#assertRoom()
+    const outcome = await this.#queued(0, this.#driver.command({ kind: 'metadata', streamName: name, metadata: checked, expectedMetadataRevision: expected }))
     this.#commandDone(outcome)
     return { nextExpectedRevision: outcome.revision, position: outcome.position, idempotentReplay: false }
   }
@@ -351,7 +386,8 @@ export class EventStore implements AsyncDisposable {
     const name = validateStreamName(streamName, { system: false })
     const opts = checkOptions(options, ['expectedRevision'], kind === 'delete' ? 'deleteStream' : 'tombstoneStream')
     const expectedRevision = opts.expectedRevision === undefined ? 'any' : validateExpectedRevision(opts.expectedRevision)
-    const outcome = await this.#driver.command({ kind, streamName: name, expectedRevision })
+    this.#assertRoom()
+    const outcome = await this.#queued(0, this.#driver.command({ kind, streamName: name, expectedRevision }))
     this.#commandDone(outcome)
     return { position: outcome.position }
   }
@@ -479,6 +515,31 @@ export class EventStore implements AsyncDisposable {
     if (this.#closing !== undefined) throw new ClosedError()
   }
 
+  /**
+   * Throws `OverloadedError` once `maxQueuedOperations` writes or `maxQueuedBytes` of their
+   * events wait. Before the write is validated and copied, so a refusal costs next to nothing.
+   */
+  #assertRoom(): void {
+    if (this.#queuedOps >= this.#maxQueuedOperations) {
+      throw new OverloadedError('maxQueuedOperations', this.#maxQueuedOperations, this.#queuedOps, this.#queuedBytes)
+    }
+    if (this.#queuedBytes >= this.#maxQueuedBytes) {
+      throw new OverloadedError('maxQueuedBytes', this.#maxQueuedBytes, this.#queuedOps, this.#queuedBytes)
+    }
+  }
+
+  /** Counts `work` (a write of `bytes`) against the queue limits until it settles. */
+  async #queued<T>(bytes: number, work: Promise<T>): Promise<T> {
+    this.#queuedOps++
+    this.#queuedBytes += bytes
+    try {
+      return await work
+    } finally {
+      this.#queuedOps--
+      this.#queuedBytes -= bytes
+    }
+  }
+
   #internals(): StoreInternals {
     const isClosed = (): boolean => this.#closing !== undefined
     return {
@@ -498,4 +559,13 @@ export class EventStore implements AsyncDisposable {
       },
     }
   }
+}
+
+/** An `EventStore.open` queue limit: a safe integer >= 1, or the default when absent. */
+function queueLimit(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`EventStore.open: ${name} must be a safe integer >= 1`)
+  }
+  return value
 }

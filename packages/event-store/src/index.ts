@@ -54,6 +54,7 @@ export {
   EventStoreCorruptError,
   ClosedError,
   UnsupportedError,
+  OverloadedError,
   type ActualRevision,
 } from './errors.js'
 export { LockedError } from '@quire/vfs'
@@ -89,6 +90,8 @@ export {
   MAX_STREAM_METADATA_BYTES,
   MAX_FILTER_PREFIXES,
   MAX_SUBSCRIPTION_ID_BYTES,
+  DEFAULT_MAX_QUEUED_OPERATIONS,
+  DEFAULT_MAX_QUEUED_BYTES,
 } from './limits.js'
 export {
   SUBSCRIPTION_PAGE_EVENTS,

@@ -35,5 +35,20 @@ export const MAX_STREAM_METADATA_BYTES = 64 * 1024
 /** Most prefixes in each list of an `$all` filter. */
 export const MAX_FILTER_PREFIXES = 100
 
+/**
+ * Default `maxQueuedOperations` of `EventStore.open`: appends and stream commands called and not
+ * yet settled. One more is refused at once with `OVERLOADED` (nothing written). A waiting append
+ * holds its copied events, its place in the stream's queue and the log's request (a few KB for an
+ * event of 1 KiB), so this bounds them at about 100 MB.
+ */
+export const DEFAULT_MAX_QUEUED_OPERATIONS = 16_384
+
+/**
+ * Default `maxQueuedBytes`: once the events of the appends waiting (measured as for
+ * `MAX_APPEND_BYTES`) reach this, the next append is refused with `OVERLOADED` (at most this plus
+ * one append wait).
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
+
 /** Longest durable subscription id and projection name, in UTF-8 bytes. */
 export const MAX_SUBSCRIPTION_ID_BYTES = 200

@@ -181,25 +181,27 @@ function prepareEvents(events: unknown, where: string, budget: AppendBudget): Pr
 
 const APPEND_OPTIONS = ['expectedRevision']
 
-/** `appendToStream`'s arguments, checked and copied. */
-export function prepareAppend(streamName: unknown, events: unknown, options: unknown): DriverAppendRequest {
+/** `appendToStream`'s arguments, checked and copied; `measured.bytes` gets their size as `MAX_APPEND_BYTES` counts it. */
+export function prepareAppend(streamName: unknown, events: unknown, options: unknown, measured?: { bytes: number }): DriverAppendRequest {
   const name = validateStreamName(streamName, { system: false })
   const opts = checkOptions(options, APPEND_OPTIONS, 'appendToStream')
   const expectedRevision = opts.expectedRevision === undefined ? 'any' : validateExpectedRevision(opts.expectedRevision)
   if (events === undefined || events === null) throw new InvalidArgumentError('appendToStream: events are required')
   const budget = newBudget()
-  return { streamName: name, events: prepareEvents(events, 'events', budget), expectedRevision }
+  const prepared = { streamName: name, events: prepareEvents(events, 'events', budget), expectedRevision }
+  if (measured !== undefined) measured.bytes = budget.bytes
+  return prepared
 }
 
-/** `multiStreamAppend`'s requests, checked and copied: distinct streams, ids unique across all. */
-export function prepareMultiAppend(requests: unknown): DriverAppendRequest[] {
+/** `multiStreamAppend`'s requests, checked and copied: distinct streams, ids unique across all; `measured.bytes` as in {@link prepareAppend}. */
+export function prepareMultiAppend(requests: unknown, measured?: { bytes: number }): DriverAppendRequest[] {
   if (!Array.isArray(requests)) throw new InvalidArgumentError('multiStreamAppend: requests must be an array')
   const list = [...(requests as readonly unknown[])]
   if (list.length === 0) throw new InvalidArgumentError('multiStreamAppend: no requests')
   if (list.length > MAX_APPEND_STREAMS) throw new AppendTooLargeError('streams per append', list.length, MAX_APPEND_STREAMS)
   const budget = newBudget()
   const names = new Set<string>()
-  return list.map((request, i) => {
+  const prepared = list.map((request, i) => {
     const where = `requests[${i}]`
     const r = checkOptions(request, ['streamName', 'events', 'expectedRevision'], where) as Partial<AppendRequest>
     if (request === undefined) throw new InvalidArgumentError(`${where} must be an object`)
@@ -210,6 +212,8 @@ export function prepareMultiAppend(requests: unknown): DriverAppendRequest[] {
     if (!Array.isArray(r.events)) throw new InvalidArgumentError(`${where}.events must be an array`)
     return { streamName, events: prepareEvents(r.events, `${where}.events`, budget), expectedRevision }
   })
+  if (measured !== undefined) measured.bytes = budget.bytes
+  return prepared
 }
 
 const STREAM_METADATA_KEYS = ['maxAge', 'maxCount', 'truncateBefore', 'custom']

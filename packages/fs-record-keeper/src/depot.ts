@@ -5,6 +5,7 @@ import {
   expectPathKind,
   isFsError,
   isTempFile,
+  limitOpenFiles,
   LOCK_FILE_NAME,
   NodeFileSystem,
   readFully,
@@ -17,8 +18,9 @@ import { dirname, join, resolve } from 'node:path'
 import { DepotError } from './errors.js'
 import { checkFormatMarker, DEPOT_MAGIC } from './format-marker.js'
 import { assertUuid, isUuid, leafDir, prefixDirs } from './ids.js'
-import { DEFAULT_MAX_OBJECT_BYTES, DEPOT_BLOCK_BYTES, MAX_IO_BYTES } from './limits.js'
+import { DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, DEPOT_BLOCK_BYTES, MAX_IO_BYTES } from './limits.js'
 import { KeyedMutex } from './mutex.js'
+import { QueueBudget, queueLimits, type QueueLimits } from './queue-budget.js'
 import { ObjectState } from './object-state.js'
 import { blockCount, contentSizeOf, decodeFooter, encodeTrailer, FOOTER_BYTES, storedLength } from './object-trailer.js'
 import { scanTree } from './tree-scan.js'
@@ -28,6 +30,18 @@ export interface DepotOptions {
   readonly fs?: FileSystem
   /** Largest object in content bytes (default 1 GiB). */
   readonly maxObjectBytes?: number
+  /**
+   * Most operations (of any kind) accepted and not yet settled (default 65 536,
+   * `DEFAULT_MAX_QUEUED_OPERATIONS`). One more rejects at once with `OVERLOADED`: memory stays
+   * bounded when callers outrun the disk.
+   */
+  readonly maxQueuedOperations?: number
+  /**
+   * Most bytes those operations hold (the content of writes, the size of reads; default 64 MiB,
+   * `DEFAULT_MAX_QUEUED_BYTES`). One that would pass it rejects at once with `OVERLOADED`, unless
+   * nothing else waits.
+   */
+  readonly maxQueuedBytes?: number
 }
 
 /** What `Depot.verify` found; `ok` when there is nothing to report. */
@@ -82,19 +96,28 @@ export class Depot implements AsyncDisposable {
   private closing: Promise<void> | undefined
   private poisoned = false
   private poisonCause: unknown = undefined
+  private readonly budget: QueueBudget
 
   private constructor(
     private readonly fs: FileSystem,
     private readonly root: string,
     private readonly lock: DirLock,
     private readonly maxObjectBytes: number,
-  ) {}
+    limits: QueueLimits,
+  ) {
+    this.budget = new QueueBudget(limits, DepotError, `depot ${root}`)
+  }
 
   /** Opens (creating if needed) the depot in `<dir>/depot` and takes its lock (`LOCKED` if held). */
   static async open(dir: string, options: DepotOptions = {}): Promise<Depot> {
     if (typeof dir !== 'string' || dir.length === 0) throw new DepotError('INVALID_ARGUMENT', 'dir must be a non-empty path')
     const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES
     assertInteger(maxObjectBytes, 'maxObjectBytes', Number.MAX_SAFE_INTEGER)
+    const limits = queueLimits(
+      options,
+      { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES },
+      DepotError,
+    )
     const fs = options.fs ?? new NodeFileSystem()
     const root = join(resolve(dir), 'depot')
     await expectPathKind(fs, root, 'directory', "the depot's directory")
@@ -104,7 +127,9 @@ export class Depot implements AsyncDisposable {
       lock = await acquireLock(fs, root)
       await sweepTempFiles(fs, root)
       await checkFormatMarker(fs, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError)
-      return new Depot(fs, root, lock, maxObjectBytes)
+      // Operations on different objects run at once: without a bound on open files, a deep queue
+      // opens thousands at the same moment and EMFILE poisons the depot (each holds one at a time).
+      return new Depot(limitOpenFiles(fs), root, lock, maxObjectBytes, limits)
     } catch (err) {
       // A failed open leaves the disk as it found it: what it created goes again.
       await undoFailedOpen(fs, created, lock)
@@ -129,7 +154,7 @@ export class Depot implements AsyncDisposable {
   async state(id: string): Promise<ObjectState> {
     assertUuid(id, 'id', DepotError)
     this.assertOpen()
-    return this.perId.run(id, async () => (await this.probe(id)).state)
+    return this.queued(id, 0, async () => (await this.probe(id)).state)
   }
 
   /** True unless the object is NONEXISTENT. */
@@ -145,7 +170,7 @@ export class Depot implements AsyncDisposable {
     assertUuid(id, 'id', DepotError)
     assertInteger(size, 'size', this.maxObjectBytes)
     this.assertWritable()
-    return this.perId.run(id, async () => {
+    return this.queued(id, 0, async () => {
       this.assertWritable()
       const probe = await this.probe(id)
       if (probe.state !== ObjectState.NONEXISTENT) throw new DepotError('EXISTS', `object ${id} already exists`)
@@ -175,23 +200,26 @@ export class Depot implements AsyncDisposable {
       throw new DepotError('INVALID_ARGUMENT', `bytes must be a Uint8Array of at most ${MAX_IO_BYTES} bytes`)
     }
     this.assertWritable()
-    return this.perId.run(id, async () => {
+    // A copy: what is written is what was passed, whatever the caller does with its array while
+    // the write waits for the object (it counts against maxQueuedBytes meanwhile).
+    const content = bytes.slice()
+    return this.queued(id, content.byteLength, async () => {
       this.assertWritable()
       const probe = await this.probeExisting(id)
       if (probe.state === ObjectState.READABLE) throw new DepotError('NOT_WRITABLE', `object ${id} is finalized`)
-      if (offset + bytes.byteLength > probe.size) {
+      if (offset + content.byteLength > probe.size) {
         throw new DepotError(
           'OUT_OF_RANGE',
-          `write of ${bytes.byteLength} bytes at ${offset} is outside object ${id} of ${probe.size} bytes`,
+          `write of ${content.byteLength} bytes at ${offset} is outside object ${id} of ${probe.size} bytes`,
         )
       }
-      if (bytes.byteLength === 0) return
+      if (content.byteLength === 0) return
       // A failed write may have left part of the bytes: POISONED (typed), as errors.ts promises,
       // so that nothing finalizes content this session cannot vouch for.
       await this.durably(async () => {
         const handle = await this.fs.open(probe.path, 'r+')
         try {
-          await handle.write(bytes, offset)
+          await handle.write(content, offset)
         } finally {
           await handle.close()
         }
@@ -206,7 +234,7 @@ export class Depot implements AsyncDisposable {
   async finalize(id: string): Promise<void> {
     assertUuid(id, 'id', DepotError)
     this.assertWritable()
-    return this.perId.run(id, async () => {
+    return this.queued(id, 0, async () => {
       this.assertWritable()
       const probe = await this.probeExisting(id)
       if (probe.state === ObjectState.READABLE) throw new DepotError('NOT_WRITABLE', `object ${id} is already finalized`)
@@ -245,7 +273,7 @@ export class Depot implements AsyncDisposable {
     assertInteger(offset, 'offset', Number.MAX_SAFE_INTEGER)
     assertInteger(size, 'size', MAX_IO_BYTES)
     this.assertOpen()
-    return this.perId.run(id, async () => {
+    return this.queued(id, size, async () => {
       const probe = await this.probeExisting(id)
       if (probe.state === ObjectState.WRITABLE) throw new DepotError('NOT_READABLE', `object ${id} is not finalized`)
       const handle = await this.fs.open(probe.path, 'r')
@@ -283,7 +311,7 @@ export class Depot implements AsyncDisposable {
   async purge(id: string): Promise<void> {
     assertUuid(id, 'id', DepotError)
     this.assertWritable()
-    return this.perId.run(id, async () => {
+    return this.queued(id, 0, async () => {
       this.assertWritable()
       const probe = await this.probeExisting(id)
       await this.durably(async () => {
@@ -311,6 +339,11 @@ export class Depot implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  /** Runs `fn` after the object's earlier operations, counted against the queue limits (`OVERLOADED`). */
+  private queued<T>(id: string, bytes: number, fn: () => Promise<T>): Promise<T> {
+    return this.budget.run(bytes, () => this.perId.run(id, fn))
   }
 
   private assertOpen(): void {

@@ -14,6 +14,8 @@
  *   file-system error as `cause`); reopen the store to recover.
  * - `UNSUPPORTED_VERSION`: a newer release wrote the store (its `FORMAT` file, an event file);
  *   `open` refuses before it changes anything.
+ * - `OVERLOADED`: `maxQueuedOperations` or `maxQueuedBytes` operations already wait for the disk;
+ *   this one was refused at once and nothing of it written. Retry once some have resolved.
  */
 export type StoreErrorCode =
   | 'INVALID_ARGUMENT'
@@ -26,6 +28,7 @@ export type StoreErrorCode =
   | 'CLOSED'
   | 'POISONED'
   | 'UNSUPPORTED_VERSION'
+  | 'OVERLOADED'
 
 /** An error the record keeper throws on purpose; test `code`, not the message. */
 export class RecordKeeperError extends Error {

@@ -11,6 +11,8 @@ export type { StoreErrorCode } from './errors.js'
 export { UUID_PATTERN } from './ids.js'
 export {
   DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_OPERATIONS,
   DEFAULT_MAX_OBJECT_BYTES,
   DEPOT_BLOCK_BYTES,
   MAX_GROUP_EVENTS,

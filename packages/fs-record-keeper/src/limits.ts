@@ -18,3 +18,15 @@ export const DEPOT_BLOCK_BYTES = 65536
 
 /** Largest single depot write or read, in bytes (64 MiB): bigger ones are split by the caller. */
 export const MAX_IO_BYTES = 64 * 1024 * 1024
+
+/**
+ * Default `maxQueuedOperations` of `RecordKeeper` and `Depot`: operations accepted and not yet
+ * settled. One more is refused with `OVERLOADED`.
+ */
+export const DEFAULT_MAX_QUEUED_OPERATIONS = 65_536
+
+/**
+ * Default `maxQueuedBytes`: bytes of those operations (event JSON; depot write content). Once this
+ * many wait, the next operation is refused (so at most this plus one operation wait).
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024

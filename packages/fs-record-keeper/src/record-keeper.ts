@@ -4,6 +4,7 @@ import {
   ensureDir,
   expectPathKind,
   isFsError,
+  limitOpenFiles,
   NodeFileSystem,
   safeJoin,
   TEMP_SUFFIX,
@@ -21,8 +22,9 @@ import { RecordKeeperError } from './errors.js'
 import { decodeEventFile, encodeEventFile, eventFileBytes, type EventRecord } from './event-file.js'
 import { checkFormatMarker, RECORD_KEEPER_MAGIC } from './format-marker.js'
 import { assertUuid, leafDir, prefixDirs } from './ids.js'
-import { DEFAULT_MAX_EVENT_BYTES, MAX_GROUP_EVENTS, READ_CONCURRENCY } from './limits.js'
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MAX_GROUP_EVENTS, READ_CONCURRENCY } from './limits.js'
 import { Mutex } from './mutex.js'
+import { QueueBudget, queueLimits, type QueueLimits } from './queue-budget.js'
 import { encodePointer } from './pointer-file.js'
 import { readSmallFile } from './small-file.js'
 import { TailWriter } from './tail-writer.js'
@@ -39,6 +41,17 @@ export interface RecordKeeperOptions {
   readonly fs?: FileSystem
   /** Largest event file in bytes, framing included (default 1 MiB). */
   readonly maxEventBytes?: number
+  /**
+   * Most adds accepted and not yet settled (default 65 536, `DEFAULT_MAX_QUEUED_OPERATIONS`). One
+   * more rejects at once with `OVERLOADED`, nothing written: memory stays bounded when callers
+   * outrun the disk.
+   */
+  readonly maxQueuedOperations?: number
+  /**
+   * Most bytes of event files of those adds (default 64 MiB, `DEFAULT_MAX_QUEUED_BYTES`). An add
+   * that would pass it rejects at once with `OVERLOADED`, unless nothing else waits.
+   */
+  readonly maxQueuedBytes?: number
 }
 
 /** What `open` found and repaired. */
@@ -78,6 +91,8 @@ export interface RecordKeeperReport {
 interface QueuedAdd {
   readonly id: string
   readonly eventJson: string
+  /** Bytes counted against `maxQueuedBytes` (its event file). */
+  readonly bytes: number
   readonly resolve: () => void
   readonly reject: (err: unknown) => void
 }
@@ -143,12 +158,20 @@ export class RecordKeeper implements AsyncDisposable {
   private closing: Promise<void> | undefined
   private poisonCause: unknown = undefined
   private poisoned = false
+  private readonly budget: QueueBudget
+  /**
+   * The file system for `read` and `events`: callers may read thousands of events at once, and
+   * past the process's open-file limit every open fails (EMFILE); reads wait for a slot instead.
+   * Group commits keep `fs`: a group holds all its files open together (at most MAX_GROUP_EVENTS).
+   */
+  private readonly reads: FileSystem
 
   private constructor(
     private readonly fs: FileSystem,
     private readonly paths: RkPaths,
     private readonly lock: DirLock,
     private readonly maxEventBytes: number,
+    limits: QueueLimits,
     /** Ids in history order: `order[index.get(id)] === id`. */
     private readonly order: string[],
     private readonly index: Map<string, number>,
@@ -159,6 +182,8 @@ export class RecordKeeper implements AsyncDisposable {
     recovery: RecoveryReport,
   ) {
     this.recovery = recovery
+    this.budget = new QueueBudget(limits, RecordKeeperError, `record keeper ${paths.rk}`)
+    this.reads = limitOpenFiles(fs)
     this.tailWriter = new TailWriter(fs, paths.tail, order.at(-1) ?? null, (err) => this.poison(err))
   }
 
@@ -176,6 +201,11 @@ export class RecordKeeper implements AsyncDisposable {
     if (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < 256) {
       throw new RecordKeeperError('INVALID_ARGUMENT', 'maxEventBytes must be an integer >= 256')
     }
+    const limits = queueLimits(
+      options,
+      { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES },
+      RecordKeeperError,
+    )
     const fs = options.fs ?? new NodeFileSystem()
     const paths = rkPaths(resolve(dir))
     await expectPathKind(fs, paths.rk, 'directory', "the record keeper's directory")
@@ -219,7 +249,7 @@ export class RecordKeeper implements AsyncDisposable {
       for (const id of new Set(scan.chain.map((id) => id.slice(0, 3)))) {
         for (const d of prefixDirs(paths.events, id)) durableDirs.add(d)
       }
-      return new RecordKeeper(fs, paths, lock, maxEventBytes, scan.chain, index, scan.last, durableDirs, recovery)
+      return new RecordKeeper(fs, paths, lock, maxEventBytes, limits, scan.chain, index, scan.last, durableDirs, recovery)
     } catch (err) {
       // A failed open leaves the disk as it found it: what it created goes again, under the lock.
       if (lock !== undefined && created.length === 0) {
@@ -319,9 +349,10 @@ export class RecordKeeper implements AsyncDisposable {
     if (this.index.has(id) || this.pending.has(id)) {
       throw new RecordKeeperError('EXISTS', `event ${id} already exists`)
     }
+    this.budget.admit(bytes)
     this.pending.add(id)
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ id, eventJson, resolve, reject })
+      this.queue.push({ id, eventJson, bytes, resolve, reject })
       this.scheduleFlush()
     })
   }
@@ -439,7 +470,7 @@ export class RecordKeeper implements AsyncDisposable {
     const path = safeJoin(leafDir(this.paths.events, id), id)
     let bytes: Uint8Array
     try {
-      bytes = await readSmallFile(this.fs, path)
+      bytes = await readSmallFile(this.reads, path)
     } catch (err) {
       if (isFsError(err, 'ENOENT')) {
         throw new RecordKeeperError('CORRUPT', `event ${id} is in the history but ${path} is missing`, { cause: err })
@@ -478,6 +509,7 @@ export class RecordKeeper implements AsyncDisposable {
       }
       for (const add of group) {
         this.pending.delete(add.id)
+        this.budget.release(add.bytes)
         add.resolve()
       }
     }
@@ -493,6 +525,7 @@ export class RecordKeeper implements AsyncDisposable {
     })
     for (const add of group) {
       this.pending.delete(add.id)
+      this.budget.release(add.bytes)
       add.reject(error)
     }
   }

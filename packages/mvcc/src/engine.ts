@@ -1,4 +1,4 @@
-import { CommitFailedError, ClosedError } from './errors.js'
+import { CommitFailedError, ClosedError, OverloadedError } from './errors.js'
 import { validateCommit, type RecentCommit } from './conflicts.js'
 import type { KeyRange } from './keys.js'
 import { Transaction } from './transaction.js'
@@ -25,6 +25,10 @@ export interface EngineOptions {
   readonly txTimeoutMs: number
   readonly now: () => number
   readonly persist: PersistCommit
+  /** Most commits handed to `persist` and not yet settled; one more is `OVERLOADED`. Default: no bound (the store sets one). */
+  readonly maxQueuedOperations?: number
+  /** Once this many WAL bytes of those commits wait, one more is `OVERLOADED`. Default: no bound. */
+  readonly maxQueuedBytes?: number
 }
 
 interface PendingCommit {
@@ -32,6 +36,8 @@ interface PendingCommit {
   /** The keys written, in the same order as `versions`. */
   readonly writes: ReadonlyMap<string, Uint8Array | undefined>
   readonly versions: Version[]
+  /** WAL bytes counted against `maxQueuedBytes`. */
+  readonly bytes: number
   position: number | undefined
   settled: boolean
   resolve(): void
@@ -54,6 +60,10 @@ export class MvccEngine {
   readonly txTimeoutMs: number
   readonly now: () => number
   private readonly persist: PersistCommit
+  private readonly maxQueuedOperations: number
+  private readonly maxQueuedBytes: number
+  /** WAL bytes of the commits in `pending`. */
+  private pendingBytes = 0
 
   /** Last commit timestamp handed out (validated, maybe not yet durable). */
   private lastTs = 0
@@ -82,6 +92,8 @@ export class MvccEngine {
     this.txTimeoutMs = options.txTimeoutMs
     this.now = options.now
     this.persist = options.persist
+    this.maxQueuedOperations = options.maxQueuedOperations ?? Number.MAX_SAFE_INTEGER
+    this.maxQueuedBytes = options.maxQueuedBytes ?? Number.MAX_SAFE_INTEGER
   }
 
   get visibleTs(): number {
@@ -139,9 +151,12 @@ export class MvccEngine {
     writes: ReadonlyMap<string, Uint8Array | undefined>,
     readKeys: ReadonlySet<string> | undefined,
     ranges: readonly KeyRange[] | undefined,
+    bytes: number,
   ): Promise<number> {
     try {
       this.assertUsable()
+      // Refused before it takes a timestamp: a commit the WAL could not take would poison the store.
+      this.assertRoom()
       validateCommit({ snapshotTs: tx.snapshotTs, writeKeys: writes.keys(), readKeys, ranges }, this.index, this.recent)
     } finally {
       this.release(tx)
@@ -160,8 +175,9 @@ export class MvccEngine {
       resolve = res
       reject = rej
     })
-    const entry: PendingCommit = { ts, writes, versions, position: undefined, settled: false, resolve, reject }
+    const entry: PendingCommit = { ts, writes, versions, bytes, position: undefined, settled: false, resolve, reject }
     this.pending.push(entry)
+    this.pendingBytes += bytes
     let persisted: Promise<number>
     try {
       persisted = this.persist({ ts, writes })
@@ -231,6 +247,20 @@ export class MvccEngine {
     }
   }
 
+  /**
+   * Throws `OverloadedError` once `maxQueuedOperations` commits or `maxQueuedBytes` of their WAL
+   * bytes wait, whatever the new commit's size (at most the limit plus one commit wait).
+   */
+  private assertRoom(): void {
+    const ops = this.pending.length
+    if (ops >= this.maxQueuedOperations) {
+      throw new OverloadedError('maxQueuedOperations', this.maxQueuedOperations, ops, this.pendingBytes)
+    }
+    if (this.pendingBytes >= this.maxQueuedBytes) {
+      throw new OverloadedError('maxQueuedBytes', this.maxQueuedBytes, ops, this.pendingBytes)
+    }
+  }
+
   /** The oldest snapshot anything can still read at. */
   private oldestSnapshot(): number {
     let oldest = this.visible
@@ -243,6 +273,7 @@ export class MvccEngine {
   private advanceVisibility(): void {
     while (this.pending.length > 0 && this.pending[0]!.position !== undefined && !this.pending[0]!.settled) {
       const entry = this.pending.shift()!
+      this.pendingBytes -= entry.bytes
       entry.settled = true
       this.visible = entry.ts
       this.visiblePos = entry.position!
@@ -267,6 +298,7 @@ export class MvccEngine {
     if (at < 0) return
     const dropped = this.pending.splice(at)
     for (const p of dropped.reverse()) {
+      this.pendingBytes -= p.bytes
       p.settled = true
       let i = 0
       for (const key of p.writes.keys()) this.index.uninstall(key, p.versions[i++]!)

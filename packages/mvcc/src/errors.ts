@@ -90,3 +90,27 @@ export class UnsupportedVersionError extends MvccError {
     super('UNSUPPORTED_VERSION', message, options)
   }
 }
+
+/**
+ * Too many commits already wait for the disk: this one was refused at once, before validation,
+ * and its transaction aborted (nothing written, nothing visible). Memory stays bounded when
+ * callers outrun the disk; retry the transaction once some commits have resolved (back off).
+ * `limit` names the bound reached (an option of `MvccStore.open`), `max` its value.
+ */
+export class OverloadedError extends MvccError {
+  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
+  readonly max: number
+  readonly queuedOperations: number
+  readonly queuedBytes: number
+
+  constructor(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
+    super(
+      'OVERLOADED',
+      `store overloaded: ${queuedOperations} commits (${queuedBytes} bytes) wait for the disk and ${limit} is ${max}; the transaction was aborted, nothing written`,
+    )
+    this.limit = limit
+    this.max = max
+    this.queuedOperations = queuedOperations
+    this.queuedBytes = queuedBytes
+  }
+}

@@ -1,7 +1,7 @@
 // The declarations use AsyncDisposable and Symbol.asyncDispose: this pulls TypeScript's
 // esnext.disposable lib into a user's compilation, whatever its `lib` (TypeScript >= 5.2).
 /// <reference lib="esnext.disposable" preserve="true" />
-export { MvccStore, DEFAULT_TX_TIMEOUT_MS } from './store.js'
+export { MvccStore, DEFAULT_TX_TIMEOUT_MS, DEFAULT_MAX_QUEUED_COMMITS, DEFAULT_MAX_QUEUED_BYTES } from './store.js'
 export type { MvccStoreOptions, CheckpointResult, MvccStats } from './store.js'
 export { Transaction, MAX_VALUE_BYTES, MAX_TX_WRITES } from './transaction.js'
 export type { IsolationLevel } from './engine.js'
@@ -20,4 +20,5 @@ export {
   CommitFailedError,
   MvccCorruptError,
   UnsupportedVersionError,
+  OverloadedError,
 } from './errors.js'

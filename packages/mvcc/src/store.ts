@@ -11,6 +11,15 @@ import type { Transaction } from './transaction.js'
 
 /** Default `txTimeoutMs`: a transaction open longer than this is aborted. */
 export const DEFAULT_TX_TIMEOUT_MS = 60_000
+/**
+ * Default `maxQueuedOperations`: commits validated and not yet durable and visible. One more is
+ * refused with `OverloadedError` (`OVERLOADED`) and its transaction aborted. Lower than the WAL's
+ * default because a waiting commit holds more than its WAL frames (its versions, write set and
+ * requests: measured ~6.5 KB for a one-key commit of 1 KiB), so this bounds those at ~110 MB.
+ */
+export const DEFAULT_MAX_QUEUED_COMMITS = 16_384
+/** Default `maxQueuedBytes`: once this many WAL bytes of those commits wait, the next commit is refused. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
 /** The snapshot key checkpoints are saved under. */
 export const CHECKPOINT_SNAPSHOT_KEY = 'mvcc'
 /** `schemaVersion` of checkpoint snapshots. */
@@ -32,6 +41,18 @@ export interface MvccStoreOptions {
   readonly segmentBytes?: number
   /** Clock for transaction timeouts (default `Date.now`). */
   readonly now?: () => number
+  /**
+   * Most commits validated and not yet durable and visible (default 16 384,
+   * `DEFAULT_MAX_QUEUED_COMMITS`). One more `commit` rejects at once with `OverloadedError`
+   * (`OVERLOADED`) and its transaction is aborted, nothing written: memory stays bounded when
+   * callers outrun the disk.
+   */
+  readonly maxQueuedOperations?: number
+  /**
+   * WAL bytes of those commits at which the next commit is refused the same way (default 64 MiB,
+   * `DEFAULT_MAX_QUEUED_BYTES`): at most this plus one commit wait.
+   */
+  readonly maxQueuedBytes?: number
 }
 
 /** What `checkpoint()` wrote. */
@@ -70,6 +91,8 @@ export class MvccStore implements AsyncDisposable {
   readonly #lock: DirLock
   readonly #timer: ReturnType<typeof setInterval>
   #checkpointing: Promise<unknown> = Promise.resolve()
+  /** The checkpoint queued behind the running one, not started yet. */
+  #nextCheckpoint: Promise<CheckpointResult> | undefined
   #closing: Promise<void> | undefined
 
   private constructor(dir: string, isolation: IsolationLevel, engine: MvccEngine, wal: Wal, snapshots: SnapshotStore, lock: DirLock) {
@@ -125,6 +148,10 @@ export class MvccStore implements AsyncDisposable {
         fs,
         sync: checked.sync,
         minLastSeq: checkpoint?.walSeq ?? 0,
+        // The engine bounds what waits (below): the WAL must never refuse a commit the engine took,
+        // which would leave the commits queued with it in doubt.
+        maxQueuedOperations: Number.MAX_SAFE_INTEGER,
+        maxQueuedBytes: Number.MAX_SAFE_INTEGER,
         ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
       })
       const log = wal
@@ -133,6 +160,8 @@ export class MvccStore implements AsyncDisposable {
         txTimeoutMs: checked.txTimeoutMs,
         now: checked.now,
         persist: (record: CommitRecord) => log.appendBatch(commitBatch(record)).then((entries) => entries[entries.length - 1]!.seq),
+        maxQueuedOperations: checked.maxQueuedOperations,
+        maxQueuedBytes: checked.maxQueuedBytes,
       })
       await recover(engine, wal, checkpoint)
       return new MvccStore(root, checked.isolation, engine, wal, snapshots, lock)
@@ -174,7 +203,14 @@ export class MvccStore implements AsyncDisposable {
    */
   checkpoint(): Promise<CheckpointResult> {
     if (this.#closing !== undefined) return Promise.reject(new ClosedError())
-    const run = this.#checkpointing.then(() => this.#checkpoint())
+    // Calls made while a checkpoint waits to start share it (it starts after all of them, so it
+    // covers what each of them asked for): waiting checkpoints never pile up.
+    if (this.#nextCheckpoint !== undefined) return this.#nextCheckpoint
+    const run = this.#checkpointing.then(() => {
+      this.#nextCheckpoint = undefined
+      return this.#checkpoint()
+    })
+    this.#nextCheckpoint = run
     this.#checkpointing = run.catch(() => undefined)
     return run
   }
@@ -298,6 +334,8 @@ function checkOptions(options: MvccStoreOptions): {
   sync: 'always' | 'none'
   txTimeoutMs: number
   now: () => number
+  maxQueuedOperations: number
+  maxQueuedBytes: number
 } {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
   const isolation = options.isolation ?? 'snapshot'
@@ -312,5 +350,11 @@ function checkOptions(options: MvccStoreOptions): {
   }
   const now = options.now ?? Date.now
   if (typeof now !== 'function') throw new InvalidArgumentError('now must be a function')
-  return { isolation, sync, txTimeoutMs, now }
+  const maxQueuedOperations = options.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_COMMITS
+  if (!Number.isSafeInteger(maxQueuedOperations) || maxQueuedOperations < 1) {
+    throw new InvalidArgumentError('maxQueuedOperations must be a safe integer >= 1')
+  }
+  const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
+  if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new InvalidArgumentError('maxQueuedBytes must be a safe integer >= 1')
+  return { isolation, sync, txTimeoutMs, now, maxQueuedOperations, maxQueuedBytes }
 }

@@ -178,7 +178,7 @@ export class Transaction {
     // Validation and ordering happen synchronously inside engine.commit (no await before it),
     // so the order of commit() calls is the commit order of the transactions that pass.
     try {
-      const ts = await this.engine.commit(this, this.writes, this.readKeys, this.ranges)
+      const ts = await this.engine.commit(this, this.writes, this.readKeys, this.ranges, this.stagedBytes)
       this.state = 'committed'
       return ts
     } catch (error) {

@@ -82,25 +82,34 @@ export class WriteFailedError extends NdjsonLogError {
   }
 }
 
+/**
+ * Too much already waits for the disk: the operation was refused at once, nothing of it written,
+ * so that memory stays bounded when producers outrun the disk. Retry once some of the operations
+ * in flight have resolved (back off). `limit` names the bound reached (an option of
+ * `NdjsonLog.open`), `max` its value. Code `OVERLOADED`.
+ */
+export class OverloadedError extends NdjsonLogError {
+  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
+  readonly max: number
+  readonly queuedOperations: number
+  readonly queuedBytes: number
+  constructor(path: string, limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
+    super(
+      'OVERLOADED',
+      `${path}: overloaded: ${queuedOperations} operations (${queuedBytes} bytes) wait for the disk and ${limit} is ${max}; nothing was written, retry once some have resolved`,
+    )
+    this.limit = limit
+    this.max = max
+    this.queuedOperations = queuedOperations
+    this.queuedBytes = queuedBytes
+  }
+}
+
 /** The file is a Quire NDJSON log of a format version this code does not read. */
 export class UnsupportedVersionError extends NdjsonLogError {
   readonly version: number
   constructor(file: string, version: number) {
     super('UNSUPPORTED_VERSION', `${file}: format version ${version} is not supported (this code reads 1)`)
     this.version = version
-  }
-}
-
-/**
- * The file at the log's path is not an NDJSON log of this library: its first line is not a
- * `quire-ndjson-log` header (an ordinary text file, another program's JSON lines). Nothing was
- * changed, and nothing was created next to it. Code `NOT_NDJSON_LOG`.
- */
-export class NotNdjsonLogError extends NdjsonLogError {
-  /** The file that is not a log. */
-  readonly file: string
-  constructor(file: string) {
-    super('NOT_NDJSON_LOG', `${file} is not an NDJSON log written by @quire/ndjson-log (its first line is not a "quire-ndjson-log" header); nothing was changed`)
-    this.file = file
   }
 }

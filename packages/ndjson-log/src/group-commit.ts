@@ -20,6 +20,12 @@ export interface GroupCommitHooks<E, R> {
    * only once they are acknowledged. Rejecting rejects every entry of the group with that error.
    */
   flush(entries: readonly E[]): Promise<R[]>
+  /** Most entries accepted and not yet settled; one more is refused with `overloaded(...)`. */
+  readonly maxQueuedOperations: number
+  /** Bytes (`sizeOf`) of those at which the next entry is refused (at most this plus one entry wait). */
+  readonly maxQueuedBytes: number
+  /** The refusal for an entry over a limit. */
+  overloaded(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number): Error
 }
 
 export class GroupCommitter<E, R> {
@@ -28,6 +34,9 @@ export class GroupCommitter<E, R> {
   #running = false
   #scheduled = false
   #idle: (() => void)[] = []
+  /** Entries accepted and not yet settled (queued or in the group being written), and their bytes. */
+  #queuedOps = 0
+  #queuedBytes = 0
 
   constructor(hooks: GroupCommitHooks<E, R>) {
     this.#hooks = hooks
@@ -38,8 +47,37 @@ export class GroupCommitter<E, R> {
     return this.#queue.length
   }
 
-  /** Queues an entry; resolves once the group holding it is acknowledged. */
+  /** Entries accepted and not yet settled, and their bytes. */
+  get pending(): { readonly operations: number; readonly bytes: number } {
+    return { operations: this.#queuedOps, bytes: this.#queuedBytes }
+  }
+
+  /**
+   * The refusal for one more entry when a limit is reached, else `undefined`. It does not depend
+   * on the entry's size (at most `maxQueuedBytes` plus one entry wait), so callers can refuse
+   * before the cost of serializing.
+   */
+  refusal(): Error | undefined {
+    const hooks = this.#hooks
+    if (this.#queuedOps >= hooks.maxQueuedOperations) {
+      return hooks.overloaded('maxQueuedOperations', hooks.maxQueuedOperations, this.#queuedOps, this.#queuedBytes)
+    }
+    if (this.#queuedBytes >= hooks.maxQueuedBytes) {
+      return hooks.overloaded('maxQueuedBytes', hooks.maxQueuedBytes, this.#queuedOps, this.#queuedBytes)
+    }
+    return undefined
+  }
+
+  /**
+   * Queues an entry; resolves once the group holding it is acknowledged. Rejects at once with the
+   * `overloaded` error when `maxQueuedOperations` or `maxQueuedBytes` is reached.
+   */
   submit(entry: E): Promise<R> {
+    const bytes = this.#hooks.sizeOf(entry)
+    const refused = this.refusal()
+    if (refused !== undefined) return Promise.reject(refused)
+    this.#queuedOps++
+    this.#queuedBytes += bytes
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ entry, resolve, reject })
       this.#schedule()
@@ -79,14 +117,21 @@ export class GroupCommitter<E, R> {
     this.#queue = this.#queue.slice(take)
     try {
       const results = await this.#hooks.flush(group.map((w) => w.entry))
+      this.#settled(group.length, bytes)
       for (let i = 0; i < group.length; i++) group[i]!.resolve(results[i]!)
     } catch (err) {
+      this.#settled(group.length, bytes)
       for (const w of group) w.reject(err)
     } finally {
       this.#running = false
     }
     if (this.#queue.length > 0) this.#schedule()
     else this.#notifyIdle()
+  }
+
+  #settled(entries: number, bytes: number): void {
+    this.#queuedOps -= entries
+    this.#queuedBytes -= bytes
   }
 
   #notifyIdle(): void {

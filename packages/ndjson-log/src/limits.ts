@@ -27,3 +27,16 @@ export const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024
 
 /** The most `preallocateBytes` may be. */
 export const MAX_PREALLOCATE_BYTES = 64 * 1024 * 1024
+
+/**
+ * Default `maxQueuedOperations`: appends, batches and `sync()` calls accepted and not yet settled.
+ * One more is refused with `OverloadedError` (`OVERLOADED`).
+ */
+export const DEFAULT_MAX_QUEUED_OPERATIONS = 65_536
+
+/**
+ * Default `maxQueuedBytes`: bytes of the lines accepted and not yet settled (waiting, or in the
+ * group being written). Once this many wait, the next operation is refused (so at most this plus
+ * one operation wait).
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024

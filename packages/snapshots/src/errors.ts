@@ -71,3 +71,27 @@ export class UnsupportedVersionError extends SnapshotError {
     this.version = version
   }
 }
+
+/**
+ * Too much already waits for the disk: the save (or delete) was refused at once, nothing of it
+ * written, so that memory stays bounded when callers outrun the disk. Retry once some of the
+ * saves in flight have resolved (back off). `limit` names the bound reached (an option of
+ * `SnapshotStore.open`), `max` its value.
+ */
+export class OverloadedError extends SnapshotError {
+  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
+  readonly max: number
+  readonly queuedOperations: number
+  readonly queuedBytes: number
+
+  constructor(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
+    super(
+      'OVERLOADED',
+      `snapshot store overloaded: ${queuedOperations} saves and deletes (${queuedBytes} bytes) wait for the disk and ${limit} is ${max}; nothing was written, retry once some have resolved`,
+    )
+    this.limit = limit
+    this.max = max
+    this.queuedOperations = queuedOperations
+    this.queuedBytes = queuedBytes
+  }
+}

@@ -30,3 +30,9 @@ export const DEFAULT_CACHED_KEYS = 4096
 
 /** Largest `cachedKeys`. */
 export const MAX_CACHED_KEYS = 2 ** 20
+
+/** Default `maxQueuedOperations`: saves and deletes accepted and not yet settled, all keys together. */
+export const DEFAULT_MAX_QUEUED_OPERATIONS = 65_536
+
+/** Default `maxQueuedBytes`: once this many encoded bytes of saves wait, the next save is refused (at most this plus one save wait). */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 2 ** 20

@@ -1,13 +1,17 @@
 import { resolve } from 'node:path'
-import { NodeFileSystem, acquireLock, ensureDir, expectPathKind, isFsError, quarantineFile, safeJoin, undoFailedOpen } from '@quire/vfs'
-import type { DirLock, FileSystem } from '@quire/vfs'
-import { ClosedError, InvalidArgumentError, PoisonedError, SnapshotCorruptError, UnsupportedVersionError } from './errors.js'
+import { NodeFileSystem, acquireLock, ensureDir, isFsError, limitOpenFiles, quarantineFile, safeJoin, undoFailedOpen } from '@quire/vfs'
+import { ReadOnlyError, ReadOnlyFileSystem, checkOptionKeys, enforceOpenMode, resolveOpenMode, storePathState } from '@quire/vfs'
+import type { DirLock, FileSystem, OpenModeOptions } from '@quire/vfs'
+import { ClosedError, InvalidArgumentError, OverloadedError, PoisonedError, SnapshotCorruptError, UnsupportedVersionError } from './errors.js'
 import { SNAP_SUFFIX, TEMP_SUFFIX, compareNewestFirst, parseSnapFileName, snapFileName } from './file-name.js'
 import type { SnapName } from './file-name.js'
 import { keyBytes, keyDirName, keyFromDirName } from './key-dir.js'
+import { LOAD_OPTION_KEYS, OPEN_OPTION_KEYS, SAVE_INPUT_KEYS } from './option-keys.js'
 import {
   DEFAULT_CACHED_KEYS,
   DEFAULT_KEEP,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_OPERATIONS,
   DEFAULT_MAX_STATE_BYTES,
   DEFAULT_SCHEMA_VERSION,
   LOAD_RELIST_ATTEMPTS,
@@ -44,7 +48,17 @@ export interface UnsupportedReport {
   readonly error: UnsupportedVersionError
 }
 
-export interface SnapshotStoreOptions {
+/**
+ * Options of `SnapshotStore.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ *
+ * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`: a store is created when
+ * nothing, or an empty directory, is at the path; `false`: `NOT_FOUND` instead), `errorIfExists`
+ * (default `false`: `EXISTS` when the directory holds anything), `readOnly` (default `false`: with
+ * `true`, no lock is taken and nothing is written, not even the removal of temp files an
+ * interrupted save left; `load` and `keys` work, `save` and `delete` reject with `READ_ONLY`;
+ * works on a read-only copy and next to a live writer).
+ */
+export interface SnapshotStoreOptions extends OpenModeOptions {
   /** The file system to write through (default: the real one, `new NodeFileSystem()`). */
   readonly fs?: FileSystem
   /**
@@ -72,6 +86,18 @@ export interface SnapshotStoreOptions {
    * reported as corrupt. If it throws, the `load` (or the pruning) that found it rejects.
    */
   readonly onUnsupported?: (report: UnsupportedReport) => void
+  /**
+   * Most saves, deletes and loads accepted and not yet settled, all keys together (default 65 536,
+   * `DEFAULT_MAX_QUEUED_OPERATIONS`). One more rejects at once with `OverloadedError`
+   * (`OVERLOADED`), nothing written: memory stays bounded when callers outrun the disk.
+   */
+  readonly maxQueuedOperations?: number
+  /**
+   * Encoded bytes of saves accepted and not yet settled at which the next operation rejects at once
+   * with `OverloadedError` (default 64 MiB, `DEFAULT_MAX_QUEUED_BYTES`): at most this plus one save
+   * (up to `maxStateBytes`) wait.
+   */
+  readonly maxQueuedBytes?: number
 }
 
 /** What `save` writes. */
@@ -151,12 +177,18 @@ export class SnapshotStore implements AsyncDisposable {
   readonly dir: string
   readonly #fs: FileSystem
   readonly #lock: DirLock
+  readonly #readOnly: boolean
   readonly #codec: ResolvedCodec
   readonly #keep: number
   readonly #maxStateBytes: number
   readonly #onCorrupt: ((report: CorruptionReport) => void) | undefined
   readonly #onUnsupported: ((report: UnsupportedReport) => void) | undefined
   readonly #cachedKeys: number
+  readonly #maxQueuedOperations: number
+  readonly #maxQueuedBytes: number
+  /** Saves and deletes accepted and not yet settled, and the bytes of those saves. */
+  #queuedOps = 0
+  #queuedBytes = 0
   readonly #keys = new Map<string, KeyState>()
   readonly #inFlight = new Set<Promise<unknown>>()
   #closed = false
@@ -164,16 +196,19 @@ export class SnapshotStore implements AsyncDisposable {
   #poison: unknown = undefined
   #poisoned = false
 
-  private constructor(dir: string, fs: FileSystem, lock: DirLock, options: ResolvedOptions) {
+  private constructor(dir: string, fs: FileSystem, lock: DirLock, options: ResolvedOptions, readOnly = false) {
     this.dir = dir
     this.#fs = fs
     this.#lock = lock
+    this.#readOnly = readOnly
     this.#codec = options.codec
     this.#keep = options.keep
     this.#maxStateBytes = options.maxStateBytes
     this.#onCorrupt = options.onCorrupt
     this.#onUnsupported = options.onUnsupported
     this.#cachedKeys = options.cachedKeys
+    this.#maxQueuedOperations = options.maxQueuedOperations
+    this.#maxQueuedBytes = options.maxQueuedBytes
   }
 
   /**
@@ -182,10 +217,14 @@ export class SnapshotStore implements AsyncDisposable {
    */
   static async open(dir: string, options: SnapshotStoreOptions = {}): Promise<SnapshotStore> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
+    checkOptionKeys(options, OPEN_OPTION_KEYS, 'SnapshotStore.open', invalid)
     const resolved = resolveOptions(options)
+    const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const root = resolve(dir)
-    await expectPathKind(fs, root, 'directory', "the snapshot store's directory")
+    enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE), root, ROLE)
+    // Read-only: no lock, no recovery (its only work is removing temp files), nothing written.
+    if (mode.readOnly) return new SnapshotStore(root, READ_ONLY_FS(fs), NO_LOCK, resolved, true)
     // syncExisting: a killed writer may have left the store directory without making it durable.
     const created = await ensureDir(fs, root, { syncExisting: true })
     let lock: DirLock | undefined
@@ -197,7 +236,9 @@ export class SnapshotStore implements AsyncDisposable {
       await undoFailedOpen(fs, created, lock)
       throw err
     }
-    return new SnapshotStore(root, fs, lock, resolved)
+    // Saves and loads of different keys run at once: without a bound on open files, a deep queue
+    // opens thousands at the same moment and EMFILE fails them (each holds one file at a time).
+    return new SnapshotStore(root, limitOpenFiles(fs), lock, resolved)
   }
 
   /**
@@ -208,11 +249,14 @@ export class SnapshotStore implements AsyncDisposable {
   save(key: string, input: SaveInput): Promise<void> {
     try {
       this.#assertOpen()
+      this.#assertWritable('SnapshotStore.save')
       const bytes = keyBytes(key)
       if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('save input must be an object')
+      checkOptionKeys(input, SAVE_INPUT_KEYS, 'SnapshotStore.save', invalid)
       const position = checkPosition(input.position, 'position')
       const schemaVersion = checkSchemaVersion(input.schemaVersion ?? DEFAULT_SCHEMA_VERSION)
       if (this.#poisoned) throw this.#poisonedError()
+      this.#admit() // before the cost of encoding
       const state = this.#codec.encode(input.state)
       if (state.byteLength > this.#maxStateBytes) {
         throw new InvalidArgumentError(`encoded state is ${state.byteLength} bytes; the limit is ${this.#maxStateBytes}`)
@@ -221,7 +265,7 @@ export class SnapshotStore implements AsyncDisposable {
       // Small states are copied into one buffer now, so the caller may reuse its array at once.
       const data = encoded.total <= SINGLE_WRITE_MAX_BYTES ? concatSnapshot(encoded) : encoded
       const ks = this.#keyState(key, bytes)
-      const done = ks.tail.then(() => this.#write(ks, position, data))
+      const done = this.#queued(ks.tail.then(() => this.#write(ks, position, data)), encoded.total)
       ks.tail = done.then(
         () => this.#prune(ks).catch(noop),
         noop,
@@ -238,12 +282,14 @@ export class SnapshotStore implements AsyncDisposable {
     this.#assertOpen()
     const bytes = keyBytes(key)
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('load options must be an object')
+    checkOptionKeys(options, LOAD_OPTION_KEYS, 'SnapshotStore.load', invalid)
     const maxPosition = options.maxPosition === undefined ? Number.MAX_SAFE_INTEGER : checkPosition(options.maxPosition, 'maxPosition')
     const wanted = options.schemaVersion === undefined ? undefined : checkSchemaVersion(options.schemaVersion)
     const upgrade = options.upgrade
     if (upgrade !== undefined && typeof upgrade !== 'function') throw new InvalidArgumentError('upgrade must be a function')
+    this.#admit()
     const ks = this.#keyState(key, bytes)
-    const work = this.#load(ks, maxPosition, wanted, upgrade)
+    const work = this.#queued(this.#load(ks, maxPosition, wanted, upgrade), 0)
     this.#hold(ks, work)
     return work
   }
@@ -255,8 +301,11 @@ export class SnapshotStore implements AsyncDisposable {
   delete(key: string): Promise<void> {
     try {
       this.#assertOpen()
-      const ks = this.#keyState(key, keyBytes(key))
-      const done = ks.tail.then(() => this.#delete(ks))
+      this.#assertWritable('SnapshotStore.delete')
+      const bytes = keyBytes(key)
+      this.#admit()
+      const ks = this.#keyState(key, bytes)
+      const done = this.#queued(ks.tail.then(() => this.#delete(ks)), 0)
       ks.tail = done.then(noop, noop)
       this.#hold(ks, ks.tail)
       return done
@@ -302,6 +351,15 @@ export class SnapshotStore implements AsyncDisposable {
     if (this.#closed) throw new ClosedError()
   }
 
+  #assertWritable(operation: string): void {
+    if (this.#readOnly) throw new ReadOnlyError(operation)
+  }
+
+  /** True when the store was opened with `readOnly: true`: `save` and `delete` reject with `READ_ONLY`. */
+  get readOnly(): boolean {
+    return this.#readOnly
+  }
+
   #poisonedError(): PoisonedError {
     return new PoisonedError('an earlier sync failed; reopen the snapshot store', { cause: this.#poison })
   }
@@ -312,6 +370,39 @@ export class SnapshotStore implements AsyncDisposable {
       this.#poison = err
     }
     return new PoisonedError(`${what} failed; the snapshot store must be reopened`, { cause: err })
+  }
+
+  /**
+   * Throws `OverloadedError` when a queue limit is reached. It does not depend on the new
+   * operation's size (at most `maxQueuedBytes` plus one save wait), so it runs before encoding.
+   */
+  #admit(): void {
+    if (this.#queuedOps >= this.#maxQueuedOperations) {
+      throw new OverloadedError('maxQueuedOperations', this.#maxQueuedOperations, this.#queuedOps, this.#queuedBytes)
+    }
+    if (this.#queuedBytes >= this.#maxQueuedBytes) {
+      throw new OverloadedError('maxQueuedBytes', this.#maxQueuedBytes, this.#queuedOps, this.#queuedBytes)
+    }
+  }
+
+  /** Counts `work` (of `bytes`) against the queue limits until it settles. */
+  #queued<T>(work: Promise<T>, bytes: number): Promise<T> {
+    this.#queuedOps++
+    this.#queuedBytes += bytes
+    const release = (): void => {
+      this.#queuedOps--
+      this.#queuedBytes -= bytes
+    }
+    return work.then(
+      (value) => {
+        release()
+        return value
+      },
+      (err: unknown) => {
+        release()
+        throw err
+      },
+    )
   }
 
   #track(work: Promise<unknown>): void {
@@ -720,7 +811,20 @@ interface ResolvedOptions {
   readonly maxStateBytes: number
   readonly onCorrupt: ((report: CorruptionReport) => void) | undefined
   readonly onUnsupported: ((report: UnsupportedReport) => void) | undefined
+  readonly maxQueuedOperations: number
+  readonly maxQueuedBytes: number
 }
+
+/** What the store's directory is called in errors. */
+const ROLE = "the snapshot store's directory"
+
+/** The lock of a read-only store: there is none to release. */
+const NO_LOCK: DirLock = { path: '', release: async () => undefined }
+
+const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
+
+/** A read-only view of `fs`, with the bound on open files every store has. */
+const READ_ONLY_FS = (fs: FileSystem): FileSystem => limitOpenFiles(new ReadOnlyFileSystem(fs))
 
 function resolveOptions(options: SnapshotStoreOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
@@ -743,7 +847,13 @@ function resolveOptions(options: SnapshotStoreOptions): ResolvedOptions {
   if (options.fs !== undefined && (typeof options.fs !== 'object' || options.fs === null)) {
     throw new InvalidArgumentError('fs must be a FileSystem')
   }
-  return { codec: resolveCodec(options.codec), keep, cachedKeys, maxStateBytes, onCorrupt, onUnsupported }
+  const maxQueuedOperations = options.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_OPERATIONS
+  if (!Number.isSafeInteger(maxQueuedOperations) || maxQueuedOperations < 1) {
+    throw new InvalidArgumentError('maxQueuedOperations must be a safe integer ≥ 1')
+  }
+  const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
+  if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new InvalidArgumentError('maxQueuedBytes must be a safe integer ≥ 1')
+  return { codec: resolveCodec(options.codec), keep, cachedKeys, maxStateBytes, onCorrupt, onUnsupported, maxQueuedOperations, maxQueuedBytes }
 }
 
 function checkPosition(value: unknown, name: string): number {

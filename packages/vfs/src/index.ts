@@ -9,3 +9,4 @@ export { acquireLock, isLockFile, LOCK_FILE_NAME, type AcquireLockOptions, type 
 export { safeJoin, assertSafeSegment, MAX_SEGMENT_BYTES } from './safe-join.js'
 export { VfsError, LockedError, PathKindError, UnsafePathError, StoreNotFoundError, StoreExistsError, ReadOnlyError, type LockedDetails } from './errors.js'
 export { quarantineBytes, quarantineFile, quarantineName, isQuarantineFile, QUARANTINE_SUFFIX } from './quarantine.js'
+export { limitOpenFiles, DEFAULT_MAX_OPEN_FILES } from './open-file-limit.js'

@@ -87,6 +87,31 @@ export class WalWriteError extends WalError {
   }
 }
 
+/**
+ * Too much is already waiting for the disk: the operation was refused at once, before anything
+ * was encoded or written, so that memory stays bounded when producers outrun the disk. Retry it
+ * once some of the operations in flight have resolved (back off). `limit` names the bound that
+ * was reached (an option of `Wal.open`), `max` its value; `queuedOperations` and `queuedBytes`
+ * what was waiting when the operation came.
+ */
+export class WalOverloadedError extends WalError {
+  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
+  readonly max: number
+  readonly queuedOperations: number
+  readonly queuedBytes: number
+
+  constructor(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
+    super(
+      'OVERLOADED',
+      `write-ahead log overloaded: ${queuedOperations} operations (${queuedBytes} bytes) wait for the disk and ${limit} is ${max}; nothing was written, retry once some have resolved`,
+    )
+    this.limit = limit
+    this.max = max
+    this.queuedOperations = queuedOperations
+    this.queuedBytes = queuedBytes
+  }
+}
+
 /** Bad input (wrong type, over-size key or value, empty or too-big batch): nothing was written. */
 export class InvalidArgumentError extends WalError {
   constructor(message: string) {

@@ -1,4 +1,4 @@
-import { WalPoisonedError, WalWriteError } from './errors.js'
+import { WalOverloadedError, WalPoisonedError, WalWriteError } from './errors.js'
 import {
   COMMIT_FRAME_BYTES,
   FLAG_IN_BATCH,
@@ -26,6 +26,12 @@ export interface GroupWriter {
   roll(firstSeq: number): Promise<void>
 }
 
+/** The bounds on what may wait in memory for the disk (options `maxQueued*` of `Wal.open`). */
+export interface QueueLimits {
+  readonly maxQueuedOperations: number
+  readonly maxQueuedBytes: number
+}
+
 /** One caller's operation (or batch) waiting for the next group. */
 interface Request {
   /** Frames of this request in the accumulating buffer: `[start, end)`. */
@@ -33,6 +39,8 @@ interface Request {
   readonly end: number
   readonly ops: WalOp | readonly WalOp[]
   readonly timestampMs: number
+  /** Bytes this request counts against `maxQueuedBytes` (its encoded frames). */
+  readonly bytes: number
   readonly resolve: (value: never) => void
   readonly reject: (reason: unknown) => void
 }
@@ -69,10 +77,21 @@ export class GroupCommit {
   #poisoned: WalPoisonedError | undefined
   #lastSeq: number
   readonly #writer: GroupWriter
+  readonly #limits: QueueLimits
+  /** Requests accepted and not yet settled (queued or in the group being written). */
+  #queuedOps = 0
+  /** Their encoded bytes. */
+  #queuedBytes = 0
 
-  constructor(writer: GroupWriter, lastSeq: number) {
+  constructor(writer: GroupWriter, lastSeq: number, limits: QueueLimits) {
     this.#writer = writer
     this.#lastSeq = lastSeq
+    this.#limits = limits
+  }
+
+  /** Requests accepted and not yet settled, and their encoded bytes. */
+  get queued(): { readonly operations: number; readonly bytes: number } {
+    return { operations: this.#queuedOps, bytes: this.#queuedBytes }
   }
 
   /** Last acknowledged seq. */
@@ -87,21 +106,26 @@ export class GroupCommit {
   /** Queues one (validated) operation; resolves with its entry once acknowledged. */
   append(op: WalOp, timestampMs: number): Promise<WalEntry> {
     if (this.#poisoned !== undefined) return Promise.reject(this.#poisoned)
+    const bytes = opFrameBytes(op)
+    const refused = this.#admit(bytes)
+    if (refused !== undefined) return Promise.reject(refused)
     const start = this.#accLength
-    this.#reserve(opFrameBytes(op))
+    this.#reserve(bytes)
     this.#accLength = encodeOpFrame(this.#acc, this.#accView, start, op, timestampMs, 0)
-    return this.#enqueue<WalEntry>(start, op, timestampMs)
+    return this.#enqueue<WalEntry>(start, op, timestampMs, bytes)
   }
 
   /** Queues a (validated, non-empty) batch: records + COMMIT, all or nothing. */
   appendBatch(ops: readonly WalOp[], timestampMs: number, bytes: number): Promise<WalEntry[]> {
     if (this.#poisoned !== undefined) return Promise.reject(this.#poisoned)
+    const refused = this.#admit(bytes + COMMIT_FRAME_BYTES)
+    if (refused !== undefined) return Promise.reject(refused)
     const start = this.#accLength
     this.#reserve(bytes + COMMIT_FRAME_BYTES)
     let pos = start
     for (const op of ops) pos = encodeOpFrame(this.#acc, this.#accView, pos, op, timestampMs, FLAG_IN_BATCH)
     this.#accLength = encodeCommitFrame(this.#accView, this.#acc, pos, ops.length)
-    return this.#enqueue<WalEntry[]>(start, ops, timestampMs)
+    return this.#enqueue<WalEntry[]>(start, ops, timestampMs, bytes + COMMIT_FRAME_BYTES)
   }
 
   /** Resolves once nothing is queued or in flight. */
@@ -116,13 +140,42 @@ export class GroupCommit {
     const queue = this.#queue
     this.#queue = []
     this.#accLength = 0
-    for (const r of queue) r.reject(this.#poisoned)
+    for (const r of queue) this.#reject(r, this.#poisoned)
   }
 
-  #enqueue<T>(start: number, ops: WalOp | readonly WalOp[], timestampMs: number): Promise<T> {
+  /**
+   * Takes room for a request of `bytes`, or returns the refusal when the queue is full: once
+   * `maxQueuedBytes` wait, whatever this request's size. So at most `maxQueuedBytes` plus one
+   * request (at most `WAL_MAX_BATCH_BYTES`) wait, and a request bigger than the limit still goes
+   * through an idle log: the limit bounds what piles up behind a slow disk, not one operation.
+   */
+  #admit(bytes: number): WalOverloadedError | undefined {
+    const { maxQueuedOperations, maxQueuedBytes } = this.#limits
+    if (this.#queuedOps >= maxQueuedOperations) {
+      return new WalOverloadedError('maxQueuedOperations', maxQueuedOperations, this.#queuedOps, this.#queuedBytes)
+    }
+    if (this.#queuedBytes >= maxQueuedBytes) {
+      return new WalOverloadedError('maxQueuedBytes', maxQueuedBytes, this.#queuedOps, this.#queuedBytes)
+    }
+    this.#queuedOps++
+    this.#queuedBytes += bytes
+    return undefined
+  }
+
+  #settled(r: Request): void {
+    this.#queuedOps--
+    this.#queuedBytes -= r.bytes
+  }
+
+  #reject(r: Request, err: unknown): void {
+    this.#settled(r)
+    r.reject(err)
+  }
+
+  #enqueue<T>(start: number, ops: WalOp | readonly WalOp[], timestampMs: number, bytes: number): Promise<T> {
     const end = this.#accLength
     const promise = new Promise<T>((resolve, reject) => {
-      this.#queue.push({ start, end, ops, timestampMs, resolve: resolve, reject })
+      this.#queue.push({ start, end, ops, timestampMs, bytes, resolve: resolve, reject })
     })
     if (!this.#running) {
       this.#running = true
@@ -188,19 +241,20 @@ export class GroupCommit {
         const lastSeq = sealFrames(buf, view, first.start, end, firstSeq)
         await writer.write(buf.subarray(first.start, end), firstSeq, lastSeq)
         this.#lastSeq = lastSeq
+        for (let k = i; k < j; k++) this.#settled(queue[k]!)
         settle(queue, i, j, firstSeq)
         i = j
       } catch (err) {
         if (err instanceof WalWriteError) {
           // Rolled back: these requests are not in the log; later ones get their own attempt.
           const failedEnd = j === i ? queue.length : j
-          for (let k = i; k < failedEnd; k++) queue[k]!.reject(err)
+          for (let k = i; k < failedEnd; k++) this.#reject(queue[k]!, err)
           i = failedEnd
           continue
         }
         // A failed sync, a failed rollback, or anything unexpected: stop trusting the log.
         const poisoned = err instanceof WalPoisonedError ? err : new WalPoisonedError(err)
-        for (let k = i; k < queue.length; k++) queue[k]!.reject(poisoned)
+        for (let k = i; k < queue.length; k++) this.#reject(queue[k]!, poisoned)
         this.poison(poisoned)
         return
       }

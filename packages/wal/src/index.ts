@@ -9,6 +9,7 @@ export {
   WalPoisonedError,
   WalWriteError,
   WalUnsupportedVersionError,
+  WalOverloadedError,
   InvalidArgumentError,
 } from './errors.js'
 export { LockedError, PathKindError, ReadOnlyError, StoreExistsError, StoreNotFoundError } from '@quire/vfs'
@@ -21,6 +22,8 @@ export {
   WAL_MIN_SEGMENT_BYTES,
   WAL_MAX_SEGMENT_BYTES,
   WAL_MAX_FRAME_BYTES,
+  WAL_DEFAULT_MAX_QUEUED_OPERATIONS,
+  WAL_DEFAULT_MAX_QUEUED_BYTES,
 } from './limits.js'
 export type {
   WalOp,

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from './errors.js'
 import {
+  WAL_DEFAULT_MAX_QUEUED_BYTES,
+  WAL_DEFAULT_MAX_QUEUED_OPERATIONS,
   WAL_DEFAULT_SEGMENT_BYTES,
   WAL_MAX_BATCH_BYTES,
   WAL_MAX_BATCH_ENTRIES,
@@ -68,6 +70,8 @@ export interface ResolvedOptions {
   readonly recovery: WalRecoveryMode
   readonly now: () => number
   readonly minLastSeq: number
+  readonly maxQueuedOperations: number
+  readonly maxQueuedBytes: number
 }
 
 export function checkOptions(opts: WalOptions): ResolvedOptions {
@@ -87,7 +91,13 @@ export function checkOptions(opts: WalOptions): ResolvedOptions {
   if (opts.fs !== undefined && (typeof opts.fs !== 'object' || opts.fs === null)) throw new InvalidArgumentError('fs must be a FileSystem')
   const minLastSeq = opts.minLastSeq ?? 0
   if (!Number.isSafeInteger(minLastSeq) || minLastSeq < 0) throw new InvalidArgumentError('minLastSeq must be a safe integer >= 0')
-  return { syncAlways: sync === 'always', segmentBytes, recovery, now, minLastSeq }
+  const maxQueuedOperations = opts.maxQueuedOperations ?? WAL_DEFAULT_MAX_QUEUED_OPERATIONS
+  if (!Number.isSafeInteger(maxQueuedOperations) || maxQueuedOperations < 1) {
+    throw new InvalidArgumentError('maxQueuedOperations must be a safe integer >= 1')
+  }
+  const maxQueuedBytes = opts.maxQueuedBytes ?? WAL_DEFAULT_MAX_QUEUED_BYTES
+  if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new InvalidArgumentError('maxQueuedBytes must be a safe integer >= 1')
+  return { syncAlways: sync === 'always', segmentBytes, recovery, now, minLastSeq, maxQueuedOperations, maxQueuedBytes }
 }
 
 /** The clock's reading as a u64-safe integer. */

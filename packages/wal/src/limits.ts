@@ -39,3 +39,16 @@ export const WAL_MAX_SEQ = Number.MAX_SAFE_INTEGER
  * a PUT payload is at most 26 + WAL_MAX_KEY_BYTES + WAL_MAX_VALUE_BYTES bytes.
  */
 export const WAL_MAX_FRAME_BYTES = 16 * 1024 * 1024
+
+/**
+ * Default `maxQueuedOperations`: appends and batches accepted and not yet acknowledged. One more is
+ * refused with `WalOverloadedError` (`OVERLOADED`). About 0.3 KiB of heap each besides its bytes.
+ */
+export const WAL_DEFAULT_MAX_QUEUED_OPERATIONS = 65_536
+
+/**
+ * Default `maxQueuedBytes`: encoded bytes of the operations accepted and not yet acknowledged
+ * (what waits for the disk, plus the group being written). Once this many wait, the next one is
+ * refused: at most this plus one operation wait.
+ */
+export const WAL_DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024

@@ -11,6 +11,8 @@ export const WAL_OPTION_KEYS = [
   'recovery',
   'now',
   'minLastSeq',
+  'maxQueuedOperations',
+  'maxQueuedBytes',
   'createIfMissing',
   'errorIfExists',
   'readOnly',

@@ -66,6 +66,19 @@ export interface WalOptions extends OpenModeOptions {
    * Entries at or below it that the log still holds are truncated too.
    */
   readonly minLastSeq?: number
+  /**
+   * Most appends and batches accepted and not yet acknowledged (default 65 536,
+   * `WAL_DEFAULT_MAX_QUEUED_OPERATIONS`; 1 .. 2^53 − 1). One more rejects at once with
+   * `WalOverloadedError` (`OVERLOADED`), nothing written: memory stays bounded when producers
+   * outrun the disk.
+   */
+  readonly maxQueuedOperations?: number
+  /**
+   * Encoded bytes of operations accepted and not yet acknowledged at which the next operation
+   * rejects at once with `WalOverloadedError` (default 64 MiB, `WAL_DEFAULT_MAX_QUEUED_BYTES`;
+   * 1 .. 2^53 − 1): at most this plus one operation (a batch is at most 32 MiB) wait.
+   */
+  readonly maxQueuedBytes?: number
 }
 
 export interface ReplayOptions {

@@ -55,6 +55,8 @@ export class Wal implements AsyncDisposable {
   readonly #report: RecoveryReport
   #floorSeq: number
   #truncating: Promise<void> = Promise.resolve()
+  /** The truncation queued behind the running one, not started yet. */
+  #nextTruncate: { seq: number; run: Promise<void> } | undefined
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -77,7 +79,7 @@ export class Wal implements AsyncDisposable {
     this.#segments = segments
     this.#writer = writer
     this.#readOnly = readOnly
-    this.#group = new GroupCommit(writer, lastSeq)
+    this.#group = new GroupCommit(writer, lastSeq, options)
     this.#floorSeq = floorSeq
     this.#report = report
   }
@@ -163,7 +165,9 @@ export class Wal implements AsyncDisposable {
    * handed to the OS (sync 'none'). Concurrent calls are committed together (group commit).
    *
    * @throws `InvalidArgumentError` (nothing written), `WalClosedError`, `WalPoisonedError`
-   *   (outcome unknown), `WalWriteError` (e.g. ENOSPC; rolled back, not in the log).
+   *   (outcome unknown), `WalWriteError` (e.g. ENOSPC; rolled back, not in the log),
+   *   `WalOverloadedError` (`OVERLOADED`: `maxQueuedOperations` or `maxQueuedBytes` reached; nothing
+   *   written, retry later).
    */
   append(op: WalOp): Promise<WalEntry> {
     try {
@@ -277,9 +281,21 @@ export class Wal implements AsyncDisposable {
     } catch (err) {
       return rejected(err)
     }
-    const run = this.#truncating.then(() => this.#truncate(seq))
-    this.#truncating = run.catch(() => undefined)
-    return run
+    // Calls made while a truncation waits to start share it, at the highest seq asked: it runs
+    // after all of them, so each gets at least what it asked for, and waiting calls never pile up.
+    const waiting = this.#nextTruncate
+    if (waiting !== undefined) {
+      waiting.seq = Math.max(waiting.seq, seq)
+      return waiting.run
+    }
+    const next: { seq: number; run: Promise<void> } = { seq, run: Promise.resolve() }
+    next.run = this.#truncating.then(() => {
+      this.#nextTruncate = undefined
+      return this.#truncate(next.seq)
+    })
+    this.#nextTruncate = next
+    this.#truncating = next.run.catch(() => undefined)
+    return next.run
   }
 
   async #truncate(seq: number): Promise<void> {

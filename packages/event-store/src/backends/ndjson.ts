@@ -64,6 +64,9 @@ export async function openNdjsonStore(
     fs,
     sync: options.sync ?? 'always',
     maxRecordBytes: NDJSON_MAX_RECORD_BYTES,
+    // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a commit the driver took.
+    maxQueuedOperations: Number.MAX_SAFE_INTEGER,
+    maxQueuedBytes: Number.MAX_SAFE_INTEGER,
     ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
     ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
   })

@@ -58,7 +58,13 @@ export async function openRecordKeeperStore(
   let rk: RecordKeeper | undefined
   try {
     await checkFormat(fs, root, 'record-keeper')
-    rk = await RecordKeeper.open(join(root, 'log'), { fs, maxEventBytes: maxCommitBytes + RECORD_KEEPER_FILE_OVERHEAD_BYTES })
+    rk = await RecordKeeper.open(join(root, 'log'), {
+      fs,
+      maxEventBytes: maxCommitBytes + RECORD_KEEPER_FILE_OVERHEAD_BYTES,
+      // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a commit the driver took.
+      maxQueuedOperations: Number.MAX_SAFE_INTEGER,
+      maxQueuedBytes: Number.MAX_SAFE_INTEGER,
+    })
     const log = await RecordKeeperCommitLog.open(rk, { maxCommitBytes, onClose: releaseLog })
     const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide })
     return { log, side }

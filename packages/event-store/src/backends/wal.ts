@@ -70,6 +70,10 @@ export async function openWalStore(dir: string, options: WalBackendOptions = {})
     wal = await Wal.open(join(root, 'log'), {
       fs,
       sync: options.sync ?? 'always',
+      // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a
+      // commit the driver took.
+      maxQueuedOperations: Number.MAX_SAFE_INTEGER,
+      maxQueuedBytes: Number.MAX_SAFE_INTEGER,
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
       ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
     })

@@ -1,0 +1,75 @@
+import type { StoreErrorClass } from './errors.js'
+
+/** The bounds on what may wait in memory for the disk (options `maxQueued*`). */
+export interface QueueLimits {
+  readonly maxQueuedOperations: number
+  readonly maxQueuedBytes: number
+}
+
+/** Reads and checks the `maxQueued*` options (`INVALID_ARGUMENT` for a bad one). */
+export function queueLimits(
+  options: { readonly maxQueuedOperations?: number; readonly maxQueuedBytes?: number },
+  defaults: QueueLimits,
+  ErrorClass: StoreErrorClass,
+): QueueLimits {
+  const maxQueuedOperations = options.maxQueuedOperations ?? defaults.maxQueuedOperations
+  const maxQueuedBytes = options.maxQueuedBytes ?? defaults.maxQueuedBytes
+  for (const [name, value] of [['maxQueuedOperations', maxQueuedOperations], ['maxQueuedBytes', maxQueuedBytes]] as const) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw new ErrorClass('INVALID_ARGUMENT', `${name} must be a safe integer >= 1, got ${String(value)}`)
+    }
+  }
+  return { maxQueuedOperations, maxQueuedBytes }
+}
+
+/**
+ * Counts operations accepted and not yet settled (and their bytes) against {@link QueueLimits}:
+ * one more over a bound is refused with `OVERLOADED` at once, so that memory stays bounded when
+ * callers outrun the disk. Refused once `maxQueuedBytes` wait, whatever the new operation's size:
+ * at most `maxQueuedBytes` plus one operation wait, and the check costs nothing per byte.
+ */
+export class QueueBudget {
+  #operations = 0
+  #bytes = 0
+
+  constructor(
+    private readonly limits: QueueLimits,
+    private readonly ErrorClass: StoreErrorClass,
+    private readonly what: string,
+  ) {}
+
+  /** Takes room for one operation of `bytes`, or throws `OVERLOADED` (nothing taken). */
+  admit(bytes: number): void {
+    const { maxQueuedOperations, maxQueuedBytes } = this.limits
+    const over =
+      this.#operations >= maxQueuedOperations
+        ? `maxQueuedOperations is ${maxQueuedOperations}`
+        : this.#bytes >= maxQueuedBytes
+          ? `maxQueuedBytes is ${maxQueuedBytes}`
+          : undefined
+    if (over !== undefined) {
+      throw new this.ErrorClass(
+        'OVERLOADED',
+        `${this.what} overloaded: ${this.#operations} operations (${this.#bytes} bytes) wait for the disk and ${over}; nothing was written, retry once some have resolved`,
+      )
+    }
+    this.#operations++
+    this.#bytes += bytes
+  }
+
+  /** Gives back the room of one settled operation of `bytes`. */
+  release(bytes: number): void {
+    this.#operations--
+    this.#bytes -= bytes
+  }
+
+  /** Runs `work` with room for one operation of `bytes` (throws `OVERLOADED` before it starts). */
+  async run<T>(bytes: number, work: () => Promise<T>): Promise<T> {
+    this.admit(bytes)
+    try {
+      return await work()
+    } finally {
+      this.release(bytes)
+    }
+  }
+}
