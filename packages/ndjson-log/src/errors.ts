@@ -113,3 +113,17 @@ export class UnsupportedVersionError extends NdjsonLogError {
     this.version = version
   }
 }
+
+/**
+ * The file at the log's path is not an NDJSON log of this library: its first line is not a
+ * `quire-ndjson-log` header (an ordinary text file, another program's JSON lines). Nothing was
+ * changed, and nothing was created next to it. Code `NOT_NDJSON_LOG`.
+ */
+export class NotNdjsonLogError extends NdjsonLogError {
+  /** The file that is not a log. */
+  readonly file: string
+  constructor(file: string) {
+    super('NOT_NDJSON_LOG', `${file} is not an NDJSON log written by @quire/ndjson-log (its first line is not a "quire-ndjson-log" header); nothing was changed`)
+    this.file = file
+  }
+}

@@ -9,21 +9,22 @@ export {
   type ReadOptions,
   type SyncMode,
 } from './ndjson-log.js'
-export type { RecoveryMode } from './scan-file.js'
-export type { DamagedLine, RecoveryReport } from './recovery.js'
+export type { RecoveryMode } from './recovery-mode.js'
+export type { DamagedLine, RecoveryReport } from './recovery-report.js'
 export {
   ClosedError,
   InvalidArgumentError,
   InvalidRecordError,
   NdjsonCorruptError,
   NdjsonLogError,
+  NotNdjsonLogError,
   OverloadedError,
   PoisonedError,
   UnsupportedVersionError,
   WriteFailedError,
 } from './errors.js'
-export { LockedError } from '@quire/vfs'
-export { FORMAT_MAGIC, FORMAT_VERSION } from './format.js'
+export { LockedError, PathKindError, ReadOnlyError, StoreExistsError, StoreNotFoundError } from '@quire/vfs'
+export { FORMAT_MAGIC, FORMAT_VERSION } from './format-version.js'
 export {
   DEFAULT_MAX_BATCH_RECORDS,
   DEFAULT_MAX_QUEUED_BYTES,

@@ -2,15 +2,22 @@ import { join } from 'node:path'
 import { InvalidValueError, jsonCodec } from '@quire/codec'
 import {
   acquireLock,
+  checkOptionKeys,
+  enforceOpenMode,
   ensureDir,
   expectPathKind,
   isFsError,
   NodeFileSystem,
+  ReadOnlyError,
+  ReadOnlyFileSystem,
+  resolveOpenMode,
+  storePathState,
   undoFailedOpen,
   writeFileAtomic,
   type DirLock,
   type FileHandle,
   type FileSystem,
+  type OpenModeOptions,
 } from '@quire/vfs'
 import {
   ClosedError,
@@ -21,9 +28,10 @@ import {
   PoisonedError,
   WriteFailedError,
 } from './errors.js'
-import { archiveName, logFiles, siblingPath, type LogFiles } from './files.js'
+import { archiveName, archiveNumber, logFiles, siblingPath, type LogFiles } from './files.js'
 import { encodedBoundBytes, encodeTransactions, FORMAT_MAGIC, formatHeader, formatPad, PAD_MIN_BYTES, PAD_PREFIX } from './format.js'
 import { GroupCommitter } from './group-commit.js'
+import { OPEN_OPTION_KEYS, READ_OPTION_KEYS } from './option-keys.js'
 import {
   DEFAULT_MAX_BATCH_RECORDS,
   DEFAULT_MAX_QUEUED_BYTES,
@@ -36,8 +44,10 @@ import {
   MIN_FILE_BYTES,
 } from './limits.js'
 import { readLines } from './line-scanner.js'
-import { recoverLog, type RecoveryReport } from './recovery.js'
-import { checkHeader, parseRaw, readStartSeq, type RecoveryMode } from './scan-file.js'
+import { recoverLog } from './recovery.js'
+import type { RecoveryMode } from './recovery-mode.js'
+import type { RecoveryReport } from './recovery-report.js'
+import { checkHeader, parseRaw, readStartSeq } from './scan-file.js'
 import { TransactionAssembler } from './transactions.js'
 
 /** A record: a JSON object (plain object; values JSON can hold, plus `Date`). */
@@ -46,7 +56,18 @@ export type LogRecord = Record<string, unknown>
 /** When an append is acknowledged. */
 export type SyncMode = 'always' | 'none'
 
-export interface NdjsonLogOptions {
+/**
+ * Options of `NdjsonLog.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ *
+ * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`: a new log is created
+ * when no file, or an empty one, is at the path and no archive exists; `false`: `NOT_FOUND`
+ * instead), `errorIfExists` (default `false`: `EXISTS` when the log exists), `readOnly` (default
+ * `false`: with `true`, no lock is taken and nothing is written, not even recovery's repairs or a
+ * lock directory; a torn tail or free space is read past in memory; `append`, `appendBatch` and
+ * `sync` reject with `READ_ONLY`; works on a read-only copy and next to a live writer, seeing what
+ * was acknowledged when it opened).
+ */
+export interface NdjsonLogOptions extends OpenModeOptions {
   /** The file system to go through. Default: a `NodeFileSystem`. */
   readonly fs?: FileSystem
   /**
@@ -114,6 +135,17 @@ interface Pending<T> {
   readonly sync: boolean
 }
 
+/** What the log's file is called in errors. */
+const ROLE = 'NDJSON log file'
+
+/** The lock of a read-only log: there is none to release. */
+const NO_LOCK: DirLock = { path: '', release: async () => undefined }
+
+/** Attempts at creating the lock directory and taking the lock while a closing writer removes it. */
+const LOCK_ATTEMPTS = 3
+
+const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
+
 /** How many event-loop turns `read()` waits for the active file to reappear during a rotation. */
 const MAX_ROTATION_WAITS = 10_000
 
@@ -132,6 +164,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
   readonly #fs: FileSystem
   readonly #files: LogFiles
   readonly #lock: DirLock
+  readonly #readOnly: boolean
   readonly #syncMode: SyncMode
   readonly #mode: RecoveryMode
   readonly #maxFileBytes: number | undefined
@@ -158,6 +191,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     fs: FileSystem
     files: LogFiles
     lock: DirLock
+    readOnly: boolean
     syncMode: SyncMode
     mode: RecoveryMode
     maxFileBytes: number | undefined
@@ -176,6 +210,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     this.#fs = init.fs
     this.#files = init.files
     this.#lock = init.lock
+    this.#readOnly = init.readOnly
     this.#syncMode = init.syncMode
     this.#mode = init.mode
     this.#maxFileBytes = init.maxFileBytes
@@ -205,10 +240,19 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    * durably, damage in the middle is handled as `opts.recovery` says. Takes the log's lock:
    * a second writer gets `LockedError` (code `LOCKED`) until this one is closed.
    *
-   * @throws `NdjsonCorruptError`, `UnsupportedVersionError`, `InvalidArgumentError`, `LockedError`.
+   * With `readOnly: true` it takes no lock and writes nothing (see {@link NdjsonLogOptions}).
+   *
+   * @throws `NdjsonCorruptError`, `UnsupportedVersionError`, `InvalidArgumentError` (also for an
+   *   unknown option key), `LockedError`, `NotNdjsonLogError` (`NOT_NDJSON_LOG`: the file is not a
+   *   log of this library), `StoreNotFoundError` (`NOT_FOUND`: no log, and `createIfMissing` is
+   *   false or `readOnly` true), `StoreExistsError` (`EXISTS`, under `errorIfExists`),
+   *   `PathKindError` (the path, or a parent of it, is the wrong kind of thing), `ReadOnlyError`
+   *   (`READ_ONLY`: the OS refuses to write the directory). Nothing is created when it throws.
    */
   static async open<T extends object = LogRecord>(path: string, opts: NdjsonLogOptions = {}): Promise<NdjsonLog<T>> {
     const files = logFiles(path)
+    checkOptionKeys(opts, OPEN_OPTION_KEYS, 'NdjsonLog.open', invalid)
+    const openMode = resolveOpenMode(opts, invalid)
     const syncMode = opts.sync ?? 'always'
     if (syncMode !== 'always' && syncMode !== 'none') throw new InvalidArgumentError(`sync must be 'always' or 'none'`)
     const mode = opts.recovery ?? 'strict'
@@ -235,9 +279,25 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     const fs = opts.fs ?? new NodeFileSystem()
     // Before anything is created: the path must be a file (or nothing yet), its directory and
     // lock directory directories.
-    const fileExisted = await expectPathKind(fs, files.path, 'file', 'the log file')
+    let state = await storePathState(fs, files.path, 'file', ROLE)
+    const fileExisted = state !== 'missing'
     await expectPathKind(fs, files.dir, 'directory', "the log file's directory")
     await expectPathKind(fs, files.lockDir, 'directory', "the log's lock directory")
+    // Archives without an active file are a log too (a rotation a crash interrupted).
+    if (state !== 'present' && (await hasArchives(fs, files))) state = 'present'
+    enforceOpenMode(openMode, state, files.path, ROLE)
+    if (openMode.readOnly) {
+      return NdjsonLog.#openReadOnly<T>(new ReadOnlyFileSystem(fs), files, {
+        syncMode,
+        mode,
+        maxFileBytes,
+        maxRecordBytes,
+        maxBatchRecords,
+        preallocateBytes,
+        maxQueuedOperations,
+        maxQueuedBytes,
+      })
+    }
     const created = await ensureDir(fs, files.dir, { syncExisting: true })
     let lock: DirLock | undefined
     // What this open created goes again if it fails: the directories, then the lock directory.
@@ -249,8 +309,17 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     }
     let lockDirCreated: string[] = []
     try {
-      lockDirCreated = await ensureDir(fs, files.lockDir)
-      lock = await acquireLock(fs, files.lockDir, { subject: files.path })
+      for (let attempt = 1; ; attempt++) {
+        lockDirCreated = await ensureDir(fs, files.lockDir)
+        try {
+          lock = await acquireLock(fs, files.lockDir, { subject: files.path })
+          break
+        } catch (err) {
+          // A writer closing right now removed the lock directory after this open created or
+          // found it: make it again.
+          if (!isFsError(err, 'ENOENT') || attempt >= LOCK_ATTEMPTS) throw err
+        }
+      }
     } catch (err) {
       await undo()
       throw err
@@ -262,6 +331,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
         fs,
         files,
         lock,
+        readOnly: false,
         syncMode,
         mode,
         maxFileBytes,
@@ -277,6 +347,34 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       await undo()
       throw err
     }
+  }
+
+  /**
+   * A read-only open: no lock, no lock directory, and `fs` refuses every change. Recovery reads
+   * past a torn tail or free space in memory only. The log is what was acknowledged when it
+   * opened: a live writer's later appends are not seen.
+   */
+  static async #openReadOnly<T extends object>(
+    fs: FileSystem,
+    files: LogFiles,
+    settings: {
+      syncMode: SyncMode
+      mode: RecoveryMode
+      maxFileBytes: number | undefined
+      maxRecordBytes: number
+      maxBatchRecords: number
+      preallocateBytes: number
+      maxQueuedOperations: number
+      maxQueuedBytes: number
+    },
+  ): Promise<NdjsonLog<T>> {
+    const recovered = await recoverLog(fs, files, settings.mode, true)
+    return new NdjsonLog<T>({ fs, files, lock: NO_LOCK, readOnly: true, ...settings, ...recovered, recovery: recovered.report })
+  }
+
+  /** True when the log was opened with `readOnly: true`: every write rejects with `READ_ONLY`. */
+  get readOnly(): boolean {
+    return this.#readOnly
   }
 
   /** The active file's absolute path. */
@@ -395,6 +493,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
   /** The committed records from `opts.fromSeq` to the `lastSeq` of the call, a chunk at a time. */
   async *#readChunks(opts: ReadOptions): AsyncGenerator<LogEntry<T>[], void, undefined> {
     if (this.#closed) throw new ClosedError(this.#files.path)
+    checkOptionKeys(opts, READ_OPTION_KEYS, 'NdjsonLog.read', invalid)
     const fromSeq = opts.fromSeq ?? 1
     positiveInteger('fromSeq', fromSeq, 1, Number.MAX_SAFE_INTEGER)
     const upTo = this.#lastSeq
@@ -468,11 +567,15 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     }
     await this.#handle.close().catch(() => undefined)
     await this.#lock.release()
+    // The lock directory goes with the lock: a clean close leaves only the log's own files. (It
+    // stays when another opener already made its lock in it; that opener removes it.)
+    if (!this.#readOnly) await this.#fs.rmdir(this.#files.lockDir).catch(() => undefined)
     if (failure !== undefined) throw failure
   }
 
   #checkWritable(): void {
     if (this.#closed) throw new ClosedError(this.#files.path)
+    if (this.#readOnly) throw new ReadOnlyError(`appending to ${this.#files.path}`)
     if (this.#poison !== undefined) throw new PoisonedError(this.#files.path, this.#poison.cause)
   }
 
@@ -758,5 +861,15 @@ async function refuseSiblingLog(fs: FileSystem, files: LogFiles): Promise<void> 
   }
   if (new TextDecoder().decode(head).includes(`"format":"${FORMAT_MAGIC}"`)) {
     throw new InvalidArgumentError(`${files.path}: ${sibling} is a log too, and the two would share archive names`)
+  }
+}
+
+/** True when the log's directory holds an archive of it. */
+async function hasArchives(fs: FileSystem, files: LogFiles): Promise<boolean> {
+  try {
+    return (await fs.readdir(files.dir)).some((name) => archiveNumber(files, name) !== undefined)
+  } catch (err) {
+    if (isFsError(err, 'ENOENT')) return false
+    throw err
   }
 }

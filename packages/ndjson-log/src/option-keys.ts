@@ -12,6 +12,8 @@ export const OPEN_OPTION_KEYS = [
   'maxRecordBytes',
   'maxBatchRecords',
   'preallocateBytes',
+  'maxQueuedOperations',
+  'maxQueuedBytes',
   'createIfMissing',
   'errorIfExists',
   'readOnly',
