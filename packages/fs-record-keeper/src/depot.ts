@@ -1,18 +1,24 @@
 import { crc32 } from '@quire/codec'
 import {
   acquireLock,
+  checkOptionKeys,
+  enforceOpenMode,
   ensureDir,
-  expectPathKind,
   isFsError,
   isTempFile,
   limitOpenFiles,
   LOCK_FILE_NAME,
   NodeFileSystem,
+  ReadOnlyFileSystem,
   readFully,
+  resolveOpenMode,
   safeJoin,
+  storePathState,
+  StoreNotFoundError,
   undoFailedOpen,
   type DirLock,
   type FileSystem,
+  type OpenModeOptions,
 } from '@quire/vfs'
 import { dirname, join, resolve } from 'node:path'
 import { DepotError } from './errors.js'
@@ -22,10 +28,21 @@ import { DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_
 import { KeyedMutex } from './mutex.js'
 import { QueueBudget, queueLimits, type QueueLimits } from './queue-budget.js'
 import { ObjectState } from './object-state.js'
+import { DEPOT_OPTION_KEYS, VERIFY_OPTION_KEYS } from './option-keys.js'
 import { blockCount, contentSizeOf, decodeFooter, encodeTrailer, FOOTER_BYTES, storedLength } from './object-trailer.js'
 import { scanTree } from './tree-scan.js'
 
-export interface DepotOptions {
+/**
+ * Options of `Depot.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ *
+ * Open modes ({@link OpenModeOptions}), for the depot in `<dir>/depot`: `createIfMissing` (default
+ * `true`; `false`: `NOT_FOUND` when `<dir>/depot` is missing or empty), `errorIfExists` (default
+ * `false`: `EXISTS` when it holds anything), `readOnly` (default `false`: with `true`, no lock is
+ * taken and nothing is written, not even the removal of temp files; `state`, `exists`, `read`
+ * and `verify` work, `reserve`, `write`, `finalize` and `purge` reject with `READ_ONLY`; works on
+ * a read-only copy and next to a live writer).
+ */
+export interface DepotOptions extends OpenModeOptions {
   /** The file system to write through (default: the real one, `new NodeFileSystem()`). */
   readonly fs?: FileSystem
   /** Largest object in content bytes (default 1 GiB). */
@@ -104,6 +121,7 @@ export class Depot implements AsyncDisposable {
     private readonly lock: DirLock,
     private readonly maxObjectBytes: number,
     limits: QueueLimits,
+    private readonly readOnly = false,
   ) {
     this.budget = new QueueBudget(limits, DepotError, `depot ${root}`)
   }
@@ -111,6 +129,8 @@ export class Depot implements AsyncDisposable {
   /** Opens (creating if needed) the depot in `<dir>/depot` and takes its lock (`LOCKED` if held). */
   static async open(dir: string, options: DepotOptions = {}): Promise<Depot> {
     if (typeof dir !== 'string' || dir.length === 0) throw new DepotError('INVALID_ARGUMENT', 'dir must be a non-empty path')
+    checkOptionKeys(options, DEPOT_OPTION_KEYS, 'Depot.open', invalid)
+    const mode = resolveOpenMode(options, invalid)
     const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES
     assertInteger(maxObjectBytes, 'maxObjectBytes', Number.MAX_SAFE_INTEGER)
     const limits = queueLimits(
@@ -120,7 +140,13 @@ export class Depot implements AsyncDisposable {
     )
     const fs = options.fs ?? new NodeFileSystem()
     const root = join(resolve(dir), 'depot')
-    await expectPathKind(fs, root, 'directory', "the depot's directory")
+    enforceOpenMode(mode, await storePathState(fs, root, 'directory', DEPOT_ROLE), root, DEPOT_ROLE)
+    if (mode.readOnly) {
+      // No lock, no sweep of temp files, no FORMAT written: nothing changes.
+      const ro = new ReadOnlyFileSystem(fs)
+      await checkFormatMarker(ro, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError, true)
+      return new Depot(limitOpenFiles(ro), root, NO_LOCK, maxObjectBytes, limits, true)
+    }
     const created = await ensureDir(fs, root, { syncExisting: true })
     let lock: DirLock | undefined
     try {
@@ -137,17 +163,22 @@ export class Depot implements AsyncDisposable {
     }
   }
 
-  /** Checks every object of the depot in `<dir>/depot` without changing anything (takes the lock meanwhile). */
+  /**
+   * Checks every object of the depot in `<dir>/depot` without opening it and without changing
+   * anything. It takes no lock, so it runs next to a live writer (an object being written may then
+   * show as a torn reservation: the report is of one moment) and on a read-only copy.
+   *
+   * @throws `StoreNotFoundError` (`NOT_FOUND`) when there is no depot in `<dir>` (never an `ok`
+   *   report about a store that is not there), `PathKindError` when the path is the wrong kind of
+   *   thing, `INVALID_ARGUMENT` for an unknown option key.
+   */
   static async verify(dir: string, options: { readonly fs?: FileSystem } = {}): Promise<DepotReport> {
-    const fs = options.fs ?? new NodeFileSystem()
+    checkOptionKeys(options, VERIFY_OPTION_KEYS, 'Depot.verify', invalid)
+    const fs = new ReadOnlyFileSystem(options.fs ?? new NodeFileSystem())
     const root = join(resolve(dir), 'depot')
-    if (!(await fs.exists(root))) return { ok: true, readable: 0, writable: 0, damaged: [], tornReservations: [], strays: [] }
-    const lock = await acquireLock(fs, root)
-    try {
-      return await verifyTree(fs, root)
-    } finally {
-      await lock.release()
-    }
+    const state = await storePathState(fs, root, 'directory', DEPOT_ROLE)
+    if (state !== 'present') throw new StoreNotFoundError(root, DEPOT_ROLE, state === 'missing' ? 'nothing is there' : 'it is empty')
+    return verifyTree(fs, root)
   }
 
   /** The object's state: `ObjectState.NONEXISTENT`, `READABLE` or `WRITABLE`. */
@@ -352,6 +383,7 @@ export class Depot implements AsyncDisposable {
 
   private assertWritable(): void {
     this.assertOpen()
+    if (this.readOnly) throw new DepotError('READ_ONLY', `${this.root} was opened with readOnly: true; nothing was written`)
     if (this.poisoned) {
       throw new DepotError('POISONED', 'an earlier write failed; reopen the depot', { cause: this.poisonCause })
     }
@@ -505,3 +537,11 @@ async function verifyTree(fs: FileSystem, root: string): Promise<DepotReport> {
     strays,
   }
 }
+
+/** What the depot's directory is called in errors. */
+const DEPOT_ROLE = 'depot (<dir>/depot)'
+
+/** The lock of a read-only depot: there is none to release. */
+const NO_LOCK: DirLock = { path: '', release: async () => undefined }
+
+const invalid = (message: string): DepotError => new DepotError('INVALID_ARGUMENT', message)

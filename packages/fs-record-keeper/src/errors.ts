@@ -16,6 +16,11 @@
  *   `open` refuses before it changes anything.
  * - `OVERLOADED`: `maxQueuedOperations` or `maxQueuedBytes` operations already wait for the disk;
  *   this one was refused at once and nothing of it written. Retry once some have resolved.
+ * - `READ_ONLY`: a write on a store opened with `readOnly: true`; nothing was written.
+ *
+ * `open` and `verify` also throw `@quire/vfs`'s `StoreNotFoundError` (`NOT_FOUND`: no store there),
+ * `StoreExistsError` (`EXISTS`, under `errorIfExists`), `PathKindError` (the path is the wrong kind
+ * of thing), `ReadOnlyError` (`READ_ONLY`: the OS refuses to write the directory) and `LockedError`.
  */
 export type StoreErrorCode =
   | 'INVALID_ARGUMENT'
@@ -29,6 +34,7 @@ export type StoreErrorCode =
   | 'POISONED'
   | 'UNSUPPORTED_VERSION'
   | 'OVERLOADED'
+  | 'READ_ONLY'
 
 /** An error the record keeper throws on purpose; test `code`, not the message. */
 export class RecordKeeperError extends Error {

@@ -9,19 +9,21 @@ export const DEPOT_MAGIC = 'quire-fs-depot 1\n'
 /**
  * Checks the store's `FORMAT` file, writing it (atomically, durably) when the store is new;
  * resolves with whether it wrote it. Anything else there is `CORRUPT`: this code must not write
- * into a store it does not understand.
+ * into a store it does not understand. With `readOnly`, a missing marker is left missing.
  */
 export async function checkFormatMarker(
   fs: FileSystem,
   path: string,
   magic: string,
   ErrorClass: StoreErrorClass,
+  readOnly = false,
 ): Promise<boolean> {
   let bytes: Uint8Array
   try {
     bytes = await fs.readFile(path)
   } catch (err) {
     if (!isFsError(err, 'ENOENT')) throw err
+    if (readOnly) return false
     await writeFileAtomic(fs, path, new TextEncoder().encode(magic))
     return true
   }

@@ -8,6 +8,7 @@ export type { DepotOptions, DepotReport } from './depot.js'
 export { ObjectState } from './object-state.js'
 export { RecordKeeperError, DepotError } from './errors.js'
 export type { StoreErrorCode } from './errors.js'
+export { LockedError, PathKindError, ReadOnlyError, StoreExistsError, StoreNotFoundError } from '@quire/vfs'
 export { UUID_PATTERN } from './ids.js'
 export {
   DEFAULT_MAX_EVENT_BYTES,

@@ -1,11 +1,17 @@
 import { jsonCodec } from '@quire/codec'
 import {
   acquireLock,
+  checkOptionKeys,
+  enforceOpenMode,
   ensureDir,
   expectPathKind,
   isFsError,
   limitOpenFiles,
   NodeFileSystem,
+  ReadOnlyFileSystem,
+  resolveOpenMode,
+  storePathState,
+  StoreNotFoundError,
   safeJoin,
   TEMP_SUFFIX,
   undoFailedOpen,
@@ -14,6 +20,7 @@ import {
   type FileHandle,
   type FileSystem,
   type OpenFlags,
+  type OpenModeOptions,
 } from '@quire/vfs'
 import { randomBytes } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
@@ -24,6 +31,7 @@ import { checkFormatMarker, RECORD_KEEPER_MAGIC } from './format-marker.js'
 import { assertUuid, leafDir, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MAX_GROUP_EVENTS, READ_CONCURRENCY } from './limits.js'
 import { Mutex } from './mutex.js'
+import { EVENTS_OPTION_KEYS, RECORD_KEEPER_OPTION_KEYS, VERIFY_OPTION_KEYS } from './option-keys.js'
 import { QueueBudget, queueLimits, type QueueLimits } from './queue-budget.js'
 import { encodePointer } from './pointer-file.js'
 import { readSmallFile } from './small-file.js'
@@ -36,7 +44,17 @@ export interface RecordKeeperEvent {
   readonly [field: string]: unknown
 }
 
-export interface RecordKeeperOptions {
+/**
+ * Options of `RecordKeeper.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ *
+ * Open modes ({@link OpenModeOptions}), for the store in `<dir>/rk`: `createIfMissing` (default
+ * `true`; `false`: `NOT_FOUND` when `<dir>/rk` is missing or empty), `errorIfExists` (default
+ * `false`: `EXISTS` when it holds anything), `readOnly` (default `false`: with `true`, no lock is
+ * taken and nothing is written, not even recovery's repairs (orphans, temp files and a stale
+ * `tail` stay; `recovery` says what a writable open would do); `add` rejects with `READ_ONLY`;
+ * works on a read-only copy and next to a live writer, seeing the history as it was at open).
+ */
+export interface RecordKeeperOptions extends OpenModeOptions {
   /** The file system to write through (default: the real one, `new NodeFileSystem()`). */
   readonly fs?: FileSystem
   /** Largest event file in bytes, framing included (default 1 MiB). */
@@ -64,6 +82,11 @@ export interface RecoveryReport {
   readonly tempFilesRemoved: number
   /** True when `rk/tail` did not name the true tail and was rewritten. */
   readonly tailRepaired: boolean
+  /**
+   * True when the store was opened with `readOnly: true`: nothing was changed, and the counts say
+   * what a writable open would remove or repair.
+   */
+  readonly readOnly: boolean
 }
 
 /** What `verify` found; `ok` when there is nothing to report. */
@@ -180,6 +203,7 @@ export class RecordKeeper implements AsyncDisposable {
     /** Directories of the event tree known to be durable (created and parent-synced). */
     private readonly durableDirs: Set<string>,
     recovery: RecoveryReport,
+    private readonly readOnly: boolean,
   ) {
     this.recovery = recovery
     this.budget = new QueueBudget(limits, RecordKeeperError, `record keeper ${paths.rk}`)
@@ -197,6 +221,7 @@ export class RecordKeeper implements AsyncDisposable {
     if (typeof dir !== 'string' || dir.length === 0) {
       throw new RecordKeeperError('INVALID_ARGUMENT', 'dir must be a non-empty path')
     }
+    checkOptionKeys(options, RECORD_KEEPER_OPTION_KEYS, 'RecordKeeper.open', invalid)
     const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
     if (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < 256) {
       throw new RecordKeeperError('INVALID_ARGUMENT', 'maxEventBytes must be an integer >= 256')
@@ -206,10 +231,13 @@ export class RecordKeeper implements AsyncDisposable {
       { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES },
       RecordKeeperError,
     )
+    const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const paths = rkPaths(resolve(dir))
-    await expectPathKind(fs, paths.rk, 'directory', "the record keeper's directory")
+    const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE)
     await expectPathKind(fs, paths.events, 'directory', "the record keeper's event tree")
+    enforceOpenMode(mode, state, paths.rk, RK_ROLE)
+    if (mode.readOnly) return RecordKeeper.openReadOnly(new ReadOnlyFileSystem(fs), paths, maxEventBytes, limits)
     // syncExisting: a killed writer may have left these directories without making them durable.
     const created = await ensureDir(fs, paths.rk, { syncExisting: true })
     let lock: DirLock | undefined
@@ -249,7 +277,7 @@ export class RecordKeeper implements AsyncDisposable {
       for (const id of new Set(scan.chain.map((id) => id.slice(0, 3)))) {
         for (const d of prefixDirs(paths.events, id)) durableDirs.add(d)
       }
-      return new RecordKeeper(fs, paths, lock, maxEventBytes, limits, scan.chain, index, scan.last, durableDirs, recovery)
+      return new RecordKeeper(fs, paths, lock, maxEventBytes, limits, scan.chain, index, scan.last, durableDirs, recovery, false)
     } catch (err) {
       // A failed open leaves the disk as it found it: what it created goes again, under the lock.
       if (lock !== undefined && created.length === 0) {
@@ -259,6 +287,31 @@ export class RecordKeeper implements AsyncDisposable {
       await undoFailedOpen(fs, created, lock)
       throw err
     }
+  }
+
+  /**
+   * A read-only open: no lock, and `fs` refuses every change. The chain is followed and checked as
+   * a writable open does; nothing is repaired (the report says what would be).
+   */
+  private static async openReadOnly(fs: FileSystem, paths: RkPaths, maxEventBytes: number, limits: QueueLimits): Promise<RecordKeeper> {
+    await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError, true)
+    const scan = (await fs.exists(paths.events)) ? await scanChain(fs, paths) : emptyScan()
+    if (scan.newer.length > 0) {
+      throw new RecordKeeperError('UNSUPPORTED_VERSION', `${scan.newer[0]!} (and ${scan.newer.length - 1} more) is an event file of a newer format, written by a newer release`)
+    }
+    if ((scan.head === null && scan.recordedTail !== null) || scan.brokenLinks.length > 0) {
+      throw new RecordKeeperError('CORRUPT', `the history in ${paths.rk} is broken; RecordKeeper.verify(dir) reports more`)
+    }
+    const index = new Map<string, number>()
+    scan.chain.forEach((id, i) => index.set(id, i))
+    const recovery: RecoveryReport = {
+      events: scan.chain.length,
+      orphansRemoved: scan.orphans.length + scan.damaged.length,
+      tempFilesRemoved: scan.temps.length,
+      tailRepaired: (scan.chain.at(-1) ?? null) !== scan.recordedTail,
+      readOnly: true,
+    }
+    return new RecordKeeper(fs, paths, NO_LOCK, maxEventBytes, limits, scan.chain, index, scan.last, new Set(), recovery, true)
   }
 
   /** Recovery's repairs, each idempotent (a crash during them is recovered the same way). */
@@ -289,38 +342,26 @@ export class RecordKeeper implements AsyncDisposable {
       orphansRemoved: scan.orphans.length + scan.damaged.length,
       tempFilesRemoved: scan.temps.length,
       tailRepaired,
+      readOnly: false,
     }
   }
 
   /**
-   * Checks the record keeper in `<dir>/rk` without opening it for writing and without changing
-   * anything: takes the lock for the duration (`LOCKED` while a writer has it open).
+   * Checks the record keeper in `<dir>/rk` without opening it and without changing anything. It
+   * takes no lock, so it runs next to a live writer (then an add in flight may show as an orphan
+   * or a stale tail: the report is of one moment) and on a read-only copy.
+   *
+   * @throws `StoreNotFoundError` (`NOT_FOUND`) when there is no record keeper in `<dir>` (never
+   *   an `ok` report about a store that is not there), `PathKindError` when the path is the wrong
+   *   kind of thing, `INVALID_ARGUMENT` for an unknown option key.
    */
   static async verify(dir: string, options: { readonly fs?: FileSystem } = {}): Promise<RecordKeeperReport> {
-    const fs = options.fs ?? new NodeFileSystem()
+    checkOptionKeys(options, VERIFY_OPTION_KEYS, 'RecordKeeper.verify', invalid)
+    const fs = new ReadOnlyFileSystem(options.fs ?? new NodeFileSystem())
     const paths = rkPaths(resolve(dir))
-    if (!(await fs.exists(paths.rk))) {
-      return toReport({
-        chain: [],
-        last: null,
-        head: null,
-        recordedTail: null,
-        brokenLinks: [],
-        orphans: [],
-        damaged: [],
-        temps: [],
-        strays: [],
-        newer: [],
-        leafDirs: [],
-        chainDirs: [],
-      })
-    }
-    const lock = await acquireLock(fs, paths.rk)
-    try {
-      return toReport(await scanChain(fs, paths))
-    } finally {
-      await lock.release()
-    }
+    const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE)
+    if (state !== 'present') throw new StoreNotFoundError(paths.rk, RK_ROLE, state === 'missing' ? 'nothing is there' : 'it is empty')
+    return toReport((await fs.exists(paths.events)) ? await scanChain(fs, paths) : emptyScan())
   }
 
   /**
@@ -396,6 +437,7 @@ export class RecordKeeper implements AsyncDisposable {
    * ahead. Events acknowledged while the walk runs are included. `NOT_FOUND` for an unknown `after`.
    */
   async *events(options: { readonly after?: string } = {}): AsyncGenerator<RecordKeeperEvent, void, undefined> {
+    checkOptionKeys(options, EVENTS_OPTION_KEYS, 'RecordKeeper.events', invalid)
     const { after } = options
     if (after !== undefined) assertUuid(after, 'after', RecordKeeperError)
     this.assertOpen()
@@ -453,6 +495,7 @@ export class RecordKeeper implements AsyncDisposable {
 
   private assertWritable(): void {
     this.assertOpen()
+    if (this.readOnly) throw new RecordKeeperError('READ_ONLY', `${this.paths.rk} was opened with readOnly: true; nothing was written`)
     if (this.poisoned) {
       throw new RecordKeeperError('POISONED', 'an earlier write failed; reopen the record keeper', {
         cause: this.poisonCause,
@@ -623,5 +666,31 @@ export class RecordKeeper implements AsyncDisposable {
 
   private eventPath(id: string): string {
     return safeJoin(leafDir(this.paths.events, id), id)
+  }
+}
+
+/** What the record keeper's directory is called in errors. */
+const RK_ROLE = 'record keeper (<dir>/rk)'
+
+/** The lock of a read-only record keeper: there is none to release. */
+const NO_LOCK: DirLock = { path: '', release: async () => undefined }
+
+const invalid = (message: string): RecordKeeperError => new RecordKeeperError('INVALID_ARGUMENT', message)
+
+/** The scan of a store without an event tree (nothing was ever added). */
+function emptyScan(): ChainScan {
+  return {
+    chain: [],
+    last: null,
+    head: null,
+    recordedTail: null,
+    brokenLinks: [],
+    orphans: [],
+    damaged: [],
+    temps: [],
+    strays: [],
+    newer: [],
+    leafDirs: [],
+    chainDirs: [],
   }
 }

@@ -50,7 +50,7 @@ describe('RecordKeeper', () => {
     await rk.close()
 
     const again = await RecordKeeper.open(DIR, { fs })
-    expect(again.recovery).toEqual({ events: 5, orphansRemoved: 0, tempFilesRemoved: 0, tailRepaired: false })
+    expect(again.recovery).toEqual({ events: 5, orphansRemoved: 0, tempFilesRemoved: 0, tailRepaired: false, readOnly: false })
     expect(await collect(again)).toEqual(events)
     expect((await again.verify()).ok).toBe(true)
     await again.close()

@@ -1,0 +1,185 @@
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { readOnlyCopy, runUnprivileged } from '@quire/test-kit'
+import { Depot, PathKindError, RecordKeeper, StoreExistsError, StoreNotFoundError } from '../src/index.js'
+
+const A = '11111111-1111-4111-8111-111111111111'
+const B = '22222222-2222-4222-8222-222222222222'
+const OBJ = '33333333-3333-4333-8333-333333333333'
+
+const dirs: string[] = []
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'quire-rk-open-'))
+  dirs.push(d)
+  return d
+}
+
+/** Names and sizes of everything under `dir`. */
+async function listing(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const name of (await readdir(dir, { recursive: true })).sort()) out.push(`${name}:${(await stat(join(dir, name))).size}`)
+  return out
+}
+
+async function storesWith(dir: string): Promise<void> {
+  const rk = await RecordKeeper.open(dir)
+  await rk.add({ id: A, type: 'Opened' })
+  await rk.add({ id: B, type: 'Deposited' })
+  await rk.close()
+  const depot = await Depot.open(dir)
+  await depot.reserve(OBJ, 5)
+  await depot.write(OBJ, 0, new TextEncoder().encode('hello'))
+  await depot.finalize(OBJ)
+  await depot.close()
+}
+
+describe('createIfMissing and errorIfExists', () => {
+  it('createIfMissing: false is NOT_FOUND for a missing store and creates nothing', async () => {
+    const root = await tempDir()
+    for (const open of [() => RecordKeeper.open(join(root, 'typo'), { createIfMissing: false }), () => Depot.open(join(root, 'typo'), { createIfMissing: false })]) {
+      const err = await open().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(StoreNotFoundError)
+      expect(err).toMatchObject({ code: 'NOT_FOUND' })
+    }
+    expect(await readdir(root)).toEqual([])
+    await storesWith(root)
+    await (await RecordKeeper.open(root, { createIfMissing: false })).close()
+    await (await Depot.open(root, { createIfMissing: false })).close()
+  })
+
+  it('errorIfExists: true is EXISTS for an existing store, changing nothing', async () => {
+    const root = await tempDir()
+    await storesWith(root)
+    const before = await listing(root)
+    await expect(RecordKeeper.open(root, { errorIfExists: true })).rejects.toBeInstanceOf(StoreExistsError)
+    await expect(Depot.open(root, { errorIfExists: true })).rejects.toBeInstanceOf(StoreExistsError)
+    expect(await listing(root)).toEqual(before)
+  })
+})
+
+describe('readOnly', () => {
+  it('reads without a lock or any repair (an orphan and a temp file stay); writes are READ_ONLY', async () => {
+    const root = await tempDir()
+    await storesWith(root)
+    // An event file written but never linked (a crash between the write and the link).
+    const orphanDir = join(root, 'rk', 'events', '4', '4', '4')
+    await mkdir(orphanDir, { recursive: true })
+    await writeFile(join(orphanDir, '44444444-4444-4444-8444-444444444444'), 'not linked')
+    const before = await listing(root)
+    const rk = await RecordKeeper.open(root, { readOnly: true })
+    expect(rk.recovery).toMatchObject({ events: 2, orphansRemoved: 1, readOnly: true })
+    const types: unknown[] = []
+    for await (const e of rk.events()) types.push(e.type)
+    expect(types).toEqual(['Opened', 'Deposited'])
+    expect(await rk.tail()).toBe(B)
+    await expect(rk.add({ id: '55555555-5555-4555-8555-555555555555', type: 'x' })).rejects.toMatchObject({ code: 'READ_ONLY' })
+    await rk.close()
+    const depot = await Depot.open(root, { readOnly: true })
+    expect(new TextDecoder().decode(await depot.read(OBJ, 0, 5))).toBe('hello')
+    for (const write of [() => depot.reserve(B, 1), () => depot.write(OBJ, 0, new Uint8Array(1)), () => depot.finalize(OBJ), () => depot.purge(OBJ)]) {
+      await expect(write()).rejects.toMatchObject({ code: 'READ_ONLY' })
+    }
+    await depot.close()
+    expect(await listing(root)).toEqual(before)
+  })
+
+  it('opens next to a live writer of each store (no LOCKED)', async () => {
+    const root = await tempDir()
+    await storesWith(root)
+    const writer = await RecordKeeper.open(root)
+    const depotWriter = await Depot.open(root)
+    try {
+      const reader = await RecordKeeper.open(root, { readOnly: true })
+      expect(await reader.tail()).toBe(B)
+      await reader.close()
+      const depotReader = await Depot.open(root, { readOnly: true })
+      expect(await depotReader.exists(OBJ)).toBe(true)
+      await depotReader.close()
+      expect((await RecordKeeper.verify(root)).ok).toBe(true)
+      expect((await Depot.verify(root)).ok).toBe(true)
+      await writer.add({ id: '66666666-6666-4666-8666-666666666666', type: 'Later' })
+    } finally {
+      await writer.close()
+      await depotWriter.close()
+    }
+  })
+
+  it('works on a read-only copy (chmod 555) as a user who cannot write it; a writable open there is READ_ONLY', async () => {
+    const root = await tempDir()
+    await storesWith(root)
+    const copy = await readOnlyCopy(root)
+    try {
+      const before = await listing(copy.path)
+      const reader = fileURLToPath(new URL('./fixtures/read-only-reader.ts', import.meta.url))
+      const run = await runUnprivileged(reader, [copy.path, OBJ], fileURLToPath(new URL('..', import.meta.url)))
+      expect(run.stderr).toBe('')
+      expect(JSON.parse(run.stdout)).toEqual({
+        types: ['Opened', 'Deposited'],
+        add: 'READ_ONLY',
+        object: 'hello',
+        reserve: 'READ_ONLY',
+        rkOk: true,
+        depotOk: true,
+        writable: 'READ_ONLY',
+      })
+      expect(await listing(copy.path)).toEqual(before)
+    } finally {
+      await copy.dispose()
+    }
+  })
+})
+
+describe('verify', () => {
+  it('never answers ok about a store that is not there', async () => {
+    const root = await tempDir()
+    await expect(RecordKeeper.verify(join(root, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(Depot.verify(join(root, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await mkdir(join(root, 'empty', 'rk'), { recursive: true })
+    await expect(RecordKeeper.verify(join(root, 'empty'))).rejects.toBeInstanceOf(StoreNotFoundError)
+    expect(await readdir(root)).toEqual(['empty'])
+  })
+
+  it('takes no lock: it answers while a writer holds the store, and writes nothing', async () => {
+    const root = await tempDir()
+    await storesWith(root)
+    const writer = await RecordKeeper.open(root)
+    try {
+      const report = await RecordKeeper.verify(root)
+      expect(report.ok).toBe(true)
+    } finally {
+      await writer.close()
+    }
+  })
+})
+
+describe('options and paths', () => {
+  it('unknown option keys are INVALID_ARGUMENT naming them', async () => {
+    const root = await tempDir()
+    await expect(RecordKeeper.open(root, { maxEventByte: 1 } as never)).rejects.toThrow('RecordKeeper.open: unknown option "maxEventByte"')
+    await expect(Depot.open(root, { maxObjectByte: 1 } as never)).rejects.toThrow('Depot.open: unknown option "maxObjectByte"')
+    expect(await readdir(root)).toEqual([])
+    await storesWith(root)
+    await expect(RecordKeeper.verify(root, { fss: 1 } as never)).rejects.toThrow('RecordKeeper.verify: unknown option "fss"')
+    await expect(Depot.verify(root, { fss: 1 } as never)).rejects.toThrow('Depot.verify: unknown option "fss"')
+    const rk = await RecordKeeper.open(root)
+    await expect(rk.events({ afer: A } as never).next()).rejects.toThrow('RecordKeeper.events: unknown option "afer"')
+    await rk.close()
+  })
+
+  it('a directory that is a plain file is a PathKindError naming it, not a raw ENOTDIR on its LOCK', async () => {
+    const root = await tempDir()
+    const plain = join(root, 'plain-file.txt')
+    await writeFile(plain, 'x')
+    for (const open of [() => RecordKeeper.open(plain), () => Depot.open(plain), () => RecordKeeper.verify(plain), () => Depot.verify(plain)]) {
+      const err = await open().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(PathKindError)
+      expect(err).toMatchObject({ code: 'ENOTDIR', blockedBy: plain })
+    }
+  })
+})
