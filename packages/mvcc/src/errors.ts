@@ -44,8 +44,8 @@ export class TransactionTimeoutError extends MvccError {
 
 /** A write was attempted in a transaction begun with `{ readOnly: true }`. */
 export class ReadOnlyError extends MvccError {
-  constructor() {
-    super('READ_ONLY', 'transaction is read-only')
+  constructor(message = 'transaction is read-only') {
+    super('READ_ONLY', message)
   }
 }
 

@@ -22,3 +22,4 @@ export {
   UnsupportedVersionError,
   OverloadedError,
 } from './errors.js'
+export { LockedError, PathKindError, StoreExistsError, StoreNotFoundError } from '@quire/vfs'

@@ -1,11 +1,27 @@
 import { resolve } from 'node:path'
-import { acquireLock, ensureDir, expectPathKind, NodeFileSystem, removeCreatedDirs, safeJoin, undoFailedOpen, type DirLock, type FileSystem } from '@quire/vfs'
+import {
+  acquireLock,
+  checkOptionKeys,
+  enforceOpenMode,
+  ensureDir,
+  expectPathKind,
+  NodeFileSystem,
+  removeCreatedDirs,
+  resolveOpenMode,
+  safeJoin,
+  storePathState,
+  undoFailedOpen,
+  type DirLock,
+  type FileSystem,
+  type OpenModeOptions,
+} from '@quire/vfs'
 import { SnapshotStore } from '@quire/snapshots'
 import { Wal } from '@quire/wal'
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js'
 import { commitBatch, replayCommits } from './commit-format.js'
 import { MvccEngine, type CommitRecord, type IsolationLevel } from './engine.js'
-import { ClosedError, InvalidArgumentError, MvccCorruptError, UnsupportedVersionError } from './errors.js'
+import { ClosedError, InvalidArgumentError, MvccCorruptError, ReadOnlyError, UnsupportedVersionError } from './errors.js'
+import { BEGIN_OPTION_KEYS, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEYS } from './option-keys.js'
 import { runTransaction, type TransactionOptions } from './retry.js'
 import type { Transaction } from './transaction.js'
 
@@ -25,7 +41,18 @@ export const CHECKPOINT_SNAPSHOT_KEY = 'mvcc'
 /** `schemaVersion` of checkpoint snapshots. */
 export const CHECKPOINT_SCHEMA_VERSION = 1
 
-export interface MvccStoreOptions {
+/**
+ * Options of `MvccStore.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ *
+ * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
+ * when nothing, or an empty directory, is at the path), `errorIfExists` (default `false`: `EXISTS`
+ * when the directory holds anything), `readOnly` (default `false`: with `true`, no lock is taken
+ * and nothing is written (the WAL and the checkpoints are read as a read-only open of each does);
+ * every transaction is read-only, so `put` and `delete` throw `READ_ONLY`, and `checkpoint`
+ * rejects with `READ_ONLY`; works on a read-only copy and next to a live writer, seeing the
+ * commits acknowledged when it opened).
+ */
+export interface MvccStoreOptions extends OpenModeOptions {
   /** File system (default: the real one). */
   readonly fs?: FileSystem
   /** `'snapshot'` (default) or `'serializable'`. */
@@ -87,21 +114,24 @@ export class MvccStore implements AsyncDisposable {
   readonly isolation: IsolationLevel
   readonly #engine: MvccEngine
   readonly #wal: Wal
-  readonly #snapshots: SnapshotStore
+  /** Absent only in a read-only store without any checkpoint. */
+  readonly #snapshots: SnapshotStore | undefined
   readonly #lock: DirLock
+  readonly #readOnly: boolean
   readonly #timer: ReturnType<typeof setInterval>
   #checkpointing: Promise<unknown> = Promise.resolve()
   /** The checkpoint queued behind the running one, not started yet. */
   #nextCheckpoint: Promise<CheckpointResult> | undefined
   #closing: Promise<void> | undefined
 
-  private constructor(dir: string, isolation: IsolationLevel, engine: MvccEngine, wal: Wal, snapshots: SnapshotStore, lock: DirLock) {
+  private constructor(dir: string, isolation: IsolationLevel, engine: MvccEngine, wal: Wal, snapshots: SnapshotStore | undefined, lock: DirLock, readOnly: boolean) {
     this.dir = dir
     this.isolation = isolation
     this.#engine = engine
     this.#wal = wal
     this.#snapshots = snapshots
     this.#lock = lock
+    this.#readOnly = readOnly
     // Abandoned transactions are aborted even when nobody calls into the store.
     this.#timer = setInterval(() => engine.expireOld(), Math.max(10, Math.min(1000, engine.txTimeoutMs)))
     this.#timer.unref()
@@ -114,17 +144,21 @@ export class MvccStore implements AsyncDisposable {
    */
   static async open(dir: string, options: MvccStoreOptions = {}): Promise<MvccStore> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
+    checkOptionKeys(options, STORE_OPTION_KEYS, 'MvccStore.open', invalid)
     const checked = checkOptions(options)
+    const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const root = resolve(dir)
     const snapshotsDir = safeJoin(root, 'snapshots')
     const walDir = safeJoin(root, 'wal')
     // Before anything is created: every path must hold what the store expects there, or nothing.
-    await expectPathKind(fs, root, 'directory', "the store's directory")
+    const state = await storePathState(fs, root, 'directory', ROLE)
     const existed = {
       snapshots: await expectPathKind(fs, snapshotsDir, 'directory', "the store's checkpoint directory"),
       wal: await expectPathKind(fs, walDir, 'directory', "the store's write-ahead log directory"),
     }
+    enforceOpenMode(mode, state, root, ROLE)
+    if (mode.readOnly) return MvccStore.#openReadOnly(fs, root, snapshotsDir, walDir, checked)
     // syncExisting: a killed writer may have left the store directory without making it durable.
     const created = await ensureDir(fs, root, { syncExisting: true })
     let lock: DirLock | undefined
@@ -164,7 +198,7 @@ export class MvccStore implements AsyncDisposable {
         maxQueuedBytes: checked.maxQueuedBytes,
       })
       await recover(engine, wal, checkpoint)
-      return new MvccStore(root, checked.isolation, engine, wal, snapshots, lock)
+      return new MvccStore(root, checked.isolation, engine, wal, snapshots, lock, false)
     } catch (error) {
       await wal?.close().catch(() => undefined)
       await snapshots?.close().catch(() => undefined)
@@ -185,7 +219,58 @@ export class MvccStore implements AsyncDisposable {
    */
   begin(options: { readonly readOnly?: boolean } = {}): Transaction {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
-    return this.#engine.begin(options.readOnly === true)
+    checkOptionKeys(options, BEGIN_OPTION_KEYS, 'MvccStore.begin', invalid)
+    // A read-only store has only read-only transactions: a write throws READ_ONLY at once.
+    return this.#engine.begin(options.readOnly === true || this.#readOnly)
+  }
+
+  /** True when the store was opened with `readOnly: true`: every transaction is read-only. */
+  get readOnly(): boolean {
+    return this.#readOnly
+  }
+
+  /**
+   * A read-only open: no lock; the checkpoints and the WAL are opened read-only (nothing written,
+   * a torn tail read past in memory). The engine's commits are refused before they reach the WAL.
+   */
+  static async #openReadOnly(
+    fs: FileSystem,
+    root: string,
+    snapshotsDir: string,
+    walDir: string,
+    checked: ReturnType<typeof checkOptions>,
+  ): Promise<MvccStore> {
+    // A store that never wrote a checkpoint has an empty checkpoint directory: nothing to read.
+    const snapshots =
+      (await storePathState(fs, snapshotsDir, 'directory', "the store's checkpoint directory")) === 'present'
+        ? await SnapshotStore.open(snapshotsDir, {
+            fs,
+            codec: 'raw',
+            readOnly: true,
+            onUnsupported: (report) => {
+              throw new UnsupportedVersionError(`checkpoint file ${report.file} has snapshot format version ${report.version}, written by a newer release`)
+            },
+          })
+        : undefined
+    let wal: Wal | undefined
+    try {
+      const checkpoint = snapshots === undefined ? undefined : await loadCheckpoint(snapshots)
+      wal = await Wal.open(walDir, { fs, readOnly: true })
+      const engine = new MvccEngine({
+        isolation: checked.isolation,
+        txTimeoutMs: checked.txTimeoutMs,
+        now: checked.now,
+        persist: () => Promise.reject(new ReadOnlyError(`${root} was opened with readOnly: true; nothing was written`)),
+        maxQueuedOperations: checked.maxQueuedOperations,
+        maxQueuedBytes: checked.maxQueuedBytes,
+      })
+      await recover(engine, wal, checkpoint)
+      return new MvccStore(root, checked.isolation, engine, wal, snapshots, NO_LOCK, true)
+    } catch (error) {
+      await wal?.close().catch(() => undefined)
+      await snapshots?.close().catch(() => undefined)
+      throw error
+    }
   }
 
   /**
@@ -193,6 +278,11 @@ export class MvccStore implements AsyncDisposable {
    * (default 10 times) with randomized exponential backoff. Resolves with `fn`'s result.
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    try {
+      checkOptionKeys(options, TRANSACTION_OPTION_KEYS, 'MvccStore.transaction', invalid)
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
     return runTransaction((readOnly) => this.begin({ readOnly }), fn, options)
   }
 
@@ -203,6 +293,7 @@ export class MvccStore implements AsyncDisposable {
    */
   checkpoint(): Promise<CheckpointResult> {
     if (this.#closing !== undefined) return Promise.reject(new ClosedError())
+    if (this.#readOnly) return Promise.reject(new ReadOnlyError(`${this.dir} was opened with readOnly: true: no checkpoint is written`))
     // Calls made while a checkpoint waits to start share it (it starts after all of them, so it
     // covers what each of them asked for): waiting checkpoints never pile up.
     if (this.#nextCheckpoint !== undefined) return this.#nextCheckpoint
@@ -227,7 +318,9 @@ export class MvccStore implements AsyncDisposable {
     }
     // The snapshot's position is the commit timestamp, which only grows; the WAL seq (which a
     // lossy sync 'none' recovery can make the log reuse) is kept inside the state.
-    await this.#snapshots.save(CHECKPOINT_SNAPSHOT_KEY, {
+    const snapshots = this.#snapshots
+    if (snapshots === undefined) throw new ReadOnlyError(`${this.dir} was opened with readOnly: true: no checkpoint is written`)
+    await snapshots.save(CHECKPOINT_SNAPSHOT_KEY, {
       position: ts,
       state: encoded.bytes,
       schemaVersion: CHECKPOINT_SCHEMA_VERSION,
@@ -264,7 +357,7 @@ export class MvccStore implements AsyncDisposable {
     await this.#checkpointing
     try {
       await this.#wal.close()
-      await this.#snapshots.close()
+      await this.#snapshots?.close()
     } finally {
       await this.#lock.release()
     }
@@ -358,3 +451,11 @@ function checkOptions(options: MvccStoreOptions): {
   if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new InvalidArgumentError('maxQueuedBytes must be a safe integer >= 1')
   return { isolation, sync, txTimeoutMs, now, maxQueuedOperations, maxQueuedBytes }
 }
+
+/** What the store's directory is called in errors. */
+const ROLE = "the MVCC store's directory"
+
+/** The lock of a read-only store: there is none to release. */
+const NO_LOCK: DirLock = { path: '', release: async () => undefined }
+
+const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)

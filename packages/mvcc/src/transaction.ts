@@ -1,4 +1,5 @@
 import { InvalidValueError, msgpackCodec } from '@quire/codec'
+import { checkOptionKeys } from '@quire/vfs'
 import { WAL_MAX_BATCH_BYTES, WAL_MAX_BATCH_ENTRIES } from '@quire/wal'
 import type { MvccEngine } from './engine.js'
 import {
@@ -9,6 +10,7 @@ import {
   TransactionTimeoutError,
 } from './errors.js'
 import { compareKeys, inRange, scanRange, validateKey, type KeyRange, type ScanOptions } from './keys.js'
+import { SCAN_OPTION_KEYS } from './option-keys.js'
 import { visibleIn } from './versions.js'
 
 /** Largest encoded value accepted, in bytes. */
@@ -98,6 +100,7 @@ export class Transaction {
    */
   async *scan(options: ScanOptions = {}): AsyncGenerator<[string, unknown], void, undefined> {
     this.assertOpen()
+    checkOptionKeys(options, SCAN_OPTION_KEYS, 'Transaction.scan', (message) => new InvalidArgumentError(message))
     const range = scanRange(options)
     const reverse = options.reverse ?? false
     const ranges = this.ranges

@@ -93,7 +93,7 @@ export class StoreNotFoundError extends VfsError {
   /** The store's path (absolute). */
   readonly path: string
   constructor(path: string, role: string, why: string) {
-    super('NOT_FOUND', `no ${role} at ${path} (${why}); nothing was created`)
+    super('NOT_FOUND', `no store at ${path} (${role}): ${why}; nothing was created`)
     this.path = path
   }
 }
