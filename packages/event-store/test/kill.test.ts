@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { killRounds, tallyAckedChecked } from '@quire/test-kit'
 import { describe, expect, it } from 'vitest'
 import { ndjsonBackend } from '../src/backends/ndjson.js'
 import { recordKeeperBackend } from '../src/backends/record-keeper.js'
@@ -54,7 +55,7 @@ describe.each(BACKENDS)('real SIGKILL: %s', (name) => {
     const path = storePath(name, dir)
     try {
       const acked = new Map<string, string>()
-      for (let round = 0; round < 4; round++) {
+      for (let round = 0; round < killRounds(4); round++) {
         // While the child holds the store, a second opener from this process gets LOCKED.
         const secondOpener = async (): Promise<void> => {
           await expect(EventStore.open({ backend: backend(name, path) })).rejects.toMatchObject({ code: 'LOCKED' })
@@ -75,6 +76,7 @@ describe.each(BACKENDS)('real SIGKILL: %s', (name) => {
         const found = new Map(all.map((e) => [e.id, `${e.streamName} ${e.revision} ${e.position}`]))
         expect(found.size).toBe(all.length)
         for (const [id, where] of acked) expect(found.get(id)).toBe(where)
+        tallyAckedChecked(acked.size)
         await store.close()
       }
       expect(acked.size).toBeGreaterThan(0)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { killRounds, tallyAckedChecked } from '@quire/test-kit'
 import { describe, expect, it } from 'vitest'
 import { Depot, ObjectState, RecordKeeper } from '../src/index.js'
 import { objectContent } from './fixtures/object-content.js'
@@ -36,7 +37,7 @@ describe('a writer killed with SIGKILL', () => {
     try {
       const allEvents: string[] = []
       const allObjects: string[] = []
-      for (let round = 0; round < 4; round++) {
+      for (let round = 0; round < killRounds(4); round++) {
         const { events, objects } = await runAndKill(dir, 100 + Math.floor(Math.random() * 400))
         allEvents.push(...events)
         allObjects.push(...objects)
@@ -59,6 +60,7 @@ describe('a writer killed with SIGKILL', () => {
           expect(Buffer.from(await depot.read(id, 0, content.byteLength)).equals(content)).toBe(true)
         }
         expect((await depot.verify()).damaged).toEqual([])
+        tallyAckedChecked(allEvents.length + allObjects.length)
         await depot.close()
       }
       expect(allEvents.length).toBeGreaterThan(0)

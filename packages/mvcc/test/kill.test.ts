@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { killRounds, tallyAckedChecked } from '@quire/test-kit'
 import { describe, expect, it } from 'vitest'
 import { MvccStore } from '../src/index.js'
 import { collect } from './helpers.js'
@@ -36,7 +37,7 @@ describe('SIGKILL', () => {
     const dir = await mkdtemp(join(tmpdir(), 'quire-mvcc-kill-'))
     try {
       let total = 0
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < killRounds(3); round++) {
         const acked = await runAndKill(dir, 100 + Math.floor(Math.random() * 400))
         const db = await MvccStore.open(dir)
         const all = await db.transaction((tx) => collect(tx.scan()), { readOnly: true })
@@ -44,6 +45,7 @@ describe('SIGKILL', () => {
         const counts = new Map(all.filter(([k]) => k.startsWith('count/')).map(([k, v]) => [Number(k.slice(6)), v as number]))
         const items = all.filter(([k]) => k.startsWith('item/'))
         for (const [w, n] of acked) expect(counts.get(w)).toBeGreaterThan(n)
+        tallyAckedChecked(acked.size)
         for (const [w, count] of counts) {
           expect(items.filter(([k]) => k.startsWith(`item/${w}/`)).length).toBe(count)
         }

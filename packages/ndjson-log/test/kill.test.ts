@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { killRounds, tallyAckedChecked } from '@quire/test-kit'
 import { describe, expect, it } from 'vitest'
 import { NdjsonLog, type LogRecord } from '@quire/ndjson-log'
 import { isValidNdjson } from './helpers.js'
@@ -37,7 +38,7 @@ describe('a real process SIGKILLed while appending', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ndjson-kill-'))
     try {
       const acked = new Set<string>()
-      for (let round = 0; round < 4; round++) {
+      for (let round = 0; round < killRounds(4); round++) {
         for (const id of await runAndKill(dir, round, 50 + Math.floor(Math.random() * 250))) acked.add(id)
         const log = await NdjsonLog.open<LogRecord>(join(dir, 'events.ndjson'))
         const seen = new Map<string, LogRecord>()
@@ -48,6 +49,7 @@ describe('a real process SIGKILLed while appending', () => {
         }
         await log.close()
         for (const id of acked) expect(seen.has(id), `acknowledged ${id}`).toBe(true)
+        tallyAckedChecked(acked.size)
         // Batches: every record of a transaction is there if one is.
         const parts = new Map<string, number>()
         for (const r of seen.values()) parts.set(r.tx as string, (parts.get(r.tx as string) ?? 0) + 1)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { killRounds, tallyAckedChecked } from '@quire/test-kit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SnapshotStore } from '../src/index.js'
 
@@ -45,7 +46,7 @@ describe('SIGKILL of a process saving snapshots', () => {
     const dir = await mkdtemp(join(tmpdir(), 'quire-snapshots-kill-'))
     dirs.push(dir)
     let total = 0
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < killRounds(ROUNDS); round++) {
       const acked = await runAndKill(dir, 100 + Math.floor(Math.random() * 400))
       const store = await SnapshotStore.open(dir)
       for (const key of ['alpha', 'beta']) {
@@ -56,6 +57,7 @@ describe('SIGKILL of a process saving snapshots', () => {
         expect(got, `${key}: acknowledged ${ack} but nothing loaded`).toBeDefined()
         expect(got!.position).toBeGreaterThanOrEqual(ack)
         expect(got!.state).toEqual(stateAt(key, got!.position))
+        tallyAckedChecked(1)
       }
       for (const name of await readdir(dir)) {
         if (!name.startsWith('k-')) continue

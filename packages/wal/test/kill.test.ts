@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { killRounds, tallyAckedChecked } from '@quire/test-kit'
 import { describe, expect, it } from 'vitest'
 import { Wal } from '../src/index.js'
 
@@ -45,7 +46,7 @@ describe('real SIGKILL', () => {
     const dir = await mkdtemp(join(tmpdir(), 'quire-wal-kill-'))
     try {
       const acked = new Map<number, string>()
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < killRounds(3); round++) {
         // While the child holds the log, a second writer from this process fails at once.
         const secondWriter = async (): Promise<void> => {
           await expect(Wal.open(dir)).rejects.toMatchObject({ code: 'LOCKED' })
@@ -64,6 +65,7 @@ describe('real SIGKILL', () => {
         }
         expect(wal.lastSeq).toBe(prev)
         for (const [seq, item] of acked) expect(found.get(seq)).toBe(item)
+        tallyAckedChecked(acked.size)
         await wal.close()
       }
       expect(acked.size).toBeGreaterThan(0)

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { soakTally } from './soak-tally.js'
 
 /**
  * How many runs a property gets: `defaultRuns`, sized for CI, unless `QUIRE_PROPERTY_RUNS` says
@@ -25,8 +26,12 @@ export async function checkProperty<Ts extends [unknown, ...unknown[]]>(
     ...(path === undefined ? {} : { path }),
   }
   const details = await fc.check(property, params)
+  const tally = soakTally()
+  tally.properties++
+  tally.runs += details.numRuns
   if (!details.failed) return
   const replay = `replay: QUIRE_SEED=${details.seed} QUIRE_PATH=${details.counterexamplePath ?? ''}`
+  tally.failures.push({ replay, message: (fc.defaultReportMessage(details) ?? 'property failed').split('\n')[0] ?? '' })
   process.stderr.write(`\nProperty failed. ${replay}\n`)
   throw new Error(`${fc.defaultReportMessage(details) ?? 'property failed'}\n${replay}`, {
     cause: details.errorInstance,
