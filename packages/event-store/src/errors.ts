@@ -177,3 +177,13 @@ export class UnsupportedError extends EventStoreError {
     super('UNSUPPORTED', message)
   }
 }
+
+/**
+ * A write (an append, a stream command, a checkpoint or snapshot save) on a store whose backend
+ * was opened with `readOnly: true`. Nothing was written. Code `READ_ONLY`.
+ */
+export class ReadOnlyError extends EventStoreError {
+  constructor(message = 'the store was opened with readOnly: true; nothing was written') {
+    super('READ_ONLY', message)
+  }
+}

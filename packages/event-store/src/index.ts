@@ -55,9 +55,10 @@ export {
   ClosedError,
   UnsupportedError,
   OverloadedError,
+  ReadOnlyError,
   type ActualRevision,
 } from './errors.js'
-export { LockedError } from '@quire/vfs'
+export { LockedError, PathKindError, StoreExistsError, StoreNotFoundError } from '@quire/vfs'
 export {
   ANY,
   NO_STREAM,

@@ -1,13 +1,17 @@
 import { resolve } from 'node:path'
 import { NdjsonLog, type RecoveryMode } from '@quire/ndjson-log'
-import { ensureDir, NodeFileSystem, type FileSystem } from '@quire/vfs'
+import { checkOptionKeys, ensureDir, NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
+import type { CommitLog } from '../commit-log.js'
 import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
+import { InvalidArgumentError } from '../errors.js'
 import { MAX_EVENT_BYTES } from '../limits.js'
 import { LocalDriver } from '../local/local-driver.js'
 import { NdjsonCommitLog } from './ndjson-commit-log.js'
 import type { NdjsonEventRecord } from './ndjson-format.js'
+import { NDJSON_BACKEND_OPTION_KEYS } from './option-keys.js'
+import { readOnlyLog } from './read-only-log.js'
 import { SnapshotSideStore } from './snapshot-side-store.js'
-import { checkFormat, checkPath } from './store-dir.js'
+import { backendOpenMode, checkFormat, checkPath } from './store-dir.js'
 
 /** Largest NDJSON record: an event's data and metadata at their limit plus its other fields. */
 const NDJSON_MAX_RECORD_BYTES = MAX_EVENT_BYTES + 64 * 1024
@@ -15,8 +19,17 @@ const NDJSON_MAX_RECORD_BYTES = MAX_EVENT_BYTES + 64 * 1024
 /** Suffix of the directory next to the log that holds checkpoints and snapshots. */
 export const NDJSON_STATE_SUFFIX = '.state'
 
-/** Options of {@link ndjsonBackend}. */
-export interface NdjsonBackendOptions {
+/** Options of {@link ndjsonBackend}.
+ *
+ * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
+ * when there is no store), `errorIfExists` (default `false`: `EXISTS` when there is one),
+ * `readOnly` (default `false`: with `true`, no lock is taken and nothing is written (the log and
+ * the state are opened read-only); reads, subscriptions and `aggregateStream` work, while
+ * appends, stream commands and checkpoint saves reject with `READ_ONLY`; works on a read-only
+ * copy and next to a live writer, seeing the commits acknowledged when it opened).
+ * Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ */
+export interface NdjsonBackendOptions extends OpenModeOptions {
   /** The file system to go through (default: the real one). */
   readonly fs?: FileSystem
   /**
@@ -44,6 +57,8 @@ export interface NdjsonBackendOptions {
  */
 export function ndjsonBackend(filePath: string, options: NdjsonBackendOptions = {}): EventStoreBackend {
   checkPath(filePath, 'filePath')
+  checkOptionKeys(options, NDJSON_BACKEND_OPTION_KEYS, 'ndjsonBackend', (m) => new InvalidArgumentError(m))
+  backendOpenMode(options)
   return {
     name: 'ndjson',
     open: async (): Promise<EventStoreDriver> => {
@@ -57,11 +72,16 @@ export function ndjsonBackend(filePath: string, options: NdjsonBackendOptions = 
 export async function openNdjsonStore(
   filePath: string,
   options: NdjsonBackendOptions = {},
-): Promise<{ log: NdjsonCommitLog; side: SnapshotSideStore }> {
+): Promise<{ log: CommitLog; side: SnapshotSideStore }> {
   const fs = options.fs ?? new NodeFileSystem()
   const path = resolve(filePath)
+  const mode = backendOpenMode(options)
+  // The log applies the open modes to its file (NOT_FOUND, EXISTS, NOT_NDJSON_LOG, a path in the way).
   const log = await NdjsonLog.open<NdjsonEventRecord>(path, {
     fs,
+    createIfMissing: mode.createIfMissing,
+    errorIfExists: mode.errorIfExists,
+    readOnly: mode.readOnly,
     sync: options.sync ?? 'always',
     maxRecordBytes: NDJSON_MAX_RECORD_BYTES,
     // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a commit the driver took.
@@ -73,10 +93,11 @@ export async function openNdjsonStore(
   try {
     // The log's lock is held: this process is the store's only writer.
     const stateDir = `${path}${NDJSON_STATE_SUFFIX}`
-    await ensureDir(fs, stateDir, { syncExisting: true })
-    await checkFormat(fs, stateDir, 'ndjson')
-    const side = await SnapshotSideStore.open(stateDir, { fs })
-    return { log: new NdjsonCommitLog(log), side }
+    if (!mode.readOnly) await ensureDir(fs, stateDir, { syncExisting: true })
+    await checkFormat(fs, stateDir, 'ndjson', mode.readOnly)
+    const side = await SnapshotSideStore.open(stateDir, { fs, readOnly: mode.readOnly })
+    const commitLog = new NdjsonCommitLog(log)
+    return { log: mode.readOnly ? readOnlyLog(commitLog) : commitLog, side }
   } catch (err) {
     await log.close().catch(() => undefined)
     throw err

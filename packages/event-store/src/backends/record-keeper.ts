@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path'
 import { RecordKeeper } from '@quire/fs-record-keeper'
-import { NodeFileSystem, type FileSystem } from '@quire/vfs'
+import { checkOptionKeys, NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
+import type { CommitLog } from '../commit-log.js'
 import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
 import { InvalidArgumentError } from '../errors.js'
 import { LocalDriver } from '../local/local-driver.js'
@@ -9,11 +10,22 @@ import {
   RECORD_KEEPER_FILE_OVERHEAD_BYTES,
   RecordKeeperCommitLog,
 } from './record-keeper-commit-log.js'
+import { RECORD_KEEPER_BACKEND_OPTION_KEYS } from './option-keys.js'
+import { readOnlyLog } from './read-only-log.js'
 import { SnapshotSideStore } from './snapshot-side-store.js'
-import { checkFormat, checkPath, lockStoreDir, shareLock } from './store-dir.js'
+import { backendOpenMode, checkFormat, checkPath, openStoreDir, shareLock } from './store-dir.js'
 
-/** Options of {@link recordKeeperBackend}. */
-export interface RecordKeeperBackendOptions {
+/** Options of {@link recordKeeperBackend}.
+ *
+ * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
+ * when there is no store), `errorIfExists` (default `false`: `EXISTS` when there is one),
+ * `readOnly` (default `false`: with `true`, no lock is taken and nothing is written (the log and
+ * the state are opened read-only); reads, subscriptions and `aggregateStream` work, while
+ * appends, stream commands and checkpoint saves reject with `READ_ONLY`; works on a read-only
+ * copy and next to a live writer, seeing the commits acknowledged when it opened).
+ * Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ */
+export interface RecordKeeperBackendOptions extends OpenModeOptions {
   /** The file system to go through (default: the real one). */
   readonly fs?: FileSystem
   /** Largest commit record, as JSON bytes (default 32 MiB); a larger append is `MAX_APPEND_SIZE_EXCEEDED`. */
@@ -34,6 +46,8 @@ export interface RecordKeeperBackendOptions {
  */
 export function recordKeeperBackend(dir: string, options: RecordKeeperBackendOptions = {}): EventStoreBackend {
   checkPath(dir, 'dir')
+  checkOptionKeys(options, RECORD_KEEPER_BACKEND_OPTION_KEYS, 'recordKeeperBackend', (m) => new InvalidArgumentError(m))
+  backendOpenMode(options)
   const max = options.maxCommitBytes ?? RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES
   if (!Number.isSafeInteger(max) || max < 1024) throw new InvalidArgumentError('maxCommitBytes must be an integer >= 1024')
   return {
@@ -49,25 +63,27 @@ export function recordKeeperBackend(dir: string, options: RecordKeeperBackendOpt
 export async function openRecordKeeperStore(
   dir: string,
   options: RecordKeeperBackendOptions = {},
-): Promise<{ log: RecordKeeperCommitLog; side: SnapshotSideStore }> {
+): Promise<{ log: CommitLog; side: SnapshotSideStore }> {
   const fs = options.fs ?? new NodeFileSystem()
   const root = resolve(dir)
   const maxCommitBytes = options.maxCommitBytes ?? RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES
-  const lock = await lockStoreDir(fs, root)
+  const mode = backendOpenMode(options)
+  const lock = await openStoreDir(fs, root, mode, 'record-keeper event store')
   const [releaseLog, releaseSide] = shareLock(lock, 2) as [() => Promise<void>, () => Promise<void>]
   let rk: RecordKeeper | undefined
   try {
-    await checkFormat(fs, root, 'record-keeper')
+    await checkFormat(fs, root, 'record-keeper', mode.readOnly)
     rk = await RecordKeeper.open(join(root, 'log'), {
       fs,
+      readOnly: mode.readOnly,
       maxEventBytes: maxCommitBytes + RECORD_KEEPER_FILE_OVERHEAD_BYTES,
       // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a commit the driver took.
       maxQueuedOperations: Number.MAX_SAFE_INTEGER,
       maxQueuedBytes: Number.MAX_SAFE_INTEGER,
     })
     const log = await RecordKeeperCommitLog.open(rk, { maxCommitBytes, onClose: releaseLog })
-    const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide })
-    return { log, side }
+    const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide, readOnly: mode.readOnly })
+    return { log: mode.readOnly ? readOnlyLog(log) : log, side }
   } catch (err) {
     await rk?.close().catch(() => undefined)
     await lock.release().catch(() => undefined)

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import type { FileSystem } from '@quire/vfs'
+import { NodeFileSystem, storePathState, type FileSystem } from '@quire/vfs'
 import { MAX_KEY_BYTES, SnapshotStore } from '@quire/snapshots'
 import type { StoredSnapshot } from '../driver.js'
-import { AppendFailedError, ClosedError, InvalidArgumentError, StorePoisonedError } from '../errors.js'
+import { AppendFailedError, ClosedError, InvalidArgumentError, ReadOnlyError, StorePoisonedError } from '../errors.js'
 import type { SideStore } from '../local/side-store.js'
 import type { Checkpoint } from '../types.js'
 
@@ -31,14 +31,15 @@ const utf8 = new TextEncoder()
  *   a cache); a damaged newest checkpoint falls back to the one before it (at-least-once).
  */
 export class SnapshotSideStore implements SideStore {
-  readonly #snaps: SnapshotStore
+  /** Absent only when read-only and the store never saved anything (no state directory). */
+  readonly #snaps: SnapshotStore | undefined
   readonly #onClose: () => Promise<void>
   readonly #generations = new Map<string, number>()
   readonly #queues = new Map<string, Promise<unknown>>()
   #closed = false
   #closing: Promise<void> | undefined
 
-  private constructor(snaps: SnapshotStore, onClose: () => Promise<void>) {
+  private constructor(snaps: SnapshotStore | undefined, onClose: () => Promise<void>) {
     this.#snaps = snaps
     this.#onClose = onClose
   }
@@ -48,8 +49,18 @@ export class SnapshotSideStore implements SideStore {
    *
    * @throws `LOCKED` when another opener holds `dir`.
    */
-  static async open(dir: string, options: { readonly fs?: FileSystem; readonly onClose?: () => Promise<void> } = {}): Promise<SnapshotSideStore> {
-    const snaps = await SnapshotStore.open(dir, { keep: KEEP, ...(options.fs === undefined ? {} : { fs: options.fs }) })
+  static async open(
+    dir: string,
+    options: { readonly fs?: FileSystem; readonly onClose?: () => Promise<void>; readonly readOnly?: boolean } = {},
+  ): Promise<SnapshotSideStore> {
+    const fs = options.fs === undefined ? {} : { fs: options.fs }
+    if (options.readOnly === true) {
+      // Read-only: nothing written; a store that never saved a checkpoint has nothing to read.
+      const present = (await storePathState(options.fs ?? new NodeFileSystem(), dir, 'directory', "the event store's state directory")) === 'present'
+      const snaps = present ? await SnapshotStore.open(dir, { keep: KEEP, readOnly: true, ...fs }) : undefined
+      return new SnapshotSideStore(snaps, options.onClose ?? (() => Promise.resolve()))
+    }
+    const snaps = await SnapshotStore.open(dir, { keep: KEEP, ...fs })
     return new SnapshotSideStore(snaps, options.onClose ?? (() => Promise.resolve()))
   }
 
@@ -103,7 +114,7 @@ export class SnapshotSideStore implements SideStore {
   async #load(key: string): Promise<{ position: number; schemaVersion: number; state: unknown } | undefined> {
     if (this.#closed) throw new ClosedError()
     try {
-      return await this.#snaps.load(key)
+      return await this.#snaps?.load(key)
     } catch (err) {
       // An I/O error reading it passes through as it is (with its errno): no write failed.
       if ((err as { code?: unknown }).code === 'CLOSED') throw new ClosedError()
@@ -113,10 +124,12 @@ export class SnapshotSideStore implements SideStore {
 
   #save(key: string, state: unknown, schemaVersion: number): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError())
+    const snaps = this.#snaps
+    if (snaps === undefined) return Promise.reject(new ReadOnlyError())
     return this.#serial(key, async () => {
       const generation = (await this.#generation(key)) + 1
       try {
-        await this.#snaps.save(key, { position: generation, state, schemaVersion })
+        await snaps.save(key, { position: generation, state, schemaVersion })
       } catch (err) {
         // The save may or may not be on disk: read the generation again next time.
         this.#generations.delete(key)
@@ -128,9 +141,11 @@ export class SnapshotSideStore implements SideStore {
 
   #delete(key: string): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError())
+    const snaps = this.#snaps
+    if (snaps === undefined) return Promise.reject(new ReadOnlyError())
     return this.#serial(key, async () => {
       try {
-        await this.#snaps.delete(key)
+        await snaps.delete(key)
       } catch (err) {
         this.#generations.delete(key)
         throw mapError(err, 'delete')
@@ -145,7 +160,7 @@ export class SnapshotSideStore implements SideStore {
     if (cached !== undefined) return cached
     let found
     try {
-      found = await this.#snaps.load(key)
+      found = await this.#snaps?.load(key)
     } catch (err) {
       throw mapError(err, 'load')
     }
@@ -178,7 +193,7 @@ export class SnapshotSideStore implements SideStore {
     this.#closing ??= (async () => {
       try {
         await Promise.all(this.#queues.values())
-        await this.#snaps.close()
+        await this.#snaps?.close()
       } finally {
         await this.#onClose()
       }
@@ -202,6 +217,7 @@ const isWellFormed = (text: string): boolean => (text as string & { isWellFormed
 function mapError(err: unknown, what: string): Error {
   const code = (err as { code?: unknown }).code
   if (code === 'CLOSED') return new ClosedError()
+  if (code === 'READ_ONLY') return new ReadOnlyError()
   if (code === 'POISONED') return new StorePoisonedError(err)
   if (code === 'INVALID_ARGUMENT') return new InvalidArgumentError(`the side store refused the ${what}: ${(err as Error).message}`, { cause: err })
   const errno = typeof code === 'string' ? ` (${code})` : ''

@@ -1,5 +1,19 @@
 import { join } from 'node:path'
-import { acquireLock, ensureDir, isFsError, isTempFile, writeFileAtomic, type DirLock, type FileSystem } from '@quire/vfs'
+import {
+  acquireLock,
+  enforceOpenMode,
+  ensureDir,
+  isFsError,
+  isTempFile,
+  resolveOpenMode,
+  storePathState,
+  StoreNotFoundError,
+  writeFileAtomic,
+  type DirLock,
+  type FileSystem,
+  type OpenMode,
+  type OpenModeOptions,
+} from '@quire/vfs'
 import { EventStoreCorruptError, InvalidArgumentError, UnsupportedError } from '../errors.js'
 
 /** Name of the marker file that says which event-store layout a directory holds. */
@@ -21,16 +35,19 @@ export function formatMarker(backend: BackendKind): Uint8Array {
  * atomically) on first use, checks it afterwards, and removes a marker temp file a crash left.
  * Call with the store's lock held.
  *
+ * With `readOnly` nothing is written: a missing marker is `NOT_FOUND` (no store of this layout).
+ *
  * @throws `InvalidArgumentError` (the directory holds another backend's store),
  *   `UnsupportedError` (another layout version), `EventStoreCorruptError` (an unreadable marker).
  */
-export async function checkFormat(fs: FileSystem, dir: string, backend: BackendKind): Promise<void> {
+export async function checkFormat(fs: FileSystem, dir: string, backend: BackendKind, readOnly = false): Promise<void> {
   const path = join(dir, FORMAT_FILE)
   let bytes: Uint8Array
   try {
     bytes = await fs.readFile(path)
   } catch (err) {
     if (!isFsError(err, 'ENOENT')) throw err
+    if (readOnly) throw new StoreNotFoundError(dir, `${backend} event store`, `it has no ${FORMAT_FILE} marker`)
     for (const name of await fs.readdir(dir)) {
       if (name.startsWith(`${FORMAT_FILE}.`) && isTempFile(name)) await fs.unlink(join(dir, name))
     }
@@ -85,4 +102,22 @@ export function checkPath(path: unknown, name: string): asserts path is string {
   if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
     throw new InvalidArgumentError(`${name} must be a non-empty path`)
   }
+}
+
+/** The lock of a read-only store: there is none to release. */
+export const NO_LOCK: DirLock = { path: '', release: async () => undefined }
+
+/** A backend's open modes (`createIfMissing`, `errorIfExists`, `readOnly`), checked. */
+export function backendOpenMode(options: OpenModeOptions): OpenMode {
+  return resolveOpenMode(options, (message) => new InvalidArgumentError(message))
+}
+
+/**
+ * Applies the open mode to a store directory before anything is created (`NOT_FOUND`, `EXISTS`,
+ * `PathKindError` for a file in the way), then creates it and takes its lock — or, read-only,
+ * takes no lock.
+ */
+export async function openStoreDir(fs: FileSystem, dir: string, mode: OpenMode, role: string): Promise<DirLock> {
+  enforceOpenMode(mode, await storePathState(fs, dir, 'directory', role), dir, role)
+  return mode.readOnly ? NO_LOCK : lockStoreDir(fs, dir)
 }

@@ -1,14 +1,28 @@
 import { join, resolve } from 'node:path'
-import { NodeFileSystem, type FileSystem } from '@quire/vfs'
+import { checkOptionKeys, NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
 import { Wal, type WalRecoveryMode } from '@quire/wal'
+import type { CommitLog } from '../commit-log.js'
 import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
+import { InvalidArgumentError } from '../errors.js'
 import { LocalDriver } from '../local/local-driver.js'
+import { WAL_BACKEND_OPTION_KEYS } from './option-keys.js'
+import { readOnlyLog } from './read-only-log.js'
 import { SnapshotSideStore } from './snapshot-side-store.js'
-import { checkFormat, checkPath, lockStoreDir, shareLock } from './store-dir.js'
+import { backendOpenMode, checkFormat, checkPath, openStoreDir, shareLock } from './store-dir.js'
 import { WalCommitLog } from './wal-commit-log.js'
 
-/** Options of {@link walBackend}. */
-export interface WalBackendOptions {
+/**
+ * Options of {@link walBackend}.
+ *
+ * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
+ * when there is no store), `errorIfExists` (default `false`: `EXISTS` when there is one),
+ * `readOnly` (default `false`: with `true`, no lock is taken and nothing is written (the log and
+ * the state are opened read-only); reads, subscriptions and `aggregateStream` work, while
+ * appends, stream commands and checkpoint saves reject with `READ_ONLY`; works on a read-only
+ * copy and next to a live writer, seeing the commits acknowledged when it opened).
+ * Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
+ */
+export interface WalBackendOptions extends OpenModeOptions {
   /** The file system to go through (default: the real one). `SimFileSystem` in crash tests. */
   readonly fs?: FileSystem
   /**
@@ -46,6 +60,8 @@ export interface WalBackendOptions {
  */
 export function walBackend(dir: string, options: WalBackendOptions = {}): EventStoreBackend {
   checkPath(dir, 'dir')
+  checkOptionKeys(options, WAL_BACKEND_OPTION_KEYS, 'walBackend', (m) => new InvalidArgumentError(m))
+  backendOpenMode(options)
   return {
     name: 'wal',
     open: async (): Promise<EventStoreDriver> => {
@@ -59,16 +75,18 @@ export function walBackend(dir: string, options: WalBackendOptions = {}): EventS
  * Opens the parts of a WAL-backed store — its commit log and side store — without the driver.
  * The store lock is released once both are closed. For tests and tools; stores use {@link walBackend}.
  */
-export async function openWalStore(dir: string, options: WalBackendOptions = {}): Promise<{ log: WalCommitLog; side: SnapshotSideStore }> {
+export async function openWalStore(dir: string, options: WalBackendOptions = {}): Promise<{ log: CommitLog; side: SnapshotSideStore }> {
   const fs = options.fs ?? new NodeFileSystem()
   const root = resolve(dir)
-  const lock = await lockStoreDir(fs, root)
+  const mode = backendOpenMode(options)
+  const lock = await openStoreDir(fs, root, mode, 'WAL event store')
   const [releaseLog, releaseSide] = shareLock(lock, 2) as [() => Promise<void>, () => Promise<void>]
   let wal: Wal | undefined
   try {
-    await checkFormat(fs, root, 'wal')
+    await checkFormat(fs, root, 'wal', mode.readOnly)
     wal = await Wal.open(join(root, 'log'), {
       fs,
+      readOnly: mode.readOnly,
       sync: options.sync ?? 'always',
       // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a
       // commit the driver took.
@@ -77,8 +95,9 @@ export async function openWalStore(dir: string, options: WalBackendOptions = {})
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
       ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
     })
-    const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide })
-    return { log: new WalCommitLog(wal, releaseLog), side }
+    const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide, readOnly: mode.readOnly })
+    const log = new WalCommitLog(wal, releaseLog)
+    return { log: mode.readOnly ? readOnlyLog(log) : log, side }
   } catch (err) {
     await wal?.close().catch(() => undefined)
     await lock.release().catch(() => undefined)
