@@ -32,9 +32,9 @@ import { SqliteEventTable } from './event-store/sqlite-event-table.js'
 // three embedded backends; the goals are judged on the WAL backend. Subjects of a group run
 // interleaved in one process (timeInterleaved), except open, which runs in a fresh process
 // started with --expose-gc so the heap the open store holds can be read after forced GCs.
-// `pnpm bench event-store` runs it (about 3 minutes on 2 idle cores, most of it building the
-// 1 M-event stores); QUIRE_BENCH_SCALE=0.1 is the quick mode (open then uses a 100 k-event store
-// and its goal is not judged).
+// `pnpm bench event-store` runs it (about 4 minutes on 2 shared, busy cores, much of it building
+// the 1 M-event stores); QUIRE_BENCH_SCALE=0.1 is the quick mode (open then uses a 100 k-event
+// store and its goal is not judged).
 
 // Goals of issue 10 ("Performance"), for the WAL backend.
 const GOAL_CONCURRENT_PER_S = 150_000
