@@ -3,7 +3,8 @@ import { msgpackCodec } from '@quire/codec'
 import { checkProperty, fc, propertyRuns } from '@quire/test-kit'
 import type { StoredEvent } from '@quire/event-store'
 import { MsgpackWriter } from '../src/backends/msgpack-writer.js'
-import { decodeWalEntry, encodeWalCommit, WAL_VALUE_VERSION } from '../src/backends/wal-format.js'
+import { FALLBACK, MsgpackReader } from '../src/backends/msgpack-reader.js'
+import { decodeWalEntry, decodeWithCodec, encodeWalCommit, WAL_VALUE_VERSION, WalEntryDecoder } from '../src/backends/wal-format.js'
 
 /*
  * The WAL backend's encoding against the reference it must match byte for byte (FORMAT.md, "WAL
@@ -130,3 +131,95 @@ describe('encodeWalCommit', () => {
     }
   })
 })
+
+describe('decoding', () => {
+  const outcome = (f: () => unknown): { readonly ok: unknown } | { readonly error: string } => {
+    try {
+      return { ok: f() }
+    } catch (err) {
+      return { error: String((err as { code?: unknown }).code) }
+    }
+  }
+
+  it('MsgpackReader reads what msgpackCodec reads, or falls back', async () => {
+    const reader = new MsgpackReader()
+    await checkProperty(
+      fc.property(value, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), fc.nat(), (v, flips, cut) => {
+        const encoded = codecBytes(v)
+        if (encoded === 'refused') return
+        // The bytes as written, and damaged: bytes changed, or cut short.
+        for (const bytes of [encoded, damaged(encoded, flips), encoded.subarray(0, cut % (encoded.byteLength + 1))]) {
+          reader.reset(bytes)
+          const read = reader.value(0)
+          const reference = outcome(() => msgpackCodec.decode(bytes))
+          if (read === FALLBACK) continue
+          if (reader.pos !== reader.end) continue // the caller falls back: extra bytes
+          expect(reference).toEqual({ ok: read })
+        }
+      }),
+      { numRuns: propertyRuns(1000) },
+    )
+  })
+
+  it('MsgpackReader leaves to msgpackCodec what it would refuse or read differently', () => {
+    const reader = new MsgpackReader()
+    const cases: Record<string, number[]> = {
+      'a __proto__ key': [0x81, 0xa9, ...Buffer.from('__proto__'), 0x01],
+      'a number key': [0x81, 0x01, 0x02],
+      'NaN': [0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0],
+      'Infinity': [0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0],
+      'float 32': [0xca, 0x3f, 0x80, 0, 0],
+      'uint 64': [0xcf, 0, 0, 0, 0, 0, 0, 0, 1],
+      'int 64': [0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+      'bin 8': [0xc4, 0x01, 0x07],
+      'an unknown extension': [0xd4, 0x05, 0x00],
+      'a timestamp of 16 bytes': [0xd8, 0xff, ...new Array<number>(16).fill(0)],
+      'a timestamp out of the Date range': [0xc7, 12, 0xff, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+      'invalid UTF-8': [0xa2, 0xc3, 0x28],
+      'an array longer than its bytes': [0xdd, 0xff, 0xff, 0xff, 0xff, 0x01],
+      'a map longer than its bytes': [0xdf, 0xff, 0xff, 0xff, 0xff, 0xa0, 0x01],
+      'a string cut short': [0xa5, 0x61],
+      'nothing': [],
+    }
+    for (const [what, list] of Object.entries(cases)) {
+      const bytes = Uint8Array.from(list)
+      reader.reset(bytes)
+      expect(reader.value(0), what).toBe(FALLBACK)
+    }
+  })
+
+  it('WalEntryDecoder decodes every entry as the reference path does, damaged ones included', async () => {
+    await checkProperty(
+      fc.property(
+        storedEvent(fc.string({ minLength: 1, maxLength: 12 })),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+        (event, flips) => {
+          let ops
+          try {
+            ops = encodeWalCommit([event])
+          } catch {
+            return
+          }
+          const op = ops[0]!
+          if (op.op !== 'put') throw new Error('a put')
+          const decoder = new WalEntryDecoder()
+          for (const bytes of [op.value, damaged(op.value, flips)]) {
+            const fast = outcome(() => ({ event: decoder.decode(7, op.key, bytes), k: decoder.k, n: decoder.n }))
+            const reference = outcome(() => decodeWithCodec(7, op.key, bytes))
+            expect(fast).toEqual(reference)
+          }
+          // Read after a damaged entry: nothing of it stays behind (msgpack writes -0 as 0).
+          expect(decoder.decode(8, op.key, op.value)).toEqual(decodeWithCodec(8, op.key, op.value).event)
+        },
+      ),
+      { numRuns: propertyRuns(1000) },
+    )
+  })
+})
+
+/** A copy of `bytes` with bytes changed at the given places. */
+function damaged(bytes: Uint8Array, flips: readonly (readonly [number, number])[]): Uint8Array {
+  const copy = bytes.slice()
+  for (const [at, b] of flips) if (copy.byteLength > 0) copy[at % copy.byteLength] = b
+  return copy
+}

@@ -12,7 +12,7 @@ import {
 import type { CommitLog, CommitRecord, LoggedCommit } from '../commit-log.js'
 import { AppendFailedError, AppendTooLargeError, ClosedError, EventStoreCorruptError, InvalidArgumentError } from '../errors.js'
 import { CommitAssembler } from './commit-assembler.js'
-import { decodeWalEntry, encodeWalCommit } from './wal-format.js'
+import { decodeWalEntry, encodeWalCommit, WalEntryDecoder } from './wal-format.js'
 import { asError, WriteGate } from './write-gate.js'
 
 /** Bytes a `put` frame adds besides its key and value (`@quire/wal` FORMAT.md: frame 8 + PUT header 26). */
@@ -113,9 +113,10 @@ export class WalCommitLog implements CommitLog {
     fromSeq = first.seq - decoded.k + 1
     if (fromSeq < 1) throw new EventStoreCorruptError(`WAL entry ${first.seq}: marked [${decoded.k}, ${decoded.n}] before position 1`)
     const assembler = new CommitAssembler(fromSeq, 'WAL')
+    const decoder = new WalEntryDecoder()
     for await (const entry of this.#wal.replay({ fromSeq })) {
-      const { k, n, event } = decodeWalEntry(entry.seq, entry.key, entry.value)
-      const commit = assembler.push(entry.seq, k, n, event)
+      const event = decoder.decode(entry.seq, entry.key, entry.value)
+      const commit = assembler.push(entry.seq, decoder.k, decoder.n, event)
       if (commit !== undefined) yield commit
     }
     assembler.finish()

@@ -3,6 +3,7 @@ import type { WalOp } from '@quire/wal'
 import type { StoredEvent } from '../commit-log.js'
 import { EventStoreCorruptError, InvalidArgumentError } from '../errors.js'
 import { assertCommitMarker, assertRead, assertWritable } from './event-checks.js'
+import { FALLBACK, MsgpackReader } from './msgpack-reader.js'
 import { MsgpackWriter } from './msgpack-writer.js'
 
 /**
@@ -104,6 +105,110 @@ function encodeWithCodec(e: StoredEvent, k: number, n: number, i: number): Uint8
 
 /** One decoded WAL entry: the event and its place in its commit. @throws `EventStoreCorruptError` */
 export function decodeWalEntry(seq: number, key: Uint8Array, value: Uint8Array | null): { k: number; n: number; event: StoredEvent } {
+  const decoder = new WalEntryDecoder()
+  const event = decoder.decode(seq, key, value)
+  return { k: decoder.k, n: decoder.n, event }
+}
+
+/**
+ * Decodes WAL entries one after the other (replay): after each {@link WalEntryDecoder.decode},
+ * `k` and `n` say the event's place in its commit. Values as the store writes them are read by
+ * a {@link MsgpackReader} (one pass, frozen values, consecutive events of one stream share its
+ * name); anything else, damage included, goes through `msgpackCodec` and the checks of
+ * {@link decodeWithCodec}, so what is refused and why stays the same.
+ */
+export class WalEntryDecoder {
+  k = 0
+  n = 0
+  readonly #reader = new MsgpackReader()
+  #lastKey: Uint8Array | undefined
+  #lastName = ''
+
+  /** @throws `EventStoreCorruptError` */
+  decode(seq: number, key: Uint8Array, value: Uint8Array | null): StoredEvent {
+    if (value !== null) {
+      const event = this.#fast(key, value)
+      if (event !== undefined) return event
+    }
+    const decoded = decodeWithCodec(seq, key, value)
+    this.k = decoded.k
+    this.n = decoded.n
+    return decoded.event
+  }
+
+  /** The event when every part of it is as the store writes it; `undefined` sends it to the reference path. */
+  #fast(key: Uint8Array, value: Uint8Array): StoredEvent | undefined {
+    const r = this.#reader
+    r.reset(value)
+    const items = r.arrayHeader()
+    if ((items !== 8 && items !== 9) || r.uint() !== WAL_VALUE_VERSION) return undefined
+    const k = r.uint()
+    const n = r.uint()
+    if (k < 1 || k > n) return undefined
+    const idAt = r.stringBytes()
+    if (idAt < 0 || r.pos - idAt !== 36) return undefined
+    const id = lowercaseUuidAt(r.bytes(), idAt)
+    if (id === undefined) return undefined
+    const revision = r.uint()
+    const type = r.string()
+    const recordedAtMs = r.number()
+    if (revision < 0 || type === FALLBACK || type === '' || Number.isNaN(recordedAtMs)) return undefined
+    const data = r.value(1)
+    if (data === FALLBACK) return undefined
+    const metadata = items === 9 ? r.value(1) : undefined
+    if (metadata === FALLBACK || r.pos !== r.end) return undefined
+    const streamName = this.#streamName(key)
+    if (streamName === undefined) return undefined
+    this.k = k
+    this.n = n
+    return { id, streamName, revision, type, data, metadata, recordedAtMs }
+  }
+
+  /** The key as a stream name: the previous one when the bytes are the same (events come in runs of one stream). */
+  #streamName(key: Uint8Array): string | undefined {
+    const last = this.#lastKey
+    if (last !== undefined && last.byteLength === key.byteLength) {
+      let same = true
+      for (let i = 0; i < key.byteLength; i++) {
+        if (last[i] !== key[i]) {
+          same = false
+          break
+        }
+      }
+      if (same) return this.#lastName
+    }
+    let name: string
+    try {
+      name = utf8Strict.decode(key)
+    } catch {
+      return undefined
+    }
+    if (name === '') return undefined
+    this.#lastKey = key
+    this.#lastName = name
+    return name
+  }
+}
+
+/** Char codes of an id being read (module state: never re-entered). */
+const idCodes: number[] = new Array<number>(36).fill(0)
+
+/** The 36 bytes at `at` as a string when they are a lowercase UUID (8-4-4-4-12), else `undefined`. */
+function lowercaseUuidAt(bytes: Uint8Array, at: number): string | undefined {
+  for (let i = 0; i < 36; i++) {
+    const c = bytes[at + i]!
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return undefined
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      return undefined
+    }
+    idCodes[i] = c
+  }
+  return String.fromCharCode.apply(null, idCodes)
+}
+
+/** The reference decoding of an entry: `msgpackCodec`, then every check (exported for tests). @throws `EventStoreCorruptError` */
+export function decodeWithCodec(seq: number, key: Uint8Array, value: Uint8Array | null): { k: number; n: number; event: StoredEvent } {
   const where = `WAL entry ${seq}`
   if (value === null) throw new EventStoreCorruptError(`${where}: a delete entry; the event store writes only puts`)
   let streamName: string

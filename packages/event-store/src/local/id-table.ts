@@ -19,6 +19,8 @@ export class IdTable {
   #slots = new Int32Array(2 * 2048)
   #mask = 2047
   #count = 0
+  /** Hash of the id the last probe looked for. */
+  #lastHash = 0
 
   /** Ids held; also the last position added. */
   get count(): number {
@@ -28,7 +30,8 @@ export class IdTable {
   /** Position of `id` (a lowercase UUID), 0 when absent or not a UUID. */
   find(id: string): number {
     if (!uuidToWords(id, scratch, 0)) return 0
-    return this.#probe(scratch, 0)
+    const found = this.#probe(scratch, 0)
+    return found > 0 ? found : 0
   }
 
   /**
@@ -37,13 +40,28 @@ export class IdTable {
    */
   add(id: string): boolean {
     const at = 4 * this.#count
-    if (this.#words.length < at + 4) this.#growWords()
+    if (this.#words.length < at + 4) this.#growWords(at + 4)
     if (!uuidToWords(id, this.#words, at)) return false
-    if (this.#probe(this.#words, at) !== 0) return false
+    const found = this.#probe(this.#words, at)
+    if (found > 0) return false
     const position = ++this.#count
-    if (2 * this.#count > this.#mask + 1) this.#rehash()
-    else this.#place(this.#words, at, position)
+    if (2 * this.#count > this.#mask + 1) {
+      this.#rehash(2 * (this.#mask + 1))
+    } else {
+      // The probe ended on the empty slot where the id goes: one walk, one hash.
+      const slot = -found - 1
+      this.#slots[2 * slot] = position
+      this.#slots[2 * slot + 1] = this.#lastHash
+    }
     return true
+  }
+
+  /** Makes room for `count` ids in all, so that adding them grows nothing (open knows the log's length). */
+  reserve(count: number): void {
+    if (this.#words.length < 4 * count) this.#growWords(4 * count)
+    let size = this.#mask + 1
+    while (size < 2 * count) size *= 2
+    if (size > this.#mask + 1) this.#rehash(size)
   }
 
   /** The id at `position` (1 .. count), as a lowercase UUID string. */
@@ -51,7 +69,10 @@ export class IdTable {
     return wordsToUuid(this.#words, 4 * (position - 1))
   }
 
-  /** The position holding the id in `words[at .. at + 3]`, or 0. */
+  /**
+   * The position holding the id in `words[at .. at + 3]` (> 0), or, when it is absent, -1 - the
+   * empty slot its probe ended on. Leaves the id's hash in `#lastHash`.
+   */
   #probe(words: Uint32Array, at: number): number {
     const w0 = words[at]!
     const w1 = words[at + 1]!
@@ -61,9 +82,10 @@ export class IdTable {
     const slots = this.#slots
     const mask = this.#mask
     const h = hash(w0, w1, w2, w3)
+    this.#lastHash = h
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const position = slots[2 * i]!
-      if (position === 0) return 0
+      if (position === 0) return -1 - i
       if (slots[2 * i + 1] === h) {
         const p = 4 * (position - 1)
         if (held[p] === w0 && held[p + 1] === w1 && held[p + 2] === w2 && held[p + 3] === w3) return position
@@ -82,15 +104,16 @@ export class IdTable {
     slots[2 * i + 1] = h
   }
 
-  #growWords(): void {
-    const grown = new Uint32Array(this.#words.length * 2)
+  #growWords(atLeast: number): void {
+    let length = this.#words.length
+    while (length < atLeast) length *= 2
+    const grown = new Uint32Array(length)
     grown.set(this.#words)
     this.#words = grown
   }
 
-  /** Doubles the table and puts every position back. */
-  #rehash(): void {
-    const size = 2 * (this.#mask + 1)
+  /** A table of `size` slots with every position put back. */
+  #rehash(size: number): void {
     this.#slots = new Int32Array(2 * size)
     this.#mask = size - 1
     for (let position = 1; position <= this.#count; position++) this.#place(this.#words, 4 * (position - 1), position)

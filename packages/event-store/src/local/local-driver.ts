@@ -30,6 +30,13 @@ import { stepIterable } from './step-iterator.js'
 import { lockOrder, StreamLocks } from './stream-locks.js'
 import { DELETED_EVENT_TYPE, METADATA_EVENT_TYPE, metadataStreamOf, TOMBSTONE_EVENT_TYPE } from './system-events.js'
 
+/**
+ * Open sizes the index for the log's length up front (the log says it before replay), unless the
+ * log claims more events than this: then the index grows as events come, as a damaged or foreign
+ * log cannot make the open allocate for events it does not hold.
+ */
+const MAX_RESERVED_EVENTS = 16 * 1024 * 1024
+
 /** The ids of a commit in flight; appends that want one of them wait here (a promise only then). */
 interface Reservation {
   waiters: (() => void)[] | undefined
@@ -190,6 +197,8 @@ export class LocalDriver implements EventStoreDriver {
   static async open(options: LocalDriverOptions): Promise<LocalDriver> {
     const driver = new LocalDriver(options)
     try {
+      const expected = options.log.lastPosition
+      if (expected > 0n && expected <= BigInt(MAX_RESERVED_EVENTS)) driver.#index.reserve(Number(expected))
       for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition)
       const replayed = BigInt(driver.#index.lastPosition)
       if (options.log.lastPosition !== replayed) {

@@ -44,14 +44,22 @@ export class LocalIndex {
   readonly #metadata: unknown[] = []
   /** The stream of each event (its entry: the name, without a pointer to a string per event). */
   readonly #streamOf: StreamEntry[] = []
-  readonly #revisions: number[] = []
-  readonly #recordedAtMs: number[] = []
+  /** Numbers in typed arrays: no boxing, nothing for the garbage collector to trace; grown by doubling. */
+  #revisions = new Float64Array(1024)
+  #recordedAtMs = new Float64Array(1024)
+  #count = 0
   readonly #streams = new StreamTable<StreamEntry>()
   readonly #typeNames = new Map<string, string>()
 
   /** Highest position applied, 0 when empty. */
   get lastPosition(): number {
-    return this.#types.length
+    return this.#count
+  }
+
+  /** Makes room for `count` events in all (open knows the log's length): nothing grows while they are applied. */
+  reserve(count: number): void {
+    this.#ids.reserve(count)
+    if (this.#revisions.length < count) this.#grow(count)
   }
 
   /** Number of streams in the index (system `$$` streams included). */
@@ -77,7 +85,7 @@ export class LocalIndex {
 
   /** The event at `position` (1-based), or `undefined`. */
   eventAt(position: number): RecordedEvent | undefined {
-    if (!(position >= 1 && position <= this.#types.length)) return undefined
+    if (!(position >= 1 && position <= this.#count)) return undefined
     const i = position - 1
     return {
       id: this.#ids.idAt(position),
@@ -127,9 +135,10 @@ export class LocalIndex {
    */
   apply(events: readonly StoredEvent[], firstPosition: bigint): void {
     const first = Number(firstPosition)
-    if (first !== this.#types.length + 1) {
-      throw new EventStoreCorruptError(`commit at position ${firstPosition} does not follow position ${this.#types.length} (a hole or an overlap in the log)`)
+    if (first !== this.#count + 1) {
+      throw new EventStoreCorruptError(`commit at position ${firstPosition} does not follow position ${this.#count} (a hole or an overlap in the log)`)
     }
+    if (this.#revisions.length < this.#count + events.length) this.#grow(this.#count + events.length)
     if (events.length === 0) throw new EventStoreCorruptError(`commit at position ${firstPosition} has no events`)
     // Events of one stream come in runs (a commit's request, a replayed commit of a few streams):
     // the entry found for the previous event serves the next one of the same stream.
@@ -168,8 +177,9 @@ export class LocalIndex {
       this.#data.push(deepFreeze(e.data))
       this.#metadata.push(deepFreeze(e.metadata))
       this.#streamOf.push(entry)
-      this.#revisions.push(e.revision)
-      this.#recordedAtMs.push(e.recordedAtMs)
+      this.#revisions[position - 1] = e.revision
+      this.#recordedAtMs[position - 1] = e.recordedAtMs
+      this.#count = position
       if (effect !== undefined) this.#applyEffect(target!, effect)
       previous = entry
     }
@@ -193,6 +203,18 @@ export class LocalIndex {
         entry.tombstoned = true
         return
     }
+  }
+
+  /** Typed columns of at least `count` events (doubling, so appends grow them rarely). */
+  #grow(count: number): void {
+    let length = this.#revisions.length
+    while (length < count) length *= 2
+    const revisions = new Float64Array(length)
+    revisions.set(this.#revisions)
+    this.#revisions = revisions
+    const recordedAtMs = new Float64Array(length)
+    recordedAtMs.set(this.#recordedAtMs)
+    this.#recordedAtMs = recordedAtMs
   }
 
   #intern(type: string): string {

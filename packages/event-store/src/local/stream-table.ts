@@ -12,6 +12,8 @@ import { randomFillSync } from 'node:crypto'
  */
 export class StreamTable<Entry extends { readonly name: string }> {
   readonly #entries: Entry[] = []
+  /** Each entry's hash, by index: growing the table re-places entries without hashing names again. */
+  #hashes = new Int32Array(1024)
   /** Pairs [hash, index + 1]; index + 1 = 0 is an empty slot. */
   #slots = new Int32Array(2 * 1024)
   #mask = 1023
@@ -37,9 +39,17 @@ export class StreamTable<Entry extends { readonly name: string }> {
 
   /** Adds `entry`, whose name must not be held already (callers `get` first). */
   add(entry: Entry): void {
+    const index = this.#entries.length
+    const h = hashName(entry.name)
+    if (index === this.#hashes.length) {
+      const grown = new Int32Array(2 * index)
+      grown.set(this.#hashes)
+      this.#hashes = grown
+    }
+    this.#hashes[index] = h
     this.#entries.push(entry)
     if (2 * this.#entries.length > this.#mask + 1) this.#rehash()
-    else this.#place(hashName(entry.name), this.#entries.length)
+    else this.#place(h, index + 1)
   }
 
   #place(h: number, indexPlusOne: number): void {
@@ -56,8 +66,8 @@ export class StreamTable<Entry extends { readonly name: string }> {
     const size = 2 * (this.#mask + 1)
     this.#slots = new Int32Array(2 * size)
     this.#mask = size - 1
-    const entries = this.#entries
-    for (let i = 0; i < entries.length; i++) this.#place(hashName(entries[i]!.name), i + 1)
+    const hashes = this.#hashes
+    for (let i = 0; i < this.#entries.length; i++) this.#place(hashes[i]!, i + 1)
   }
 }
 
