@@ -21,7 +21,7 @@ import {
   type OpenModeOptions,
 } from '@quire/vfs'
 import { dirname, join, resolve } from 'node:path'
-import { DepotError } from './errors.js'
+import { DepotError, errnoOf } from './errors.js'
 import { checkFormatMarker, DEPOT_MAGIC } from './format-marker.js'
 import { assertUuid, isUuid, leafDir, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, DEPOT_BLOCK_BYTES, MAX_IO_BYTES } from './limits.js'
@@ -385,7 +385,7 @@ export class Depot implements AsyncDisposable {
     this.assertOpen()
     if (this.readOnly) throw new DepotError('READ_ONLY', `${this.root} was opened with readOnly: true; nothing was written`)
     if (this.poisoned) {
-      throw new DepotError('POISONED', 'an earlier write failed; reopen the depot', { cause: this.poisonCause })
+      throw new DepotError('POISONED', `an earlier write failed${errnoOf(this.poisonCause)}; reopen the depot`, { cause: this.poisonCause })
     }
   }
 
@@ -397,7 +397,7 @@ export class Depot implements AsyncDisposable {
       if (err instanceof DepotError) throw err
       this.poisoned = true
       this.poisonCause = err
-      throw new DepotError('POISONED', 'the write failed; reopen the depot', { cause: err })
+      throw new DepotError('POISONED', `the write failed${errnoOf(err)}; reopen the depot`, { cause: err })
     }
   }
 

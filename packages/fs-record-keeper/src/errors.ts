@@ -36,6 +36,12 @@ export type StoreErrorCode =
   | 'OVERLOADED'
   | 'READ_ONLY'
 
+/** ` (ENOSPC)` for a file-system error with a code, so that a message names what the disk said. */
+export function errnoOf(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null | undefined)?.code
+  return typeof code === 'string' ? ` (${code})` : ''
+}
+
 /** An error the record keeper throws on purpose; test `code`, not the message. */
 export class RecordKeeperError extends Error {
   readonly code: StoreErrorCode

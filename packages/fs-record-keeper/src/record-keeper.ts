@@ -25,7 +25,7 @@ import {
 import { randomBytes } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
 import { rkPaths, scanChain, type ChainScan, type RkPaths } from './chain-scan.js'
-import { RecordKeeperError } from './errors.js'
+import { errnoOf, RecordKeeperError } from './errors.js'
 import { decodeEventFile, encodeEventFile, eventFileBytes, type EventRecord } from './event-file.js'
 import { checkFormatMarker, RECORD_KEEPER_MAGIC } from './format-marker.js'
 import { assertUuid, leafDir, prefixDirs } from './ids.js'
@@ -497,7 +497,7 @@ export class RecordKeeper implements AsyncDisposable {
     this.assertOpen()
     if (this.readOnly) throw new RecordKeeperError('READ_ONLY', `${this.paths.rk} was opened with readOnly: true; nothing was written`)
     if (this.poisoned) {
-      throw new RecordKeeperError('POISONED', 'an earlier write failed; reopen the record keeper', {
+      throw new RecordKeeperError('POISONED', `an earlier write failed${errnoOf(this.poisonCause)}; reopen the record keeper`, {
         cause: this.poisonCause,
       })
     }
@@ -563,7 +563,7 @@ export class RecordKeeper implements AsyncDisposable {
   }
 
   private rejectGroup(group: readonly QueuedAdd[], cause: unknown): void {
-    const error = new RecordKeeperError('POISONED', 'the write failed; reopen the record keeper', {
+    const error = new RecordKeeperError('POISONED', `the write failed${errnoOf(cause ?? this.poisonCause)}; reopen the record keeper`, {
       cause: cause ?? this.poisonCause,
     })
     for (const add of group) {

@@ -243,7 +243,7 @@ export class MvccEngine {
   assertUsable(): void {
     if (this.closed) throw new ClosedError()
     if (this.failure !== undefined) {
-      throw new CommitFailedError('the store failed to write a commit earlier; reopen it to recover', { cause: this.failure })
+      throw new CommitFailedError(`the store failed to write a commit earlier${errnoIn(this.failure)}; reopen it to recover`, { cause: this.failure })
     }
   }
 
@@ -302,10 +302,11 @@ export class MvccEngine {
       p.settled = true
       let i = 0
       for (const key of p.writes.keys()) this.index.uninstall(key, p.versions[i++]!)
+      const errno = errnoIn(error)
       p.reject(
         p === entry
-          ? new CommitFailedError('writing the commit to the WAL failed; it may or may not be durable', { cause: error })
-          : new CommitFailedError('an earlier commit failed; this one may or may not be durable', { cause: error }),
+          ? new CommitFailedError(`writing the commit to the WAL failed${errno}; it may or may not be durable`, { cause: error })
+          : new CommitFailedError(`an earlier commit failed${errno}; this one may or may not be durable`, { cause: error }),
       )
     }
     this.lastTs = this.visible
@@ -329,4 +330,18 @@ export class MvccEngine {
     while (drop < this.recent.length && this.recent[drop]!.ts <= oldest) drop++
     if (drop > 0) this.recent.splice(0, drop)
   }
+}
+
+/**
+ * ` (ENOSPC)` when `error` or one of its causes carries a file-system code (`errno` of the WAL's
+ * write error, `code` of the file system's), so that the message names what the disk said.
+ */
+function errnoIn(error: unknown): string {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    const { errno, code, cause } = e as { errno?: unknown; code?: unknown; cause?: unknown }
+    if (typeof errno === 'string') return ` (${errno})`
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return ` (${code})`
+    e = cause
+  }
+  return ''
 }

@@ -67,7 +67,7 @@ export class ClosedError extends NdjsonLogError {
  */
 export class PoisonedError extends NdjsonLogError {
   constructor(path: string, cause: unknown) {
-    super('POISONED', `${path}: a write or sync failed; reopen the log to recover`, { cause })
+    super('POISONED', `${path}: a write or sync failed${errnoOf(cause)}; reopen the log to recover`, { cause })
   }
 }
 
@@ -78,7 +78,7 @@ export class PoisonedError extends NdjsonLogError {
  */
 export class WriteFailedError extends NdjsonLogError {
   constructor(path: string, cause: unknown) {
-    super('WRITE_FAILED', `${path}: write failed and was rolled back`, { cause })
+    super('WRITE_FAILED', `${path}: write failed${errnoOf(cause)} and was rolled back`, { cause })
   }
 }
 
@@ -126,4 +126,10 @@ export class NotNdjsonLogError extends NdjsonLogError {
     super('NOT_NDJSON_LOG', `${file} is not an NDJSON log written by @quire/ndjson-log (its first line is not a "quire-ndjson-log" header); nothing was changed`)
     this.file = file
   }
+}
+
+/** ` (ENOSPC)` for a file-system error with a code, so that the message names what the disk said. */
+function errnoOf(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null | undefined)?.code
+  return typeof code === 'string' ? ` (${code})` : ''
 }

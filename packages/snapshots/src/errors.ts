@@ -73,6 +73,21 @@ export class UnsupportedVersionError extends SnapshotError {
 }
 
 /**
+ * A save's (or delete's) file-system step failed — `ENOSPC`, `EIO` on a write, a failed rename —
+ * before anything was acknowledged, and nothing of it is visible: the store removed its temp file
+ * and goes on (a failed sync is {@link PoisonedError} instead). `errno` is the file system's code;
+ * `cause` its error. Code `WRITE_FAILED`.
+ */
+export class WriteFailedError extends SnapshotError {
+  readonly errno: string | undefined
+  constructor(what: string, cause: unknown) {
+    const errno = (cause as { code?: unknown } | null | undefined)?.code
+    super('WRITE_FAILED', `${what} failed${typeof errno === 'string' ? ` (${errno})` : ''}; nothing was saved, the store goes on`, { cause })
+    this.errno = typeof errno === 'string' ? errno : undefined
+  }
+}
+
+/**
  * Too much already waits for the disk: the save (or delete) was refused at once, nothing of it
  * written, so that memory stays bounded when callers outrun the disk. Retry once some of the
  * saves in flight have resolved (back off). `limit` names the bound reached (an option of

@@ -4,6 +4,6 @@
 export { SnapshotStore } from './store.js'
 export type { CorruptionReport, LoadOptions, SaveInput, Snapshot, SnapshotStoreOptions, UnsupportedReport } from './store.js'
 export type { CodecOption, StateCodec } from './state-codec.js'
-export { SnapshotError, InvalidArgumentError, ClosedError, SnapshotCorruptError, PoisonedError, UnsupportedVersionError, OverloadedError } from './errors.js'
+export { SnapshotError, InvalidArgumentError, ClosedError, SnapshotCorruptError, PoisonedError, UnsupportedVersionError, OverloadedError, WriteFailedError } from './errors.js'
 export { LockedError, PathKindError, ReadOnlyError, StoreExistsError, StoreNotFoundError } from '@quire/vfs'
 export { MAX_KEY_BYTES, DEFAULT_MAX_STATE_BYTES, DEFAULT_KEEP, MAX_KEEP, MAX_SCHEMA_VERSION, DEFAULT_MAX_QUEUED_OPERATIONS, DEFAULT_MAX_QUEUED_BYTES } from './limits.js'

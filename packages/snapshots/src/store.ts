@@ -2,7 +2,16 @@ import { resolve } from 'node:path'
 import { NodeFileSystem, acquireLock, ensureDir, isFsError, limitOpenFiles, quarantineFile, safeJoin, undoFailedOpen } from '@quire/vfs'
 import { ReadOnlyError, ReadOnlyFileSystem, checkOptionKeys, enforceOpenMode, resolveOpenMode, storePathState } from '@quire/vfs'
 import type { DirLock, FileSystem, OpenModeOptions } from '@quire/vfs'
-import { ClosedError, InvalidArgumentError, OverloadedError, PoisonedError, SnapshotCorruptError, UnsupportedVersionError } from './errors.js'
+import {
+  ClosedError,
+  InvalidArgumentError,
+  OverloadedError,
+  PoisonedError,
+  SnapshotCorruptError,
+  SnapshotError,
+  UnsupportedVersionError,
+  WriteFailedError,
+} from './errors.js'
 import { SNAP_SUFFIX, TEMP_SUFFIX, compareNewestFirst, parseSnapFileName, snapFileName } from './file-name.js'
 import type { SnapName } from './file-name.js'
 import { keyBytes, keyDirName, keyFromDirName } from './key-dir.js'
@@ -369,7 +378,8 @@ export class SnapshotStore implements AsyncDisposable {
       this.#poisoned = true
       this.#poison = err
     }
-    return new PoisonedError(`${what} failed; the snapshot store must be reopened`, { cause: err })
+    const errno = (err as { code?: unknown } | null | undefined)?.code
+    return new PoisonedError(`${what} failed${typeof errno === 'string' ? ` (${errno})` : ''}; the snapshot store must be reopened`, { cause: err })
   }
 
   /**
@@ -526,7 +536,17 @@ export class SnapshotStore implements AsyncDisposable {
 
   async #write(ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
     if (this.#poisoned) throw this.#poisonedError()
+  /** {@link SnapshotStore.save}'s work; a file-system failure is `WRITE_FAILED` (typed, naming its errno). */
     await this.#ensureKeyDir(ks)
+    try {
+      await this.#writeSnapshot(ks, position, data)
+    } catch (err) {
+      if (err instanceof SnapshotError) throw err
+      throw new WriteFailedError(`saving a snapshot of ${JSON.stringify(ks.key)}`, err)
+    }
+  }
+
+  async #writeSnapshot(ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
     const sequence = await this.#sequenceFor(ks)
     const name = snapFileName(position, sequence)
     const final = safeJoin(ks.dir, name)

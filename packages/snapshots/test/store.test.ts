@@ -314,7 +314,7 @@ describe('lifecycle', () => {
     const { fs, store } = await openSim()
     await store.save('k', { position: 1, state: 'one' })
     fs.injectFault({ op: 'rename', error: 'EIO' })
-    await expect(store.save('k', { position: 2, state: 'two' })).rejects.toMatchObject({ code: 'EIO' })
+    await expect(store.save('k', { position: 2, state: 'two' })).rejects.toMatchObject({ code: 'WRITE_FAILED', errno: 'EIO' })
     expect((await snapFiles(fs, 'k')).filter((n) => n.endsWith('.tmp'))).toEqual([])
     await store.save('k', { position: 3, state: 'three' })
     expect((await store.load('k'))?.state).toBe('three')
@@ -327,7 +327,7 @@ describe('lifecycle', () => {
   it('a failed write rejects that save only and leaves no temp file', async () => {
     const { fs, store } = await openSim()
     fs.injectFault({ op: 'write', error: 'ENOSPC', partial: true })
-    await expect(store.save('k', { position: 1, state: 'x'.repeat(2000) })).rejects.toMatchObject({ code: 'ENOSPC' })
+    await expect(store.save('k', { position: 1, state: 'x'.repeat(2000) })).rejects.toMatchObject({ code: 'WRITE_FAILED', errno: 'ENOSPC' })
     await store.save('k', { position: 2, state: 'ok' })
     expect((await store.load('k'))?.state).toBe('ok')
     expect((await snapFiles(fs, 'k')).filter((n) => n.endsWith('.tmp'))).toEqual([])

@@ -9,3 +9,4 @@ export { offerMany, heapBytes, collectGarbage, type OfferOutcome } from './overl
 export { countOpenFiles, type CountedOpenFiles } from './open-files.js'
 export { readOnlyCopy, runUnprivileged, type UnprivilegedRun } from './read-only-copy.js'
 export { soakTally, tallyAckedChecked, killRounds, type SoakTally } from './soak-tally.js'
+export { mountSmallDisk, refusedSmallDisk, errorStory, type SmallDisk } from './small-disk.js'
