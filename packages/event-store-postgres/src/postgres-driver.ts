@@ -260,6 +260,7 @@ export class PostgresDriver implements EventStoreDriver {
     await this.#wakeups.wait(generation, signal)
   }
 
+  /** The durable subscription's stored checkpoint, `undefined` when none. */
   async loadCheckpoint(subscriptionId: string): Promise<Checkpoint | undefined> {
     this.#checkOpen()
     const rows = await this.#query<[bigint, string]>(this.#sql.loadCheckpoint, [subscriptionId])
@@ -286,6 +287,7 @@ export class PostgresDriver implements EventStoreDriver {
     }
   }
 
+  /** Stores a snapshot (a cache: a failed save costs replay, never correctness). */
   async saveSnapshot(key: string, snapshot: StoredSnapshot): Promise<void> {
     this.#checkOpen()
     const state = jsonCodec.stringify(snapshot.state)

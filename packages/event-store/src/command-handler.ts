@@ -8,10 +8,12 @@ export type DecidedEvent<Type extends string = string, Data = unknown, Meta = un
 
 /** The two store methods a command handler uses (an `EventStore` has them). */
 export interface CommandStore {
+  /** See `EventStore.aggregateStream`. */
   aggregateStream<State, Event extends RecordedEvent = RecordedEvent>(
     streamName: string,
     options: AggregateStreamOptions<State, Event>,
   ): Promise<AggregateStreamResult<State>>
+  /** See `EventStore.appendToStream`. */
   appendToStream(streamName: string, events: readonly EventData[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult>
 }
 

@@ -59,6 +59,8 @@ export interface CommitLog {
    * `StorePoisonedError` (poisoned earlier) or `ClosedError`.
    */
   append(commit: CommitRecord): Promise<{ readonly firstPosition: bigint }>
+  /** Every acknowledged commit from `fromPosition` on, in position order. */
   replay(options?: { readonly fromPosition?: bigint }): AsyncIterable<LoggedCommit>
+  /** Waits for appends in flight, then closes the log; idempotent. */
   close(): Promise<void>
 }

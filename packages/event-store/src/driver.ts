@@ -143,12 +143,14 @@ export interface EventStoreDriver {
    */
   waitForAppend(after: bigint | undefined, signal: AbortSignalLike): Promise<void>
 
+  /** The durable subscription's stored checkpoint, `undefined` when none. */
   loadCheckpoint(subscriptionId: string): Promise<Checkpoint | undefined>
   /** Durable before it resolves. `undefined` deletes the checkpoint. */
   storeCheckpoint(subscriptionId: string, checkpoint: Checkpoint | undefined): Promise<void>
 
   /** `key` is the facade's (`agg:<stream>`, `proj:<name>`), any string up to 1 KiB. */
   loadSnapshot(key: string): Promise<StoredSnapshot | undefined>
+  /** Stores a snapshot (a cache: a failed save costs replay, never correctness). */
   saveSnapshot(key: string, snapshot: StoredSnapshot): Promise<void>
 
   /** Idempotent. Pending appends finish or fail first. */
@@ -160,6 +162,8 @@ export interface EventStoreDriver {
  * `recordKeeperBackend(dir)`, `memoryBackend()` and `postgresBackend(...)` return.
  */
 export interface EventStoreBackend {
+  /** `'wal'`, `'ndjson'`, `'record-keeper'`, `'memory'`, `'postgres'`, ... */
   readonly name: string
+  /** Opens (and recovers) the store; `EventStore.open` calls it once. */
   open(): Promise<EventStoreDriver>
 }

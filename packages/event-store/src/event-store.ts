@@ -462,6 +462,7 @@ export class EventStore implements AsyncDisposable {
     return this.#closing
   }
 
+  /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -50,14 +50,22 @@ export interface RecordedEvent<Type extends string = string, Data = JsonValue, M
  */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number
 
+/** `expectedRevision: ANY`: no check (the default). */
 export const ANY = 'any'
+/** `expectedRevision: NO_STREAM`: the stream shows no event. */
 export const NO_STREAM = 'no_stream'
+/** `expectedRevision: STREAM_EXISTS`: the stream shows at least one event. */
 export const STREAM_EXISTS = 'stream_exists'
+/** The beginning of a stream or of `$all` (`fromRevision`, `fromPosition`, a subscription's start). */
 export const START = 'start'
+/** The end of a stream or of `$all`. */
 export const END = 'end'
+/** Reads in ascending order (the default). */
 export const FORWARDS = 'forwards'
+/** Reads in descending order. */
 export const BACKWARDS = 'backwards'
 
+/** The order of a read: `'forwards'` (ascending revision or position) or `'backwards'`. */
 export type Direction = 'forwards' | 'backwards'
 
 /** What one stream's append did. */

@@ -35,7 +35,7 @@ import { scanTree } from './tree-scan.js'
 /**
  * Options of `Depot.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
  *
- * Open modes ({@link OpenModeOptions}), for the depot in `<dir>/depot`: `createIfMissing` (default
+ * Open modes (`OpenModeOptions` of `@quire/vfs`), for the depot in `<dir>/depot`: `createIfMissing` (default
  * `true`; `false`: `NOT_FOUND` when `<dir>/depot` is missing or empty), `errorIfExists` (default
  * `false`: `EXISTS` when it holds anything), `readOnly` (default `false`: with `true`, no lock is
  * taken and nothing is written, not even the removal of temp files; `state`, `exists`, `read`
@@ -368,6 +368,7 @@ export class Depot implements AsyncDisposable {
     return this.closing
   }
 
+  /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -47,7 +47,7 @@ export interface RecordKeeperEvent {
 /**
  * Options of `RecordKeeper.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
  *
- * Open modes ({@link OpenModeOptions}), for the store in `<dir>/rk`: `createIfMissing` (default
+ * Open modes (`OpenModeOptions` of `@quire/vfs`), for the store in `<dir>/rk`: `createIfMissing` (default
  * `true`; `false`: `NOT_FOUND` when `<dir>/rk` is missing or empty), `errorIfExists` (default
  * `false`: `EXISTS` when it holds anything), `readOnly` (default `false`: with `true`, no lock is
  * taken and nothing is written, not even recovery's repairs (orphans, temp files and a stale
@@ -485,6 +485,7 @@ export class RecordKeeper implements AsyncDisposable {
     return this.closing
   }
 
+  /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -8,6 +8,7 @@ export interface TransactionOptions {
   readonly readOnly?: boolean
 }
 
+/** How many times `MvccStore.transaction` retries after a `ConflictError` by default. */
 export const DEFAULT_RETRIES = 10
 /** Ceiling of the randomized exponential backoff between retries. */
 export const MAX_BACKOFF_MS = 100

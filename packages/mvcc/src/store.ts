@@ -44,7 +44,7 @@ export const CHECKPOINT_SCHEMA_VERSION = 1
 /**
  * Options of `MvccStore.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
  *
- * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
+ * Open modes (`OpenModeOptions` of `@quire/vfs`): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
  * when nothing, or an empty directory, is at the path), `errorIfExists` (default `false`: `EXISTS`
  * when the directory holds anything), `readOnly` (default `false`: with `true`, no lock is taken
  * and nothing is written (the WAL and the checkpoints are read as a read-only open of each does);
@@ -363,6 +363,7 @@ export class MvccStore implements AsyncDisposable {
     }
   }
 
+  /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -203,6 +203,7 @@ export class Transaction {
   }
 
   /** Aborts the transaction if it is still open (for `await using tx = db.begin()`). */
+  /** `await using tx = db.begin()` aborts the transaction at the end of the block if it is still open. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.state === 'open') await this.abort()
   }

@@ -59,7 +59,7 @@ export type SyncMode = 'always' | 'none'
 /**
  * Options of `NdjsonLog.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
  *
- * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`: a new log is created
+ * Open modes (`OpenModeOptions` of `@quire/vfs`): `createIfMissing` (default `true`: a new log is created
  * when no file, or an empty one, is at the path and no archive exists; `false`: `NOT_FOUND`
  * instead), `errorIfExists` (default `false`: `EXISTS` when the log exists), `readOnly` (default
  * `false`: with `true`, no lock is taken and nothing is written, not even recovery's repairs or a
@@ -119,6 +119,7 @@ export interface LogEntry<T extends object = LogRecord> {
   readonly record: T
 }
 
+/** Options of `NdjsonLog.read`. Unknown keys are refused (`INVALID_ARGUMENT`). */
 export interface ReadOptions {
   /** First `seq` to yield (default 1). */
   readonly fromSeq?: number
@@ -547,6 +548,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     return this.#closing
   }
 
+  /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

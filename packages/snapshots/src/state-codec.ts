@@ -3,7 +3,9 @@ import { InvalidArgumentError } from './errors.js'
 
 /** Turns states into bytes and back. `msgpackCodec` and `jsonCodec` of `@quire/codec` are two. */
 export interface StateCodec {
+  /** The state as bytes; throw when it cannot be encoded (the save then rejects, nothing written). */
   encode(value: unknown): Uint8Array
+  /** The state back from bytes `encode` made; throw on bytes it does not accept (the file is skipped as damaged). */
   decode(bytes: Uint8Array): unknown
 }
 

@@ -60,7 +60,7 @@ export interface UnsupportedReport {
 /**
  * Options of `SnapshotStore.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
  *
- * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`: a store is created when
+ * Open modes (`OpenModeOptions` of `@quire/vfs`): `createIfMissing` (default `true`: a store is created when
  * nothing, or an empty directory, is at the path; `false`: `NOT_FOUND` instead), `errorIfExists`
  * (default `false`: `EXISTS` when the directory holds anything), `readOnly` (default `false`: with
  * `true`, no lock is taken and nothing is written, not even the removal of temp files an
@@ -119,6 +119,7 @@ export interface SaveInput {
   readonly schemaVersion?: number
 }
 
+/** Options of `SnapshotStore.load`. Unknown keys are refused (`INVALID_ARGUMENT`). */
 export interface LoadOptions {
   /** Only snapshots at or below this position (e.g. what the log still holds). */
   readonly maxPosition?: number
@@ -352,6 +353,7 @@ export class SnapshotStore implements AsyncDisposable {
     return this.#closing
   }
 
+  /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -10,6 +10,7 @@
 /** Node's open flags, with Node's meaning. */
 export type OpenFlags = 'r' | 'r+' | 'w' | 'wx' | 'a' | 'a+'
 
+/** What `FileSystem.stat` tells about a file or directory. */
 export interface FileStat {
   readonly size: number
   readonly isFile: boolean
@@ -25,6 +26,7 @@ export interface FileStat {
   readonly links: number
 }
 
+/** An open file: positional reads and writes, `fdatasync`, truncation. */
 export interface FileHandle {
   readonly path: string
   /**
@@ -51,15 +53,23 @@ export interface FileHandle {
   close(): Promise<void>
 }
 
+/**
+ * The file-system seam: every Quire package does its I/O through one of these, so the same code
+ * runs on the real disk (`NodeFileSystem`) and on the crash simulator (`SimFileSystem`). Paths
+ * are absolute; errors carry Node's codes (`ENOENT`, `EEXIST`, `EIO`, `ENOSPC`, ...).
+ */
 export interface FileSystem {
   /** Opens a file. Files are created with mode 0o666 less the process umask. */
   open(path: string, flags: OpenFlags): Promise<FileHandle>
+  /** The whole content of a file. */
   readFile(path: string): Promise<Uint8Array>
   /** Creates or replaces a file's content. Not durable: see `writeFileAtomic`. */
   writeFile(path: string, data: Uint8Array): Promise<void>
   /** Atomic within one file system; replaces `to` if it exists. Not durable until `syncDir`. */
   rename(from: string, to: string): Promise<void>
+  /** Removes a file's name. Not durable until `syncDir`. */
   unlink(path: string): Promise<void>
+  /** Creates a directory (with `recursive`, its missing parents too). Not durable until `syncDir` of its parent. */
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>
   /** Removes an empty directory. */
   rmdir(path: string): Promise<void>
@@ -67,6 +77,7 @@ export interface FileSystem {
   readdir(path: string): Promise<string[]>
   /** Follows symlinks, as `fs.stat`. */
   stat(path: string): Promise<FileStat>
+  /** True when something (a file or a directory, symlinks followed) is at `path`. */
   exists(path: string): Promise<boolean>
   /** Creates a symbolic link at `path` pointing at `target` (stored as given). Not durable until `syncDir`. */
   symlink(target: string, path: string): Promise<void>

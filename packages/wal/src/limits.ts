@@ -21,6 +21,7 @@ export const WAL_DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 
 /** Smallest and largest accepted `segmentBytes`. */
 export const WAL_MIN_SEGMENT_BYTES = 1024
+/** Largest accepted `segmentBytes` (1 GiB). */
 export const WAL_MAX_SEGMENT_BYTES = 1024 * 1024 * 1024
 
 /**

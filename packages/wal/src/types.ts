@@ -36,7 +36,7 @@ export type WalRecoveryMode = 'strict' | 'point-in-time' | 'skip-corrupt'
 /**
  * Options of `Wal.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
  *
- * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`: an empty log is created
+ * Open modes (`OpenModeOptions` of `@quire/vfs`): `createIfMissing` (default `true`: an empty log is created
  * when nothing, or an empty directory, is at the path; `false`: `NOT_FOUND` instead),
  * `errorIfExists` (default `false`: `EXISTS` when the directory holds anything), `readOnly`
  * (default `false`: with `true`, no lock is taken and nothing is written, not even recovery's
@@ -81,6 +81,7 @@ export interface WalOptions extends OpenModeOptions {
   readonly maxQueuedBytes?: number
 }
 
+/** Options of `Wal.replay`. Unknown keys are refused (`INVALID_ARGUMENT`). */
 export interface ReplayOptions {
   /** Replay entries with `seq >= fromSeq` (default: every entry still in the log). */
   readonly fromSeq?: number

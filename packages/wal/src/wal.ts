@@ -26,15 +26,6 @@ import { scanSegment } from './segment-scan.js'
 import { SegmentWriter } from './segment-writer.js'
 import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from './types.js'
 
-/**
- * A segmented write-ahead log with group commit and atomic batches.
- *
- * ```ts
- * await using wal = await Wal.open('/data/wal')
- * const e = await wal.append({ op: 'put', key, value }) // durable once resolved
- * for await (const entry of wal.replay()) apply(entry)
- * ```
- */
 /** What the log's directory is called in errors. */
 const ROLE = "the write-ahead log's directory"
 
@@ -43,6 +34,15 @@ const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
 
+/**
+ * A segmented write-ahead log with group commit and atomic batches.
+ *
+ * ```ts
+ * await using wal = await Wal.open(dir)
+ * const e = await wal.append({ op: 'put', key, value }) // durable once resolved
+ * for await (const entry of wal.replay()) apply(entry)
+ * ```
+ */
 export class Wal implements AsyncDisposable {
   readonly #fs: FileSystem
   readonly #dir: string
@@ -349,6 +349,7 @@ export class Wal implements AsyncDisposable {
     return this.#closing
   }
 
+  /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -21,7 +21,7 @@ export const NDJSON_STATE_SUFFIX = '.state'
 
 /** Options of {@link ndjsonBackend}.
  *
- * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
+ * Open modes (`OpenModeOptions` of `@quire/vfs`): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
  * when there is no store), `errorIfExists` (default `false`: `EXISTS` when there is one),
  * `readOnly` (default `false`: with `true`, no lock is taken and nothing is written (the log and
  * the state are opened read-only); reads, subscriptions and `aggregateStream` work, while

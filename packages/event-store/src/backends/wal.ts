@@ -14,7 +14,7 @@ import { WalCommitLog } from './wal-commit-log.js'
 /**
  * Options of {@link walBackend}.
  *
- * Open modes ({@link OpenModeOptions}): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
+ * Open modes (`OpenModeOptions` of `@quire/vfs`): `createIfMissing` (default `true`; `false`: `NOT_FOUND`
  * when there is no store), `errorIfExists` (default `false`: `EXISTS` when there is one),
  * `readOnly` (default `false`: with `true`, no lock is taken and nothing is written (the log and
  * the state are opened read-only); reads, subscriptions and `aggregateStream` work, while

@@ -71,9 +71,11 @@ export interface EventStoreConformanceContext {
 export interface EventStoreConformanceCase {
   /** The case group of EVENT-STORE.md (d): `append`, `idempotency`, `reads`, ... */
   readonly group: string
+  /** What the case checks, in a sentence. */
   readonly name: string
   /** Capabilities the case needs; a runner skips it, visibly, on a backend without one. */
   readonly requires?: readonly ConformanceCapability[]
+  /** Runs the case on a fresh store of `ctx`; rejects (an `AssertionError`) when the backend fails it. */
   run(ctx: EventStoreConformanceContext): Promise<void>
 }
 

@@ -19,7 +19,7 @@ export type SubscriptionListener = (at: SubscriptionPosition) => void
  *
  * - Every committed event (that passes the filter) exactly once, in position order, only after
  *   it is durable: the subscription is a sequence of keyset reads of the log, woken by the
- *   store's shared {@link AppendWaker}; it never delivers from memory an event the log has not
+ *   store's shared append waker; it never delivers from memory an event the log has not
  *   acknowledged.
  * - Bounded: at most {@link SUBSCRIPTION_PAGE_EVENTS} events are held; the next page is read
  *   only when the consumer has taken the previous one. A consumer that falls more than a page
@@ -84,6 +84,7 @@ export class Subscription implements AsyncIterable<RecordedEvent>, AsyncIterator
     return this
   }
 
+  /** A subscription is its own async iterator: `for await (const e of sub)`. */
   [Symbol.asyncIterator](): this {
     return this
   }

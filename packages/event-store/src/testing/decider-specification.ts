@@ -5,8 +5,11 @@ export type Decision<Event> = Event | readonly Event[] | Promise<Event | readonl
 
 /** A decider (Emmett's / Jérémie Chassaing's shape): pure `decide` and `evolve` over a state. */
 export interface Decider<Command, Event, State, Result extends Decision<Event> = Decision<Event>> {
+  /** What a command decides in a state: the events to append (or a promise of them). */
   readonly decide: (command: Command, state: State) => Result
+  /** The state after an event. */
   readonly evolve: (state: State, event: Event) => State
+  /** The state of a stream with no events. */
   readonly initialState: () => State
 }
 
@@ -33,6 +36,7 @@ export interface DeciderThen<Event, Result> {
 
 /** The `when` step. Do not `await` its result (it has a `then` method): call one of its steps. */
 export interface DeciderWhen<Command, Event, Result> {
+  /** The command to decide, in the state the given events fold to. */
   when(command: Command): DeciderThen<Event, Result>
 }
 
@@ -59,6 +63,7 @@ const describe = (error: unknown): string => (error instanceof Error ? `${error.
  * checks that return a promise (await them).
  */
 export const DeciderSpecification = {
+  /** Binds a decider; returns `given(events)`, which starts a check. */
   for<Command, Event, State, Result extends Decision<Event> = Decision<Event>>(
     decider: Decider<Command, Event, State, Result>,
   ): (given: Event | readonly Event[]) => DeciderWhen<Command, Event, Result> {

@@ -8,6 +8,7 @@ export interface Chooser {
   fillLost(bytes: Uint8Array): void
 }
 
+/** The simulated disk's sector: the unit in which a write can tear (512 bytes). */
 export const SECTOR_BYTES = 512
 
 /** Every directory the image could hold, in a deterministic order (breadth first, names sorted). */

@@ -35,6 +35,7 @@ export interface FaultSpec {
   readonly sticky?: boolean
 }
 
+/** A fault armed by `SimFileSystem.injectFault`. */
 export interface InjectedFault {
   /** Stops the fault from firing. */
   remove(): void

@@ -6,6 +6,7 @@ import { FaultTable, type FaultSpec, type InjectedFault, type SimOp } from './fa
 import { DirNode, FileNode, SymlinkNode, type DataOp, type DirOp, type Node } from './nodes.js'
 import { Prng } from './prng.js'
 
+/** Options of `new SimFileSystem(options)`. */
 export interface SimOptions {
   /** Unsynced sectors lost in a crash read back as garbage rather than zeros. Default false. */
   readonly pessimistic?: boolean
@@ -102,10 +103,16 @@ export class SimFileSystem implements FileSystem {
     this.#haltAt = this.#opCount + Math.max(0, nOps)
   }
 
+  /** Sets every counter of `stats` back to zero. */
   resetStats(): void {
     this.stats = zeroStats()
   }
 
+  /**
+   * Makes the `nth` operation matching `spec` (an `op`, and a `path` when given) fail with
+   * `spec.error` (`EIO` or `ENOSPC`); a `partial` write keeps a prefix of its data; `sticky` keeps
+   * failing every later match until the returned fault is removed.
+   */
   injectFault(spec: FaultSpec): InjectedFault {
     return this.#faults.add(spec)
   }
