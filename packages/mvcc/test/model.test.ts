@@ -118,8 +118,9 @@ class Scan implements fc.AsyncCommand<Model, Real> {
       (lt === undefined || utf8Compare(k, lt) < 0)
     let expected = [...view(model, tx)].filter(([k]) => inRange(k)).sort(([a], [b]) => utf8Compare(a, b))
     if (this.reverse) expected.reverse()
-    if (this.limit !== undefined && expected.length > this.limit) {
+    if (this.limit !== undefined && (this.limit === 0 || expected.length > this.limit)) {
       // Stopped by its limit: it read the range only up to the last key it returned (issue 13).
+      // Limit 0 reads nothing, whatever the range holds: it returns [] in every state.
       expected = expected.slice(0, this.limit)
       const last = expected.at(-1)?.[0]
       const dir = this.reverse ? -1 : 1
