@@ -7,7 +7,7 @@ it('the README shows the example this test runs, verbatim, and it prints what th
   const lines = await runReadmeExample(new URL('../README.md', import.meta.url), new URL('./fixtures/readme-example.ts', import.meta.url))
   expect(lines).toEqual([
     [0, 'bigint'],
-    [['account-7@0 Opened', 'account-7@1 Withdrawn', 'account-9@0 Deposited']],
+    ['account-7@0 Opened, account-7@1 Withdrawn, account-9@0 Deposited'],
     [['transactions', 'eventsWaiting', 'oldestTransaction']],
   ])
 })

@@ -28,6 +28,14 @@ export interface ProjectKind {
   readonly tsconfig?: Record<string, unknown>
 }
 
+/**
+ * Packages whose declarations need more than their own: `@quire/event-store-postgres` exposes
+ * `pg`'s types (a `pg.Pool` option), so a TypeScript user installs `@types/pg` (which itself
+ * needs `@types/node`), as its README says.
+ */
+export const TYPES_NEEDED: Readonly<Record<string, readonly string[]>> = { '@quire/event-store-postgres': ['@types/pg@^8'] }
+const TYPES_PACKAGES = [...new Set(Object.values(TYPES_NEEDED).flat())]
+
 /** What every TypeScript consumer turns on: what `tsc --init` suggests, and lib checks on. */
 const strictTs = {
   target: 'ES2022',
@@ -47,13 +55,13 @@ export const projects: Record<ProjectKind['id'], ProjectKind> = {
   'ts-nodenext': {
     id: 'ts-nodenext',
     packageJson: { name: 'consumer-ts-nodenext', version: '1.0.0', private: true, type: 'module' },
-    registryDeps: ['@types/node@^20.19.0'],
+    registryDeps: ['@types/node@^20.19.0', ...TYPES_PACKAGES],
     tsconfig: { compilerOptions: { ...strictTs, module: 'NodeNext', moduleResolution: 'NodeNext' }, include: ['src'] },
   },
   'ts-bundler': {
     id: 'ts-bundler',
     packageJson: { name: 'consumer-ts-bundler', version: '1.0.0', private: true, type: 'module' },
-    registryDeps: ['@types/node@^20.19.0'],
+    registryDeps: ['@types/node@^20.19.0', ...TYPES_PACKAGES],
     tsconfig: { compilerOptions: { ...strictTs, module: 'preserve', moduleResolution: 'bundler' }, include: ['src'] },
   },
 }
@@ -104,26 +112,27 @@ export function writeProject(dir: string, kind: ProjectKind): void {
 }
 
 /**
- * The declarations alone, compiled the strictest way a user may: `lib: ES2022`, no
- * `@types/node`, lib checks on. Every entry point of every package is imported.
+ * The declarations alone, compiled the strictest way a user may: `lib: ES2022`, lib checks on,
+ * and `types` as given (none: no `@types/node`). Every entry point in `entries` is imported.
+ * Returns the tsconfig's name.
  */
-export function writeTypesOnlyCheck(dir: string, entries: readonly string[]): string {
-  mkdirSync(join(dir, 'types-only'), { recursive: true })
+export function writeTypesOnlyCheck(dir: string, entries: readonly string[], name: string, types: readonly string[] = []): string {
+  mkdirSync(join(dir, name), { recursive: true })
   const lines = entries.map((e, i) => `import type * as m${i} from '${e}'\nexport type T${i} = typeof m${i}`)
-  writeFileSync(join(dir, 'types-only', 'all.ts'), lines.join('\n') + '\n')
+  writeFileSync(join(dir, name, 'all.ts'), lines.join('\n') + '\n')
   const config = {
     compilerOptions: {
       target: 'ES2022',
       lib: ['ES2022'],
-      types: [],
+      types,
       module: 'NodeNext',
       moduleResolution: 'NodeNext',
       strict: true,
       skipLibCheck: false,
       noEmit: true,
     },
-    include: ['types-only'],
+    include: [name],
   }
-  writeFileSync(join(dir, 'tsconfig.types-only.json'), JSON.stringify(config, null, 2) + '\n')
-  return 'tsconfig.types-only.json'
+  writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify(config, null, 2) + '\n')
+  return `tsconfig.${name}.json`
 }

