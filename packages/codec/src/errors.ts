@@ -11,8 +11,8 @@ export class InvalidValueError extends Error {
    */
   readonly path: string
 
-  constructor(path: string, reason: string) {
-    super(`Invalid value at ${path === '' ? '(root)' : path}: ${reason}`)
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(`Invalid value at ${path === '' ? '(root)' : path}: ${reason}`, options)
     this.name = 'InvalidValueError'
     this.path = path
   }
@@ -51,5 +51,20 @@ export class InvalidArgumentError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'InvalidArgumentError'
+  }
+}
+
+/**
+ * Runs `encode`; anything it throws that is not already an {@link InvalidValueError} — a getter or
+ * a Proxy trap that throws, a `toJSON` that throws, a getter that answered differently to the
+ * validation than to the encoder (a BigInt JSON cannot hold) — becomes one, with the original as
+ * `cause`: a hostile value is refused with the codec's typed error, never a bare TypeError.
+ */
+export function typedEncodeFailure<T>(encode: () => T): T {
+  try {
+    return encode()
+  } catch (err) {
+    if (err instanceof InvalidValueError) throw err
+    throw new InvalidValueError('', `the value could not be read or encoded: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
 }

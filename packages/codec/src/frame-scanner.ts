@@ -49,7 +49,7 @@ export class FrameScanner {
     this.#maxFrameBytes = resolveMaxFrameBytes(options.maxFrameBytes)
     const offset = options.offset ?? 0
     if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new InvalidArgumentError(`offset must be a non-negative integer, got ${String(offset)}`)
+      throw new InvalidArgumentError(`offset must be a non-negative integer, got ${typeof offset === 'number' ? String(offset) : typeof offset}`)
     }
     this.#end = offset
   }

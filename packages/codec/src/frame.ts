@@ -31,7 +31,7 @@ export function resolveMaxFrameBytes(maxFrameBytes: number | undefined): number 
   if (maxFrameBytes === undefined) return DEFAULT_MAX_FRAME_BYTES
   if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 0 || maxFrameBytes > LIMIT_MAX_FRAME_BYTES) {
     throw new InvalidArgumentError(
-      `maxFrameBytes must be an integer between 0 and ${LIMIT_MAX_FRAME_BYTES}, got ${String(maxFrameBytes)}`,
+      `maxFrameBytes must be an integer between 0 and ${LIMIT_MAX_FRAME_BYTES}, got ${typeof maxFrameBytes === 'number' ? String(maxFrameBytes) : typeof maxFrameBytes}`,
     )
   }
   return maxFrameBytes

@@ -1,4 +1,4 @@
-import { DecodeError, InvalidArgumentError } from './errors.js'
+import { DecodeError, InvalidArgumentError, typedEncodeFailure } from './errors.js'
 import { inspectValue, MAX_VALUE_DEPTH } from './validate.js'
 import type { ValueCodec } from './value-codec.js'
 
@@ -85,9 +85,12 @@ function parse(text: string): unknown {
 }
 
 function stringify(value: unknown): string {
-  const facts = inspectValue(value, 'json')
-  // Validated: JSON.stringify returns a string (never undefined) and cannot throw.
-  return JSON.stringify(facts.hasDate ? datesToJson(value) : value)
+  return typedEncodeFailure(() => {
+    const facts = inspectValue(value, 'json')
+    // Validated: JSON.stringify returns a string (never undefined) and cannot throw, unless a
+    // getter answers it differently than it answered the validation (typedEncodeFailure).
+    return JSON.stringify(facts.hasDate ? datesToJson(value) : value)
+  })
 }
 
 /**

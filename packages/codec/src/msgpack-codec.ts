@@ -1,5 +1,5 @@
 import { Decoder, Encoder, ExtData } from '@msgpack/msgpack'
-import { DecodeError, InvalidArgumentError } from './errors.js'
+import { DecodeError, InvalidArgumentError, typedEncodeFailure } from './errors.js'
 import { inspectValue, MAX_VALUE_DEPTH } from './validate.js'
 import type { ValueCodec } from './value-codec.js'
 
@@ -61,8 +61,10 @@ function finish(value: unknown, depth: number): unknown {
 export const msgpackCodec: ValueCodec = {
   format: 'msgpack',
   encode(value: unknown): Uint8Array {
-    inspectValue(value, 'msgpack')
-    return encoder.encode(value)
+    return typedEncodeFailure(() => {
+      inspectValue(value, 'msgpack')
+      return encoder.encode(value)
+    })
   },
   decode(bytes: Uint8Array): unknown {
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('msgpackCodec.decode expects a Uint8Array')

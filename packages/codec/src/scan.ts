@@ -70,7 +70,7 @@ export function scanFrames(bytes: Uint8Array, options: ScanOptions = {}): ScanRe
   const maxFrameBytes = resolveMaxFrameBytes(options.maxFrameBytes)
   const start = options.offset ?? 0
   if (!Number.isSafeInteger(start) || start < 0 || start > bytes.length) {
-    throw new InvalidArgumentError(`offset must be an integer in [0, ${bytes.length}], got ${String(start)}`)
+    throw new InvalidArgumentError(`offset must be an integer in [0, ${bytes.length}], got ${typeof start === 'number' ? String(start) : typeof start}`)
   }
   const frames: ScannedFrame[] = []
   const limit = bytes.length

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidValueError } from './errors.js'
+import { InvalidArgumentError, InvalidValueError, typedEncodeFailure } from './errors.js'
 
 /** The value formats of this package. */
 export type ValueFormat = 'msgpack' | 'json'
@@ -156,5 +156,5 @@ export function validateValue(value: unknown, format: ValueFormat): void {
   if (format !== 'msgpack' && format !== 'json') {
     throw new InvalidArgumentError(`validateValue: format must be 'msgpack' or 'json'`)
   }
-  inspectValue(value, format)
+  typedEncodeFailure(() => inspectValue(value, format))
 }

@@ -1,6 +1,6 @@
 import { jsonCodec, validateValue } from '@quire/codec'
 import type { DriverAppendRequest, ProposedEvent } from './driver.js'
-import { AppendTooLargeError, InvalidArgumentError } from './errors.js'
+import { AppendTooLargeError, EventStoreError, InvalidArgumentError } from './errors.js'
 import { newEventId, normalizeEventId } from './event-id.js'
 import {
   MAX_APPEND_BYTES,
@@ -183,6 +183,10 @@ const APPEND_OPTIONS = ['expectedRevision']
 
 /** `appendToStream`'s arguments, checked and copied; `measured.bytes` gets their size as `MAX_APPEND_BYTES` counts it. */
 export function prepareAppend(streamName: unknown, events: unknown, options: unknown, measured?: { bytes: number }): DriverAppendRequest {
+  return readingCallerValues('appendToStream', () => checkedAppend(streamName, events, options, measured))
+}
+
+function checkedAppend(streamName: unknown, events: unknown, options: unknown, measured?: { bytes: number }): DriverAppendRequest {
   const name = validateStreamName(streamName, { system: false })
   const opts = checkOptions(options, APPEND_OPTIONS, 'appendToStream')
   const expectedRevision = opts.expectedRevision === undefined ? 'any' : validateExpectedRevision(opts.expectedRevision)
@@ -195,6 +199,10 @@ export function prepareAppend(streamName: unknown, events: unknown, options: unk
 
 /** `multiStreamAppend`'s requests, checked and copied: distinct streams, ids unique across all; `measured.bytes` as in {@link prepareAppend}. */
 export function prepareMultiAppend(requests: unknown, measured?: { bytes: number }): DriverAppendRequest[] {
+  return readingCallerValues('multiStreamAppend', () => checkedMultiAppend(requests, measured))
+}
+
+function checkedMultiAppend(requests: unknown, measured?: { bytes: number }): DriverAppendRequest[] {
   if (!Array.isArray(requests)) throw new InvalidArgumentError('multiStreamAppend: requests must be an array')
   const list = [...(requests as readonly unknown[])]
   if (list.length === 0) throw new InvalidArgumentError('multiStreamAppend: no requests')
@@ -227,6 +235,24 @@ function positiveInteger(value: unknown, min: number, name: string): number {
 
 /** Stream metadata, checked and copied; `custom` is any codec value. */
 export function validateStreamMetadata(metadata: unknown): StreamMetadata {
+  return readingCallerValues('setStreamMetadata', () => checkedStreamMetadata(metadata))
+}
+
+/**
+ * Runs a check-and-copy of the caller's values. A getter or a Proxy trap of theirs that throws
+ * means the value cannot be read, which is bad input: `INVALID_ARGUMENT` (with the throw as
+ * `cause`), never the bare error from inside the walk. The store's own errors pass through.
+ */
+function readingCallerValues<T>(where: string, check: () => T): T {
+  try {
+    return check()
+  } catch (err) {
+    if (err instanceof EventStoreError) throw err
+    throw new InvalidArgumentError(`${where}: a value could not be read (${err instanceof Error ? err.message : String(err)})`, { cause: err })
+  }
+}
+
+function checkedStreamMetadata(metadata: unknown): StreamMetadata {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new InvalidArgumentError('stream metadata must be an object { maxAge?, maxCount?, truncateBefore?, custom? }')
   }

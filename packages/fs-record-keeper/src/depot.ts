@@ -21,7 +21,7 @@ import {
   type OpenModeOptions,
 } from '@quire/vfs'
 import { dirname, join, resolve } from 'node:path'
-import { DepotError, errnoOf } from './errors.js'
+import { DepotError, describeValue, errnoOf } from './errors.js'
 import { checkFormatMarker, DEPOT_MAGIC } from './format-marker.js'
 import { assertUuid, isUuid, leafDir, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, DEPOT_BLOCK_BYTES, MAX_IO_BYTES } from './limits.js'
@@ -94,7 +94,7 @@ async function statLength(fs: FileSystem, path: string): Promise<number | undefi
 
 function assertInteger(value: unknown, what: string, max: number): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new DepotError('INVALID_ARGUMENT', `${what} must be an integer in [0, ${max}], got ${String(value)}`)
+    throw new DepotError('INVALID_ARGUMENT', `${what} must be an integer in [0, ${max}], got ${describeValue(value)}`)
   }
 }
 

@@ -36,6 +36,18 @@ export type StoreErrorCode =
   | 'OVERLOADED'
   | 'READ_ONLY'
 
+/**
+ * A short description of a value for a message, without converting it: `String()` of a hostile
+ * value throws (a null-prototype object, a `toString` that throws) or builds 4 GB (a sparse array
+ * of length 2^32 − 1).
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return Object.is(value, -0) ? '-0' : String(value)
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`
+}
+
 /** ` (ENOSPC)` for a file-system error with a code, so that a message names what the disk said. */
 export function errnoOf(cause: unknown): string {
   const code = (cause as { code?: unknown } | null | undefined)?.code

@@ -1,4 +1,4 @@
-import type { StoreErrorClass } from './errors.js'
+import { describeValue, type StoreErrorClass } from './errors.js'
 
 /** The bounds on what may wait in memory for the disk (options `maxQueued*`). */
 export interface QueueLimits {
@@ -16,7 +16,7 @@ export function queueLimits(
   const maxQueuedBytes = options.maxQueuedBytes ?? defaults.maxQueuedBytes
   for (const [name, value] of [['maxQueuedOperations', maxQueuedOperations], ['maxQueuedBytes', maxQueuedBytes]] as const) {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      throw new ErrorClass('INVALID_ARGUMENT', `${name} must be a safe integer >= 1, got ${String(value)}`)
+      throw new ErrorClass('INVALID_ARGUMENT', `${name} must be a safe integer >= 1, got ${describeValue(value)}`)
     }
   }
   return { maxQueuedOperations, maxQueuedBytes }

@@ -375,7 +375,13 @@ export class RecordKeeper implements AsyncDisposable {
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       throw new RecordKeeperError('INVALID_ARGUMENT', 'an event must be a JSON object with an id')
     }
-    const id: unknown = event.id
+    let id: unknown
+    try {
+      id = event.id
+    } catch (err) {
+      // A getter or a Proxy that throws: the caller's event cannot be read, which is bad input.
+      throw new RecordKeeperError('INVALID_ARGUMENT', 'event.id could not be read', { cause: err })
+    }
     assertUuid(id, 'event.id', RecordKeeperError)
     let eventJson: string
     try {

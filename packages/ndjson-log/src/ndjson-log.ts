@@ -150,9 +150,21 @@ const invalid = (message: string): InvalidArgumentError => new InvalidArgumentEr
 /** How many event-loop turns `read()` waits for the active file to reappear during a rotation. */
 const MAX_ROTATION_WAITS = 10_000
 
+/**
+ * A short description of a value for a message, without converting it: `String()` of a hostile
+ * value throws (a null-prototype object, a `toString` that throws) or builds 4 GB (a sparse array
+ * of length 2^32 − 1).
+ */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return Object.is(value, -0) ? '-0' : String(value)
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`
+}
+
 function positiveInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`)
+    throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${describeValue(value)}`)
   }
   return value
 }

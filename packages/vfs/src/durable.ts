@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { isFsError, type FileHandle, type FileSystem } from './file-system.js'
-import { notWritable } from './errors.js'
+import { InvalidArgumentError, notWritable } from './errors.js'
 
 /** Suffix of the temp files {@link writeFileAtomic} leaves behind when a crash interrupts it. */
 export const TEMP_SUFFIX = '.tmp'
@@ -12,6 +12,8 @@ export const TEMP_SUFFIX = '.tmp'
  * never a mix. A leftover temp file is named `<name>.<random>.tmp` ({@link isTempFile}).
  */
 export async function writeFileAtomic(fs: FileSystem, path: string, data: Uint8Array): Promise<void> {
+  // Before the temp file exists: a string or an array would be written as something else.
+  if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('writeFileAtomic: data must be a Uint8Array')
   const dir = dirname(path)
   const temp = join(dir, `${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`)
   const handle = await fs.open(temp, 'wx')

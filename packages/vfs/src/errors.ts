@@ -123,6 +123,13 @@ export class ReadOnlyError extends VfsError {
   }
 }
 
+/** An argument of the wrong type or out of range (a helper's data, not a path). Nothing was written. */
+export class InvalidArgumentError extends VfsError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message)
+  }
+}
+
 /** A path segment that could make a path escape its root. */
 export class UnsafePathError extends VfsError {
   readonly segment: string

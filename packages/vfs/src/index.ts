@@ -7,6 +7,6 @@ export { resolveOpenMode, storePathState, enforceOpenMode, checkOptionKeys, OPEN
 export { ReadOnlyFileSystem } from './read-only-file-system.js'
 export { acquireLock, isLockFile, LOCK_FILE_NAME, type AcquireLockOptions, type DirLock } from './lock.js'
 export { safeJoin, assertSafeSegment, MAX_SEGMENT_BYTES } from './safe-join.js'
-export { VfsError, LockedError, PathKindError, UnsafePathError, StoreNotFoundError, StoreExistsError, ReadOnlyError, type LockedDetails } from './errors.js'
+export { VfsError, InvalidArgumentError, LockedError, PathKindError, UnsafePathError, StoreNotFoundError, StoreExistsError, ReadOnlyError, type LockedDetails } from './errors.js'
 export { quarantineBytes, quarantineFile, quarantineName, isQuarantineFile, QUARANTINE_SUFFIX } from './quarantine.js'
 export { limitOpenFiles, DEFAULT_MAX_OPEN_FILES } from './open-file-limit.js'

@@ -114,7 +114,7 @@ export class WalOverloadedError extends WalError {
 
 /** Bad input (wrong type, over-size key or value, empty or too-big batch): nothing was written. */
 export class InvalidArgumentError extends WalError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message)
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', message, options)
   }
 }

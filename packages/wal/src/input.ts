@@ -17,7 +17,13 @@ import type { WalOp, WalOptions, WalRecoveryMode } from './types.js'
 /** Checks one operation; returns it typed. Throws `InvalidArgumentError`. */
 export function checkOp(value: unknown, where = 'operation'): WalOp {
   if (typeof value !== 'object' || value === null) throw new InvalidArgumentError(`${where} must be an object`)
-  const { op, key, value: v } = value as { op?: unknown; key?: unknown; value?: unknown }
+  let op: unknown, key: unknown, v: unknown
+  try {
+    ;({ op, key, value: v } = value as { op?: unknown; key?: unknown; value?: unknown })
+  } catch (err) {
+    // A getter or a Proxy that throws: the caller's object cannot be read, which is bad input.
+    throw new InvalidArgumentError(`${where} could not be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  }
   if (op !== 'put' && op !== 'delete') throw new InvalidArgumentError(`${where}.op must be 'put' or 'delete'`)
   if (!(key instanceof Uint8Array)) throw new InvalidArgumentError(`${where}.key must be a Uint8Array`)
   if (key.byteLength > WAL_MAX_KEY_BYTES) {
