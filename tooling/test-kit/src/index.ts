@@ -11,3 +11,4 @@ export { readOnlyCopy, runUnprivileged, type UnprivilegedRun } from './read-only
 export { soakTally, tallyAckedChecked, killRounds, type SoakTally } from './soak-tally.js'
 export { mountSmallDisk, refusedSmallDisk, errorStory, type SmallDisk } from './small-disk.js'
 export { arbHostile, maybeHostile, flipping, isTypedError, prototypePolluted, diskState } from './hostile.js'
+export { checkMutationFuzz, applyMutations, arbMutations, filesUnder, type Mutation, type MutationFuzzTarget } from './mutation-fuzz.js'
