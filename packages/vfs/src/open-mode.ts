@@ -39,14 +39,23 @@ export const OPEN_MODE_KEYS: readonly string[] = ['createIfMissing', 'errorIfExi
  * `invalid` makes the package's own `INVALID_ARGUMENT` error.
  */
 export function resolveOpenMode(options: OpenModeOptions, invalid: (message: string) => Error): OpenMode {
+  // Each option read once (a getter or a Proxy must not answer the check and the use differently),
+  // and a read that throws is INVALID_ARGUMENT, never a bare error.
+  const read: Record<string, unknown> = {}
   for (const key of OPEN_MODE_KEYS) {
-    const value = (options as Record<string, unknown>)[key]
+    let value: unknown
+    try {
+      value = (options as Record<string, unknown>)[key]
+    } catch (err) {
+      throw withCause(invalid(`${key} could not be read: ${errorText(err)}`), err)
+    }
     if (value !== undefined && typeof value !== 'boolean') throw invalid(`${key} must be a boolean, got ${describe(value)}`)
+    read[key] = value
   }
-  const readOnly = options.readOnly === true
-  if (readOnly && options.createIfMissing === true) throw invalid('readOnly: true cannot create a store: drop createIfMissing: true')
-  if (readOnly && options.errorIfExists === true) throw invalid('readOnly: true with errorIfExists: true could never open a store')
-  return { createIfMissing: !readOnly && options.createIfMissing !== false, errorIfExists: options.errorIfExists === true, readOnly }
+  const readOnly = read.readOnly === true
+  if (readOnly && read.createIfMissing === true) throw invalid('readOnly: true cannot create a store: drop createIfMissing: true')
+  if (readOnly && read.errorIfExists === true) throw invalid('readOnly: true with errorIfExists: true could never open a store')
+  return { createIfMissing: !readOnly && read.createIfMissing !== false, errorIfExists: read.errorIfExists === true, readOnly }
 }
 
 /** What is at a store's path before `open` changes anything. */
@@ -94,7 +103,27 @@ export function checkOptionKeys(options: unknown, known: Iterable<string>, where
   if (options === undefined) return
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid(`${where}: options must be an object, got ${describe(options)}`)
   const knownSet = known instanceof Set ? (known as ReadonlySet<string>) : new Set(known)
-  for (const key of Object.keys(options)) if (!knownSet.has(key)) throw invalid(`${where}: unknown option ${JSON.stringify(key)}`)
+  let keys: string[]
+  try {
+    keys = Object.keys(options)
+  } catch (err) {
+    // A Proxy whose ownKeys trap throws: refused like any other bad options, with the cause.
+    throw withCause(invalid(`${where}: options could not be read: ${errorText(err)}`), err)
+  }
+  for (const key of keys) if (!knownSet.has(key)) throw invalid(`${where}: unknown option ${JSON.stringify(key)}`)
+}
+
+function errorText(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : typeof err === 'string' ? err : 'a non-Error was thrown'
+  } catch {
+    return 'an unreadable error'
+  }
+}
+
+function withCause(error: Error, cause: unknown): Error {
+  if (error.cause === undefined) Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true })
+  return error
 }
 
 function describe(value: unknown): string {

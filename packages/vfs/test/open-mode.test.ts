@@ -44,6 +44,20 @@ describe('checkOptionKeys', () => {
     expect(() => checkOptionKeys(undefined, ['sync'], 'X.open', invalid)).not.toThrow()
     expect(() => checkOptionKeys({ synk: 'none' }, ['sync'], 'X.open', invalid)).toThrow('X.open: unknown option "synk"')
   })
+  it('refuses options that throw when read (a Proxy, a getter) with INVALID_ARGUMENT, the throw as cause', () => {
+    const boom = new Error('boom')
+    const proxy = new Proxy({}, { ownKeys: () => { throw boom } })
+    let err: unknown
+    try {
+      checkOptionKeys(proxy, ['sync'], 'X.open', invalid)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'X.open: options could not be read: boom', cause: boom })
+    const getter = Object.defineProperty({}, 'readOnly', { get: () => { throw boom }, enumerable: true })
+    expect(() => resolveOpenMode(getter, invalid)).toThrow('readOnly could not be read: boom')
+  })
+
   it('refuses options that are not a plain object', () => {
     for (const bad of [null, 'sync', 3, ['sync']]) expect(() => checkOptionKeys(bad, ['sync'], 'X.open', invalid)).toThrow(/options must be an object/)
   })
