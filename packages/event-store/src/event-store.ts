@@ -223,7 +223,17 @@ export class EventStore implements AsyncDisposable {
     this.#assertRoom()
     const measured = { bytes: 0 }
     const request = prepareAppend(streamName, events, options, measured)
-    const outcome = await this.#queued(measured.bytes, this.#driver.append([request]))
+    const bytes = measured.bytes
+    // Counted in place rather than through #queued: one promise less on the hottest call.
+    this.#queuedOps++
+    this.#queuedBytes += bytes
+    let outcome: DriverAppendOutcome
+    try {
+      outcome = await this.#driver.append([request])
+    } finally {
+      this.#queuedOps--
+      this.#queuedBytes -= bytes
+    }
     this.#committed(outcome)
     return outcome.results[0]!
   }

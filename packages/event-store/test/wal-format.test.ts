@@ -122,12 +122,18 @@ describe('encodeWalCommit', () => {
       metadata: undefined,
       recordedAtMs: 1,
     })
-    const kept = Array.from({ length: 400 }, (_, i) => ({ i, ops: encodeWalCommit([event(i)]) }))
-    for (const { i, ops } of kept) {
-      const op = ops[0]!
-      if (op.op !== 'put') throw new Error('a put')
-      expect(Buffer.from(op.key).toString()).toBe(`s-${i}`)
-      expect(decodeWalEntry(1, op.key, op.value).event).toEqual(event(i))
+    const kept = Array.from({ length: 400 }, (_, i) => ({ events: [event(i)], ops: encodeWalCommit([event(i)]) }))
+    // A commit larger than a slab, begun in a slab already partly used: it moves to a new buffer
+    // while being written.
+    const big = Array.from({ length: 300 }, (_, i) => event(2000 + i))
+    kept.push({ events: big, ops: encodeWalCommit(big) }, { events: [event(7)], ops: encodeWalCommit([event(7)]) })
+    for (const { events, ops } of kept) {
+      expect(ops.length).toBe(events.length)
+      ops.forEach((op, j) => {
+        if (op.op !== 'put') throw new Error('a put')
+        expect(Buffer.from(op.key).toString()).toBe(events[j]!.streamName)
+        expect(decodeWalEntry(1, op.key, op.value).event).toEqual(events[j])
+      })
     }
   })
 })

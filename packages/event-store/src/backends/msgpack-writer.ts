@@ -18,14 +18,35 @@ const KEEP_BYTES = 1024 * 1024
 
 const utf8Encoder = new TextEncoder()
 
-/** Writes values at the end of a growing buffer; `reset` starts again at 0 (the buffer is reused). */
+/**
+ * Writes values at the end of a buffer. Used as a slab (encodeWalCommit): each piece (a commit)
+ * starts where the last one ended, so that views of earlier pieces stay valid, and when the
+ * buffer fills up the piece being written moves to a new buffer (the old one stays with the views
+ * that hold it). `reset` starts again at 0, for a caller that holds no views.
+ */
 export class MsgpackWriter {
   bytes = new Uint8Array(4096)
   #view = new DataView(this.bytes.buffer)
   pos = 0
+  /** Where the current piece starts; growing the buffer keeps `[start, pos)` only. */
+  start = 0
 
   reset(): void {
     this.pos = 0
+    this.start = 0
+  }
+
+  /**
+   * Starts a piece at the end of the buffer, or at the start of a fresh buffer of `freshBytes`
+   * when fewer than `minRoom` bytes are left. Bytes before the piece are never written again.
+   */
+  beginPiece(minRoom: number, freshBytes: number): void {
+    if (this.bytes.byteLength - this.pos < minRoom) {
+      this.bytes = new Uint8Array(Math.max(freshBytes, minRoom))
+      this.#view = new DataView(this.bytes.buffer)
+      this.pos = 0
+    }
+    this.start = this.pos
   }
 
   /** Writes `value` nested `depth` containers deep; false (with `pos` undefined) when it is not one this writer takes. */
@@ -211,13 +232,14 @@ export class MsgpackWriter {
     return true
   }
 
-  /** Drops a buffer grown large by one big value, so that it is not kept for good. */
+  /** After a piece: drops a buffer grown large by one big value, so that it is not kept for good. */
   shrink(): void {
     if (this.bytes.byteLength > KEEP_BYTES) {
       this.bytes = new Uint8Array(4096)
       this.#view = new DataView(this.bytes.buffer)
+      this.pos = 0
+      this.start = 0
     }
-    this.pos = 0
   }
 
   /** An array header for `size` items. */
@@ -305,9 +327,13 @@ export class MsgpackWriter {
   #room(bytes: number): void {
     const needed = this.pos + bytes
     if (needed <= this.bytes.byteLength) return
-    const grown = new Uint8Array(Math.max(needed, this.bytes.byteLength * 2))
-    grown.set(this.bytes.subarray(0, this.pos))
+    // The piece moves to a new buffer; what precedes it stays in the old one, untouched.
+    const piece = this.pos - this.start
+    const grown = new Uint8Array(Math.max(piece + bytes, 2 * this.bytes.byteLength))
+    grown.set(this.bytes.subarray(this.start, this.pos))
     this.bytes = grown
     this.#view = new DataView(grown.buffer)
+    this.pos = piece
+    this.start = 0
   }
 }

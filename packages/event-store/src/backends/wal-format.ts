@@ -18,23 +18,24 @@ export const WAL_VALUE_VERSION = 1
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
 
 const writer = new MsgpackWriter()
-/** Per event of the commit being encoded: where its key starts and ends, where its value starts and ends. */
+/** Per event of the commit being encoded, relative to the commit's start: where its key starts and ends, where its value starts and ends. */
 let bounds = new Int32Array(4 * 64)
 
 /**
- * Where commits' keys and values are carved from: one buffer of SLAB_BYTES shared by many commits
- * (as Node pools small Buffers), so a commit costs views, not a buffer of its own. The WAL copies
- * the bytes into its group buffer; a slab is garbage once its last commit has settled.
+ * Commits are written into slabs of SLAB_BYTES shared by many commits (as Node pools small
+ * Buffers), and the WAL operations are views of them: a commit costs no buffer of its own and no
+ * copy. The WAL copies the bytes into its group buffer; a slab is garbage once the last commit
+ * written into it has settled.
  */
 const SLAB_BYTES = 256 * 1024
-let slab = new Uint8Array(SLAB_BYTES)
-let slabUsed = 0
+/** A commit starts in a fresh slab when fewer bytes than this are left. */
+const SLAB_MIN_ROOM = 4096
 
 /** The WAL operations of one commit, in position order. @throws `InvalidArgumentError` */
 export function encodeWalCommit(events: readonly StoredEvent[]): WalOp[] {
   const n = events.length
   if (bounds.length < 4 * n) bounds = new Int32Array(4 * n)
-  writer.reset()
+  writer.beginPiece(SLAB_MIN_ROOM, SLAB_BYTES)
   let keyStream: string | undefined
   let keyStart = 0
   let keyEnd = 0
@@ -44,36 +45,30 @@ export function encodeWalCommit(events: readonly StoredEvent[]): WalOp[] {
     // Events of one stream in a row share their key's bytes.
     if (e.streamName !== keyStream) {
       keyStream = e.streamName
-      keyStart = writer.pos
+      keyStart = writer.pos - writer.start
       if (!writer.utf8(e.streamName)) throw new InvalidArgumentError(`events[${i}]: the stream name holds a lone surrogate`)
-      keyEnd = writer.pos
+      keyEnd = writer.pos - writer.start
     }
-    const valueStart = writer.pos
+    const valueStart = writer.pos - writer.start
     if (!writeEvent(e, i + 1, n)) {
       // Not a value the writer takes: the codec encodes it, or refuses it with its own error.
-      writer.pos = valueStart
+      writer.pos = writer.start + valueStart
       writer.raw(encodeWithCodec(e, i + 1, n, i))
     }
     bounds[4 * i] = keyStart
     bounds[4 * i + 1] = keyEnd
     bounds[4 * i + 2] = valueStart
-    bounds[4 * i + 3] = writer.pos
+    bounds[4 * i + 3] = writer.pos - writer.start
   }
-  const total = writer.pos
-  if (SLAB_BYTES - slabUsed < total) {
-    slab = new Uint8Array(Math.max(SLAB_BYTES, total))
-    slabUsed = 0
-  }
-  const base = slabUsed
-  slab.set(writer.bytes.subarray(0, total), base)
-  slabUsed += total
-  writer.shrink()
+  const slab = writer.bytes
+  const base = writer.start
   const ops: WalOp[] = new Array<WalOp>(n)
   let key = slab
   for (let i = 0; i < n; i++) {
     if (i === 0 || bounds[4 * i] !== bounds[4 * i - 4]) key = slab.subarray(base + bounds[4 * i]!, base + bounds[4 * i + 1]!)
     ops[i] = { op: 'put', key, value: slab.subarray(base + bounds[4 * i + 2]!, base + bounds[4 * i + 3]!) }
   }
+  writer.shrink()
   return ops
 }
 

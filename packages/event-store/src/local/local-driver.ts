@@ -288,8 +288,12 @@ export class LocalDriver implements EventStoreDriver {
       }
 
       const recordedAtMs = this.#now()
-      stored = []
-      lastOffsets = []
+      let total = 0
+      for (const request of requests) total += request.events.length
+      // Sized up front: a literal [] grows to 17 slots at its first push.
+      stored = new Array<StoredEvent>(total)
+      lastOffsets = new Array<number>(requests.length)
+      let at = 0
       for (let r = 0; r < requests.length; r++) {
         const request = requests[r]!
         const entry = entries[r]
@@ -300,7 +304,7 @@ export class LocalDriver implements EventStoreDriver {
         const first = entry?.positions.length ?? 0
         for (let i = 0; i < request.events.length; i++) {
           const e = request.events[i]!
-          stored.push({
+          stored[at++] = {
             id: e.id,
             streamName: request.streamName,
             revision: first + i,
@@ -308,9 +312,9 @@ export class LocalDriver implements EventStoreDriver {
             data: e.data,
             metadata: e.metadata,
             recordedAtMs,
-          })
+          }
         }
-        lastOffsets.push(stored.length - 1)
+        lastOffsets[r] = at - 1
       }
     } catch (err) {
       this.#release(names)

@@ -9,8 +9,11 @@
  * wait for each other in a cycle.
  */
 export class StreamLocks {
-  /** A stream is held while it has an entry; the array holds the operations waiting for it. */
-  readonly #held = new Map<string, (() => void)[]>()
+  /**
+   * A stream is held while it has an entry: `null` while nobody waits (no array per operation:
+   * most find their stream free and leave it free), else the operations waiting for it.
+   */
+  readonly #held = new Map<string, (() => void)[] | null>()
 
   /** Number of streams held now. */
   get heldCount(): number {
@@ -25,20 +28,26 @@ export class StreamLocks {
    */
   acquire(names: readonly string[]): Promise<void> | undefined {
     for (let i = 0; i < names.length; i++) {
-      const waiting = this.#held.get(names[i]!)
-      if (waiting === undefined) this.#held.set(names[i]!, [])
-      else return this.#acquireRest(names, i, waiting)
+      const name = names[i]!
+      if (!this.#held.has(name)) this.#held.set(name, null)
+      else return this.#acquireRest(names, i)
     }
     return undefined
   }
 
-  async #acquireRest(names: readonly string[], from: number, waiting: (() => void)[]): Promise<void> {
-    await new Promise<void>((resolve) => waiting.push(resolve))
-    for (let i = from + 1; i < names.length; i++) {
-      const next = this.#held.get(names[i]!)
-      if (next === undefined) this.#held.set(names[i]!, [])
-      else await new Promise<void>((resolve) => next.push(resolve))
+  async #acquireRest(names: readonly string[], from: number): Promise<void> {
+    for (let i = from; i < names.length; i++) {
+      const name = names[i]!
+      if (!this.#held.has(name)) this.#held.set(name, null)
+      else await new Promise<void>((resolve) => this.#wait(name, resolve))
     }
+  }
+
+  #wait(name: string, resolve: () => void): void {
+    const waiting = this.#held.get(name)
+    if (waiting === undefined) throw new Error(`StreamLocks: ${name} waited for but not held`)
+    if (waiting === null) this.#held.set(name, [resolve])
+    else waiting.push(resolve)
   }
 
   /** Releases the locks of `names`, handing each to its next waiter in arrival order. */
@@ -46,7 +55,7 @@ export class StreamLocks {
     for (const name of names) {
       const waiting = this.#held.get(name)
       if (waiting === undefined) throw new Error(`StreamLocks: ${name} released but not held`)
-      const next = waiting.shift()
+      const next = waiting === null ? undefined : waiting.shift()
       if (next === undefined) this.#held.delete(name)
       else next() // the lock passes to `next` without ever being free
     }
