@@ -204,9 +204,11 @@ export function prepareMultiAppend(requests: unknown, measured?: { bytes: number
 
 function checkedMultiAppend(requests: unknown, measured?: { bytes: number }): DriverAppendRequest[] {
   if (!Array.isArray(requests)) throw new InvalidArgumentError('multiStreamAppend: requests must be an array')
+  // The length first: copying a sparse array that claims 2^32 - 1 items would exhaust the heap.
+  const length = (requests as readonly unknown[]).length
+  if (length === 0) throw new InvalidArgumentError('multiStreamAppend: no requests')
+  if (length > MAX_APPEND_STREAMS) throw new AppendTooLargeError('streams per append', length, MAX_APPEND_STREAMS)
   const list = [...(requests as readonly unknown[])]
-  if (list.length === 0) throw new InvalidArgumentError('multiStreamAppend: no requests')
-  if (list.length > MAX_APPEND_STREAMS) throw new AppendTooLargeError('streams per append', list.length, MAX_APPEND_STREAMS)
   const budget = newBudget()
   const names = new Set<string>()
   const prepared = list.map((request, i) => {
@@ -282,9 +284,11 @@ export function validateMaxCount(value: unknown): number {
 function validatePrefixes(value: unknown, name: string): readonly string[] | undefined {
   if (value === undefined) return undefined
   if (!Array.isArray(value)) throw new InvalidArgumentError(`filter.${name} must be an array of strings`)
+  // The length first, as in prepareMultiAppend.
+  const length = (value as readonly unknown[]).length
+  if (length === 0) throw new InvalidArgumentError(`filter.${name} must list at least one prefix (leave it out to match everything)`)
+  if (length > MAX_FILTER_PREFIXES) throw new InvalidArgumentError(`filter.${name} has more than ${MAX_FILTER_PREFIXES} prefixes (MAX_FILTER_PREFIXES)`)
   const list = [...(value as readonly unknown[])]
-  if (list.length === 0) throw new InvalidArgumentError(`filter.${name} must list at least one prefix (leave it out to match everything)`)
-  if (list.length > MAX_FILTER_PREFIXES) throw new InvalidArgumentError(`filter.${name} has more than ${MAX_FILTER_PREFIXES} prefixes (MAX_FILTER_PREFIXES)`)
   for (const prefix of list) {
     if (typeof prefix !== 'string') throw new InvalidArgumentError(`filter.${name} must be an array of strings`)
   }
