@@ -10,7 +10,10 @@ import { uuidToWords, wordsToUuid } from '../event-id.js'
  * collector to trace, against 16 + 4..8 bytes of plain numbers here, and no string to parse back
  * at open. The string is made again when an event is read (`idAt`, ~0.1 µs).
  *
- * Positions are added in order, 1, 2, 3, …, as the index applies commits.
+ * Positions are added in order, 1, 2, 3, …, as the index applies commits. At open, replay adds
+ * them with {@link IdTable.addDeferred} and the table is built once at the end
+ * ({@link IdTable.buildDeferred}), in the order of the slots they go to: inserting a million ids
+ * in log order touched a random cache line of a 16 MB table each.
  */
 export class IdTable {
   /** The four words of the id at position p are at `4 * (p - 1)`. */
@@ -21,6 +24,8 @@ export class IdTable {
   #count = 0
   /** Hash of the id the last probe looked for. */
   #lastHash = 0
+  /** Ids added by {@link IdTable.addDeferred} and not yet in the table (the last ones). */
+  #deferred = 0
 
   /** Ids held; also the last position added. */
   get count(): number {
@@ -29,6 +34,7 @@ export class IdTable {
 
   /** Position of `id` (a lowercase UUID), 0 when absent or not a UUID. */
   find(id: string): number {
+    this.#assertBuilt()
     if (!uuidToWords(id, scratch, 0)) return 0
     const found = this.#probe(scratch, 0)
     return found > 0 ? found : 0
@@ -39,6 +45,7 @@ export class IdTable {
    * already: the caller's corruption check.
    */
   add(id: string): boolean {
+    this.#assertBuilt()
     const at = 4 * this.#count
     if (this.#words.length < at + 4) this.#growWords(at + 4)
     if (!uuidToWords(id, this.#words, at)) return false
@@ -54,6 +61,79 @@ export class IdTable {
       this.#slots[2 * slot + 1] = this.#lastHash
     }
     return true
+  }
+
+  /**
+   * Adds `id` at position `count + 1` without looking for it: the table learns of it (and of a
+   * repeat) in {@link IdTable.buildDeferred}. False when `id` is not a UUID.
+   */
+  addDeferred(id: string): boolean {
+    const at = 4 * this.#count
+    if (this.#words.length < at + 4) this.#growWords(at + 4)
+    if (!uuidToWords(id, this.#words, at)) return false
+    this.#count++
+    this.#deferred++
+    return true
+  }
+
+  /**
+   * Puts the ids of {@link IdTable.addDeferred} into the table, sorted by the region of the table
+   * they go to (a counting sort on the top bits of their slot), so that the inserts walk the table
+   * once instead of at random. Returns 0, or a position whose id an earlier position holds
+   * already (the table is then unusable: the caller stops).
+   */
+  buildDeferred(): number {
+    const n = this.#deferred
+    if (n === 0) return 0
+    const first = this.#count - n + 1
+    let size = this.#mask + 1
+    while (size < 2 * this.#count) size *= 2
+    if (size > this.#mask + 1) this.#rehash(size)
+    const mask = this.#mask
+    const words = this.#words
+    const hashes = new Int32Array(n)
+    // Regions of 4 K slots (32 KB) each.
+    const shift = Math.min(12, Math.log2(size))
+    const regions = (mask >>> shift) + 1
+    const starts = new Int32Array(regions + 1)
+    for (let i = 0; i < n; i++) {
+      const at = 4 * (first - 1 + i)
+      const h = hash(words[at]!, words[at + 1]!, words[at + 2]!, words[at + 3]!)
+      hashes[i] = h
+      starts[((h & mask) >>> shift) + 1]!++
+    }
+    for (let r = 0; r < regions; r++) starts[r + 1]! += starts[r]!
+    const order = new Int32Array(n)
+    for (let i = 0; i < n; i++) order[starts[(hashes[i]! & mask) >>> shift]!++] = i
+    this.#deferred = 0
+    const slots = this.#slots
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!
+      const position = first + i
+      const at = 4 * (position - 1)
+      const h = hashes[i]!
+      const w0 = words[at]!
+      const w1 = words[at + 1]!
+      const w2 = words[at + 2]!
+      const w3 = words[at + 3]!
+      let slot = h & mask
+      for (;;) {
+        const held = slots[2 * slot]!
+        if (held === 0) break
+        if (slots[2 * slot + 1] === h) {
+          const p = 4 * (held - 1)
+          if (words[p] === w0 && words[p + 1] === w1 && words[p + 2] === w2 && words[p + 3] === w3) return Math.max(held, position)
+        }
+        slot = (slot + 1) & mask
+      }
+      slots[2 * slot] = position
+      slots[2 * slot + 1] = h
+    }
+    return 0
+  }
+
+  #assertBuilt(): void {
+    if (this.#deferred !== 0) throw new Error('IdTable: ids added with addDeferred are not in the table yet (buildDeferred)')
   }
 
   /** Makes room for `count` ids in all, so that adding them grows nothing (open knows the log's length). */
@@ -112,11 +192,12 @@ export class IdTable {
     this.#words = grown
   }
 
-  /** A table of `size` slots with every position put back. */
+  /** A table of `size` slots with every position put back (but deferred ones, which are not in it yet). */
   #rehash(size: number): void {
     this.#slots = new Int32Array(2 * size)
     this.#mask = size - 1
-    for (let position = 1; position <= this.#count; position++) this.#place(this.#words, 4 * (position - 1), position)
+    const placed = this.#count - this.#deferred
+    for (let position = 1; position <= placed; position++) this.#place(this.#words, 4 * (position - 1), position)
   }
 }
 

@@ -198,8 +198,9 @@ export class LocalDriver implements EventStoreDriver {
     const driver = new LocalDriver(options)
     try {
       const expected = options.log.lastPosition
-      if (expected > 0n && expected <= BigInt(MAX_RESERVED_EVENTS)) driver.#index.reserve(Number(expected))
+      driver.#index.beginReplay(expected > 0n && expected <= BigInt(MAX_RESERVED_EVENTS) ? Number(expected) : 0)
       for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition)
+      driver.#index.endReplay()
       const replayed = BigInt(driver.#index.lastPosition)
       if (options.log.lastPosition !== replayed) {
         throw new EventStoreCorruptError(`${options.name}: the log ends at position ${options.log.lastPosition} but replay gave events up to ${replayed}`)
