@@ -29,7 +29,7 @@ describe('bounded memory under overload', () => {
     const again = await EventStore.open({ backend: walBackend('/es', { fs: sim }) })
     expect(again.lastPosition).toBe(BigInt(outcome.acked + 1))
     await again.close()
-  }, 180_000)
+  }, 600_000)
 
   it('refuses appends and stream commands at maxQueuedOperations and maxQueuedBytes, and accepts again once the queue drains', async () => {
     const sim = new SimFileSystem()

@@ -31,7 +31,7 @@ describe('bounded memory under overload', () => {
     await rk.add({ id: uuid(2_000_000), payload })
     expect(await rk.tail()).toBe(uuid(2_000_000))
     await rk.close()
-  }, 180_000)
+  }, 600_000)
 
   it('RecordKeeper: refuses at maxQueuedOperations and maxQueuedBytes, takes one add alone whatever its size, and accepts again once the queue drains', async () => {
     const sim = new SimFileSystem()
@@ -84,7 +84,7 @@ describe('bounded memory under overload', () => {
       expect(content[k * 1024]).toBe(last === undefined ? 0 : last & 0xff)
     }
     await depot.close()
-  }, 180_000)
+  }, 600_000)
 })
 
 describe('open files under load', () => {

@@ -35,7 +35,7 @@ describe('bounded memory under overload', () => {
     const again = await MvccStore.open('/db', { fs: sim })
     expect(again.stats().keys).toBe(outcome.acked + 1)
     await again.close()
-  }, 180_000)
+  }, 600_000)
 
   it('refuses at maxQueuedOperations and maxQueuedBytes before validation, aborts the transaction, and accepts again once the queue drains', async () => {
     const sim = new SimFileSystem()

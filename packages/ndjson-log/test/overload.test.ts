@@ -27,7 +27,7 @@ describe('bounded memory under overload', () => {
     const again = await NdjsonLog.open(LOG, { fs: sim })
     expect(again.lastSeq).toBe(outcome.acked + 1)
     await again.close()
-  }, 120_000)
+  }, 600_000)
 
   it('refuses at maxQueuedOperations and maxQueuedBytes, takes one operation alone whatever its size, and accepts again once the queue drains', async () => {
     const sim = new SimFileSystem()

@@ -32,7 +32,7 @@ describe('bounded memory under overload', () => {
     // Saves are accepted in call order: the first `acked` were taken, each key's newest of them loads.
     expect((await again.load('k1'))?.position).toBe(Math.floor((outcome.acked - 2) / 1000) * 1000 + 1)
     await again.close()
-  }, 120_000)
+  }, 600_000)
 
   it('refuses at maxQueuedOperations and maxQueuedBytes, takes one save alone whatever its size, and accepts again once the queue drains', async () => {
     const sim = new SimFileSystem()
