@@ -1,7 +1,8 @@
 import type { DriverAppendOutcome, EventStoreBackend, EventStoreDriver } from './driver.js'
 import { ClosedError, InvalidArgumentError, OverloadedError, StreamDeletedError, StreamNotFoundError } from './errors.js'
 import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS } from './limits.js'
-import { isRetained, isSoftDeleted, retentionWindow } from './retention.js'
+import { DeferredIterator } from './deferred-iterator.js'
+import { isRetained, isSoftDeleted, retentionWindow, type RetentionWindow } from './retention.js'
 import type { AggregateStreamOptions, AggregateStreamResult } from './aggregate/aggregate-stream.js'
 import type { Projection } from './projections/definition.js'
 import type { ProjectionHandle } from './projections/handle.js'
@@ -277,21 +278,33 @@ export class EventStore implements AsyncDisposable {
     return { [Symbol.asyncIterator]: () => this.#readStream(name, direction, from ?? (direction === 'forwards' ? 'start' : 'end'), maxCount) }
   }
 
-  async *#readStream(name: string, direction: Direction, from: 'start' | 'end' | number, maxCount: number): AsyncGenerator<RecordedEvent> {
-    this.#assertOpen()
-    const info = await this.#driver.streamInfo(name)
-    if (info?.tombstoned === true) throw new StreamDeletedError(name)
-    if (info === undefined || info.lastRevision < 0 || isSoftDeleted(info)) throw new StreamNotFoundError(name)
-    if (maxCount === 0) return
-    const window = retentionWindow(info, this.#now())
-    const forwards = direction === 'forwards'
-    let start = from === 'start' ? 0 : from === 'end' ? (forwards ? info.lastRevision + 1 : info.lastRevision) : from
-    if (forwards) start = Math.max(start, window.minRevision)
-    else if (start < window.minRevision) return
-    // Without an age limit the driver can count; with one, events are dropped here, so read on.
-    const driverMax = window.minRecordedAtMs === undefined ? maxCount : Number.POSITIVE_INFINITY
+  /** The events `readStream` shows: the checks on the first pull, then the driver's events as they come. */
+  #readStream(name: string, direction: Direction, from: 'start' | 'end' | number, maxCount: number): AsyncIterator<RecordedEvent> {
+    return new DeferredIterator(async () => {
+      this.#assertOpen()
+      const info = await this.#driver.streamInfo(name)
+      if (info?.tombstoned === true) throw new StreamDeletedError(name)
+      if (info === undefined || info.lastRevision < 0 || isSoftDeleted(info)) throw new StreamNotFoundError(name)
+      if (maxCount === 0) return undefined
+      const window = retentionWindow(info, this.#now())
+      const forwards = direction === 'forwards'
+      let start = from === 'start' ? 0 : from === 'end' ? (forwards ? info.lastRevision + 1 : info.lastRevision) : from
+      if (forwards) start = Math.max(start, window.minRevision)
+      else if (start < window.minRevision) return undefined
+      if (window.minRecordedAtMs === undefined) {
+        // Revisions alone decide: the driver's events are the answer as they are (backwards, it
+        // stops at the lowest visible revision).
+        const count = forwards ? maxCount : Math.min(maxCount, start - window.minRevision + 1)
+        return this.#driver.readStream(name, start, direction, count)[Symbol.asyncIterator]()
+      }
+      return this.#agedEvents(name, direction, start, maxCount, window)
+    })
+  }
+
+  /** `readStream` under a `maxAge`: the events recorded too long ago are dropped here, so the driver cannot count. */
+  async *#agedEvents(name: string, direction: Direction, start: number, maxCount: number, window: RetentionWindow): AsyncGenerator<RecordedEvent> {
     let left = maxCount
-    for await (const event of this.#driver.readStream(name, start, direction, driverMax)) {
+    for await (const event of this.#driver.readStream(name, start, direction, Number.POSITIVE_INFINITY)) {
       if (event.revision < window.minRevision) return // only reached backwards
       if (!isRetained(event, window)) continue
       yield event

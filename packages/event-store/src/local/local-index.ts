@@ -39,6 +39,8 @@ const MAX_INTERNED_TYPES = 10_000
  */
 export class LocalIndex {
   readonly #ids = new IdTable()
+  /** Id strings of events read so far (see #idAt); `undefined` for the others. */
+  readonly #idStrings: (string | undefined)[] = []
   readonly #types: string[] = []
   readonly #data: unknown[] = []
   readonly #metadata: unknown[] = []
@@ -104,7 +106,7 @@ export class LocalIndex {
     if (!(position >= 1 && position <= this.#count)) return undefined
     const i = position - 1
     return {
-      id: this.#ids.idAt(position),
+      id: this.#idAt(i),
       type: this.#types[i]!,
       data: this.#data[i],
       metadata: this.#metadata[i],
@@ -113,6 +115,19 @@ export class LocalIndex {
       position: BigInt(position),
       recordedAt: new Date(this.#recordedAtMs[i]!),
     }
+  }
+
+  /**
+   * The id string of the event at index `i`, made from its words the first time it is read and
+   * kept: a read of it costs ~0.2 µs, and aggregates and subscriptions read the same recent
+   * events again and again; events never read (most of a large store after open) hold none.
+   */
+  #idAt(i: number): string {
+    const known = this.#idStrings[i]
+    if (known !== undefined) return known
+    const id = this.#ids.idAt(i + 1)
+    this.#idStrings[i] = id
+    return id
   }
 
   /** Stream name of the event at `position` (1 .. lastPosition), for filters that must not build a RecordedEvent per event. */
@@ -193,6 +208,7 @@ export class LocalIndex {
       } else {
         entry.positions.push(position)
       }
+      this.#idStrings.push(undefined)
       this.#types.push(this.#intern(type))
       this.#data.push(deepFreeze(e.data))
       this.#metadata.push(deepFreeze(e.metadata))
