@@ -1,4 +1,4 @@
-import { countOpenFiles, offerMany, stalledDisk } from '@quire/test-kit'
+import { countOpenFiles, offerMany, overloadOffers, stalledDisk } from '@quire/test-kit'
 import { DEFAULT_MAX_OPEN_FILES } from '@quire/vfs'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
@@ -15,13 +15,13 @@ describe('bounded memory under overload', () => {
     const disk = stalledDisk(sim)
     const rk = await RecordKeeper.open(DIR, { fs: disk.fs })
     disk.stall()
-    const { offered, peakGrowthBytes } = await offerMany({ total: 1_000_000, offer: (i) => rk.add({ id: uuid(i), payload }) })
+    const { offered, peakGrowthBytes } = await offerMany({ total: overloadOffers(), offer: (i) => rk.add({ id: uuid(i), payload }) })
     // Without a bound, 1 M events' JSON (~1 GiB) and their queue wait here.
     expect(peakGrowthBytes).toBeLessThan(DEFAULT_MAX_QUEUED_BYTES + 160 * MiB)
     disk.resume()
     const outcome = await offered
     expect(outcome.otherErrors).toEqual([])
-    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(1_000_000)
+    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(overloadOffers())
     expect(outcome.acked).toBeGreaterThan(0)
     expect(outcome.acked).toBeLessThanOrEqual(DEFAULT_MAX_QUEUED_OPERATIONS)
     // Adds are taken in call order: the first `acked` ids are the history.
@@ -63,7 +63,7 @@ describe('bounded memory under overload', () => {
     const chunk = new Uint8Array(1024)
     disk.stall()
     const { offered, peakGrowthBytes } = await offerMany({
-      total: 1_000_000,
+      total: overloadOffers(),
       offer: (i) => {
         chunk.fill(i & 0xff) // the caller reuses its array: each write keeps what it was given
         return depot.write(id, (i % 1024) * 1024, chunk)
@@ -73,7 +73,7 @@ describe('bounded memory under overload', () => {
     disk.resume()
     const outcome = await offered
     expect(outcome.otherErrors).toEqual([])
-    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(1_000_000)
+    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(overloadOffers())
     expect(outcome.acked).toBeGreaterThan(0)
     expect(outcome.acked).toBeLessThanOrEqual(DEFAULT_MAX_QUEUED_OPERATIONS)
     await depot.finalize(id)

@@ -1,4 +1,4 @@
-import { offerMany, stalledDisk } from '@quire/test-kit'
+import { offerMany, overloadOffers, stalledDisk } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_COMMITS, MvccStore, OverloadedError } from '../src/index.js'
@@ -13,7 +13,7 @@ describe('bounded memory under overload', () => {
     const db = await MvccStore.open('/db', { fs: disk.fs, sync: 'none' })
     disk.stall()
     const { offered, peakGrowthBytes } = await offerMany({
-      total: 1_000_000,
+      total: overloadOffers(),
       offer: async (i) => {
         const tx = db.begin()
         await tx.put(`k${i}`, value)
@@ -25,7 +25,7 @@ describe('bounded memory under overload', () => {
     disk.resume()
     const outcome = await offered
     expect(outcome.otherErrors).toEqual([])
-    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(1_000_000)
+    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(overloadOffers())
     expect(outcome.acked).toBeGreaterThan(0)
     expect(outcome.acked).toBeLessThanOrEqual(DEFAULT_MAX_QUEUED_COMMITS)
     expect(db.stats().keys).toBe(outcome.acked)

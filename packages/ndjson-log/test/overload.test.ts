@@ -1,4 +1,4 @@
-import { offerMany, stalledDisk } from '@quire/test-kit'
+import { offerMany, overloadOffers, stalledDisk } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, NdjsonLog, OverloadedError } from '../src/index.js'
@@ -13,13 +13,13 @@ describe('bounded memory under overload', () => {
     const disk = stalledDisk(sim)
     const log = await NdjsonLog.open(LOG, { fs: disk.fs, sync: 'none' })
     disk.stall()
-    const { offered, peakGrowthBytes } = await offerMany({ total: 1_000_000, offer: () => log.append(record) })
+    const { offered, peakGrowthBytes } = await offerMany({ total: overloadOffers(), offer: () => log.append(record) })
     // Without a bound the queue holds 1 M serialized lines (~1 GiB of strings) here.
     expect(peakGrowthBytes).toBeLessThan(DEFAULT_MAX_QUEUED_BYTES + 160 * MiB)
     disk.resume()
     const outcome = await offered
     expect(outcome.otherErrors).toEqual([])
-    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(1_000_000)
+    expect(outcome.acked + (outcome.refusedByCode.get('OVERLOADED') ?? 0)).toBe(overloadOffers())
     expect(outcome.acked).toBeGreaterThan(0)
     expect(outcome.acked).toBeLessThanOrEqual(DEFAULT_MAX_QUEUED_OPERATIONS)
     await log.append(record)

@@ -1,4 +1,4 @@
-import { offerMany, stalledDisk } from '@quire/test-kit'
+import { offerMany, overloadOffers, stalledDisk } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
 import { Wal, WAL_DEFAULT_MAX_QUEUED_BYTES, WAL_DEFAULT_MAX_QUEUED_OPERATIONS, WalOverloadedError } from '../src/index.js'
@@ -14,7 +14,7 @@ describe('bounded memory under overload', () => {
     const wal = await Wal.open('/wal', { fs: disk.fs, sync: 'none' })
     disk.stall()
     const { offered, peakGrowthBytes } = await offerMany({
-      total: 1_000_000,
+      total: overloadOffers(),
       offer: () => wal.append({ op: 'put', key, value }),
     })
     // Without a bound the queue holds ~1 GiB of frames here (and 1 M requests).
@@ -23,7 +23,7 @@ describe('bounded memory under overload', () => {
     const outcome = await offered
     expect(outcome.otherErrors).toEqual([])
     const refused = outcome.refusedByCode.get('OVERLOADED') ?? 0
-    expect(outcome.acked + refused).toBe(1_000_000)
+    expect(outcome.acked + refused).toBe(overloadOffers())
     expect(outcome.acked).toBeGreaterThan(0)
     expect(outcome.acked).toBeLessThanOrEqual(WAL_DEFAULT_MAX_QUEUED_OPERATIONS)
     // The log works afterwards, and holds exactly the acknowledged appends.
