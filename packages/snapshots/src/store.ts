@@ -536,10 +536,8 @@ export class SnapshotStore implements AsyncDisposable {
     return ks.nextSequence++
   }
 
-  async #write(ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
-    if (this.#poisoned) throw this.#poisonedError()
   /** {@link SnapshotStore.save}'s work; a file-system failure is `WRITE_FAILED` (typed, naming its errno). */
-    await this.#ensureKeyDir(ks)
+  async #write(ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
     try {
       await this.#writeSnapshot(ks, position, data)
     } catch (err) {
@@ -549,6 +547,8 @@ export class SnapshotStore implements AsyncDisposable {
   }
 
   async #writeSnapshot(ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
+    if (this.#poisoned) throw this.#poisonedError()
+    await this.#ensureKeyDir(ks)
     const sequence = await this.#sequenceFor(ks)
     const name = snapFileName(position, sequence)
     const final = safeJoin(ks.dir, name)
