@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { checkProperty, fc, propertyRuns } from '@quire/test-kit'
 import { uuidToWords, wordsToUuid } from '../src/event-id.js'
@@ -84,6 +85,37 @@ describe('IdTable', () => {
       }),
       { numRuns: propertyRuns(300) },
     )
+  })
+})
+
+describe('growth', () => {
+  // The properties above draw small arrays (fast to shrink); these grow the tables many times over.
+  const ids = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : randomUUID()))
+
+  it('IdTable: added one by one', () => {
+    const table = new IdTable()
+    for (const id of ids) expect(table.add(id)).toBe(true)
+    ids.forEach((id, i) => expect(table.find(id)).toBe(i + 1))
+    expect(table.add(ids[123]!)).toBe(false)
+  })
+
+  it('IdTable: added deferred, built at once, then one by one', () => {
+    const table = new IdTable()
+    for (const id of ids.slice(0, 15_000)) table.addDeferred(id)
+    expect(table.buildDeferred()).toBe(0)
+    for (const id of ids.slice(15_000)) expect(table.add(id)).toBe(true)
+    ids.forEach((id, i) => expect(table.find(id)).toBe(i + 1))
+    const again = new IdTable()
+    for (const id of [...ids.slice(0, 9_000), ids[4_321]!]) again.addDeferred(id)
+    expect(again.buildDeferred()).toBe(9_001)
+  })
+
+  it('StreamTable', () => {
+    const table = new StreamTable<{ readonly name: string }>()
+    const entries = Array.from({ length: 20_000 }, (_, i) => ({ name: `acct-${i}` }))
+    for (const e of entries) table.add(e)
+    for (const e of entries) expect(table.get(e.name)).toBe(e)
+    expect(table.get('acct-20000')).toBeUndefined()
   })
 })
 
