@@ -22,6 +22,8 @@ const utf8Fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 export class MsgpackReader {
   #bytes: Uint8Array = new Uint8Array(0)
   #view: DataView = new DataView(this.#bytes.buffer)
+  /** The buffer `#bytes` and `#view` cover (the getter is not free: read once per value). */
+  #buffer: ArrayBufferLike = this.#bytes.buffer
   /** Next byte to read and the end of the region, as offsets into `#bytes`. */
   pos = 0
   end = 0
@@ -29,12 +31,15 @@ export class MsgpackReader {
 
   /** Reads `bytes` from its start (views over the same buffer share one DataView). */
   reset(bytes: Uint8Array): void {
-    if (bytes.buffer !== this.#bytes.buffer) {
-      this.#bytes = new Uint8Array(bytes.buffer)
-      this.#view = new DataView(bytes.buffer)
+    const buffer = bytes.buffer
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer
+      this.#bytes = new Uint8Array(buffer)
+      this.#view = new DataView(buffer)
     }
-    this.pos = bytes.byteOffset
-    this.end = bytes.byteOffset + bytes.byteLength
+    const offset = bytes.byteOffset
+    this.pos = offset
+    this.end = offset + bytes.byteLength
   }
 
   /** The header of an array: its length, or -1 when the next value is not an array. */

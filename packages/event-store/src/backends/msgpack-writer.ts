@@ -27,6 +27,8 @@ const utf8Encoder = new TextEncoder()
 export class MsgpackWriter {
   bytes = new Uint8Array(4096)
   #view = new DataView(this.bytes.buffer)
+  /** `bytes.byteLength`, kept in a field. */
+  #capacity = 4096
   pos = 0
   /** Where the current piece starts; growing the buffer keeps `[start, pos)` only. */
   start = 0
@@ -41,9 +43,8 @@ export class MsgpackWriter {
    * when fewer than `minRoom` bytes are left. Bytes before the piece are never written again.
    */
   beginPiece(minRoom: number, freshBytes: number): void {
-    if (this.bytes.byteLength - this.pos < minRoom) {
-      this.bytes = new Uint8Array(Math.max(freshBytes, minRoom))
-      this.#view = new DataView(this.bytes.buffer)
+    if (this.#capacity - this.pos < minRoom) {
+      this.#use(new Uint8Array(Math.max(freshBytes, minRoom)))
       this.pos = 0
     }
     this.start = this.pos
@@ -234,9 +235,8 @@ export class MsgpackWriter {
 
   /** After a piece: drops a buffer grown large by one big value, so that it is not kept for good. */
   shrink(): void {
-    if (this.bytes.byteLength > KEEP_BYTES) {
-      this.bytes = new Uint8Array(4096)
-      this.#view = new DataView(this.bytes.buffer)
+    if (this.#capacity > KEEP_BYTES) {
+      this.#use(new Uint8Array(4096))
       this.pos = 0
       this.start = 0
     }
@@ -324,15 +324,21 @@ export class MsgpackWriter {
     return true
   }
 
+  #use(bytes: Uint8Array): void {
+    this.bytes = bytes
+    this.#view = new DataView(bytes.buffer)
+    this.#capacity = bytes.byteLength
+  }
+
   #room(bytes: number): void {
     const needed = this.pos + bytes
-    if (needed <= this.bytes.byteLength) return
+    // A field, not bytes.byteLength: this runs for every value written, and the getter is not free.
+    if (needed <= this.#capacity) return
     // The piece moves to a new buffer; what precedes it stays in the old one, untouched.
     const piece = this.pos - this.start
-    const grown = new Uint8Array(Math.max(piece + bytes, 2 * this.bytes.byteLength))
+    const grown = new Uint8Array(Math.max(piece + bytes, 2 * this.#capacity))
     grown.set(this.bytes.subarray(this.start, this.pos))
-    this.bytes = grown
-    this.#view = new DataView(grown.buffer)
+    this.#use(grown)
     this.pos = piece
     this.start = 0
   }

@@ -18,6 +18,8 @@ import { uuidToWords, wordsToUuid } from '../event-id.js'
 export class IdTable {
   /** The four words of the id at position p are at `4 * (p - 1)`. */
   #words = new Uint32Array(4 * 1024)
+  /** `#words.length`, in a field: it is checked on every add, and the getter is not free. */
+  #wordsLength = 4 * 1024
   /** Pairs [position, hash of its id]; position 0 = an empty slot. */
   #slots = new Int32Array(2 * 2048)
   #mask = 2047
@@ -47,7 +49,7 @@ export class IdTable {
   add(id: string): boolean {
     this.#assertBuilt()
     const at = 4 * this.#count
-    if (this.#words.length < at + 4) this.#growWords(at + 4)
+    if (this.#wordsLength < at + 4) this.#growWords(at + 4)
     if (!uuidToWords(id, this.#words, at)) return false
     const found = this.#probe(this.#words, at)
     if (found > 0) return false
@@ -69,7 +71,7 @@ export class IdTable {
    */
   addDeferred(id: string): boolean {
     const at = 4 * this.#count
-    if (this.#words.length < at + 4) this.#growWords(at + 4)
+    if (this.#wordsLength < at + 4) this.#growWords(at + 4)
     if (!uuidToWords(id, this.#words, at)) return false
     this.#count++
     this.#deferred++
@@ -138,7 +140,7 @@ export class IdTable {
 
   /** Makes room for `count` ids in all, so that adding them grows nothing (open knows the log's length). */
   reserve(count: number): void {
-    if (this.#words.length < 4 * count) this.#growWords(4 * count)
+    if (this.#wordsLength < 4 * count) this.#growWords(4 * count)
     let size = this.#mask + 1
     while (size < 2 * count) size *= 2
     if (size > this.#mask + 1) this.#rehash(size)
@@ -185,11 +187,12 @@ export class IdTable {
   }
 
   #growWords(atLeast: number): void {
-    let length = this.#words.length
+    let length = this.#wordsLength
     while (length < atLeast) length *= 2
     const grown = new Uint32Array(length)
     grown.set(this.#words)
     this.#words = grown
+    this.#wordsLength = length
   }
 
   /** A table of `size` slots with every position put back (but deferred ones, which are not in it yet). */

@@ -49,6 +49,8 @@ export class LocalIndex {
   /** Numbers in typed arrays: no boxing, nothing for the garbage collector to trace; grown by doubling. */
   #revisions = new Float64Array(1024)
   #recordedAtMs = new Float64Array(1024)
+  /** Length of the typed columns, in a field (the getter is not free). */
+  #capacity = 1024
   #count = 0
   /** Between beginReplay and endReplay: ids are indexed at the end. */
   #replaying = false
@@ -69,7 +71,7 @@ export class LocalIndex {
     this.#replaying = true
     if (expected > 0) {
       this.#ids.reserve(expected)
-      if (this.#revisions.length < expected) this.#grow(expected)
+      if (this.#capacity < expected) this.#grow(expected)
     }
   }
 
@@ -169,7 +171,7 @@ export class LocalIndex {
     if (first !== this.#count + 1) {
       throw new EventStoreCorruptError(`commit at position ${firstPosition} does not follow position ${this.#count} (a hole or an overlap in the log)`)
     }
-    if (this.#revisions.length < this.#count + events.length) this.#grow(this.#count + events.length)
+    if (this.#capacity < this.#count + events.length) this.#grow(this.#count + events.length)
     if (events.length === 0) throw new EventStoreCorruptError(`commit at position ${firstPosition} has no events`)
     // Events of one stream come in runs (a commit's request, a replayed commit of a few streams):
     // the entry found for the previous event serves the next one of the same stream.
@@ -243,8 +245,9 @@ export class LocalIndex {
 
   /** Typed columns of at least `count` events (doubling, so appends grow them rarely). */
   #grow(count: number): void {
-    let length = this.#revisions.length
+    let length = this.#capacity
     while (length < count) length *= 2
+    this.#capacity = length
     const revisions = new Float64Array(length)
     revisions.set(this.#revisions)
     this.#revisions = revisions

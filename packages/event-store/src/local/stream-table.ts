@@ -14,6 +14,8 @@ export class StreamTable<Entry extends { readonly name: string }> {
   readonly #entries: Entry[] = []
   /** Each entry's hash, by index: growing the table re-places entries without hashing names again. */
   #hashes = new Int32Array(1024)
+  /** `#hashes.length`, in a field (the getter is not free). */
+  #hashesLength = 1024
   /** Pairs [hash, index + 1]; index + 1 = 0 is an empty slot. */
   #slots = new Int32Array(2 * 1024)
   #mask = 1023
@@ -41,10 +43,11 @@ export class StreamTable<Entry extends { readonly name: string }> {
   add(entry: Entry): void {
     const index = this.#entries.length
     const h = hashName(entry.name)
-    if (index === this.#hashes.length) {
+    if (index === this.#hashesLength) {
       const grown = new Int32Array(2 * index)
       grown.set(this.#hashes)
       this.#hashes = grown
+      this.#hashesLength = 2 * index
     }
     this.#hashes[index] = h
     this.#entries.push(entry)
