@@ -3,7 +3,10 @@ import { msgpackCodec } from '@quire/codec'
 import { checkProperty, fc, propertyRuns } from '@quire/test-kit'
 import type { StoredEvent } from '@quire/event-store'
 import { MsgpackWriter } from '../src/backends/msgpack-writer.js'
-import { FALLBACK, MsgpackReader } from '../src/backends/msgpack-reader.js'
+import { wordsToUuid } from '../src/event-id.js'
+import { EncodedValue } from '../src/local/encoded-value.js'
+import { ValueArena } from '../src/local/value-arena.js'
+import { FALLBACK, MsgpackReader } from '../src/msgpack-reader.js'
 import { decodeWalEntry, decodeWithCodec, encodeWalCommit, WAL_VALUE_VERSION, WalEntryDecoder } from '../src/backends/wal-format.js'
 
 /*
@@ -192,6 +195,50 @@ describe('decoding', () => {
       reader.reset(bytes)
       expect(reader.value(0), what).toBe(FALLBACK)
     }
+  })
+
+  it('skipValue accepts only what value() reads, and steps over exactly its bytes', async () => {
+    const reader = new MsgpackReader()
+    await checkProperty(
+      fc.property(value, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), (v, flips) => {
+        const encoded = codecBytes(v)
+        if (encoded === 'refused') return
+        for (const bytes of [encoded, damaged(encoded, flips)]) {
+          reader.reset(bytes)
+          if (!reader.skipValue(1)) continue
+          const skippedTo = reader.pos
+          reader.reset(bytes)
+          const read = reader.value(1)
+          expect(read).not.toBe(FALLBACK)
+          expect(reader.pos).toBe(skippedTo)
+        }
+      }),
+      { numRuns: propertyRuns(1000) },
+    )
+  })
+
+  it('with encoded data, WalEntryDecoder hands over data that decodes to what the reference path reads, and ids as words', async () => {
+    await checkProperty(
+      fc.property(storedEvent(fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constant('$$s'))), (event) => {
+        let ops
+        try {
+          ops = encodeWalCommit([event])
+        } catch {
+          return
+        }
+        const op = ops[0]!
+        if (op.op !== 'put') throw new Error('a put')
+        const reference = outcome(() => decodeWithCodec(3, op.key, op.value))
+        const decoder = new WalEntryDecoder({ encodedData: true })
+        const got = outcome(() => {
+          const e = decoder.decode(3, op.key, op.value)
+          const data = e.data instanceof EncodedValue ? new ValueArena().decodeRange(e.data.bytes, e.data.start, e.data.end) : e.data
+          return { k: decoder.k, n: decoder.n, event: { ...e, id: wordsToUuid(decoder.idWords, 0), data } }
+        })
+        expect(got).toEqual(reference)
+      }),
+      { numRuns: propertyRuns(1000) },
+    )
   })
 
   it('WalEntryDecoder decodes every entry as the reference path does, damaged ones included', async () => {

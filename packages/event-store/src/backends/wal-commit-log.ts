@@ -11,6 +11,7 @@ import {
 } from '@quire/wal'
 import type { CommitLog, CommitRecord, LoggedCommit } from '../commit-log.js'
 import { AppendFailedError, AppendTooLargeError, ClosedError, EventStoreCorruptError, InvalidArgumentError } from '../errors.js'
+import { REPLAY_ENCODED, type EncodedCommit, type EncodedReplay } from '../local/encoded-value.js'
 import { CommitAssembler } from './commit-assembler.js'
 import { decodeWalEntry, encodeWalCommit, WalEntryDecoder } from './wal-format.js'
 import { asError, WriteGate } from './write-gate.js'
@@ -31,7 +32,7 @@ const WAL_COMMIT_FRAME_BYTES = 22
  * seq gap: the WAL gives its seqs again). A failed sync (`WAL_POISONED`) is `APPEND_FAILED` with
  * an unknown outcome, and poisons: later appends get `POISONED` until reopen.
  */
-export class WalCommitLog implements CommitLog {
+export class WalCommitLog implements CommitLog, EncodedReplay {
   readonly #wal: Wal
   readonly #gate = new WriteGate()
   readonly #onClose: () => Promise<void>
@@ -101,9 +102,29 @@ export class WalCommitLog implements CommitLog {
    * @throws `EventStoreCorruptError` (a hole in positions, a torn commit, an entry this package
    *   did not write), `WalCorruptError` (`WAL_CORRUPT`) from the WAL, `ClosedError`.
    */
-  async *replay(options: { readonly fromPosition?: bigint } = {}): AsyncGenerator<LoggedCommit, void, undefined> {
+  replay(options: { readonly fromPosition?: bigint } = {}): AsyncGenerator<LoggedCommit, void, undefined> {
+    return this.#replay(options.fromPosition, undefined)
+  }
+
+  /** The whole log for `LocalDriver.open`: events' `data` left encoded where it can be, ids as words (encoded-value.ts). */
+  async *[REPLAY_ENCODED](): AsyncGenerator<EncodedCommit, void, undefined> {
+    const decoder = new WalEntryDecoder({ encodedData: true })
+    let words = new Uint32Array(0)
+    for await (const commit of this.#replay(undefined, decoder, (k, n) => {
+      if (k === 1) words = new Uint32Array(4 * n)
+      words.set(decoder.idWords, 4 * (k - 1))
+    })) {
+      yield { firstPosition: commit.firstPosition, events: commit.events, idWords: words }
+    }
+  }
+
+  async *#replay(
+    fromPosition: bigint | undefined,
+    encoded: WalEntryDecoder | undefined,
+    onDecoded?: (k: number, n: number) => void,
+  ): AsyncGenerator<LoggedCommit, void, undefined> {
     this.#gate.checkOpen()
-    const from = options.fromPosition ?? 1n
+    const from = fromPosition ?? 1n
     if (from > this.lastPosition) return
     let fromSeq = from < 1n ? 1 : Number(from)
     // An entry in the middle of a commit: start again at the commit's first entry.
@@ -113,9 +134,10 @@ export class WalCommitLog implements CommitLog {
     fromSeq = first.seq - decoded.k + 1
     if (fromSeq < 1) throw new EventStoreCorruptError(`WAL entry ${first.seq}: marked [${decoded.k}, ${decoded.n}] before position 1`)
     const assembler = new CommitAssembler(fromSeq, 'WAL')
-    const decoder = new WalEntryDecoder()
+    const decoder = encoded ?? new WalEntryDecoder()
     for await (const entry of this.#wal.replay({ fromSeq })) {
       const event = decoder.decode(entry.seq, entry.key, entry.value)
+      onDecoded?.(decoder.k, decoder.n)
       const commit = assembler.push(entry.seq, decoder.k, decoder.n, event)
       if (commit !== undefined) yield commit
     }

@@ -3,7 +3,9 @@ import type { WalOp } from '@quire/wal'
 import type { StoredEvent } from '../commit-log.js'
 import { EventStoreCorruptError, InvalidArgumentError } from '../errors.js'
 import { assertCommitMarker, assertRead, assertWritable } from './event-checks.js'
-import { FALLBACK, MsgpackReader } from './msgpack-reader.js'
+import { uuidToWords } from '../event-id.js'
+import { EncodedValue } from '../local/encoded-value.js'
+import { FALLBACK, MsgpackReader } from '../msgpack-reader.js'
 import { MsgpackWriter } from './msgpack-writer.js'
 
 /**
@@ -118,6 +120,18 @@ export class WalEntryDecoder {
   readonly #reader = new MsgpackReader()
   #lastKey: Uint8Array | undefined
   #lastName = ''
+  readonly #encodedData: boolean
+  /** With `encodedData`: the id of the event last decoded, as four words (its `id` is then ''). */
+  readonly idWords = new Uint32Array(4)
+
+  /**
+   * `encodedData` (LocalDriver.open, encoded-value.ts): leave an event's `data` encoded (an
+   * {@link EncodedValue}, checked to decode) when it is one the reader takes, except in system
+   * streams, whose data open needs; and give its id as words in `idWords`, its `id` being ''.
+   */
+  constructor(options: { readonly encodedData?: boolean } = {}) {
+    this.#encodedData = options.encodedData === true
+  }
 
   /** @throws `EventStoreCorruptError` */
   decode(seq: number, key: Uint8Array, value: Uint8Array | null): StoredEvent {
@@ -128,6 +142,11 @@ export class WalEntryDecoder {
     const decoded = decodeWithCodec(seq, key, value)
     this.k = decoded.k
     this.n = decoded.n
+    if (this.#encodedData) {
+      // The reference path checked the id is a lowercase UUID.
+      uuidToWords(decoded.event.id, this.idWords, 0)
+      return { ...decoded.event, id: '' }
+    }
     return decoded.event
   }
 
@@ -142,18 +161,27 @@ export class WalEntryDecoder {
     if (k < 1 || k > n) return undefined
     const idAt = r.stringBytes()
     if (idAt < 0 || r.pos - idAt !== 36) return undefined
-    const id = lowercaseUuidAt(r.bytes(), idAt)
+    let id: string | undefined
+    if (this.#encodedData) id = lowercaseUuidWordsAt(r.bytes(), idAt, this.idWords) ? '' : undefined
+    else id = lowercaseUuidAt(r.bytes(), idAt)
     if (id === undefined) return undefined
     const revision = r.uint()
     const type = r.string()
     const recordedAtMs = r.number()
     if (revision < 0 || type === FALLBACK || type === '' || Number.isNaN(recordedAtMs)) return undefined
-    const data = r.value(1)
-    if (data === FALLBACK) return undefined
-    const metadata = items === 9 ? r.value(1) : undefined
-    if (metadata === FALLBACK || r.pos !== r.end) return undefined
     const streamName = this.#streamName(key)
     if (streamName === undefined) return undefined
+    let data: unknown
+    const dataAt = r.pos
+    if (this.#encodedData && streamName.charCodeAt(0) !== 36 /* $ */ && r.skipValue(1)) {
+      data = new EncodedValue(r.bytes(), dataAt, r.pos)
+    } else {
+      r.pos = dataAt
+      data = r.value(1)
+      if (data === FALLBACK) return undefined
+    }
+    const metadata = items === 9 ? r.value(1) : undefined
+    if (metadata === FALLBACK || r.pos !== r.end) return undefined
     this.k = k
     this.n = n
     return { id, streamName, revision, type, data, metadata, recordedAtMs }
@@ -206,6 +234,43 @@ function lowercaseUuidAt(b: Uint8Array, at: number): string | undefined {
     b[at + 18]!, b[at + 19]!, b[at + 20]!, b[at + 21]!, b[at + 22]!, b[at + 23]!, b[at + 24]!, b[at + 25]!, b[at + 26]!,
     b[at + 27]!, b[at + 28]!, b[at + 29]!, b[at + 30]!, b[at + 31]!, b[at + 32]!, b[at + 33]!, b[at + 34]!, b[at + 35]!,
   )
+}
+
+/** Value of each lowercase hex digit's char code, -1 for any other byte. */
+const LOWER_NIBBLE = new Int8Array(256).fill(-1)
+for (let d = 0; d < 16; d++) LOWER_NIBBLE['0123456789abcdef'.charCodeAt(d)] = d
+
+/** 16 bits from the 4 lowercase hex digits at `at`, or a negative number. */
+function hex16(b: Uint8Array, at: number): number {
+  const n = LOWER_NIBBLE
+  const d0 = n[b[at]!]!
+  const d1 = n[b[at + 1]!]!
+  const d2 = n[b[at + 2]!]!
+  const d3 = n[b[at + 3]!]!
+  return (d0 | d1 | d2 | d3) < 0 ? -1 : (d0 << 12) | (d1 << 8) | (d2 << 4) | d3
+}
+
+/**
+ * The 36 bytes at `at`, when they are a lowercase UUID, as four 32-bit words in `out` (as
+ * `uuidToWords` makes them from the string); false otherwise. Open takes ids this way: the index
+ * keeps words, and a string made only to be parsed back cost ~0.1 µs per event.
+ */
+function lowercaseUuidWordsAt(b: Uint8Array, at: number, out: Uint32Array): boolean {
+  const h0 = hex16(b, at)
+  const h1 = hex16(b, at + 4)
+  const h2 = hex16(b, at + 9)
+  const h3 = hex16(b, at + 14)
+  const h4 = hex16(b, at + 19)
+  const h5 = hex16(b, at + 24)
+  const h6 = hex16(b, at + 28)
+  const h7 = hex16(b, at + 32)
+  if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) return false
+  if (b[at + 8] !== 45 || b[at + 13] !== 45 || b[at + 18] !== 45 || b[at + 23] !== 45) return false
+  out[0] = ((h0 << 16) | h1) >>> 0
+  out[1] = ((h2 << 16) | h3) >>> 0
+  out[2] = ((h4 << 16) | h5) >>> 0
+  out[3] = ((h6 << 16) | h7) >>> 0
+  return true
 }
 
 /** The reference decoding of an entry: `msgpackCodec`, then every check (exported for tests). @throws `EventStoreCorruptError` */

@@ -78,6 +78,19 @@ export class IdTable {
     return true
   }
 
+  /** {@link IdTable.addDeferred} of an id given as its four words, `words[at .. at + 3]`. */
+  addDeferredWords(words: Uint32Array, at: number): void {
+    const to = 4 * this.#count
+    if (this.#wordsLength < to + 4) this.#growWords(to + 4)
+    const held = this.#words
+    held[to] = words[at]!
+    held[to + 1] = words[at + 1]!
+    held[to + 2] = words[at + 2]!
+    held[to + 3] = words[at + 3]!
+    this.#count++
+    this.#deferred++
+  }
+
   /**
    * Puts the ids of {@link IdTable.addDeferred} into the table, sorted by the region of the table
    * they go to (a counting sort on the top bits of their slot), so that the inserts walk the table

@@ -24,6 +24,7 @@ import {
 } from '../errors.js'
 import type { AppendResult, Checkpoint, Direction, ExpectedRevision, RecordedEvent } from '../types.js'
 import { newEventId } from '../validation.js'
+import { hasEncodedReplay, REPLAY_ENCODED } from './encoded-value.js'
 import { LocalIndex, type StreamEntry } from './local-index.js'
 import type { SideStore } from './side-store.js'
 import { stepIterable } from './step-iterator.js'
@@ -199,7 +200,12 @@ export class LocalDriver implements EventStoreDriver {
     try {
       const expected = options.log.lastPosition
       driver.#index.beginReplay(expected > 0n && expected <= BigInt(MAX_RESERVED_EVENTS) ? Number(expected) : 0)
-      for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition)
+      // A log that can leave events' data encoded does (decoded on first read: encoded-value.ts).
+      if (hasEncodedReplay(options.log)) {
+        for await (const commit of options.log[REPLAY_ENCODED]()) driver.#index.apply(commit.events, commit.firstPosition, commit.idWords)
+      } else {
+        for await (const commit of options.log.replay()) driver.#index.apply(commit.events, commit.firstPosition)
+      }
       driver.#index.endReplay()
       const replayed = BigInt(driver.#index.lastPosition)
       if (options.log.lastPosition !== replayed) {

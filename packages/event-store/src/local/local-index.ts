@@ -3,8 +3,10 @@ import type { StreamInfo } from '../driver.js'
 import { EventStoreCorruptError } from '../errors.js'
 import type { RecordedEvent, StreamMetadata } from '../types.js'
 import { deepFreeze } from './deep-freeze.js'
+import { EncodedValue } from './encoded-value.js'
 import { IdTable } from './id-table.js'
 import { StreamTable } from './stream-table.js'
+import { ValueArena } from './value-arena.js'
 import { metadataStreamOf, systemEffect, targetOfMetadataStream, type SystemEffect } from './system-events.js'
 
 /** A stream as the index keeps it. The `$$<name>` stream has its own entry. */
@@ -22,6 +24,9 @@ export interface StreamEntry {
   tombstoned: boolean
   metadata: StreamMetadata | undefined
 }
+
+/** In the `data` column: the event's data is in the arena, not decoded yet. */
+const ENCODED: unique symbol = Symbol('encoded')
 
 /** Stream types are few; interning them keeps one string per type instead of one per replayed event. */
 const MAX_INTERNED_TYPES = 10_000
@@ -49,6 +54,10 @@ export class LocalIndex {
   /** Numbers in typed arrays: no boxing, nothing for the garbage collector to trace; grown by doubling. */
   #revisions = new Float64Array(1024)
   #recordedAtMs = new Float64Array(1024)
+  /** Where the encoded `data` of a replayed event is in the arena, and its length (events whose `#data` is ENCODED). */
+  #dataHandle = new Float64Array(1024)
+  #dataLength = new Int32Array(1024)
+  readonly #arena = new ValueArena()
   /** Length of the typed columns, in a field (the getter is not free). */
   #capacity = 1024
   #count = 0
@@ -110,13 +119,22 @@ export class LocalIndex {
     return {
       id: this.#idAt(i),
       type: this.#types[i]!,
-      data: this.#data[i],
+      data: this.#dataAt(i),
       metadata: this.#metadata[i],
       streamName: this.#streamOf[i]!.name,
       revision: this.#revisions[i]!,
       position: BigInt(position),
       recordedAt: new Date(this.#recordedAtMs[i]!),
     }
+  }
+
+  /** The `data` of the event at index `i`: decoded from the arena on its first read, then kept. */
+  #dataAt(i: number): unknown {
+    const data = this.#data[i]
+    if (data !== ENCODED) return data
+    const decoded = this.#arena.decode(this.#dataHandle[i]!, this.#dataLength[i]!)
+    this.#data[i] = decoded
+    return decoded
   }
 
   /**
@@ -164,9 +182,10 @@ export class LocalIndex {
    * commit that fails a check throws `EVENT_STORE_CORRUPT`, possibly half applied, so the index
    * must not be used after that: on replay the open fails; live (a bug), the driver refuses
    * every later write. One pass, no allocation beyond what is kept: replay is the open time.
-   * Its events are then readable with {@link LocalIndex.eventAt}.
+   * Its events are then readable with {@link LocalIndex.eventAt}. `idWords` (replay only): the
+   * events' ids as four words each, their `id` fields then unused.
    */
-  apply(events: readonly StoredEvent[], firstPosition: bigint): void {
+  apply(events: readonly StoredEvent[], firstPosition: bigint, idWords?: Uint32Array): void {
     const first = Number(firstPosition)
     if (first !== this.#count + 1) {
       throw new EventStoreCorruptError(`commit at position ${firstPosition} does not follow position ${this.#count} (a hole or an overlap in the log)`)
@@ -189,15 +208,22 @@ export class LocalIndex {
       if (e.revision !== revision) corrupt(position, `stream ${JSON.stringify(streamName)} revision ${e.revision}, expected ${revision}`)
       let effect: SystemEffect | undefined
       let target: string | undefined
+      let data = e.data
       if (streamName.startsWith('$')) {
+        // A system event's data is needed now (logs leave it decoded; should one not, it is decoded here).
+        if (data instanceof EncodedValue) data = this.#arena.decodeRange(data.bytes, data.start, data.end)
         target = targetOfMetadataStream(streamName)
-        effect = target === undefined ? undefined : systemEffect(type, e.data)
+        effect = target === undefined ? undefined : systemEffect(type, data)
         if (effect === undefined) corrupt(position, `unknown system event ${JSON.stringify(type)} in stream ${JSON.stringify(streamName)}`)
         if (this.#streams.get(target!)?.tombstoned === true) corrupt(position, `command on tombstoned stream ${JSON.stringify(target)}`)
       }
       // The id last among the checks: adding it is the duplicate check, and the columns below
       // must not fall behind it.
-      if (this.#replaying) {
+      if (idWords !== undefined) {
+        // Replay with ids as words (encoded-value.ts): the log checked they are UUIDs.
+        if (!this.#replaying) throw new Error('LocalIndex: ids as words are for replay only')
+        this.#ids.addDeferredWords(idWords, 4 * i)
+      } else if (this.#replaying) {
         if (!this.#ids.addDeferred(id)) corrupt(position, `event id ${JSON.stringify(id)} is not a UUID`)
       } else if (!this.#ids.add(id)) {
         corrupt(position, this.#ids.find(id) === 0 ? `event id ${JSON.stringify(id)} is not a UUID` : `event id ${id} appears twice in the log`)
@@ -212,7 +238,14 @@ export class LocalIndex {
       }
       this.#idStrings.push(undefined)
       this.#types.push(this.#intern(type))
-      this.#data.push(deepFreeze(e.data))
+      if (data instanceof EncodedValue) {
+        // Kept encoded; decoded when the event is first read (#dataAt).
+        this.#dataHandle[position - 1] = this.#arena.add(data.bytes, data.start, data.end)
+        this.#dataLength[position - 1] = data.end - data.start
+        this.#data.push(ENCODED)
+      } else {
+        this.#data.push(deepFreeze(data))
+      }
       this.#metadata.push(deepFreeze(e.metadata))
       this.#streamOf.push(entry)
       this.#revisions[position - 1] = e.revision
@@ -254,6 +287,12 @@ export class LocalIndex {
     const recordedAtMs = new Float64Array(length)
     recordedAtMs.set(this.#recordedAtMs)
     this.#recordedAtMs = recordedAtMs
+    const dataHandle = new Float64Array(length)
+    dataHandle.set(this.#dataHandle)
+    this.#dataHandle = dataHandle
+    const dataLength = new Int32Array(length)
+    dataLength.set(this.#dataLength)
+    this.#dataLength = dataLength
   }
 
   #intern(type: string): string {

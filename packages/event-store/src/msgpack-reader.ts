@@ -13,6 +13,9 @@
 /** The value is not one this reader takes: decode it with `msgpackCodec` instead. */
 export const FALLBACK: unique symbol = Symbol('fallback')
 
+/** The bytes of "__proto__". */
+const PROTO_KEY = Uint8Array.from('__proto__', (c) => c.charCodeAt(0))
+
 /** Nesting at which the reader gives up (the codec's own limit, 512, is checked there). */
 const MAX_DEPTH = 64
 
@@ -40,6 +43,158 @@ export class MsgpackReader {
     const offset = bytes.byteOffset
     this.pos = offset
     this.end = offset + bytes.byteLength
+  }
+
+  /** Reads `bytes[start, end)`, a region of a buffer this reader may already know. */
+  resetRange(bytes: Uint8Array, start: number, end: number): void {
+    if (bytes !== this.#bytes) {
+      this.#buffer = bytes.buffer
+      this.#bytes = bytes.byteOffset === 0 ? bytes : new Uint8Array(bytes.buffer)
+      this.#view = new DataView(bytes.buffer)
+      start += bytes.byteOffset
+      end += bytes.byteOffset
+    }
+    this.pos = start
+    this.end = end
+  }
+
+  /**
+   * Steps over the next value without building it; true only when {@link MsgpackReader.value}
+   * would read it (and it alone decides what is taken: this accepts less, never more). What it
+   * accepts: ints, finite float 64, nil, booleans, ASCII strings, arrays, maps whose keys are
+   * ASCII strings other than `__proto__`, timestamps within the Date range; `depth` as for
+   * `value`. False leaves `pos` anywhere.
+   */
+  skipValue(depth: number): boolean {
+    if (this.pos >= this.end) return false
+    const bytes = this.#bytes
+    const b = bytes[this.pos]!
+    if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
+      this.pos++
+      return true
+    }
+    if (b <= 0x8f) return this.#skipMap(b - 0x80, 1, depth)
+    if (b <= 0x9f) return this.#skipArray(b - 0x90, 1, depth)
+    if (b <= 0xbf) return this.#skipAscii(b - 0xa0, 1)
+    const p = this.pos
+    const left = this.end - p
+    const view = this.#view
+    switch (b) {
+      case 0xcb:
+        if (left < 9 || !Number.isFinite(view.getFloat64(p + 1))) return false
+        this.pos = p + 9
+        return true
+      case 0xcc:
+      case 0xd0:
+        return this.#skipFixed(2)
+      case 0xcd:
+      case 0xd1:
+        return this.#skipFixed(3)
+      case 0xce:
+      case 0xd2:
+        return this.#skipFixed(5)
+      case 0xd9:
+        return left >= 2 && this.#skipAscii(bytes[p + 1]!, 2)
+      case 0xda:
+        return left >= 3 && this.#skipAscii(view.getUint16(p + 1), 3)
+      case 0xdb:
+        return left >= 5 && this.#skipAscii(view.getUint32(p + 1), 5)
+      case 0xdc:
+        return left >= 3 && this.#skipArray(view.getUint16(p + 1), 3, depth)
+      case 0xdd:
+        return left >= 5 && this.#skipArray(view.getUint32(p + 1), 5, depth)
+      case 0xde:
+        return left >= 3 && this.#skipMap(view.getUint16(p + 1), 3, depth)
+      case 0xdf:
+        return left >= 5 && this.#skipMap(view.getUint32(p + 1), 5, depth)
+      case 0xd6:
+      case 0xd7:
+      case 0xc7:
+        return this.#skipTimestamp(b)
+      default:
+        return false
+    }
+  }
+
+  #skipFixed(size: number): boolean {
+    if (this.end - this.pos < size) return false
+    this.pos += size
+    return true
+  }
+
+  /** A string of `length` bytes after a header of `header` bytes, all ASCII (beyond ASCII: `value` decides). */
+  #skipAscii(length: number, header: number): boolean {
+    const start = this.pos + header
+    const end = start + length
+    if (end > this.end) return false
+    const bytes = this.#bytes
+    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false
+    this.pos = end
+    return true
+  }
+
+  #skipArray(size: number, header: number, depth: number): boolean {
+    if (depth >= MAX_DEPTH || size > this.end - this.pos - header) return false
+    this.pos += header
+    for (let i = 0; i < size; i++) if (!this.skipValue(depth + 1)) return false
+    return true
+  }
+
+  #skipMap(size: number, header: number, depth: number): boolean {
+    if (depth >= MAX_DEPTH || 2 * size > this.end - this.pos - header) return false
+    this.pos += header
+    const bytes = this.#bytes
+    for (let i = 0; i < size; i++) {
+      // A key: a fixstr or str 8 of ASCII, not "__proto__".
+      if (this.pos >= this.end) return false
+      const b = bytes[this.pos]!
+      let length: number
+      let header: number
+      if (b >= 0xa0 && b <= 0xbf) {
+        length = b - 0xa0
+        header = 1
+      } else if (b === 0xd9 && this.pos + 1 < this.end) {
+        length = bytes[this.pos + 1]!
+        header = 2
+      } else {
+        return false
+      }
+      if (length === 9 && this.#isProtoKey(this.pos + header)) return false
+      if (!this.#skipAscii(length, header)) return false
+      if (!this.skipValue(depth + 1)) return false
+    }
+    return true
+  }
+
+  /** True when the 9 bytes at `at` spell `__proto__` (the caller checked they are in range or will be). */
+  #isProtoKey(at: number): boolean {
+    if (at + 9 > this.end) return false
+    const b = this.#bytes
+    for (let i = 0; i < 9; i++) if (b[at + i] !== PROTO_KEY[i]) return false
+    return true
+  }
+
+  /** A timestamp as `#timestamp` reads it, its time checked against the Date range without making a Date. */
+  #skipTimestamp(b: number): boolean {
+    const p = this.pos
+    const view = this.#view
+    let ms: number
+    if (b === 0xd6) {
+      if (this.end - p < 6 || view.getInt8(p + 1) !== -1) return false
+      ms = view.getUint32(p + 2) * 1e3
+      this.pos = p + 6
+    } else if (b === 0xd7) {
+      if (this.end - p < 10 || view.getInt8(p + 1) !== -1) return false
+      const high = view.getUint32(p + 2)
+      ms = ((high & 0x3) * 0x1_0000_0000 + view.getUint32(p + 6)) * 1e3 + (high >>> 2) / 1e6
+      this.pos = p + 10
+    } else {
+      if (this.end - p < 15 || view.getUint8(p + 1) !== 12 || view.getInt8(p + 2) !== -1) return false
+      ms = (view.getInt32(p + 7) * 0x1_0000_0000 + view.getUint32(p + 11)) * 1e3 + view.getUint32(p + 3) / 1e6
+      this.pos = p + 15
+    }
+    // The Date range (ECMAScript TimeClip): beyond it `new Date` is invalid, and `value` falls back.
+    return Math.abs(ms) <= 8.64e15
   }
 
   /** The header of an array: its length, or -1 when the next value is not an array. */
