@@ -45,12 +45,12 @@ const MAX_INTERNED_TYPES = 10_000
 export class LocalIndex {
   readonly #ids = new IdTable()
   /** Id strings of events read so far (see #idAt); `undefined` for the others. */
-  readonly #idStrings: (string | undefined)[] = []
-  readonly #types: string[] = []
-  readonly #data: unknown[] = []
-  readonly #metadata: unknown[] = []
+  #idStrings: (string | undefined)[] = []
+  #types: string[] = []
+  #data: unknown[] = []
+  #metadata: unknown[] = []
   /** The stream of each event (its entry: the name, without a pointer to a string per event). */
-  readonly #streamOf: StreamEntry[] = []
+  #streamOf: StreamEntry[] = []
   /** Numbers in typed arrays: no boxing, nothing for the garbage collector to trace; grown by doubling. */
   #revisions = new Float64Array(1024)
   #recordedAtMs = new Float64Array(1024)
@@ -81,6 +81,15 @@ export class LocalIndex {
     if (expected > 0) {
       this.#ids.reserve(expected)
       if (this.#capacity < expected) this.#grow(expected)
+      if (this.#count === 0) {
+        // Sized up front: a store into an array of the right length costs a third of a push
+        // that now and then copies the whole array to grow it.
+        this.#idStrings = new Array<string | undefined>(expected).fill(undefined)
+        this.#types = new Array<string>(expected).fill('')
+        this.#data = new Array<unknown>(expected).fill(undefined)
+        this.#metadata = new Array<unknown>(expected).fill(undefined)
+        this.#streamOf = new Array<StreamEntry>(expected)
+      }
     }
   }
 
@@ -195,6 +204,9 @@ export class LocalIndex {
     // Events of one stream come in runs (a commit's request, a replayed commit of a few streams):
     // the entry found for the previous event serves the next one of the same stream.
     let previous: StreamEntry | undefined
+    // Types come in runs too: the last one interned serves the next event of the same type.
+    let lastType: string | undefined
+    let lastInterned = ''
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!
       const position = first + i
@@ -236,18 +248,19 @@ export class LocalIndex {
       } else {
         entry.positions.push(position)
       }
-      this.#idStrings.push(undefined)
-      this.#types.push(this.#intern(type))
+      const at = position - 1
+      put(this.#idStrings, at, undefined)
+      put(this.#types, at, type === lastType ? lastInterned : (lastInterned = this.#intern((lastType = type))))
       if (data instanceof EncodedValue) {
         // Kept encoded; decoded when the event is first read (#dataAt).
         this.#dataHandle[position - 1] = this.#arena.add(data.bytes, data.start, data.end)
         this.#dataLength[position - 1] = data.end - data.start
-        this.#data.push(ENCODED)
+        put(this.#data, at, ENCODED)
       } else {
-        this.#data.push(deepFreeze(data))
+        put(this.#data, at, deepFreeze(data))
       }
-      this.#metadata.push(deepFreeze(e.metadata))
-      this.#streamOf.push(entry)
+      put(this.#metadata, at, deepFreeze(e.metadata))
+      put(this.#streamOf, at, entry)
       this.#revisions[position - 1] = e.revision
       this.#recordedAtMs[position - 1] = e.recordedAtMs
       this.#count = position
@@ -301,6 +314,12 @@ export class LocalIndex {
     if (this.#typeNames.size < MAX_INTERNED_TYPES) this.#typeNames.set(type, type)
     return type
   }
+}
+
+/** `column[at] = value`, `at` being at most the column's length (a column sized up front, or grown by push). */
+function put<T>(column: T[], at: number, value: T): void {
+  if (at < column.length) column[at] = value
+  else column.push(value)
 }
 
 function corrupt(position: number, reason: string): never {
