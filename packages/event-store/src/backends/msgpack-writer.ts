@@ -25,8 +25,8 @@ const utf8Encoder = new TextEncoder()
  * that hold it). `reset` starts again at 0, for a caller that holds no views.
  */
 export class MsgpackWriter {
-  bytes = new Uint8Array(4096)
-  #view = new DataView(this.bytes.buffer)
+  bytes: Uint8Array = new Uint8Array(4096)
+  #view: DataView = new DataView(this.bytes.buffer)
   /** `bytes.byteLength`, kept in a field. */
   #capacity = 4096
   pos = 0
