@@ -1,10 +1,14 @@
+import { CorruptError, QuireError } from '@quire/errors'
+
+export { InvalidArgumentError } from '@quire/errors'
+
 /**
  * A value cannot be encoded by the chosen codec (undefined, a function, a cycle, NaN, an
  * unsupported class, too deep, ...). Thrown before any byte is produced.
  */
-export class InvalidValueError extends Error {
-  /** Stable error code; messages may change, codes do not. */
-  readonly code = 'INVALID_VALUE' as const
+export class InvalidValueError extends QuireError {
+  /** Stable error code (see ERRORS.md in `@quire/errors`); messages may change, codes do not. */
+  declare readonly code: 'INVALID_VALUE'
   /**
    * Where the offending value sits, from the root: `data.items[3].when`, `tags[0]`,
    * `["odd key"].x`. The empty string means the root value itself.
@@ -12,46 +16,33 @@ export class InvalidValueError extends Error {
   readonly path: string
 
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(`Invalid value at ${path === '' ? '(root)' : path}: ${reason}`, options)
-    this.name = 'InvalidValueError'
+    super('INVALID_VALUE', `Invalid value at ${path === '' ? '(root)' : path}: ${reason}`, options)
     this.path = path
   }
 }
 
 /** A payload is larger than the frame size limit in force (`maxFrameBytes`). */
-export class FrameTooLargeError extends Error {
-  readonly code = 'FRAME_TOO_LARGE' as const
+export class FrameTooLargeError extends QuireError {
+  declare readonly code: 'FRAME_TOO_LARGE'
   /** The payload size that was refused, in bytes. */
   readonly payloadBytes: number
   /** The limit in force, in bytes. */
   readonly maxFrameBytes: number
 
   constructor(payloadBytes: number, maxFrameBytes: number) {
-    super(`Frame payload of ${payloadBytes} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
-    this.name = 'FrameTooLargeError'
+    super('FRAME_TOO_LARGE', `Frame payload of ${payloadBytes} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
     this.payloadBytes = payloadBytes
     this.maxFrameBytes = maxFrameBytes
   }
 }
 
-/** Bytes (or text) could not be decoded into a valid value by a value codec. */
-export class DecodeError extends Error {
-  readonly code = 'DECODE_FAILED' as const
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'DecodeError'
-  }
-}
-
-/** A caller passed an argument of the wrong type or range (a programmer error). */
-export class InvalidArgumentError extends Error {
-  readonly code = 'INVALID_ARGUMENT' as const
-
-  constructor(message: string) {
-    super(message)
-    this.name = 'InvalidArgumentError'
-  }
+/**
+ * Bytes (or text) could not be decoded into a valid value by a value codec: stored data this
+ * codec did not write, or damaged. Code `CORRUPT` (it was `DECODE_FAILED`), the shared
+ * {@link CorruptError}.
+ */
+export class DecodeError extends CorruptError {
+  declare readonly code: 'CORRUPT'
 }
 
 /**

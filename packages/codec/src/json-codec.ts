@@ -14,7 +14,7 @@ export interface JsonCodec extends ValueCodec {
    * Parses text written by `stringify` (or any JSON), turning `{"$date": "<ISO>"}` objects
    * back into Dates.
    *
-   * @throws {@link DecodeError} (code `DECODE_FAILED`).
+   * @throws {@link DecodeError} (code `CORRUPT`).
    */
   parse(text: string): unknown
 }

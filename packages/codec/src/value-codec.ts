@@ -14,7 +14,7 @@ export interface ValueCodec {
    * Decodes bytes written by `encode` (or by another writer of the same format). The result is
    * always a value `encode` accepts.
    *
-   * @throws {@link DecodeError} (code `DECODE_FAILED`) for malformed or hostile input.
+   * @throws {@link DecodeError} (code `CORRUPT`) for malformed or hostile input.
    */
   decode(bytes: Uint8Array): unknown
 }

@@ -2,7 +2,7 @@ import { arbHostile, checkProperty, fc, isTypedError, prototypePolluted } from '
 import { describe, expect, it } from 'vitest'
 import { crc32, encodeFrame, jsonCodec, msgpackCodec, scanFrames, validateValue } from '../src/index.js'
 
-const CODES = ['INVALID_VALUE', 'INVALID_ARGUMENT', 'DECODE_FAILED', 'FRAME_TOO_LARGE']
+const CODES = ['INVALID_VALUE', 'INVALID_ARGUMENT', 'CORRUPT', 'FRAME_TOO_LARGE']
 const arbValue = fc.oneof(arbHostile(), fc.array(arbHostile(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), arbHostile(), { maxKeys: 3 }))
 
 /** Runs `call`: it returns, or throws a typed error — never a TypeError or a RangeError from inside. */

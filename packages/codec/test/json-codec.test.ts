@@ -8,10 +8,10 @@ const parseFails = (text: string): DecodeError => {
     jsonCodec.parse(text)
   } catch (err) {
     expect(err).toBeInstanceOf(DecodeError)
-    expect((err as DecodeError).code).toBe('DECODE_FAILED')
+    expect((err as DecodeError).code).toBe('CORRUPT')
     return err as DecodeError
   }
-  throw new Error('expected DECODE_FAILED')
+  throw new Error('expected CORRUPT')
 }
 
 describe('jsonCodec', () => {

@@ -10,10 +10,10 @@ const decodeFails = (bytes: Uint8Array): DecodeError => {
     msgpackCodec.decode(bytes)
   } catch (err) {
     expect(err).toBeInstanceOf(DecodeError)
-    expect((err as DecodeError).code).toBe('DECODE_FAILED')
+    expect((err as DecodeError).code).toBe('CORRUPT')
     return err as DecodeError
   }
-  throw new Error('expected DECODE_FAILED')
+  throw new Error('expected CORRUPT')
 }
 
 describe('msgpackCodec', () => {
