@@ -1,14 +1,15 @@
+import { ExistsError, NotFoundError, QuireError, ReadOnlyError as SharedReadOnlyError } from '@quire/errors'
 import { isFsError } from './file-system.js'
 
-/** Base class of the errors `@quire/vfs` throws on purpose; `code` is stable across versions. */
-export class VfsError extends Error {
-  readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
-  }
-}
+export { InvalidArgumentError } from '@quire/errors'
+
+/**
+ * Base class of the errors only `@quire/vfs` has (`LOCKED`, `INVALID_PATH`, `ENOTDIR`/`EISDIR`);
+ * a `QuireError` whose `code` is stable across versions. Its errors for shared conditions
+ * extend the shared classes of `@quire/errors` instead (`StoreNotFoundError` is a
+ * `NotFoundError`, …); every code is listed in `@quire/errors`' ERRORS.md.
+ */
+export class VfsError extends QuireError {}
 
 /** What a {@link LockedError} knows about the lock it met. */
 export interface LockedDetails {
@@ -89,21 +90,21 @@ export class PathKindError extends VfsError {
  * A store was opened with `createIfMissing: false` (or `readOnly: true`, or a `verify`) and there
  * is no store at its path: nothing there, or an empty directory. Nothing was created.
  */
-export class StoreNotFoundError extends VfsError {
+export class StoreNotFoundError extends NotFoundError {
   /** The store's path (absolute). */
   readonly path: string
   constructor(path: string, role: string, why: string) {
-    super('NOT_FOUND', `no store at ${path} (${role}): ${why}; nothing was created`)
+    super(`no store at ${path} (${role}): ${why}; nothing was created`)
     this.path = path
   }
 }
 
 /** A store was opened with `errorIfExists: true` and one is already at its path. Nothing was changed. */
-export class StoreExistsError extends VfsError {
+export class StoreExistsError extends ExistsError {
   /** The store's path (absolute). */
   readonly path: string
   constructor(path: string, role: string) {
-    super('EXISTS', `${role} at ${path} already exists (errorIfExists: true); nothing was changed`)
+    super(`${role} at ${path} already exists (errorIfExists: true); nothing was changed`)
     this.path = path
   }
 }
@@ -114,19 +115,12 @@ export class StoreExistsError extends VfsError {
  * its directory or taking its writer lock; `cause` holds the OS error): open it with
  * `readOnly: true` to read it. Nothing was written.
  */
-export class ReadOnlyError extends VfsError {
+export class ReadOnlyError extends SharedReadOnlyError {
   /** What was refused: `"append"`, `"open(/data/x, 'r+')"`. */
   readonly operation: string
   constructor(operation: string, detail = 'the store was opened with readOnly: true', options?: { cause?: unknown }) {
-    super('READ_ONLY', `${operation} refused: ${detail}; nothing was written`, options)
+    super(`${operation} refused: ${detail}; nothing was written`, options)
     this.operation = operation
-  }
-}
-
-/** An argument of the wrong type or out of range (a helper's data, not a path). Nothing was written. */
-export class InvalidArgumentError extends VfsError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message)
   }
 }
 
