@@ -5,7 +5,7 @@ export const MAX_KEY_BYTES = 120
 export const DEFAULT_MAX_STATE_BYTES = 2 ** 30
 
 /** Hard ceiling for `maxStateBytes` (4 GiB − 1: Node's largest single buffer on 64-bit). */
-export const MAX_STATE_BYTES_CEILING = 2 ** 32 - 1
+export const MAX_STATE_BYTES_LIMIT = 2 ** 32 - 1
 
 /** Default number of older snapshots retained per key besides the newest one. */
 export const DEFAULT_KEEP = 2
@@ -36,3 +36,6 @@ export const DEFAULT_MAX_QUEUED_OPERATIONS = 65_536
 
 /** Default `maxQueuedBytes`: once this many encoded bytes of saves wait, the next save is refused (at most this plus one save wait). */
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 2 ** 20
+
+/** Bytes read from a file this process never verified, to tell a newer release's file (magic + version) from damage. */
+export const FORMAT_PROBE_BYTES = 16

@@ -1,4 +1,4 @@
-import type { LoadOptions, SaveInput, SnapshotStoreOptions } from './store.js'
+import type { LoadOptions, SaveInput, SnapshotStoreOptions } from './options.js'
 
 /**
  * Every key `SnapshotStore.open` knows. `satisfies` and the checks below keep the lists and the
