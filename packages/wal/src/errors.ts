@@ -1,31 +1,21 @@
-/**
- * Every error `@quire/wal` throws on purpose is a {@link WalError} with a stable `code`.
- * Codes are a contract; messages are not.
- */
-export class WalError extends Error {
-  /** Stable machine-readable code, e.g. `WAL_CORRUPT`. */
-  readonly code: string
+import { ClosedError, CorruptError, OverloadedError, PoisonedError, UnsupportedVersionError, WriteFailedError, errnoOf } from '@quire/errors'
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
-  }
-}
+export { InvalidArgumentError, QuireError as WalError } from '@quire/errors'
 
 /**
  * The log holds bytes that are not a valid record where valid records must be (corruption
  * in the middle of the log, not a torn tail). Thrown by `Wal.open` under `recovery: 'strict'`
- * (the default), and by `replay` if corruption appears while the log is open.
+ * (the default), and by `replay` if corruption appears while the log is open. Code `CORRUPT`
+ * (the shared `CorruptError` of `@quire/errors`; it was `WAL_CORRUPT`).
  */
-export class WalCorruptError extends WalError {
+export class WalCorruptError extends CorruptError {
   /** Segment file name (not a path), e.g. `00000000000000000001.wal`, or the floor file's name. */
   readonly segment: string
   /** Byte offset in that file where the bad data starts. */
   readonly offset: number
 
   constructor(segment: string, offset: number, reason: string) {
-    super('WAL_CORRUPT', `write-ahead log is corrupt in ${segment} at byte ${offset}: ${reason}`)
+    super(`write-ahead log is corrupt in ${segment} at byte ${offset}: ${reason}`)
     this.segment = segment
     this.offset = offset
   }
@@ -34,25 +24,25 @@ export class WalCorruptError extends WalError {
 /**
  * A segment or the floor file carries a format version newer than this release reads (a newer
  * release wrote it). `Wal.open` refuses, in every recovery mode, before it changes anything: an
- * older release never deletes, cuts or rewrites a file it cannot read.
+ * older release never deletes, cuts or rewrites a file it cannot read. Code `UNSUPPORTED_VERSION`.
  */
-export class WalUnsupportedVersionError extends WalError {
+export class WalUnsupportedVersionError extends UnsupportedVersionError {
   /** The file's name in the log's directory. */
   readonly file: string
   /** The format version it carries. */
   readonly version: number
 
   constructor(file: string, version: number) {
-    super('UNSUPPORTED_VERSION', `${file} has write-ahead log format version ${version}; this release reads version 1 and will not touch it (open it with a newer release)`)
+    super(`${file} has write-ahead log format version ${version}; this release reads version 1 and will not touch it (open it with a newer release)`)
     this.file = file
     this.version = version
   }
 }
 
-/** The log was closed (or is closing): no more operations are accepted. */
-export class WalClosedError extends WalError {
+/** The log was closed (or is closing): no more operations are accepted. Code `CLOSED`. */
+export class WalClosedError extends ClosedError {
   constructor() {
-    super('CLOSED', 'write-ahead log is closed')
+    super('write-ahead log is closed')
   }
 }
 
@@ -61,29 +51,24 @@ export class WalClosedError extends WalError {
  * left the log in a state this process can no longer vouch for. The operation that hit it and
  * every later write reject with this error until the log is closed and reopened (reopening
  * recovers). An operation rejected with this error may or may not be in the log after reopen.
+ * Code `POISONED` (it was `WAL_POISONED`); `cause` is the first failure.
  */
-export class WalPoisonedError extends WalError {
+export class WalPoisonedError extends PoisonedError {
   constructor(cause: unknown) {
-    super('WAL_POISONED', 'write-ahead log is poisoned by an earlier I/O failure; close and reopen it', {
-      cause,
-    })
+    super('write-ahead log is poisoned by an earlier I/O failure; close and reopen it', { cause })
   }
 }
 
 /**
  * A write failed (for instance `ENOSPC`) and was rolled back cleanly: the operations it carried
  * are not in the log, and the log stays valid and accepts further appends. `cause` is the file
- * system error; `errno` its code (`ENOSPC`, `EIO`, ...).
+ * system error; `errno` its code (`ENOSPC`, `EIO`, ...). Code `WRITE_FAILED` (it was
+ * `WAL_WRITE_FAILED`).
  */
-export class WalWriteError extends WalError {
-  readonly errno: string | undefined
-
+export class WalWriteError extends WriteFailedError {
   constructor(cause: unknown) {
-    const errno = (cause as { code?: unknown } | undefined)?.code
-    super('WAL_WRITE_FAILED', `write to the log failed${typeof errno === 'string' ? ` (${errno})` : ''}; nothing was appended`, {
-      cause,
-    })
-    this.errno = typeof errno === 'string' ? errno : undefined
+    const errno = errnoOf(cause)
+    super(`write to the log failed${errno === undefined ? '' : ` (${errno})`}; nothing was appended`, { cause })
   }
 }
 
@@ -92,29 +77,13 @@ export class WalWriteError extends WalError {
  * was encoded or written, so that memory stays bounded when producers outrun the disk. Retry it
  * once some of the operations in flight have resolved (back off). `limit` names the bound that
  * was reached (an option of `Wal.open`), `max` its value; `queuedOperations` and `queuedBytes`
- * what was waiting when the operation came.
+ * what was waiting when the operation came. Code `OVERLOADED`.
  */
-export class WalOverloadedError extends WalError {
-  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
-  readonly max: number
-  readonly queuedOperations: number
-  readonly queuedBytes: number
-
+export class WalOverloadedError extends OverloadedError {
   constructor(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
     super(
-      'OVERLOADED',
       `write-ahead log overloaded: ${queuedOperations} operations (${queuedBytes} bytes) wait for the disk and ${limit} is ${max}; nothing was written, retry once some have resolved`,
+      { limit, max, queuedOperations, queuedBytes },
     )
-    this.limit = limit
-    this.max = max
-    this.queuedOperations = queuedOperations
-    this.queuedBytes = queuedBytes
-  }
-}
-
-/** Bad input (wrong type, over-size key or value, empty or too-big batch): nothing was written. */
-export class InvalidArgumentError extends WalError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('INVALID_ARGUMENT', message, options)
   }
 }

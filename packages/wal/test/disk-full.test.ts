@@ -42,11 +42,11 @@ describe('a real disk that fills up (an 8 MiB tmpfs)', () => {
     expect(acked.size).toBeGreaterThan(0)
     expect(failures.length).toBe(8)
     for (const err of failures) {
-      expect(err).toMatchObject({ code: 'WAL_WRITE_FAILED' })
+      expect(err).toMatchObject({ code: 'WRITE_FAILED' })
       expect((err as Error).message).toContain('ENOSPC')
     }
     // A rolled-back write leaves the log usable: what does not fit is refused again.
-    await expect(wal.append({ op: 'put', key, value: new Uint8Array(512 * 1024) })).rejects.toMatchObject({ code: 'WAL_WRITE_FAILED' })
+    await expect(wal.append({ op: 'put', key, value: new Uint8Array(512 * 1024) })).rejects.toMatchObject({ code: 'WRITE_FAILED' })
     await wal.close()
 
     await disk.release()

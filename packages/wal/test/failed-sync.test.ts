@@ -13,7 +13,7 @@ describe('after a failed sync', () => {
     const wal = await Wal.open('/db/wal', { fs })
     await wal.append({ op: 'put', key: enc('k'), value: enc('one') })
     fs.injectFault({ op: 'sync', path: /\.wal$/, error: 'EIO' })
-    await expect(wal.append({ op: 'put', key: enc('k'), value: enc('two') })).rejects.toMatchObject({ code: 'WAL_POISONED' })
+    await expect(wal.append({ op: 'put', key: enc('k'), value: enc('two') })).rejects.toMatchObject({ code: 'POISONED' })
     await wal.close().catch(() => undefined)
     const again = await Wal.open('/db/wal', { fs })
     const three = await again.append({ op: 'put', key: enc('k'), value: enc('three') })

@@ -13,12 +13,12 @@ describe('faults', () => {
     fs.injectFault({ op: 'sync', error: 'EIO' })
     const err: unknown = await wal.append(put('b')).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(WalPoisonedError)
-    expect((err as WalPoisonedError).code).toBe('WAL_POISONED')
+    expect((err as WalPoisonedError).code).toBe('POISONED')
     expect((err as WalPoisonedError).cause).toMatchObject({ code: 'EIO' })
     // Every later write rejects, even though the disk works again.
-    await expect(wal.append(put('c'))).rejects.toMatchObject({ code: 'WAL_POISONED' })
-    await expect(wal.appendBatch([put('d')])).rejects.toMatchObject({ code: 'WAL_POISONED' })
-    await expect(wal.truncateBefore(1)).rejects.toMatchObject({ code: 'WAL_POISONED' })
+    await expect(wal.append(put('c'))).rejects.toMatchObject({ code: 'POISONED' })
+    await expect(wal.appendBatch([put('d')])).rejects.toMatchObject({ code: 'POISONED' })
+    await expect(wal.truncateBefore(1)).rejects.toMatchObject({ code: 'POISONED' })
     expect(wal.lastSeq).toBe(1) // 'b' was never acknowledged
     await wal.close()
     // After a power loss, 'b' is gone for good: the failed sync dropped it.
@@ -51,7 +51,7 @@ describe('faults', () => {
       expect(r.status).toBe('rejected')
       const reason = (r as PromiseRejectedResult).reason as WalWriteError
       expect(reason).toBeInstanceOf(WalWriteError)
-      expect(reason.code).toBe('WAL_WRITE_FAILED')
+      expect(reason.code).toBe('WRITE_FAILED')
       expect(reason.errno).toBe('ENOSPC')
     }
     expect(wal.lastSeq).toBe(1)
@@ -111,7 +111,7 @@ describe('faults', () => {
     const wal = await Wal.open(DIR, { fs })
     for (let i = 0; i < 5; i++) await wal.append(put(`k${i}`))
     fs.injectFault({ op: 'rename', error: 'EIO' })
-    await expect(wal.truncateBefore(3)).rejects.toMatchObject({ code: 'WAL_WRITE_FAILED' })
+    await expect(wal.truncateBefore(3)).rejects.toMatchObject({ code: 'WRITE_FAILED' })
     expect(wal.floorSeq).toBe(0)
     expect((await collect(wal)).length).toBe(5)
     await wal.truncateBefore(3)

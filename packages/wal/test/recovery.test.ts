@@ -103,11 +103,11 @@ describe('recovery', () => {
       return { fs, name, offset, firstLost: firstSeq + 2 }
     }
 
-    it("strict (default): open fails with WAL_CORRUPT naming the segment and offset", async () => {
+    it("strict (default): open fails with CORRUPT naming the segment and offset", async () => {
       const { fs, name, offset } = await corruptMiddle()
       const err: unknown = await Wal.open(DIR, { fs }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(WalCorruptError)
-      expect(err).toMatchObject({ code: 'WAL_CORRUPT', segment: name, offset })
+      expect(err).toMatchObject({ code: 'CORRUPT', segment: name, offset })
       // The lock was released: a second attempt fails the same way, not with LOCKED.
       await expect(Wal.open(DIR, { fs })).rejects.toBeInstanceOf(WalCorruptError)
     })
@@ -139,7 +139,7 @@ describe('recovery', () => {
       const fs = await buildLog(60)
       const names = await segments(fs)
       fs.corruptByte(`${DIR}/${names[1]!}`, 3)
-      await expect(Wal.open(DIR, { fs: fs.clone() })).rejects.toMatchObject({ code: 'WAL_CORRUPT', segment: names[1], offset: 0 })
+      await expect(Wal.open(DIR, { fs: fs.clone() })).rejects.toMatchObject({ code: 'CORRUPT', segment: names[1], offset: 0 })
       const pit = await Wal.open(DIR, { fs: fs.clone(), recovery: 'point-in-time' })
       expect(pit.lastSeq).toBe(Number(names[1]!.slice(0, 20)) - 1)
       await pit.close()
@@ -153,7 +153,7 @@ describe('recovery', () => {
       const fs = await buildLog(60)
       const names = await segments(fs)
       await fs.unlink(`${DIR}/${names[2]!}`)
-      await expect(Wal.open(DIR, { fs })).rejects.toMatchObject({ code: 'WAL_CORRUPT', segment: names[3], offset: 0 })
+      await expect(Wal.open(DIR, { fs })).rejects.toMatchObject({ code: 'CORRUPT', segment: names[3], offset: 0 })
     })
   })
 
@@ -163,7 +163,7 @@ describe('recovery', () => {
     await wal.truncateBefore(2)
     await wal.close()
     fs.corruptByte(`${DIR}/wal.floor`, 13)
-    await expect(Wal.open(DIR, { fs })).rejects.toMatchObject({ code: 'WAL_CORRUPT', segment: 'wal.floor' })
+    await expect(Wal.open(DIR, { fs })).rejects.toMatchObject({ code: 'CORRUPT', segment: 'wal.floor' })
   })
 
   it('ignores files that are not segments', async () => {

@@ -70,7 +70,7 @@ async function checkRecovered(image: FileSystem, outcome: Outcome, durable: bool
   const entries = await collect(wal)
   const lastSeq = wal.lastSeq
   const floor = wal.floorSeq
-  // A request rejected with WAL_WRITE_FAILED was rolled back: it holds no seq, and is never in the log.
+  // A request rejected with WRITE_FAILED was rolled back: it holds no seq, and is never in the log.
   const issued = outcome.issued.filter((r) => !(r.error instanceof WalWriteError))
   const flat = issued.flatMap((r) => r.ops)
   // Request boundaries: a recovered log always ends at one (batches are whole).
@@ -214,7 +214,7 @@ describe('faults and then a crash', () => {
           await wal.close()
           // Every rejection is one of the typed errors.
           for (const r of outcome.issued) {
-            if (r.error !== undefined) expect(['WAL_WRITE_FAILED', 'WAL_POISONED']).toContain((r.error as { code?: string }).code)
+            if (r.error !== undefined) expect(['WRITE_FAILED', 'POISONED']).toContain((r.error as { code?: string }).code)
           }
           await checkRecovered(sim.crash(seed), outcome, true)
         }),
