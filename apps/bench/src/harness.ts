@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { BenchCurve } from './curves.js'
+import type { BenchGoal } from './goals.js'
 
 /** One measured row: a subject (Quire or a peer) doing one kind of work. */
 export interface BenchRow {
@@ -19,7 +21,10 @@ export interface BenchRow {
 /** A bench suite: one file in `src/suites/`, run in a fresh temp directory on the real disk. */
 export interface BenchSuite {
   readonly name: string
+  /** The suite's table (`--curve table` alone runs only this). */
   run(ctx: BenchContext): Promise<BenchRow[]>
+  /** Curves the suite draws, by id (`concurrency`, `size`, `latency`, `memory`); `--curve ID` runs one. */
+  readonly curves?: Readonly<Record<string, (ctx: BenchContext) => Promise<BenchCurve[]>>>
 }
 
 export interface BenchContext {
@@ -29,6 +34,14 @@ export interface BenchContext {
   readonly scale: number
   /** A fresh sub-directory of `dir` for one subject. */
   subdir(name: string): Promise<string>
+  /** `--quick`: short rounds and small stores, to see that a suite or curve works, not to judge it. */
+  readonly quick: boolean
+  /** Largest store a size curve builds (`--max-entries`; 10 M in a full run, 100 k with `--quick`). */
+  readonly maxEntries: number
+  /** Seconds each subject runs per round at one point of a curve (`--point-seconds`). */
+  readonly pointSeconds: number
+  /** Records a goal of the issue, judged on this run; the report prints it as met / NOT met. */
+  goal(goal: BenchGoal): void
 }
 
 /** Times `count` operations issued `concurrency` at a time; `op(i)` is awaited. */
@@ -44,6 +57,27 @@ export async function timeOps(
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
   return { ops: count, seconds: Number(process.hrtime.bigint() - started) / 1e9 }
+}
+
+/**
+ * Runs `op` with `concurrency` callers for about `seconds` (no new operation starts after the
+ * deadline; those in flight finish and count). For curves, where one op count cannot suit both
+ * a 3 k/s and a 600 k/s subject.
+ */
+export async function timeFor(
+  seconds: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+  first = 0,
+): Promise<{ ops: number; seconds: number }> {
+  let next = first
+  const started = process.hrtime.bigint()
+  const deadline = started + BigInt(Math.round(seconds * 1e9))
+  const worker = async (): Promise<void> => {
+    while (process.hrtime.bigint() < deadline) await op(next++)
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return { ops: next - first, seconds: Number(process.hrtime.bigint() - started) / 1e9 }
 }
 
 /** Times a synchronous loop body run `count` times. */
@@ -125,4 +159,60 @@ export async function timeInterleaved(
     ...(s.baseline === true ? { baseline: true } : {}),
     ...(s.note === undefined ? {} : { note: s.note }),
   }))
+}
+
+/** One subject of a curve point: `op(i)` is one operation (awaited); `i` never repeats. */
+export interface PointSubject {
+  readonly series: string
+  readonly op: (i: number) => Promise<unknown>
+}
+
+/**
+ * Measures every subject at one `concurrency` in interleaved rounds of about `seconds` each
+ * (A, B, C, A, B, C, ...), after a short untimed warm-up; returns each subject's ops/s over
+ * its rounds. The time-bound rounds let one point hold subjects whose rates differ 100×.
+ */
+export async function ratesAt(
+  subjects: readonly PointSubject[],
+  concurrency: number,
+  options: { seconds: number; rounds?: number },
+): Promise<Map<string, number>> {
+  const rounds = options.rounds ?? 3
+  const next = subjects.map(() => 0)
+  const total = subjects.map(() => ({ ops: 0, seconds: 0 }))
+  for (const [j, s] of subjects.entries()) next[j] = (await timeFor(Math.min(0.05, options.seconds), concurrency, s.op)).ops
+  for (let round = 0; round < rounds; round++) {
+    for (const [j, s] of subjects.entries()) {
+      const t = await timeFor(options.seconds, concurrency, s.op, next[j] ?? 0)
+      next[j]! += t.ops
+      total[j]!.ops += t.ops
+      total[j]!.seconds += t.seconds
+    }
+  }
+  return new Map(subjects.map((s, j) => [s.series, total[j]!.ops / total[j]!.seconds]))
+}
+
+/**
+ * Times `count` single operations, one at a time, for each subject in interleaved slices of
+ * `count / rounds`; returns each subject's per-operation latencies in milliseconds.
+ */
+export async function latenciesOf(
+  subjects: readonly PointSubject[],
+  count: number,
+  rounds = 4,
+): Promise<Map<string, number[]>> {
+  const samples = subjects.map((): number[] => [])
+  const next = subjects.map(() => 0)
+  for (const [j, s] of subjects.entries()) for (let k = 0; k < 20; k++) await s.op(next[j]!++)
+  const perRound = Math.ceil(count / rounds)
+  for (let round = 0; round < rounds; round++) {
+    for (const [j, s] of subjects.entries()) {
+      for (let k = 0; k < perRound; k++) {
+        const started = process.hrtime.bigint()
+        await s.op(next[j]!++)
+        samples[j]!.push(Number(process.hrtime.bigint() - started) / 1e6)
+      }
+    }
+  }
+  return new Map(subjects.map((s, j) => [s.series, samples[j]!]))
 }

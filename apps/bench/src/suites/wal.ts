@@ -1,11 +1,15 @@
-import { fdatasync, open, write } from 'node:fs'
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, open, openSync, write, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import { ClassicLevel } from 'classic-level'
 import { open as openLmdb } from 'lmdb'
 import { Wal } from '@quire/wal'
-import { timeInterleaved, type BenchRow, type BenchSuite } from '../harness.js'
+import { timeInterleaved, type BenchContext, type BenchRow, type BenchSuite, type PointSubject } from '../harness.js'
+import { rateOf } from '../goals.js'
+import { concurrencyCurve } from '../curves/concurrency.js'
+import { latencyCurve } from '../curves/latency.js'
+import { walSizeCurves } from './wal/size-curves.js'
 
 // The raw floor uses the callback API, as NodeFileSystem does, so the comparison measures what
 // the WAL adds (framing, CRC, group commit) on top of `write + fdatasync`.
@@ -26,6 +30,46 @@ const valueOf = (i: number): Buffer => VALUES[i & 1023]!
 const keyOf = (i: number): Buffer => Buffer.from(`key-${i.toString().padStart(10, '0')}`)
 
 
+/** Bytes the overwrite floor preallocates (and then overwrites round and round). */
+const PREALLOC_BYTES = 64 << 20
+const RECORD_BYTES = 16 + VALUE_BYTES
+
+/**
+ * The two physical floors for one durable writer (issue 17): synchronous `writeSync +
+ * fdatasyncSync` loops, one overwriting space preallocated (written and fsynced beforehand, so
+ * fdatasync has no size change to commit, as SQLite's WAL mode reuses its file), one appending.
+ * Both block the event loop: they are floors, not designs.
+ */
+function openFloors(dir: string): { overwrite: (i: number) => Promise<void>; append: (i: number) => Promise<void>; close(): void } {
+  const overwriteFd = openSync(join(dir, 'prealloc'), 'w+')
+  const zeros = Buffer.alloc(1 << 20)
+  for (let at = 0; at < PREALLOC_BYTES; at += zeros.byteLength) writeSync(overwriteFd, zeros, 0, zeros.byteLength, at)
+  fsyncSync(overwriteFd)
+  const appendFd = openSync(join(dir, 'append'), 'a')
+  const slots = Math.floor(PREALLOC_BYTES / RECORD_BYTES)
+  return {
+    overwrite: (i) => {
+      const r = record(i)
+      writeSync(overwriteFd, r, 0, r.byteLength, (i % slots) * RECORD_BYTES)
+      fdatasyncSync(overwriteFd)
+      return Promise.resolve()
+    },
+    append: (i) => {
+      const r = record(i)
+      writeSync(appendFd, r, 0, r.byteLength)
+      fdatasyncSync(appendFd)
+      return Promise.resolve()
+    },
+    close() {
+      closeSync(overwriteFd)
+      closeSync(appendFd)
+    },
+  }
+}
+
+/** One raw record: a 16-byte header (the key's first bytes) + the value. */
+const record = (i: number): Buffer => Buffer.concat([keyOf(i).subarray(0, 16), valueOf(i)])
+
 interface Peers {
   readonly raw: (i: number) => Promise<void>
   readonly rawNoSync: (i: number) => Promise<void>
@@ -41,7 +85,6 @@ async function openPeers(ctx: { subdir(name: string): Promise<string> }, tag: st
   // Raw floor: one record (a 16-byte header + the value) appended and fdatasync'ed per operation.
   const rawFd = await openP(join(await ctx.subdir(`raw-${tag}`), 'log'), 'a')
   const rawNoSyncFd = await openP(join(await ctx.subdir(`raw-nosync-${tag}`), 'log'), 'a')
-  const record = (i: number): Buffer => Buffer.concat([keyOf(i).subarray(0, 16), valueOf(i)])
   const raw = async (i: number): Promise<void> => {
     await writeAll(rawFd, record(i))
     await fdatasyncP(rawFd)
@@ -74,26 +117,88 @@ async function openPeers(ctx: { subdir(name: string): Promise<string> }, tag: st
   }
 }
 
+const ONE = 'durable put, 1 writer, 100 B values'
+const MANY = 'durable put, 256 writers, 100 B values'
+const S = {
+  overwrite: 'floor: writeSync + fdatasyncSync, overwriting preallocated space',
+  append: 'floor: writeSync + fdatasyncSync, appending',
+  raw: 'raw write + fdatasync loop (fs callbacks)',
+  wal: '@quire/wal',
+  level: 'classic-level (sync: true)',
+  lmdb: 'lmdb',
+  sqlite: 'better-sqlite3 (WAL, synchronous=FULL)',
+}
+
+/** Quire and every durable peer as curve subjects (shared by the concurrency and latency curves). */
+function durableSubjects(p: Peers): PointSubject[] {
+  const insert = p.sqlite.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)')
+  return [
+    { series: S.wal, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }) },
+    { series: S.raw, op: p.raw },
+    { series: S.level, op: (i) => p.level.put(keyOf(i), valueOf(i), { sync: true }) },
+    { series: S.lmdb, op: (i) => p.lmdb.put(keyOf(i), valueOf(i)) },
+    { series: S.sqlite, op: (i) => Promise.resolve(insert.run(keyOf(i), valueOf(i))) },
+  ]
+}
+
+/** Issue 17's WAL goals, from the table's rows. */
+function judge(ctx: BenchContext, rows: readonly BenchRow[]): void {
+  const wal1 = rateOf(rows, ONE, S.wal)
+  ctx.goal({ goal: 'WAL 1 writer ≥ 1.5× better-sqlite3', measured: wal1 / rateOf(rows, ONE, S.sqlite), target: 1.5, direction: 'atLeast', unit: '×' })
+  ctx.goal({ goal: 'WAL 1 writer ≥ 0.85× the preallocated-overwrite floor', measured: wal1 / rateOf(rows, ONE, S.overwrite), target: 0.85, direction: 'atLeast', unit: '×' })
+  ctx.goal({ goal: 'WAL 256 writers ≥ 1.5× lmdb', measured: rateOf(rows, MANY, S.wal) / rateOf(rows, MANY, S.lmdb), target: 1.5, direction: 'atLeast', unit: '×' })
+}
+
 export const suite: BenchSuite = {
   name: 'wal',
+  curves: {
+    async concurrency(ctx) {
+      const p = await openPeers(ctx, 'curve')
+      try {
+        return [await concurrencyCurve(ctx, 'WAL: durable 100 B puts against concurrent writers', durableSubjects(p), 'better-sqlite3 is synchronous: its callers queue')]
+      } finally {
+        await p.close()
+      }
+    },
+    async latency(ctx) {
+      const p = await openPeers(ctx, 'latency')
+      const floors = openFloors(await ctx.subdir('floors'))
+      try {
+        return [
+          await latencyCurve(ctx, 'WAL: latency of one durable 100 B put, 1 writer', [
+            ...durableSubjects(p),
+            { series: S.overwrite, op: floors.overwrite },
+            { series: S.append, op: floors.append },
+          ]),
+        ]
+      } finally {
+        floors.close()
+        await p.close()
+      }
+    },
+    size: walSizeCurves,
+  },
   async run(ctx) {
     const rows: BenchRow[] = []
     const s = ctx.scale
 
-    // Durable appends, one writer at a time.
+    // Durable appends, one writer at a time, with the two physical floors of issue 17.
     {
       const p = await openPeers(ctx, '1')
+      const floors = openFloors(await ctx.subdir('floors-1'))
       const insert = p.sqlite.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)')
       rows.push(
         ...(await timeInterleaved(
-          'durable put, 1 writer, 100 B values',
+          ONE,
           [
-            { subject: 'raw write + fdatasync loop', ops: 900 * s, op: p.raw, baseline: true, note: 'the physical floor' },
-            { subject: '@quire/wal', ops: 900 * s, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }) },
-            { subject: 'classic-level (sync: true)', ops: 900 * s, op: (i) => p.level.put(keyOf(i), valueOf(i), { sync: true }) },
-            { subject: 'lmdb', ops: 900 * s, op: (i) => p.lmdb.put(keyOf(i), valueOf(i)) },
+            { subject: S.overwrite, ops: 900 * s, op: floors.overwrite, baseline: true, note: 'the physical floor: no size change to commit' },
+            { subject: S.append, ops: 900 * s, op: floors.append, note: 'each fdatasync also commits the new file size' },
+            { subject: S.raw, ops: 900 * s, op: p.raw, note: 'fs.promises-style: two thread-pool hops per op' },
+            { subject: S.wal, ops: 900 * s, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }) },
+            { subject: S.level, ops: 900 * s, op: (i) => p.level.put(keyOf(i), valueOf(i), { sync: true }) },
+            { subject: S.lmdb, ops: 900 * s, op: (i) => p.lmdb.put(keyOf(i), valueOf(i)) },
             {
-              subject: 'better-sqlite3 (WAL, synchronous=FULL)',
+              subject: S.sqlite,
               ops: 900 * s,
               op: (i) => Promise.resolve(insert.run(keyOf(i), valueOf(i))),
               note: 'one insert per transaction',
@@ -102,6 +207,7 @@ export const suite: BenchSuite = {
           { concurrency: 1, bytesPerOp: VALUE_BYTES },
         )),
       )
+      floors.close()
       await p.close()
     }
 
@@ -111,14 +217,14 @@ export const suite: BenchSuite = {
       const insert = p.sqlite.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)')
       rows.push(
         ...(await timeInterleaved(
-          'durable put, 256 writers, 100 B values',
+          MANY,
           [
-            { subject: 'raw write + fdatasync loop', ops: 6_000 * s, op: p.raw, note: '256 independent write + fdatasync' },
-            { subject: '@quire/wal', ops: 150_000 * s, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }) },
-            { subject: 'classic-level (sync: true)', ops: 15_000 * s, op: (i) => p.level.put(keyOf(i), valueOf(i), { sync: true }) },
-            { subject: 'lmdb', ops: 90_000 * s, op: (i) => p.lmdb.put(keyOf(i), valueOf(i)), baseline: true },
+            { subject: S.raw, ops: 6_000 * s, op: p.raw, note: '256 independent write + fdatasync' },
+            { subject: S.wal, ops: 150_000 * s, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }) },
+            { subject: S.level, ops: 15_000 * s, op: (i) => p.level.put(keyOf(i), valueOf(i), { sync: true }) },
+            { subject: S.lmdb, ops: 90_000 * s, op: (i) => p.lmdb.put(keyOf(i), valueOf(i)), baseline: true },
             {
-              subject: 'better-sqlite3 (WAL, synchronous=FULL)',
+              subject: S.sqlite,
               ops: 900 * s,
               op: (i) => Promise.resolve(insert.run(keyOf(i), valueOf(i))),
               note: 'synchronous API: writers queue behind each other',
@@ -174,6 +280,7 @@ export const suite: BenchSuite = {
       await reader.close()
       rows.push({ group: 'replay', subject: '@quire/wal replay()', ops: n, seconds, bytes: n * VALUE_BYTES, baseline: true, note: `${n} entries: reads 256 KiB chunks, checks every CRC, builds entry objects` })
     }
+    judge(ctx, rows)
     return rows
   },
 }

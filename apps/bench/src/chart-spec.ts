@@ -1,0 +1,80 @@
+import type { TopLevelSpec } from 'vega-lite'
+import { isQuire, type BenchCurve } from './curves.js'
+import type { BenchRow } from './harness.js'
+
+// One chart per suite, as a Vega-Lite spec (https://vega.github.io/vega-lite/): a bar panel per
+// table group (ops/s of every subject, Quire and peers on one axis) and a line panel per curve.
+// Quire's series are drawn solid, peers and floors dashed, so a reader finds Quire at a glance.
+
+/** One panel of a vertical concatenation, as Vega-Lite's own types have it. */
+type Panel = Extract<TopLevelSpec, { vconcat: unknown }>['vconcat'][number]
+
+const WIDTH = 520
+const kindOf = (subject: string): string => (isQuire(subject) ? 'Quire' : 'peer / floor')
+
+/** A bar panel for one table group: ops/s per subject, log scale when the rates span > 20×. */
+function groupPanel(group: string, rows: readonly BenchRow[]): Panel {
+  const values = rows.map((r) => ({ subject: r.subject, rate: r.ops / r.seconds, kind: kindOf(r.subject) }))
+  const rates = values.map((v) => v.rate).filter((r) => r > 0)
+  const log = rates.length > 1 && Math.max(...rates) / Math.min(...rates) > 20
+  return {
+    title: group,
+    width: WIDTH,
+    data: { values },
+    mark: { type: 'bar', tooltip: true },
+    encoding: {
+      y: { field: 'subject', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
+      x: { field: 'rate', type: 'quantitative', title: 'ops/s (higher is better)', scale: { type: log ? 'log' : 'linear' } },
+      color: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['Quire', 'peer / floor'], range: ['#1f6fb4', '#b0b0b0'] } },
+    },
+  }
+}
+
+/** A line panel for one curve: every series on the same axes. */
+function curvePanel(curve: BenchCurve): Panel {
+  const values = curve.points
+    .filter((p) => Number.isFinite(p.y) && (!curve.y.log || p.y > 0))
+    .map((p) => ({ ...p, kind: kindOf(p.series) }))
+  const axis = (a: BenchCurve['x'], field: 'x' | 'y') =>
+    a.ordinal
+      ? ({ field, type: 'ordinal', title: a.title, sort: null } as const)
+      : ({ field, type: 'quantitative', title: a.title, scale: a.log ? { type: 'log' as const, nice: field === 'y' } : { type: 'linear' as const, zero: false } } as const)
+  return {
+    title: curve.title,
+    width: WIDTH,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: true, tooltip: true },
+    encoding: {
+      x: axis(curve.x, 'x'),
+      y: axis(curve.y, 'y'),
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'right', labelLimit: 320 } },
+      strokeDash: {
+        field: 'kind',
+        type: 'nominal',
+        title: null,
+        scale: { domain: ['Quire', 'peer / floor'], range: [[1, 0], [6, 3]] },
+        legend: { symbolType: 'stroke' },
+      },
+    },
+  }
+}
+
+/**
+ * The Vega-Lite spec of one suite's chart: its table groups as bar panels, then its curves as
+ * line panels, stacked vertically. Pure (no rendering), so it is tested on its own.
+ */
+export function suiteChartSpec(suite: string, rows: readonly BenchRow[], curves: readonly BenchCurve[]): TopLevelSpec {
+  const groups = [...new Set(rows.map((r) => r.group))]
+  const panels = [
+    ...groups.map((g) => groupPanel(g, rows.filter((r) => r.group === g))),
+    ...curves.filter((c) => c.points.length > 0).map(curvePanel),
+  ]
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `Quire bench: ${suite}`, anchor: 'start', fontSize: 16 },
+    config: { font: 'sans-serif', legend: { symbolStrokeWidth: 2 } },
+    vconcat: panels,
+    resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
+  }
+}
