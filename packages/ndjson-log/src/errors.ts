@@ -1,23 +1,22 @@
+import * as shared from '@quire/errors'
+
+export { InvalidArgumentError } from '@quire/errors'
+
 /**
- * Base class of every error `@quire/ndjson-log` throws on purpose. `code` is stable across
- * versions; messages are not. `LOCKED` comes from `@quire/vfs` (`LockedError`).
+ * Base class of the errors only `@quire/ndjson-log` has (`INVALID_RECORD`, `NOT_NDJSON_LOG`), a
+ * `QuireError`. Its errors for shared conditions extend the shared classes of `@quire/errors`
+ * (`NdjsonCorruptError` is a `CorruptError`, …). Every error this package throws on purpose is
+ * a `QuireError` with a stable `code`, listed in `@quire/errors`' ERRORS.md; messages are not
+ * stable. `LOCKED` comes from `@quire/vfs` (`LockedError`).
  */
-export class NdjsonLogError extends Error {
-  /** Stable error code. */
-  readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
-  }
-}
+export class NdjsonLogError extends shared.QuireError {}
 
 /**
  * A line in the middle of a log file is damaged (bad checksum, not the documented layout, a break
  * in the `seq` sequence, a batch cut in the middle) and something good follows it, so it is not a
- * torn tail a crash could leave. Code `NDJSON_CORRUPT`.
+ * torn tail a crash could leave. Code `CORRUPT` (the shared `CorruptError`; it was `NDJSON_CORRUPT`).
  */
-export class NdjsonCorruptError extends NdjsonLogError {
+export class NdjsonCorruptError extends shared.CorruptError {
   /** The file holding the damaged line. */
   readonly file: string
   /** 1-based line number in `file` (the header is line 1). */
@@ -25,7 +24,7 @@ export class NdjsonCorruptError extends NdjsonLogError {
   /** What is wrong with the line. */
   readonly reason: string
   constructor(file: string, line: number, reason: string) {
-    super('NDJSON_CORRUPT', `${file}:${line}: ${reason}`)
+    super(`${file}:${line}: ${reason}`)
     this.file = file
     this.line = line
     this.reason = reason
@@ -46,17 +45,10 @@ export class InvalidRecordError extends NdjsonLogError {
   }
 }
 
-/** A caller passed an option or argument out of its type or range. Code `INVALID_ARGUMENT`. */
-export class InvalidArgumentError extends NdjsonLogError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message)
-  }
-}
-
 /** The log was closed (or is closing). Code `CLOSED`. */
-export class ClosedError extends NdjsonLogError {
+export class ClosedError extends shared.ClosedError {
   constructor(path: string) {
-    super('CLOSED', `${path}: the log is closed`)
+    super(`${path}: the log is closed`)
   }
 }
 
@@ -65,20 +57,20 @@ export class ClosedError extends NdjsonLogError {
  * refuses every later write until it is reopened, which recovers from what is really on disk.
  * Code `POISONED`; `cause` is the first failure.
  */
-export class PoisonedError extends NdjsonLogError {
+export class PoisonedError extends shared.PoisonedError {
   constructor(path: string, cause: unknown) {
-    super('POISONED', `${path}: a write or sync failed${errnoOf(cause)}; reopen the log to recover`, { cause })
+    super(`${path}: a write or sync failed${errnoOf(cause)}; reopen the log to recover`, { cause })
   }
 }
 
 /**
  * A write failed (`ENOSPC`, `EIO`) and was rolled back: the file was truncated to its last
  * acknowledged end, nothing of the failed appends is in the log, and the log stays usable.
- * Code `WRITE_FAILED`; `cause` is the file-system error.
+ * Code `WRITE_FAILED`; `cause` is the file-system error, `errno` its code.
  */
-export class WriteFailedError extends NdjsonLogError {
+export class WriteFailedError extends shared.WriteFailedError {
   constructor(path: string, cause: unknown) {
-    super('WRITE_FAILED', `${path}: write failed${errnoOf(cause)} and was rolled back`, { cause })
+    super(`${path}: write failed${errnoOf(cause)} and was rolled back`, { cause })
   }
 }
 
@@ -88,28 +80,24 @@ export class WriteFailedError extends NdjsonLogError {
  * in flight have resolved (back off). `limit` names the bound reached (an option of
  * `NdjsonLog.open`), `max` its value. Code `OVERLOADED`.
  */
-export class OverloadedError extends NdjsonLogError {
-  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
-  readonly max: number
-  readonly queuedOperations: number
-  readonly queuedBytes: number
+export class OverloadedError extends shared.OverloadedError {
   constructor(path: string, limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
     super(
-      'OVERLOADED',
       `${path}: overloaded: ${queuedOperations} operations (${queuedBytes} bytes) wait for the disk and ${limit} is ${max}; nothing was written, retry once some have resolved`,
+      { limit, max, queuedOperations, queuedBytes },
     )
-    this.limit = limit
-    this.max = max
-    this.queuedOperations = queuedOperations
-    this.queuedBytes = queuedBytes
   }
 }
 
-/** The file is a Quire NDJSON log of a format version this code does not read. */
-export class UnsupportedVersionError extends NdjsonLogError {
+/** The file is a Quire NDJSON log of a format version this code does not read. Code `UNSUPPORTED_VERSION`. */
+export class UnsupportedVersionError extends shared.UnsupportedVersionError {
+  /** The file that carries it. */
+  readonly file: string
+  /** The format version it carries. */
   readonly version: number
   constructor(file: string, version: number) {
-    super('UNSUPPORTED_VERSION', `${file}: format version ${version} is not supported (this code reads 1)`)
+    super(`${file}: format version ${version} is not supported (this code reads 1)`)
+    this.file = file
     this.version = version
   }
 }
@@ -130,6 +118,6 @@ export class NotNdjsonLogError extends NdjsonLogError {
 
 /** ` (ENOSPC)` for a file-system error with a code, so that the message names what the disk said. */
 function errnoOf(cause: unknown): string {
-  const code = (cause as { code?: unknown } | null | undefined)?.code
-  return typeof code === 'string' ? ` (${code})` : ''
+  const code = shared.errnoOf(cause)
+  return code === undefined ? '' : ` (${code})`
 }

@@ -7,7 +7,7 @@ const HEADER_PREFIX = new TextEncoder().encode(`{"format":"${FORMAT_MAGIC}"`)
 
 /**
  * Refuses a file that was never a log of this library before recovery judges it: recovery would
- * call its first line a damaged header (`NDJSON_CORRUPT`), and a writable open would lock and
+ * call its first line a damaged header (`CORRUPT`), and a writable open would lock and
  * repair someone else's file. A file whose first bytes are this format's header prefix, or a
  * prefix of it (a header a crash tore while it was written), is left to recovery.
  *

@@ -46,7 +46,7 @@ describe('a clean close', () => {
 })
 
 describe('a file that is not a log', () => {
-  it('an ordinary text file is NOT_NDJSON_LOG, not NDJSON_CORRUPT; it and its directory are left as they were', async () => {
+  it('an ordinary text file is NOT_NDJSON_LOG, not CORRUPT; it and its directory are left as they were', async () => {
     const dir = await tempDir()
     const plain = join(dir, 'plain-file.txt')
     await writeFile(plain, 'hello\nworld\n')

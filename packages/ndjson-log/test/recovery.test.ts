@@ -143,17 +143,17 @@ describe('damage in the middle', () => {
     const before = await text(fs)
     const err = await NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(NdjsonCorruptError)
-    expect(err).toMatchObject({ code: 'NDJSON_CORRUPT', file: LOG, line: 2 })
+    expect(err).toMatchObject({ code: 'CORRUPT', file: LOG, line: 2 })
     expect(await text(fs)).toBe(before)
     // and the lock was released: a second try fails the same way, not with LOCKED
-    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT' })
+    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toMatchObject({ code: 'CORRUPT' })
   })
 
   it('detects damage in a batch line and names it', async () => {
     const fs = await sample()
     const content = await text(fs)
     fs.corruptByte(LOG, Buffer.from(content).indexOf('"n":3') + 4, 0x02)
-    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toMatchObject({ code: 'NDJSON_CORRUPT', line: 4 })
+    await expect(NdjsonLog.open(LOG, { fs, preallocateBytes: SMALL_PAD })).rejects.toMatchObject({ code: 'CORRUPT', line: 4 })
   })
 
   it("'point-in-time' keeps what precedes the damaged transaction and cuts the file there", async () => {
@@ -218,7 +218,7 @@ describe('damage in the middle', () => {
     const err = await (async () => {
       for await (const _ of strict.read()) void _
     })().catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: 'NDJSON_CORRUPT', file: archive, line: 2 })
+    expect(err).toMatchObject({ code: 'CORRUPT', file: archive, line: 2 })
     // Reading from a later seq does not even open the damaged archive.
     const later: number[] = []
     for await (const e of strict.read({ fromSeq: 10 })) later.push(e.seq)
