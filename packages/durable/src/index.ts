@@ -1,0 +1,23 @@
+export { openStore, StoreState, type OpenStoreSteps, type StoreErrors } from './lifecycle.js'
+export { Poison } from './poison.js'
+export {
+  integerOption,
+  oneOfOption,
+  booleanOption,
+  functionOption,
+  describeValue,
+  optionKeys,
+  OptionKeys,
+  type InvalidFactory,
+} from './options.js'
+export { DurableAppendFile, type AppendFileOptions, type NextFile } from './append-file.js'
+export {
+  GroupCommit,
+  DEFAULT_SCHEDULING,
+  type GroupCommitHooks,
+  type GroupCommitOptions,
+  type PendingRequest,
+  type QueueLimits,
+  type SchedulingPolicy,
+} from './group-commit.js'
+export { RECOVERY_MODES, type RecoveryMode, type RecoveryActionKind } from './recovery-mode.js'

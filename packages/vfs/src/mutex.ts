@@ -1,0 +1,33 @@
+/** A FIFO mutex: `run` calls `fn` once every earlier `run` has settled (fulfilled or rejected). */
+export class Mutex {
+  #last: Promise<unknown> = Promise.resolve()
+
+  /** Runs `fn` after every earlier call; resolves or rejects as `fn` does. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#last.then(fn, fn)
+    this.#last = result.catch(() => undefined)
+    return result
+  }
+}
+
+/** One {@link Mutex} per key, dropped when no call for that key is waiting (memory stays bounded). */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<unknown>>()
+
+  /** Runs `fn` after every earlier call for `key`; calls for other keys run concurrently. */
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve()
+    const result = previous.then(fn, fn)
+    const settled = result.catch(() => undefined)
+    this.#tails.set(key, settled)
+    void settled.then(() => {
+      if (this.#tails.get(key) === settled) this.#tails.delete(key)
+    })
+    return result
+  }
+
+  /** Resolves once every call started so far (for any key) has settled. */
+  async idle(): Promise<void> {
+    while (this.#tails.size > 0) await Promise.all(this.#tails.values())
+  }
+}
