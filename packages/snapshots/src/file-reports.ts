@@ -12,7 +12,7 @@ export interface CorruptionReport {
   readonly file: string
   /** Why it was rejected, e.g. `checksum mismatch`. */
   readonly reason: string
-  /** The same facts as an error (code `SNAPSHOT_CORRUPT`), for logging. */
+  /** The same facts as an error (code `CORRUPT`), for logging. */
   readonly error: SnapshotCorruptError
 }
 

@@ -347,7 +347,7 @@ describe('damaged files', () => {
     expect((await store.load('k'))?.state).toBe('one')
     expect(reports).toHaveLength(1)
     expect(reports[0]).toMatchObject({ key: 'k', file: join(DIR, 'k-6b', newest!), reason: 'checksum mismatch' })
-    expect(reports[0]!.error.code).toBe('SNAPSHOT_CORRUPT')
+    expect(reports[0]!.error.code).toBe('CORRUPT')
     fs.corruptByte(join(DIR, 'k-6b', older!), 0)
     expect(await store.load('k')).toBeUndefined()
     expect(reports.map((r) => r.reason)).toEqual(['checksum mismatch', 'checksum mismatch', 'bad magic'])
