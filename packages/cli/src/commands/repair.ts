@@ -1,0 +1,39 @@
+import { resolveStore } from '../detect.js'
+import { EXIT_DAMAGE, EXIT_OK, type ExitCode } from '../exit-codes.js'
+import { CliError } from '../cli-error.js'
+import type { RepairRequest } from '../stores/handler.js'
+import { HANDLERS } from '../stores/registry.js'
+import type { CommandContext } from './context.js'
+import { whereOf } from './verify.js'
+
+const MODES = ['strict', 'point-in-time', 'skip-corrupt'] as const
+
+/**
+ * `quire repair <path>`: what a writable open with the chosen recovery mode does, shown as a dry
+ * run (default, read-only) or done with `--yes` (takes the writer lock). Every byte removed is
+ * kept: in the packages' quarantine files, or copied next to the store where a package deletes
+ * without one. Exit 0 when nothing is left to do, 1 when a dry run found work or a mode refused.
+ */
+export async function repairCommand(ctx: CommandContext, path: string, kind: string | undefined, mode: string, apply: boolean): Promise<ExitCode> {
+  if (!(MODES as readonly string[]).includes(mode)) throw new CliError('INVALID_ARGUMENT', `--mode must be one of ${MODES.join(', ')}, got ${mode}`)
+  const store = await resolveStore(path, kind)
+  const request: RepairRequest = { mode: mode as RepairRequest['mode'], apply }
+  const outcome = await HANDLERS[store.kind].repair(store, request, ctx)
+  const refused = outcome.actions.length === 0 && outcome.notes.some((n) => n.startsWith('strict recovery refuses'))
+  const pending = !apply && outcome.actions.length > 0
+  const code = refused || pending ? EXIT_DAMAGE : EXIT_OK
+  if (ctx.json) {
+    await ctx.document({ command: 'repair', path: store.path, kind: store.kind, mode, dryRun: !apply, actions: outcome.actions, notes: outcome.notes })
+    return code
+  }
+  const c = ctx.out
+  await ctx.line(`${apply ? 'repaired' : c.bold('dry run')}: ${store.path} (${store.kind}), recovery mode ${mode}`)
+  for (const a of outcome.actions) {
+    const bytes = a.bytes !== undefined ? ` (${a.bytes} bytes)` : ''
+    const kept = a.preservedIn !== undefined ? `\n      kept in ${a.preservedIn}` : apply ? '' : ''
+    await ctx.line(`  ${apply ? c.green('done') : c.yellow('would')} ${a.action} ${whereOf(a)}${bytes}: ${a.reason}${kept}`)
+  }
+  for (const n of outcome.notes) await ctx.line(`  ${n}`)
+  if (pending) await ctx.line(`run again with --yes to do it (the bytes removed are kept in quarantine files or a copy next to the store)`)
+  return code
+}

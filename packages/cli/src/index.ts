@@ -1,0 +1,5 @@
+export { run, CLI_VERSION } from './program.js'
+export type { CliIo } from './io.js'
+export { detectStore, STORE_KINDS, type StoreKind, type DetectedStore } from './detect.js'
+export { EXIT_OK, EXIT_DAMAGE, EXIT_FAILED, type ExitCode } from './exit-codes.js'
+export { CliError } from './cli-error.js'

@@ -1,0 +1,59 @@
+/*
+ * Errors of the store packages shown to a person: the stable `code` (never the class, which the
+ * packages are free to rename) and a sentence saying what it means for the operator. Only `code`
+ * and the public fields the packages document are read.
+ */
+
+/** What the command line shows for an error: its code, a plain sentence, and the package's message. */
+export interface PlainError {
+  readonly code: string
+  readonly sentence: string
+  readonly message: string
+}
+
+const SENTENCES: Readonly<Record<string, string>> = {
+  LOCKED: 'another process holds the store\'s writer lock; stop it first, or use a read-only command (info, verify, dump)',
+  NOT_FOUND: 'there is no store at that path',
+  EXISTS: 'a store is already there',
+  READ_ONLY: 'the files cannot be written by this user (or the store was opened read-only)',
+  ENOTDIR: 'the path, or one of its parents, is a file where a directory is needed',
+  EISDIR: 'the path is a directory where a file is needed',
+  UNSUPPORTED_VERSION: 'a newer release of Quire wrote this store; upgrade @quire/cli to read it (nothing was changed)',
+  UNSUPPORTED: 'this store or backend does not offer that operation',
+  WAL_CORRUPT: 'the write-ahead log is damaged in the middle (not a torn tail); `quire repair` shows what each recovery mode would do',
+  NDJSON_CORRUPT: 'the NDJSON log is damaged in the middle (not a torn tail); `quire repair` shows what each recovery mode would do',
+  MVCC_CORRUPT: 'the MVCC store holds something its package did not write, or history is missing',
+  EVENT_STORE_CORRUPT: 'the event store\'s log holds what the event store did not write, or positions do not run 1, 2, 3, …',
+  CORRUPT: 'a checksum, magic or link failed: the store is damaged',
+  SNAPSHOT_CORRUPT: 'a snapshot file is damaged (snapshots are a cache: the store falls back to an older one or to the log)',
+  NOT_NDJSON_LOG: 'the file is not a Quire NDJSON log',
+  INVALID_ARGUMENT: 'an argument or option is not valid',
+  INVALID_PATH: 'a name in the path is not allowed',
+  NOT_A_STORE: 'no Quire store was recognised at that path',
+  TARGET_NOT_EMPTY: 'the import target already holds a store; import only into a new, empty one',
+  IMPORT_MISMATCH: 'the copy does not match its source',
+  POISONED: 'an earlier write or sync failed; reopen the store',
+  ENOENT: 'a file or directory is missing',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'the disk is full',
+  ECONNREFUSED: 'the PostgreSQL server refused the connection (is it running, is the port right?)',
+  SCHEMA_VERSION: 'the PostgreSQL schema is missing or of another version (import creates it; other commands need it migrated)',
+}
+
+/** The code of any thrown value: `err.code` when it is a string, else `ERROR`. */
+export function codeOf(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code
+  return 'ERROR'
+}
+
+/** The message of any thrown value. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** An error as a person should read it. */
+export function plainError(err: unknown): PlainError {
+  const code = codeOf(err)
+  return { code, sentence: SENTENCES[code] ?? 'the command failed', message: messageOf(err) }
+}
