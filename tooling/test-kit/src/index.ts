@@ -12,3 +12,5 @@ export { soakTally, tallyAckedChecked, killRounds, type SoakTally } from './soak
 export { mountSmallDisk, refusedSmallDisk, errorStory, type SmallDisk } from './small-disk.js'
 export { arbHostile, maybeHostile, flipping, isTypedError, prototypePolluted, diskState } from './hostile.js'
 export { checkMutationFuzz, applyMutations, arbMutations, filesUnder, type Mutation, type MutationFuzzTarget } from './mutation-fuzz.js'
+export { storeLifecycleSuite, type StoreLifecycleHarness } from './suites/store-lifecycle.js'
+export { appendLogSuite, type AppendLogHarness, type SuiteRecord, type SuiteRecoveryMode } from './suites/append-log.js'
