@@ -149,3 +149,21 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
     chainDirs,
   }
 }
+
+/** The scan of a store without an event tree (nothing was ever added). */
+export function emptyScan(): ChainScan {
+  return {
+    chain: [],
+    last: null,
+    head: null,
+    recordedTail: null,
+    brokenLinks: [],
+    orphans: [],
+    damaged: [],
+    temps: [],
+    strays: [],
+    newer: [],
+    leafDirs: [],
+    chainDirs: [],
+  }
+}

@@ -1,6 +1,9 @@
 /** Largest event file, in bytes (the JSON of the event plus about 140 bytes of framing). */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024
 
+/** Smallest `maxEventBytes`: room for the framing of an event file and a small event. */
+export const MIN_EVENT_BYTES = 256
+
 /** Most events written, synced and linked as one group. */
 export const MAX_GROUP_EVENTS = 256
 

@@ -1,31 +1,31 @@
 /** A FIFO mutex: `run` calls `fn` once every earlier `run` has settled. */
 export class Mutex {
-  private last: Promise<unknown> = Promise.resolve()
+  #last: Promise<unknown> = Promise.resolve()
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.last.then(fn, fn)
-    this.last = result.catch(() => undefined)
+    const result = this.#last.then(fn, fn)
+    this.#last = result.catch(() => undefined)
     return result
   }
 }
 
 /** One {@link Mutex} per key, dropped when no call for that key is waiting. */
 export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<unknown>>()
+  readonly #tails = new Map<string, Promise<unknown>>()
 
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve()
+    const previous = this.#tails.get(key) ?? Promise.resolve()
     const result = previous.then(fn, fn)
     const settled = result.catch(() => undefined)
-    this.tails.set(key, settled)
+    this.#tails.set(key, settled)
     void settled.then(() => {
-      if (this.tails.get(key) === settled) this.tails.delete(key)
+      if (this.#tails.get(key) === settled) this.#tails.delete(key)
     })
     return result
   }
 
   /** Resolves once every call started so far has settled. */
   async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all(this.tails.values())
+    while (this.#tails.size > 0) await Promise.all(this.#tails.values())
   }
 }

@@ -1,4 +1,5 @@
 import { describeValue, type StoreErrorClass } from './errors.js'
+import type { OverloadDetails } from '@quire/errors'
 
 /** The bounds on what may wait in memory for the disk (options `maxQueued*`). */
 export interface QueueLimits {
@@ -32,15 +33,19 @@ export class QueueBudget {
   #operations = 0
   #bytes = 0
 
-  constructor(
-    private readonly limits: QueueLimits,
-    private readonly ErrorClass: StoreErrorClass,
-    private readonly what: string,
-  ) {}
+  readonly #limits: QueueLimits
+  readonly #ErrorClass: StoreErrorClass
+  readonly #what: string
+
+  constructor(limits: QueueLimits, ErrorClass: StoreErrorClass, what: string) {
+    this.#limits = limits
+    this.#ErrorClass = ErrorClass
+    this.#what = what
+  }
 
   /** Takes room for one operation of `bytes`, or throws `OVERLOADED` (nothing taken). */
   admit(bytes: number): void {
-    const { maxQueuedOperations, maxQueuedBytes } = this.limits
+    const { maxQueuedOperations, maxQueuedBytes } = this.#limits
     const over =
       this.#operations >= maxQueuedOperations
         ? `maxQueuedOperations is ${maxQueuedOperations}`
@@ -48,9 +53,10 @@ export class QueueBudget {
           ? `maxQueuedBytes is ${maxQueuedBytes}`
           : undefined
     if (over !== undefined) {
-      throw new this.ErrorClass(
+      throw new this.#ErrorClass(
         'OVERLOADED',
-        `${this.what} overloaded: ${this.#operations} operations (${this.#bytes} bytes) wait for the disk and ${over}; nothing was written, retry once some have resolved`,
+        `${this.#what} overloaded: ${this.#operations} operations (${this.#bytes} bytes) wait for the disk and ${over}; nothing was written, retry once some have resolved`,
+        { overload: overloadDetails(this.#limits, this.#operations, this.#bytes) },
       )
     }
     this.#operations++
@@ -72,4 +78,10 @@ export class QueueBudget {
       this.release(bytes)
     }
   }
+}
+
+/** The bound an `OVERLOADED` refusal met, and what was waiting (the error's structured fields). */
+function overloadDetails(limits: QueueLimits, operations: number, bytes: number): OverloadDetails {
+  const limit = operations >= limits.maxQueuedOperations ? 'maxQueuedOperations' : 'maxQueuedBytes'
+  return { limit, max: limits[limit], queuedOperations: operations, queuedBytes: bytes }
 }

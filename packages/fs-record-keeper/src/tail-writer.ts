@@ -7,42 +7,43 @@ import { encodePointer } from './pointer-file.js'
  * The file is a hint for other readers and for recovery; the chain is the truth.
  */
 export class TailWriter {
-  private wanted: string | null
-  private written: string | null
-  private running: Promise<void> | null = null
+  readonly #fs: FileSystem
+  readonly #path: string
+  readonly #onError: (err: unknown) => void
+  #wanted: string | null
+  #written: string | null
+  #running: Promise<void> | null = null
 
-  constructor(
-    private readonly fs: FileSystem,
-    private readonly path: string,
-    current: string | null,
-    private readonly onError: (err: unknown) => void,
-  ) {
-    this.wanted = current
-    this.written = current
+  constructor(fs: FileSystem, path: string, current: string | null, onError: (err: unknown) => void) {
+    this.#fs = fs
+    this.#path = path
+    this.#onError = onError
+    this.#wanted = current
+    this.#written = current
   }
 
   /** Asks for `rk/tail` to name `id` (an id whose link is already durable). */
   request(id: string): void {
-    this.wanted = id
-    this.running ??= this.loop()
+    this.#wanted = id
+    this.#running ??= this.#loop()
   }
 
   /** Resolves once no write is running. */
   async settle(): Promise<void> {
-    while (this.running !== null) await this.running
+    while (this.#running !== null) await this.#running
   }
 
-  private async loop(): Promise<void> {
+  async #loop(): Promise<void> {
     try {
-      while (this.wanted !== null && this.wanted !== this.written) {
-        const id = this.wanted
-        await writeFileAtomic(this.fs, this.path, encodePointer(id))
-        this.written = id
+      while (this.#wanted !== null && this.#wanted !== this.#written) {
+        const id = this.#wanted
+        await writeFileAtomic(this.#fs, this.#path, encodePointer(id))
+        this.#written = id
       }
     } catch (err) {
-      this.onError(err)
+      this.#onError(err)
     } finally {
-      this.running = null
+      this.#running = null
     }
   }
 }

@@ -166,6 +166,36 @@ describe('Depot', () => {
     await again.close()
   })
 
+  it('an object finalized after a failed sync and a reopen reads back intact after a power loss (regression)', async () => {
+    const fs = new SimFileSystem()
+    const depot = await Depot.open(DIR, { fs })
+    const id = randomUUID()
+    await depot.reserve(id, 4)
+    await depot.write(id, 0, new Uint8Array([1, 2, 3, 4]))
+    const fault = fs.injectFault({ op: 'sync', error: 'EIO' })
+    expect(await codeOf(depot.finalize(id))).toBe('POISONED')
+    fault.remove()
+    await depot.close().catch(() => undefined)
+    const again = await Depot.open(DIR, { fs })
+    await again.finalize(id)
+    await again.close()
+    for (const image of fs.crashImages({ max: 200 })) {
+      const reopened = await Depot.open(DIR, { fs: image })
+      expect([...(await reopened.read(id, 0, 4))]).toEqual([1, 2, 3, 4])
+      await reopened.close()
+    }
+  })
+
+  it('a failed write is a typed POISONED error, and so is every later write (regression)', async () => {
+    const fs = new SimFileSystem()
+    const depot = await Depot.open(DIR, { fs })
+    const id = randomUUID()
+    await depot.reserve(id, 8)
+    fs.injectFault({ op: 'write', error: 'ENOSPC', partial: true })
+    expect(await codeOf(depot.write(id, 0, new Uint8Array(8).fill(7)))).toBe('POISONED')
+    expect(await codeOf(depot.finalize(id))).toBe('POISONED')
+  })
+
   it('serialises operations on one id: of two concurrent reserves, one gets EXISTS', async () => {
     const depot = await Depot.open(DIR, { fs: new SimFileSystem() })
     const id = randomUUID()

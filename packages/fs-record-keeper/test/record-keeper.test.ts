@@ -276,6 +276,16 @@ describe('RecordKeeper', () => {
     expect(report.brokenLinks[0]).toContain(a.id)
   })
 
+  it('a missing head is CORRUPT, not a history of orphans to delete (regression)', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    for (let i = 0; i < 3; i++) await rk.add({ id: randomUUID() })
+    await rk.close()
+    await fs.unlink(`${DIR}/rk/head`)
+    await fs.syncDir(`${DIR}/rk`)
+    expect(await codeOf(RecordKeeper.open(DIR, { fs }))).toBe('CORRUPT')
+  })
+
   it('repairs a stale or missing tail file', async () => {
     const fs = new SimFileSystem()
     const rk = await RecordKeeper.open(DIR, { fs })

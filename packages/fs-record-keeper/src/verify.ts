@@ -1,0 +1,63 @@
+import { checkOptionKeys, NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
+import { resolve } from 'node:path'
+import { emptyScan, rkPaths, scanChain, type ChainScan } from './chain-scan.js'
+import { RecordKeeperError } from './errors.js'
+import { VERIFY_OPTION_KEYS } from './option-keys.js'
+
+/** What `verify` found; `ok` when there is nothing to report. */
+export interface RecordKeeperReport {
+  readonly ok: boolean
+  /** Events on the chain (up to the first broken link). */
+  readonly events: number
+  readonly head: string | null
+  /** The last event reachable from `head`. */
+  readonly tail: string | null
+  /** What `rk/tail` names (null when absent or damaged). */
+  readonly recordedTail: string | null
+  /** `rk/tail` is absent, damaged, or does not name the last event. */
+  readonly staleTail: boolean
+  /** Links that lead nowhere or to a damaged file, damaged pointer files, cycles. */
+  readonly brokenLinks: readonly string[]
+  /** Well-formed event files not on the chain (paths). */
+  readonly orphans: readonly string[]
+  /** Event files not on the chain that fail their checks (paths). */
+  readonly damaged: readonly string[]
+  /** Temp files and entries that have no place in the layout (paths). */
+  readonly strays: readonly string[]
+}
+
+/** What the record keeper's directory is called in errors. */
+export const RK_ROLE = 'record keeper (<dir>/rk)'
+
+/** `RecordKeeper.verify(dir)`'s work: a scan through a file system that refuses every change. */
+export async function verifyRecordKeeper(dir: string, options: { readonly fs?: FileSystem }): Promise<RecordKeeperReport> {
+  checkOptionKeys(options, VERIFY_OPTION_KEYS, 'RecordKeeper.verify', (message) => new RecordKeeperError('INVALID_ARGUMENT', message))
+  const fs = new ReadOnlyFileSystem(options.fs ?? new NodeFileSystem())
+  const paths = rkPaths(resolve(dir))
+  const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE)
+  if (state !== 'present') throw new StoreNotFoundError(paths.rk, RK_ROLE, state === 'missing' ? 'nothing is there' : 'it is empty')
+  return toReport((await fs.exists(paths.events)) ? await scanChain(fs, paths) : emptyScan())
+}
+
+/** The report of a scan. */
+export function toReport(scan: ChainScan): RecordKeeperReport {
+  const tail = scan.chain.at(-1) ?? null
+  const recordedTail = typeof scan.recordedTail === 'string' ? scan.recordedTail : null
+  const brokenLinks = [...scan.brokenLinks]
+  const damaged = [...scan.damaged]
+  if (scan.recordedTail !== null && typeof scan.recordedTail !== 'string') damaged.push(scan.recordedTail.damaged)
+  const staleTail = recordedTail !== tail
+  const strays = [...scan.temps, ...scan.strays, ...scan.newer]
+  return {
+    ok: brokenLinks.length === 0 && scan.orphans.length === 0 && damaged.length === 0 && strays.length === 0 && !staleTail,
+    events: scan.chain.length,
+    head: scan.chain[0] ?? null,
+    tail,
+    recordedTail,
+    staleTail,
+    brokenLinks,
+    orphans: scan.orphans,
+    damaged,
+    strays,
+  }
+}
