@@ -4,12 +4,18 @@ import type { BenchRow } from './harness.js'
 
 // One chart per suite, as a Vega-Lite spec (https://vega.github.io/vega-lite/): a bar panel per
 // table group (ops/s of every subject, Quire and peers on one axis) and a line panel per curve.
-// Quire's series are drawn solid, peers and floors dashed, so a reader finds Quire at a glance.
+// Quire's series are drawn solid, peers and floors dashed, so a reader finds Quire at a glance;
+// a series keeps its colour in every panel of the chart.
 
 /** One panel of a vertical concatenation, as Vega-Lite's own types have it. */
 type Panel = Extract<TopLevelSpec, { vconcat: unknown }>['vconcat'][number]
 
 const WIDTH = 520
+/** Tableau 10 then its lighter half: distinct, and kind to colour-blind readers for the first 10. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#a0cbe8', '#ffbe7d', '#ff9d9a', '#86bcb6', '#8cd17d', '#f1ce63', '#d4a6c8', '#fabfd2', '#d7b5a6', '#79706e']
+
+/** Colours by series, in order of first appearance across the suite's curves. */
+type Colours = ReadonlyMap<string, string>
 const kindOf = (subject: string): string => (isQuire(subject) ? 'Quire' : 'peer / floor')
 
 /** A bar panel for one table group: ops/s per subject, log scale when the rates span > 20×. */
@@ -31,13 +37,14 @@ function groupPanel(group: string, rows: readonly BenchRow[]): Panel {
 }
 
 /** A line panel for one curve: every series on the same axes. */
-function curvePanel(curve: BenchCurve): Panel {
+function curvePanel(curve: BenchCurve, colours: Colours): Panel {
   const values = curve.points
     .filter((p) => Number.isFinite(p.y) && (!curve.y.log || p.y > 0))
     .map((p) => ({ ...p, kind: kindOf(p.series) }))
+  const series = [...new Set(values.map((v) => v.series))]
   const axis = (a: BenchCurve['x'], field: 'x' | 'y') =>
     a.ordinal
-      ? ({ field, type: 'ordinal', title: a.title, sort: null } as const)
+      ? ({ field, type: 'ordinal', title: a.title, sort: null, axis: { labelAngle: 0 } } as const)
       : ({ field, type: 'quantitative', title: a.title, scale: a.log ? { type: 'log' as const, nice: field === 'y' } : { type: 'linear' as const, zero: false } } as const)
   return {
     title: curve.title,
@@ -48,13 +55,19 @@ function curvePanel(curve: BenchCurve): Panel {
     encoding: {
       x: axis(curve.x, 'x'),
       y: axis(curve.y, 'y'),
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'right', labelLimit: 320 } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain: series, range: series.map((s) => colours.get(s) ?? '#000000') },
+        legend: { orient: 'right', labelLimit: 360 },
+      },
       strokeDash: {
         field: 'kind',
         type: 'nominal',
         title: null,
         scale: { domain: ['Quire', 'peer / floor'], range: [[1, 0], [6, 3]] },
-        legend: { symbolType: 'stroke' },
+        legend: null,
       },
     },
   }
@@ -66,13 +79,19 @@ function curvePanel(curve: BenchCurve): Panel {
  */
 export function suiteChartSpec(suite: string, rows: readonly BenchRow[], curves: readonly BenchCurve[]): TopLevelSpec {
   const groups = [...new Set(rows.map((r) => r.group))]
+  const colours = new Map([...new Set(curves.flatMap((c) => c.points.map((p) => p.series)))].map((s, i) => [s, PALETTE[i % PALETTE.length]!]))
   const panels = [
     ...groups.map((g) => groupPanel(g, rows.filter((r) => r.group === g))),
-    ...curves.filter((c) => c.points.length > 0).map(curvePanel),
+    ...curves.filter((c) => c.points.length > 0).map((c) => curvePanel(c, colours)),
   ]
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `Quire bench: ${suite}`, anchor: 'start', fontSize: 16 },
+    title: {
+      text: `Quire bench: ${suite}`,
+      subtitle: 'bars: blue = Quire, grey = peers and floors; lines: solid = Quire, dashed = peers and floors',
+      anchor: 'start',
+      fontSize: 16,
+    },
     config: { font: 'sans-serif', legend: { symbolStrokeWidth: 2 } },
     vconcat: panels,
     resolve: { scale: { color: 'independent', strokeDash: 'independent' } },

@@ -46,11 +46,22 @@ const head = (x: number | string): string => {
   return String(x)
 }
 
-/** Renders a curve as a Markdown table: one row per series, one column per x. */
+/** Curves with more x values than this are summarised in the report (first, max, last). */
+const MAX_COLUMNS = 12
+
+/** Renders a curve as a Markdown table: one row per series, one column per x (or a summary). */
 export function renderCurve(curve: BenchCurve): string {
   const xs = [...new Set(curve.points.map((p) => p.x))]
   if (!curve.x.ordinal) xs.sort((a, b) => Number(a) - Number(b))
   const series = [...new Set(curve.points.map((p) => p.series))]
+  if (xs.length > MAX_COLUMNS) {
+    const lines = [`| ${curve.y.title} | first | max | last |`, '|---|---:|---:|---:|']
+    for (const s of series) {
+      const ys = curve.points.filter((p) => p.series === s).map((p) => p.y)
+      lines.push(`| ${s} | ${cell(ys[0])} | ${cell(Math.max(...ys))} | ${cell(ys[ys.length - 1])} |`)
+    }
+    return lines.join('\n')
+  }
   const lines = [
     `| ${curve.y.title} \\ ${curve.x.title} | ${xs.map(head).join(' | ')} |`,
     `|---|${xs.map(() => '---:').join('|')}|`]

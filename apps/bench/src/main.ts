@@ -42,7 +42,7 @@ for (const file of files) {
   const suite = mod.suite
   const curveIds = Object.keys(suite.curves ?? {}).filter(wants)
   if (!wants('table') && curveIds.length === 0) continue
-  process.stdout.write(`\n## ${suite.name}\n`)
+  process.stdout.write(`\n=== ${suite.name} ===\n`)
   let rows: BenchRow[] = []
   const curves: BenchCurve[] = []
   const goals: BenchGoal[] = []
@@ -53,7 +53,8 @@ for (const file of files) {
       quick: options.quick,
       maxEntries: options.maxEntries,
       pointSeconds: options.pointSeconds,
-      goal: (g: BenchGoal) => void goals.push(g),
+      // A quick run's figures judge nothing: its goals are printed, marked not judged.
+      goal: (g: BenchGoal) => void goals.push(options.quick ? { ...g, judged: false, note: g.note ?? '--quick run' } : g),
       subdir: async (sub: string) => {
         const path = join(dir, sub)
         await mkdir(path, { recursive: true })

@@ -71,3 +71,27 @@ describe('curves', () => {
     ])
   })
 })
+
+describe('series colours', () => {
+  it('keeps a series in one colour across the panels of a suite', () => {
+    const other: BenchCurve = { ...curve, id: 'latency', title: 'latency', points: [{ series: 'lmdb', x: 1, y: 1 }, { series: '@quire/wal', x: 1, y: 2 }] }
+    const spec = suiteChartSpec('wal', [], [curve, other]) as unknown as {
+      vconcat: { encoding: { color: { scale: { domain: string[]; range: string[] } } } }[]
+    }
+    const colourOf = (panel: number, series: string): string | undefined => {
+      const { domain, range } = spec.vconcat[panel]!.encoding.color.scale
+      return range[domain.indexOf(series)]
+    }
+    expect(colourOf(1, 'lmdb')).toBe(colourOf(0, 'lmdb'))
+    expect(colourOf(1, '@quire/wal')).toBe(colourOf(0, '@quire/wal'))
+    expect(colourOf(0, 'lmdb')).not.toBe(colourOf(0, '@quire/wal'))
+  })
+})
+
+describe('long curves', () => {
+  it('are summarised in the report as first, max and last per series', () => {
+    const points = Array.from({ length: 20 }, (_, t) => ({ series: '@quire/mvcc', x: t, y: t === 5 ? 900 : 100 + t }))
+    const table = renderCurve({ id: 'memory', title: 'rss', x: { title: 's' }, y: { title: 'MiB' }, points })
+    expect(table.split('\n')).toEqual(['| MiB | first | max | last |', '|---|---:|---:|---:|', '| @quire/mvcc | 100 | 900 | 119 |'])
+  })
+})

@@ -5,7 +5,9 @@ import { promisify } from 'node:util'
 import { ClassicLevel } from 'classic-level'
 import { open as openLmdb } from 'lmdb'
 import { MvccStore } from '@quire/mvcc'
-import { timeInterleaved, timeOps, type BenchRow, type BenchSuite } from '../harness.js'
+import { rateOf } from '../goals.js'
+import { timeInterleaved, timeOps, type BenchContext, type BenchRow, type BenchSuite } from '../harness.js'
+import { mvccCurves } from './mvcc/curves.js'
 
 /** Keys the small transactions pick from (read one, write one). */
 const KEY_SPACE = 100_000
@@ -57,8 +59,32 @@ async function openInChild(dir: string): Promise<{ seconds: number; keys: number
   return JSON.parse(stdout) as { seconds: number; keys: number }
 }
 
+const DURABLE = `small tx (get + ${VALUE_BYTES} B put), ${CONCURRENCY} concurrent, durable`
+const NO_SYNC = `small tx, ${CONCURRENCY} concurrent, no fsync`
+const RECOVERY = 'recovery (open = replay the WAL)'
+
+/** Issue 17's MVCC goals, from the table's rows; recovery is judged only on a 1 M-tx store. */
+function judge(ctx: BenchContext, rows: readonly BenchRow[], recovered: number): void {
+  const si = rateOf(rows, DURABLE, "@quire/mvcc (snapshot, sync 'always')")
+  ctx.goal({ goal: 'MVCC durable small tx at 256 ≥ 100 k tx/s', measured: si, target: 100_000, direction: 'atLeast', unit: 'tx/s' })
+  ctx.goal({ goal: 'MVCC durable small tx at 256 ≥ 1.3× lmdb', measured: si / rateOf(rows, DURABLE, 'lmdb (transaction: get + put)'), target: 1.3, direction: 'atLeast', unit: '×' })
+  ctx.goal({
+    goal: "MVCC sync 'none' ≥ 1.0× lmdb noSync",
+    measured: rateOf(rows, NO_SYNC, "@quire/mvcc (snapshot, sync 'none')") / rateOf(rows, NO_SYNC, 'lmdb (transaction, noSync)'),
+    target: 1,
+    direction: 'atLeast',
+    unit: '×',
+  })
+  const [replayed, checkpointed] = rows.filter((r) => r.group === RECOVERY)
+  const full = recovered >= 1_000_000
+  const small = { judged: false, note: `store of ${recovered.toLocaleString('en')} tx: judged on 1 M` }
+  ctx.goal({ goal: 'MVCC recovery of 1 M tx ≤ 1 s (no checkpoint)', measured: replayed?.seconds ?? Number.NaN, target: 1, direction: 'atMost', unit: 's', ...(full ? {} : small) })
+  ctx.goal({ goal: 'MVCC recovery of 1 M tx ≤ 0.2 s after a checkpoint', measured: checkpointed?.seconds ?? Number.NaN, target: 0.2, direction: 'atMost', unit: 's', ...(full ? {} : small) })
+}
+
 export const suite: BenchSuite = {
   name: 'mvcc',
+  curves: mvccCurves,
   async run(ctx) {
     const rows: BenchRow[] = []
     const scale = ctx.scale
@@ -72,7 +98,7 @@ export const suite: BenchSuite = {
       const si = await MvccStore.open(await ctx.subdir('quire-si'), { sync: 'always' })
       const ser = await MvccStore.open(await ctx.subdir('quire-ser'), { sync: 'always', isolation: 'serializable' })
       rows.push(
-        ...(await timeInterleaved(`small tx (get + put, ${VALUE_BYTES} B), ${CONCURRENCY} concurrent, durable`, [
+        ...(await timeInterleaved(DURABLE, [
           { subject: 'lmdb (transaction: get + put)', ops, op: lmdbTx(lmdb), baseline: true },
           {
             subject: 'classic-level (get + batch, sync: true)',
@@ -96,7 +122,7 @@ export const suite: BenchSuite = {
       const db = await MvccStore.open(await ctx.subdir('quire-none'), { sync: 'none' })
       const lmdb = openLmdb({ path: await ctx.subdir('lmdb-nosync'), noSync: true })
       rows.push(
-        ...(await timeInterleaved(`small tx, ${CONCURRENCY} concurrent, no fsync`, [
+        ...(await timeInterleaved(NO_SYNC, [
           { subject: "@quire/mvcc (snapshot, sync 'none')", ops, op: quireTx(db), baseline: true },
           { subject: 'lmdb (transaction, noSync)', ops, op: lmdbTx(lmdb) },
         ], { concurrency: CONCURRENCY, rounds: 4 })),
@@ -106,8 +132,8 @@ export const suite: BenchSuite = {
 
     // Recovery: open a store whose WAL holds N committed transactions (no checkpoint).
     // 1 M at scale 1: writing them (sync none) takes most of this suite's time.
+    const n = Math.round(1_000_000 * scale)
     {
-      const n = Math.round(1_000_000 * scale)
       const dir = await ctx.subdir('quire-recovery')
       const db = await MvccStore.open(dir, { sync: 'none' })
       await timeOps(n, CONCURRENCY, (i) =>
@@ -119,7 +145,7 @@ export const suite: BenchSuite = {
       // Opened in a fresh process, as after a crash: this one's heap is full of the runs above.
       const { seconds, keys } = await openInChild(dir)
       rows.push({
-        group: 'recovery (open = replay the WAL)',
+        group: RECOVERY,
         subject: `@quire/mvcc, ${n.toLocaleString('en')} committed tx`,
         ops: n,
         seconds,
@@ -132,13 +158,14 @@ export const suite: BenchSuite = {
       await again.close()
       const after = await openInChild(dir)
       rows.push({
-        group: 'recovery (open = replay the WAL)',
+        group: RECOVERY,
         subject: `@quire/mvcc, same store after checkpoint()`,
         ops: n,
         seconds: after.seconds,
         note: `${after.seconds.toFixed(2)} s to open; ${after.keys.toLocaleString('en')} keys`,
       })
     }
+    judge(ctx, rows, n)
     return rows
   },
 }

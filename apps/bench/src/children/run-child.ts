@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+/**
+ * Runs `src/children/<script>.ts` in a fresh Node process (with `--expose-gc`, through tsx, on
+ * the workspace's sources) and parses the one JSON document it prints. A fresh process measures
+ * recovery and memory as after a restart, without the bench's own heap in the way.
+ */
+export async function runChild<T>(script: string, args: readonly string[]): Promise<T> {
+  const path = fileURLToPath(new URL(`./${script}.ts`, import.meta.url))
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', '--conditions=@quire/source', path, ...args],
+    { cwd: fileURLToPath(new URL('../..', import.meta.url)), maxBuffer: 16 << 20 },
+  )
+  return JSON.parse(stdout) as T
+}
+
+/** Two full collections, so a heap reading holds what is reachable, not garbage. */
+export function settle(): void {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error('run with --expose-gc')
+  gc()
+  gc()
+}
