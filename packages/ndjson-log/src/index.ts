@@ -1,14 +1,9 @@
 // The declarations use AsyncDisposable and Symbol.asyncDispose: this pulls TypeScript's
 // esnext.disposable lib into a user's compilation, whatever its `lib` (TypeScript >= 5.2).
 /// <reference lib="esnext.disposable" preserve="true" />
-export {
-  NdjsonLog,
-  type LogEntry,
-  type LogRecord,
-  type NdjsonLogOptions,
-  type ReadOptions,
-  type SyncMode,
-} from './ndjson-log.js'
+export { NdjsonLog } from './ndjson-log.js'
+export type { LogEntry, LogRecord } from './log-entry.js'
+export type { NdjsonLogOptions, ReadOptions, SyncMode } from './options.js'
 export type { RecoveryMode } from './recovery-mode.js'
 export type { DamagedLine, RecoveryReport } from './recovery-report.js'
 export {

@@ -13,6 +13,9 @@ export const MAX_LINE_BYTES = MAX_RECORD_BYTES_LIMIT + MAX_ENVELOPE_BYTES
 /** Default most records in one `appendBatch` (`maxBatchRecords`). */
 export const DEFAULT_MAX_BATCH_RECORDS = 10_000
 
+/** The highest `maxBatchRecords` may be set to. */
+export const MAX_BATCH_RECORDS_LIMIT = 1_000_000
+
 /** The most bytes one group commit writes at once (a single batch larger than this goes alone). */
 export const MAX_GROUP_BYTES = 8 * 1024 * 1024
 
@@ -40,3 +43,9 @@ export const DEFAULT_MAX_QUEUED_OPERATIONS = 65_536
  * one operation wait).
  */
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
+
+/** Attempts at creating the lock directory and taking the lock while a closing writer removes it. */
+export const LOCK_ATTEMPTS = 3
+
+/** How many event-loop turns `read()` waits for the active file to reappear during a rotation. */
+export const MAX_ROTATION_WAITS = 10_000

@@ -1,4 +1,4 @@
-import type { NdjsonLogOptions, ReadOptions } from './ndjson-log.js'
+import type { NdjsonLogOptions, ReadOptions } from './options.js'
 
 /**
  * Every key `NdjsonLog.open` knows. `satisfies` and the check below keep the list and
