@@ -99,7 +99,7 @@ function buildProgram(io: CliIo, settle: (code: ExitCode, ctx?: CommandContext) 
       settle(await repairCommand(ctx, path, options.kind, options.mode, options.yes === true), ctx)
     })
 
-  for (const add of extraCommands) add(program, ctxOf, settle)
+  for (const add of extraCommands) add(program, ctxOf, settle, withCommon)
   return program
 }
 
