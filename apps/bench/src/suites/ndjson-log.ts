@@ -1,10 +1,12 @@
 import { appendFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import type { SonicBoom as SonicBoomClass } from 'sonic-boom'
 import { NdjsonLog } from '@quire/ndjson-log'
 import { timeOps, timeSync, type BenchRow, type BenchSuite } from '../harness.js'
+import { ndjsonCurves } from './ndjson-log/curves.js'
 
 // Goals from issue 4: sync 'always' with 256 concurrent appenders >= 150 k durable events/s;
 // sync 'none' >= 1.2x sonic-boom; read-back >= 500 k records/s. Everything runs in one process,
@@ -44,6 +46,7 @@ const cpu = (r: { cpuUsPerOp: number }): string => `${r.cpuUsPerOp.toFixed(1)} �
 
 export const suite: BenchSuite = {
   name: 'ndjson-log',
+  curves: ndjsonCurves,
   async run(ctx) {
     const rows: BenchRow[] = []
     const n = Math.round(100_000 * ctx.scale)
@@ -140,6 +143,17 @@ export const suite: BenchSuite = {
       await log.close()
       if (count !== n) throw new Error(`read back ${count} of ${n} records`)
       const rate = count / seconds
+      // Issue 17's floor: JSON.parse alone over the same lines (read and split untimed).
+      const lines = (await readFile(durablePath, 'utf8')).split('\n').filter((l) => l.startsWith('{'))
+      let sink = 0
+      const parse = timeSync(lines.length, (i) => {
+        sink += Object.keys(JSON.parse(lines[i]!) as object).length
+      })
+      if (sink === 0) throw new Error('unreachable')
+      const parseRate = parse.ops / parse.seconds
+      ctx.goal({ goal: 'NDJSON read-back ≥ 500 k records/s', measured: rate, target: GOAL_READ_PER_S, direction: 'atLeast', unit: 'records/s' })
+      ctx.goal({ goal: 'NDJSON read-back ≥ 0.8× JSON.parse alone over the same lines', measured: rate / parseRate, target: 0.8, direction: 'atLeast', unit: '×' })
+      rows.push({ group: 'read back', subject: 'JSON.parse alone over the same lines', ...parse, bytes: eventBytes, note: `${lines.length} lines, read and split untimed` })
       rows.push({
         group: 'read back',
         subject: 'NdjsonLog read() (CRC checked, parsed)',
