@@ -10,6 +10,18 @@
 /** Node's open flags, with Node's meaning. */
 export type OpenFlags = 'r' | 'r+' | 'w' | 'wx' | 'a' | 'a+'
 
+/** Options of `FileSystem.open`. */
+export interface OpenOptions {
+  /**
+   * Open with `O_DSYNC`: every write resolves only once its bytes, and the file size they need,
+   * are durable (as a write followed by `fdatasync`, in one call: one thread-pool hop instead of
+   * two). The returned handle says whether it got it ({@link FileHandle.dsync}): a file system
+   * without it (or a wrapper that drops the option) gives an ordinary handle, so check
+   * `handle.dsync === true` before relying on it. Default `false`.
+   */
+  readonly dsync?: boolean
+}
+
 /** What `FileSystem.stat` tells about a file or directory. */
 export interface FileStat {
   readonly size: number
@@ -29,6 +41,13 @@ export interface FileStat {
 /** An open file: positional reads and writes, `fdatasync`, truncation. */
 export interface FileHandle {
   readonly path: string
+  /**
+   * True only when every write through this handle is durable once it resolves (opened with
+   * `{ dsync: true }`, `O_DSYNC`). A rejected write of such a handle may be a failed sync (`EIO`):
+   * treat it as a failed `sync` (the data it and earlier unsynced writes covered may be gone);
+   * `ENOSPC` is a write that did not fit, as on any handle. Absent or false: call `sync`.
+   */
+  readonly dsync?: boolean
   /**
    * Reads up to `buffer.byteLength` bytes starting at `position` into `buffer`.
    * Resolves with the number of bytes read: fewer only at end of file, 0 past it.
@@ -59,8 +78,11 @@ export interface FileHandle {
  * are absolute; errors carry Node's codes (`ENOENT`, `EEXIST`, `EIO`, `ENOSPC`, ...).
  */
 export interface FileSystem {
-  /** Opens a file. Files are created with mode 0o666 less the process umask. */
-  open(path: string, flags: OpenFlags): Promise<FileHandle>
+  /**
+   * Opens a file. Files are created with mode 0o666 less the process umask. `options.dsync`
+   * asks for `O_DSYNC` (see {@link OpenOptions}; the handle's `dsync` says if it was granted).
+   */
+  open(path: string, flags: OpenFlags, options?: OpenOptions): Promise<FileHandle>
   /** The whole content of a file. */
   readFile(path: string): Promise<Uint8Array>
   /** Creates or replaces a file's content. Not durable: see `writeFileAtomic`. */

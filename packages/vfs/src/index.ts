@@ -1,4 +1,4 @@
-export type { FileHandle, FileStat, FileSystem, OpenFlags } from './file-system.js'
+export type { FileHandle, FileStat, FileSystem, OpenFlags, OpenOptions } from './file-system.js'
 export { isFsError } from './file-system.js'
 export { NodeFileSystem } from './node-file-system.js'
 export { writeFileAtomic, isTempFile, ensureDir, removeCreatedDirs, undoFailedOpen, unlinkDurable, readFully, TEMP_SUFFIX } from './durable.js'

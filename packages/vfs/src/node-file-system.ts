@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { promisify } from 'node:util'
-import type { FileHandle, FileStat, FileSystem, OpenFlags } from './file-system.js'
+import type { FileHandle, FileStat, FileSystem, OpenFlags, OpenOptions } from './file-system.js'
 
 const open = promisify(fs.open)
 const close = promisify(fs.close)
@@ -18,15 +18,42 @@ const fsync = promisify(fs.fsync)
 const ftruncate = promisify(fs.ftruncate)
 const fstat = promisify(fs.fstat)
 
+/**
+ * Node's string flags as numbers, for an open that adds `O_DSYNC` (Node's table, `fs.open`:
+ * `'w'` truncates and creates, `'wx'` also fails if the file exists, `'a'` appends).
+ */
+function numericFlags(flags: OpenFlags): number {
+  const c = fs.constants
+  switch (flags) {
+    case 'r':
+      return c.O_RDONLY
+    case 'r+':
+      return c.O_RDWR
+    case 'w':
+      return c.O_WRONLY | c.O_CREAT | c.O_TRUNC
+    case 'wx':
+      return c.O_WRONLY | c.O_CREAT | c.O_TRUNC | c.O_EXCL
+    case 'a':
+      return c.O_WRONLY | c.O_CREAT | c.O_APPEND
+    case 'a+':
+      return c.O_RDWR | c.O_CREAT | c.O_APPEND
+  }
+}
+
+/** `O_DSYNC` where the platform has it (Linux, macOS, the BSDs), else undefined (Windows). */
+const O_DSYNC: number | undefined = (fs.constants as { O_DSYNC?: number }).O_DSYNC
+
 class NodeFileHandle implements FileHandle {
   #fd: number | undefined
   readonly path: string
+  readonly dsync: boolean
   readonly #append: boolean
 
-  constructor(path: string, fd: number, append: boolean) {
+  constructor(path: string, fd: number, append: boolean, dsync: boolean) {
     this.path = path
     this.#fd = fd
     this.#append = append
+    this.dsync = dsync
   }
 
   get #open(): number {
@@ -87,9 +114,10 @@ const toStat = (s: fs.BigIntStats): FileStat => ({
 
 /** The real file system, on `node:fs`. `sync` is `fdatasync`; `syncDir` fsyncs the directory. */
 export class NodeFileSystem implements FileSystem {
-  async open(path: string, flags: OpenFlags): Promise<FileHandle> {
-    const fd = await open(path, flags, 0o666)
-    return new NodeFileHandle(path, fd, flags === 'a' || flags === 'a+')
+  async open(path: string, flags: OpenFlags, options?: OpenOptions): Promise<FileHandle> {
+    const dsync = options?.dsync === true && flags !== 'r' && O_DSYNC !== undefined
+    const fd = await open(path, dsync ? numericFlags(flags) | O_DSYNC : flags, 0o666)
+    return new NodeFileHandle(path, fd, flags === 'a' || flags === 'a+', dsync)
   }
 
   async readFile(path: string): Promise<Uint8Array> {

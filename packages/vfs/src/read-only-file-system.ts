@@ -1,5 +1,5 @@
 import { ReadOnlyError } from './errors.js'
-import type { FileHandle, FileStat, FileSystem, OpenFlags } from './file-system.js'
+import type { FileHandle, FileStat, FileSystem, OpenFlags, OpenOptions } from './file-system.js'
 
 /**
  * A {@link FileSystem} that reads through `inner` and refuses every change with
@@ -15,7 +15,8 @@ export class ReadOnlyFileSystem implements FileSystem {
     this.#inner = inner
   }
 
-  async open(path: string, flags: OpenFlags): Promise<FileHandle> {
+  /** Only `'r'`; `options.dsync` is ignored (nothing is written through the handle: no `dsync`). */
+  async open(path: string, flags: OpenFlags, _options?: OpenOptions): Promise<FileHandle> {
     if (flags !== 'r') throw new ReadOnlyError(`open(${path}, '${flags}')`)
     const handle = await this.#inner.open(path, flags)
     return {

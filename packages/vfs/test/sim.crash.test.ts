@@ -105,6 +105,45 @@ describe('crash model, clause 1: file data', () => {
   })
 })
 
+describe('crash model: handles opened with dsync (O_DSYNC)', () => {
+  it('a write that resolved survives every crash image; a crash between its write and its sync may lose it', async () => {
+    const sim = new SimFileSystem()
+    const h = await sim.open('/f', 'w', { dsync: true })
+    expect(h.dsync).toBe(true)
+    await sim.syncDir('/')
+    await h.write(bytesOf(1500, 7), 0)
+    for (const image of sim.crashImages()) expect(await image.readFile('/f')).toEqual(bytesOf(1500, 7))
+    sim.haltAfter(1) // the write happens, its sync does not
+    await expect(h.write(bytesOf(100, 9), 1500)).rejects.toBeInstanceOf(SimHaltedError)
+    const lengths = new Set<number>()
+    for (const image of sim.crashImages()) {
+      const content = await image.readFile('/f')
+      expect(content.subarray(0, 1500)).toEqual(bytesOf(1500, 7))
+      lengths.add(content.length)
+    }
+    expect(lengths.has(1500) && lengths.has(1600)).toBe(true)
+  })
+
+  it('a failed sync fails the write (EIO) and drops its data, as a failed fdatasync does', async () => {
+    const sim = new SimFileSystem()
+    const h = await sim.open('/f', 'w', { dsync: true })
+    await sim.syncDir('/')
+    await h.write(bytesOf(10, 1), 0)
+    sim.injectFault({ op: 'sync', error: 'EIO' })
+    await expect(h.write(bytesOf(10, 2), 10)).rejects.toMatchObject({ code: 'EIO' })
+    for (const image of sim.crashImages()) expect(await image.readFile('/f')).toEqual(bytesOf(10, 1))
+    sim.injectFault({ op: 'write', error: 'ENOSPC' })
+    await expect(h.write(bytesOf(10, 3), 10)).rejects.toMatchObject({ code: 'ENOSPC' })
+  })
+
+  it('a read-only handle never claims dsync', async () => {
+    const sim = new SimFileSystem()
+    await sim.writeFile('/f', enc('x'))
+    expect((await sim.open('/f', 'r', { dsync: true })).dsync).toBe(false)
+    expect((await sim.open('/f', 'r+')).dsync).toBe(false)
+  })
+})
+
 describe('crash model, clause 2: directory entries', () => {
   it("a new file's name needs syncDir: sync of the file alone is not enough", async () => {
     const sim = new SimFileSystem()

@@ -283,6 +283,37 @@ export const conformanceCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: "open with { dsync: true }: the flags keep Node's meaning, and the handle says it syncs each write",
+    async run(fs, root) {
+      const path = join(root, 'f')
+      const h = await fs.open(path, 'wx', { dsync: true })
+      equal(typeof h.dsync, 'boolean', 'a handle opened with dsync says whether it got it')
+      await h.write(bytes('hello'), 0)
+      await h.write(bytes('J'), 0)
+      await h.close()
+      await rejects(fs.open(path, 'wx', { dsync: true }), code('EEXIST'))
+      const r = await fs.open(path, 'r+', { dsync: true })
+      await r.write(bytes('!'), 5)
+      equal(await r.size(), 6)
+      await r.sync() // allowed, and nothing to do
+      await r.close()
+      equal(text(await fs.readFile(path)), 'Jello!')
+      const a = await fs.open(path, 'a', { dsync: true })
+      await a.write(bytes('?'), 0)
+      await a.close()
+      equal(text(await fs.readFile(path)), 'Jello!?')
+      const w = await fs.open(path, 'w', { dsync: true })
+      await w.close()
+      equal((await fs.stat(path)).size, 0, "'w' still truncates")
+      const ro = await fs.open(path, 'r', { dsync: true })
+      ok(ro.dsync !== true, 'a read-only handle writes nothing, so it never claims dsync')
+      await ro.close()
+      const plain = await fs.open(path, 'r+')
+      ok(plain.dsync !== true, 'without the option a handle is ordinary')
+      await plain.close()
+    },
+  },
+  {
     name: 'acquireLock: another name of a locked directory (symlink, `..`, trailing slash) gets LOCKED',
     async run(fs, root) {
       await fs.mkdir(join(root, 'store'))

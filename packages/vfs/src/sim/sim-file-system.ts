@@ -1,5 +1,5 @@
 import { posix } from 'node:path'
-import type { FileHandle, FileStat, FileSystem, OpenFlags } from '../file-system.js'
+import type { FileHandle, FileStat, FileSystem, OpenFlags, OpenOptions } from '../file-system.js'
 import { buildCrashImage, cloneCurrent, EnumeratingChooser, fingerprint, type Chooser } from './crash-image.js'
 import { SimFsError, SimHaltedError } from './errors.js'
 import { FaultTable, type FaultSpec, type InjectedFault, type SimOp } from './faults.js'
@@ -191,7 +191,13 @@ export class SimFileSystem implements FileSystem {
 
   // ---- the FileSystem -------------------------------------------------------------------------
 
-  async open(path: string, flags: OpenFlags): Promise<FileHandle> {
+  /**
+   * `options.dsync` (`O_DSYNC`) gives a handle whose every write is that write followed by a
+   * `sync` of the file: two counted operations (`write`, then `sync`), so a crash can fall
+   * between them, a `write` fault fails it before anything is durable, and a `sync` fault fails
+   * it as a failed `fdatasync` does (the dirty data dropped, `EIO`).
+   */
+  async open(path: string, flags: OpenFlags, options?: OpenOptions): Promise<FileHandle> {
     this.#begin('open', path)
     this.stats.opens++
     if (flags === 'wx') {
@@ -211,7 +217,7 @@ export class SimFileSystem implements FileSystem {
     } else if (flags === 'w') {
       this.#dataOp(node, { kind: 'truncate', length: 0 })
     }
-    return new SimFileHandle(this, path, node, flags)
+    return new SimFileHandle(this, path, node, flags, options?.dsync === true && flags !== 'r')
   }
 
   async readFile(path: string): Promise<Uint8Array> {
@@ -569,17 +575,19 @@ const MAX_SYMLINK_HOPS = 40
 
 class SimFileHandle implements FileHandle {
   readonly path: string
+  readonly dsync: boolean
   readonly #sim: SimFileSystem
   readonly #node: FileNode
   readonly #flags: OpenFlags
   #cursor = 0
   #closed = false
 
-  constructor(sim: SimFileSystem, path: string, node: FileNode, flags: OpenFlags) {
+  constructor(sim: SimFileSystem, path: string, node: FileNode, flags: OpenFlags, dsync: boolean) {
     this.#sim = sim
     this.path = path
     this.#node = node
     this.#flags = flags
+    this.dsync = dsync
   }
 
   #check(op: SimOp, access?: 'read' | 'write'): void {
@@ -608,6 +616,7 @@ class SimFileHandle implements FileHandle {
     const at = append ? this.#node.current.length : (position ?? this.#cursor)
     this.#sim._write(this.#node, at, data, fault, this.path)
     if (!append && position === undefined) this.#cursor = at + data.length
+    if (this.dsync) await this.sync()
   }
 
   async sync(): Promise<void> {
