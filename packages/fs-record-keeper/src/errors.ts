@@ -1,5 +1,8 @@
+import * as shared from '@quire/errors'
+
 /**
- * Stable error codes. Codes are a contract (they do not change across versions); messages are not.
+ * Stable error codes, the shared contract of `@quire/errors` (listed for all packages in its
+ * ERRORS.md). Codes are a contract (they do not change across versions); messages are not.
  *
  * - `INVALID_ARGUMENT`: bad input (id not a canonical lower-case UUID, event not a JSON object,
  *   size or offset not a safe integer, event too large); nothing was written.
@@ -50,29 +53,78 @@ export function describeValue(value: unknown): string {
 
 /** ` (ENOSPC)` for a file-system error with a code, so that a message names what the disk said. */
 export function errnoOf(cause: unknown): string {
-  const code = (cause as { code?: unknown } | null | undefined)?.code
-  return typeof code === 'string' ? ` (${code})` : ''
+  const code = shared.errnoOf(cause)
+  return code === undefined ? '' : ` (${code})`
+}
+
+/** Options of a {@link FsStoreError}: the `cause`, and for `OVERLOADED` the bound that was met. */
+export interface FsStoreErrorOptions {
+  /** The error underneath (a file-system error). */
+  readonly cause?: unknown
+  /** For `OVERLOADED`: the bound met and what was waiting. */
+  readonly overload?: shared.OverloadDetails
+}
+
+/** The shared class of each shared code (`OVERLOADED` needs its details, so it is built apart). */
+const SHARED_CLASS: Partial<Record<StoreErrorCode, new (message: string, options?: { cause?: unknown }) => shared.QuireError>> = {
+  INVALID_ARGUMENT: shared.InvalidArgumentError,
+  NOT_FOUND: shared.NotFoundError,
+  EXISTS: shared.ExistsError,
+  CORRUPT: shared.CorruptError,
+  CLOSED: shared.ClosedError,
+  POISONED: shared.PoisonedError,
+  UNSUPPORTED_VERSION: shared.UnsupportedVersionError,
+  READ_ONLY: shared.ReadOnlyError,
+}
+
+/** Which store class built each shared-class error, for `instanceof RecordKeeperError` / `DepotError`. */
+const builtBy = new WeakMap<object, abstract new (...args: never[]) => unknown>()
+
+function sharedErrorFor(code: StoreErrorCode, message: string, options: FsStoreErrorOptions | undefined): shared.QuireError | undefined {
+  const causeOnly = options === undefined || !('cause' in options) ? undefined : { cause: options.cause }
+  if (code === 'OVERLOADED') return options?.overload === undefined ? undefined : new shared.OverloadedError(message, options.overload)
+  const Shared = SHARED_CLASS[code]
+  return Shared === undefined ? undefined : new Shared(message, causeOnly)
+}
+
+/**
+ * Base of the record keeper's and the depot's errors, a `QuireError` whose `code` is one of
+ * {@link StoreErrorCode}. Both stores throw by code (`new RecordKeeperError('CORRUPT', …)`), and
+ * for a shared code the constructor builds the shared class of `@quire/errors` for it
+ * (`CorruptError`, `PoisonedError`, `InvalidArgumentError`, `OverloadedError` with its `limit`,
+ * `max`, `queuedOperations`, `queuedBytes`, …), so `instanceof CorruptError` holds for a
+ * record keeper's corruption as for a WAL's; `name` is still the store's class
+ * (`RecordKeeperError`), and `instanceof RecordKeeperError` still holds. Codes only these stores
+ * have (`NOT_WRITABLE`, `NOT_READABLE`, `OUT_OF_RANGE`) are instances of the store's class itself.
+ */
+export class FsStoreError extends shared.QuireError {
+  /** The stable code. */
+  declare readonly code: StoreErrorCode
+
+  constructor(code: StoreErrorCode, message: string, options?: FsStoreErrorOptions) {
+    super(code, message, options === undefined || !('cause' in options) ? undefined : { cause: options.cause })
+    const sharedError = sharedErrorFor(code, message, options)
+    if (sharedError === undefined) return
+    Object.defineProperty(sharedError, 'name', { value: new.target.name, writable: true, configurable: true, enumerable: false })
+    builtBy.set(sharedError, new.target)
+    // A constructor may hand back another object: the shared class's instance, marked as ours.
+    return sharedError as this
+  }
+
+  /** True for an instance of this class, and for a shared-class error this class (or a subclass) built. */
+  static override [Symbol.hasInstance](this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    if (typeof value !== 'object' || value === null) return false
+    const builder = builtBy.get(value)
+    return builder !== undefined && (builder === this || Object.prototype.isPrototypeOf.call(this.prototype, builder.prototype))
+  }
 }
 
 /** An error the record keeper throws on purpose; test `code`, not the message. */
-export class RecordKeeperError extends Error {
-  readonly code: StoreErrorCode
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'RecordKeeperError'
-    this.code = code
-  }
-}
+export class RecordKeeperError extends FsStoreError {}
 
 /** An error the depot throws on purpose; test `code`, not the message. */
-export class DepotError extends Error {
-  readonly code: StoreErrorCode
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'DepotError'
-    this.code = code
-  }
-}
+export class DepotError extends FsStoreError {}
 
 /** The constructor shape both error classes share, so helpers can throw either. */
-export type StoreErrorClass = new (code: StoreErrorCode, message: string, options?: { cause?: unknown }) => Error
+export type StoreErrorClass = new (code: StoreErrorCode, message: string, options?: FsStoreErrorOptions) => Error
