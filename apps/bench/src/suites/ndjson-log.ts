@@ -7,6 +7,7 @@ import type { SonicBoom as SonicBoomClass } from 'sonic-boom'
 import { NdjsonLog } from '@quire/ndjson-log'
 import { timeOps, timeSync, type BenchRow, type BenchSuite } from '../harness.js'
 import { ndjsonCurves } from './ndjson-log/curves.js'
+import { event } from './ndjson-log/event.js'
 
 // Goals from issue 4: sync 'always' with 256 concurrent appenders >= 150 k durable events/s;
 // sync 'none' >= 1.2x sonic-boom; read-back >= 500 k records/s. Everything runs in one process,
@@ -14,20 +15,6 @@ import { ndjsonCurves } from './ndjson-log/curves.js'
 const GOAL_DURABLE_PER_S = 150_000
 const GOAL_NONE_VS_SONIC = 1.2
 const GOAL_READ_PER_S = 500_000
-
-const TYPES = ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'TransferSent', 'TransferReceived']
-
-/** A small event record, ~170 bytes of JSON, like the reference's NDJSON lines. */
-function event(i: number): Record<string, unknown> {
-  return {
-    id: `evt-${String(i).padStart(8, '0')}`,
-    type: TYPES[i % TYPES.length],
-    stream: `account-${String(i % 1000).padStart(4, '0')}`,
-    version: i,
-    timestamp: new Date(1_780_000_000_000 + i * 37).toISOString(),
-    data: { amount: (i * 7919) % 100_000, currency: 'EUR' },
-  }
-}
 
 // sonic-boom is CommonJS: module.exports is the class itself.
 const SonicBoom = createRequire(import.meta.url)('sonic-boom') as typeof SonicBoomClass

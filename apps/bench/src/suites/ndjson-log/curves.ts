@@ -9,6 +9,7 @@ import type { BenchCurve } from '../../curves.js'
 import type { BenchContext, PointSubject } from '../../harness.js'
 import { concurrencyCurve } from '../../curves/concurrency.js'
 import { latencyCurve } from '../../curves/latency.js'
+import { event } from './event.js'
 
 // sonic-boom is CommonJS: module.exports is the class itself.
 const SonicBoom = createRequire(import.meta.url)('sonic-boom') as typeof SonicBoomClass
@@ -18,15 +19,6 @@ const closeP = promisify(close)
 const writeAll = (fd: number, text: string): Promise<void> =>
   new Promise((resolve, reject) => write(fd, text, null, 'utf8', (err) => (err ? reject(err) : resolve())))
 
-const TYPES = ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'TransferSent', 'TransferReceived']
-const event = (i: number): Record<string, unknown> => ({
-  id: `evt-${String(i).padStart(8, '0')}`,
-  type: TYPES[i % TYPES.length],
-  stream: `account-${String(i % 1000).padStart(4, '0')}`,
-  version: i,
-  timestamp: new Date(1_780_000_000_000 + i * 37).toISOString(),
-  data: { amount: (i * 7919) % 100_000, currency: 'EUR' },
-})
 
 /**
  * Durable NDJSON appenders: NdjsonLog sync 'always', pino's sonic-boom in its durable mode
