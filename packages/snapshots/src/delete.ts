@@ -1,18 +1,17 @@
-import { isFsError, safeJoin } from '@quire/vfs'
-import type { FileSystem } from '@quire/vfs'
+import { isFsError, safeJoin, unlinkIfPresent } from '@quire/vfs'
 import { TEMP_SUFFIX } from './file-name.js'
 import { isNewerFormat } from './file-reports.js'
 import { listKey } from './key-cache.js'
 import type { KeyState } from './key-cache.js'
-import type { StoreContext } from './store-context.js'
+import { poisonedBy, type StoreContext } from './store-context.js'
 
 /**
  * Removes every snapshot of the key, oldest first, then its directory (`SnapshotStore.delete`'s
  * work, run in the key's queue). A crash in the middle leaves the newest snapshots.
  */
 export async function deleteKey(ctx: StoreContext, ks: KeyState): Promise<void> {
-  const { fs, poison } = ctx
-  if (poison.poisoned) throw poison.error()
+  const { fs } = ctx
+  ctx.poison.check()
   ks.listing = undefined // whatever happens below, list again afterwards
   const { snaps, names } = await listKey(fs, ks)
   if (names.length === 0) {
@@ -25,14 +24,14 @@ export async function deleteKey(ctx: StoreContext, ks: KeyState): Promise<void> 
   for (const snap of [...snaps].reverse()) {
     // A newer release's file stays (it keeps the key directory too): this code cannot read it.
     if (ks.newer.has(snap.name) || (!ks.knownValid.has(snap.name) && (await isNewerFormat(ctx, ks, snap.name)))) continue
-    await unlinkIfThere(fs, safeJoin(ks.dir, snap.name))
+    await unlinkIfPresent(fs, safeJoin(ks.dir, snap.name))
     ks.knownValid.delete(snap.name)
   }
-  for (const name of names) if (name.endsWith(TEMP_SUFFIX)) await unlinkIfThere(fs, safeJoin(ks.dir, name))
+  for (const name of names) if (name.endsWith(TEMP_SUFFIX)) await unlinkIfPresent(fs, safeJoin(ks.dir, name))
   try {
     await fs.syncDir(ks.dir)
   } catch (err) {
-    throw poison.with(err, 'syncing a key directory')
+    throw poisonedBy(ctx, err, 'syncing a key directory')
   }
   try {
     await fs.rmdir(ks.dir)
@@ -44,15 +43,7 @@ export async function deleteKey(ctx: StoreContext, ks: KeyState): Promise<void> 
   try {
     await fs.syncDir(ctx.dir)
   } catch (err) {
-    throw poison.with(err, 'syncing the store directory')
+    throw poisonedBy(ctx, err, 'syncing the store directory')
   }
   ks.listing = []
-}
-
-async function unlinkIfThere(fs: FileSystem, path: string): Promise<void> {
-  try {
-    await fs.unlink(path)
-  } catch (err) {
-    if (!isFsError(err, 'ENOENT')) throw err
-  }
 }

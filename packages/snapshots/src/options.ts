@@ -1,3 +1,4 @@
+import { functionOption, integerOption, optionKeys } from '@quire/durable'
 import type { FileSystem, OpenModeOptions } from '@quire/vfs'
 import { InvalidArgumentError } from './errors.js'
 import type { CorruptionReport, UnsupportedReport } from './file-reports.js'
@@ -108,49 +109,51 @@ export interface ResolvedOptions {
 /** The error of a bad argument, for the option checks of `@quire/vfs`. */
 export const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
 
+/**
+ * Every key `SnapshotStore.open` knows: a key of {@link SnapshotStoreOptions} left out of the
+ * list, or one it does not have, fails to compile; `check` refuses unknown keys at run time.
+ */
+export const OPEN_OPTION_KEYS = optionKeys<SnapshotStoreOptions>()(
+  ['fs', 'codec', 'keep', 'maxStateBytes', 'cachedKeys', 'onCorrupt', 'onUnsupported', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly'] as const,
+  'SnapshotStore.open',
+  invalid,
+)
+
+/** Every key of `save`'s input. */
+export const SAVE_INPUT_KEYS = optionKeys<SaveInput>()(['position', 'state', 'schemaVersion'] as const, 'SnapshotStore.save', invalid)
+
+/** Every key `load` knows. */
+export const LOAD_OPTION_KEYS = optionKeys<LoadOptions>()(['maxPosition', 'schemaVersion', 'upgrade'] as const, 'SnapshotStore.load', invalid)
+
+const ANY_SAFE_INTEGER = { min: 1, max: Number.MAX_SAFE_INTEGER }
+
+/** An optional hook: `undefined`, or a function (`INVALID_ARGUMENT` otherwise). */
+function hookOption<F extends (...args: never[]) => unknown>(name: string, value: unknown): F | undefined {
+  return value === undefined ? undefined : functionOption<F>(name, value, undefined, invalid)
+}
+
 /** Checks `SnapshotStore.open`'s options (`INVALID_ARGUMENT` for a bad one) and fills in defaults. */
 export function resolveOptions(options: SnapshotStoreOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
-  const keep = options.keep ?? DEFAULT_KEEP
-  if (!Number.isInteger(keep) || keep < 0 || keep > MAX_KEEP) {
-    throw new InvalidArgumentError(`keep must be an integer from 0 to ${MAX_KEEP}`)
-  }
-  const maxStateBytes = options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES
-  if (!Number.isInteger(maxStateBytes) || maxStateBytes < 0 || maxStateBytes > MAX_STATE_BYTES_LIMIT) {
-    throw new InvalidArgumentError(`maxStateBytes must be an integer from 0 to ${MAX_STATE_BYTES_LIMIT}`)
-  }
-  const cachedKeys = options.cachedKeys ?? DEFAULT_CACHED_KEYS
-  if (!Number.isInteger(cachedKeys) || cachedKeys < 1 || cachedKeys > MAX_CACHED_KEYS) {
-    throw new InvalidArgumentError(`cachedKeys must be an integer from 1 to ${MAX_CACHED_KEYS}`)
-  }
-  const onCorrupt = options.onCorrupt
-  if (onCorrupt !== undefined && typeof onCorrupt !== 'function') throw new InvalidArgumentError('onCorrupt must be a function')
-  const onUnsupported = options.onUnsupported
-  if (onUnsupported !== undefined && typeof onUnsupported !== 'function') throw new InvalidArgumentError('onUnsupported must be a function')
+  const keep = integerOption('keep', options.keep, { min: 0, max: MAX_KEEP }, DEFAULT_KEEP, invalid)
+  const maxStateBytes = integerOption('maxStateBytes', options.maxStateBytes, { min: 0, max: MAX_STATE_BYTES_LIMIT }, DEFAULT_MAX_STATE_BYTES, invalid)
+  const cachedKeys = integerOption('cachedKeys', options.cachedKeys, { min: 1, max: MAX_CACHED_KEYS }, DEFAULT_CACHED_KEYS, invalid)
+  const onCorrupt = hookOption<(report: CorruptionReport) => void>('onCorrupt', options.onCorrupt)
+  const onUnsupported = hookOption<(report: UnsupportedReport) => void>('onUnsupported', options.onUnsupported)
   if (options.fs !== undefined && (typeof options.fs !== 'object' || options.fs === null)) {
     throw new InvalidArgumentError('fs must be a FileSystem')
   }
-  const maxQueuedOperations = options.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_OPERATIONS
-  if (!Number.isSafeInteger(maxQueuedOperations) || maxQueuedOperations < 1) {
-    throw new InvalidArgumentError('maxQueuedOperations must be a safe integer ≥ 1')
-  }
-  const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
-  if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new InvalidArgumentError('maxQueuedBytes must be a safe integer ≥ 1')
+  const maxQueuedOperations = integerOption('maxQueuedOperations', options.maxQueuedOperations, ANY_SAFE_INTEGER, DEFAULT_MAX_QUEUED_OPERATIONS, invalid)
+  const maxQueuedBytes = integerOption('maxQueuedBytes', options.maxQueuedBytes, ANY_SAFE_INTEGER, DEFAULT_MAX_QUEUED_BYTES, invalid)
   return { codec: resolveCodec(options.codec), keep, cachedKeys, maxStateBytes, onCorrupt, onUnsupported, maxQueuedOperations, maxQueuedBytes }
 }
 
 /** A position (`name` in messages): a safe integer ≥ 0. */
 export function checkPosition(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`${name} must be a safe integer ≥ 0`)
-  }
-  return value
+  return integerOption(name, value, { min: 0, max: Number.MAX_SAFE_INTEGER }, undefined, invalid)
 }
 
 /** A schema version: an integer 0 to {@link MAX_SCHEMA_VERSION}. */
 export function checkSchemaVersion(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SCHEMA_VERSION) {
-    throw new InvalidArgumentError(`schemaVersion must be an integer from 0 to ${MAX_SCHEMA_VERSION}`)
-  }
-  return value
+  return integerOption('schemaVersion', value, { min: 0, max: MAX_SCHEMA_VERSION }, undefined, invalid)
 }

@@ -1,4 +1,4 @@
-import { isFsError, safeJoin } from '@quire/vfs'
+import { isFsError, safeJoin, unlinkIfPresent } from '@quire/vfs'
 import type { FileSystem } from '@quire/vfs'
 import { TEMP_SUFFIX } from './file-name.js'
 import { keyFromDirName } from './key-dir.js'
@@ -22,11 +22,7 @@ export async function recover(fs: FileSystem, root: string): Promise<void> {
     let left = entries.length
     for (const entry of entries) {
       if (!entry.endsWith(TEMP_SUFFIX)) continue
-      try {
-        await fs.unlink(safeJoin(dir, entry))
-      } catch (err) {
-        if (!isFsError(err, 'ENOENT')) throw err
-      }
+      await unlinkIfPresent(fs, safeJoin(dir, entry))
       left--
     }
     if (left === 0) {

@@ -4,7 +4,7 @@ import { snapFileName } from './file-name.js'
 import { rememberSnap, takeSequence } from './key-cache.js'
 import type { KeyState } from './key-cache.js'
 import type { EncodedSnapshot } from './snapshot-file.js'
-import type { StoreContext } from './store-context.js'
+import { poisonedBy, type StoreContext } from './store-context.js'
 
 const noop = (): void => undefined
 
@@ -24,8 +24,8 @@ export async function saveSnapshot(ctx: StoreContext, ks: KeyState, position: nu
 
 /** Temp file, one write (or three, uncopied, for a large state), fdatasync, rename, directory fsync. */
 async function writeSnapshot(ctx: StoreContext, ks: KeyState, position: number, data: Uint8Array | EncodedSnapshot): Promise<void> {
-  const { fs, poison } = ctx
-  if (poison.poisoned) throw poison.error()
+  const { fs } = ctx
+  ctx.poison.check()
   await ensureKeyDir(ctx, ks)
   const sequence = await takeSequence(fs, ks)
   const name = snapFileName(position, sequence)
@@ -50,7 +50,7 @@ async function writeSnapshot(ctx: StoreContext, ks: KeyState, position: number, 
   } catch (err) {
     await handle.close().catch(noop)
     await fs.unlink(temp).catch(noop)
-    throw poison.with(err, 'syncing a snapshot')
+    throw poisonedBy(ctx, err, 'syncing a snapshot')
   }
   try {
     await handle.close()
@@ -66,7 +66,7 @@ async function writeSnapshot(ctx: StoreContext, ks: KeyState, position: number, 
   try {
     await fs.syncDir(ks.dir)
   } catch (err) {
-    throw poison.with(err, 'syncing a key directory')
+    throw poisonedBy(ctx, err, 'syncing a key directory')
   }
   ks.knownValid.add(name)
 }
@@ -87,7 +87,7 @@ async function ensureKeyDir(ctx: StoreContext, ks: KeyState): Promise<void> {
     try {
       await ctx.fs.syncDir(ctx.dir)
     } catch (err) {
-      throw ctx.poison.with(err, 'syncing the store directory')
+      throw poisonedBy(ctx, err, 'syncing the store directory')
     }
   }
   ks.dirDurable = true

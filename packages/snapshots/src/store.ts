@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
-import { NodeFileSystem, acquireLock, ensureDir, isFsError, limitOpenFiles, safeJoin, undoFailedOpen } from '@quire/vfs'
-import { ReadOnlyError, ReadOnlyFileSystem, checkOptionKeys, enforceOpenMode, resolveOpenMode, storePathState } from '@quire/vfs'
+import { Poison, StoreState, openStore } from '@quire/durable'
+import { NodeFileSystem, ReadOnlyError, ReadOnlyFileSystem, enforceOpenMode, isFsError, limitOpenFiles, resolveOpenMode, safeJoin, storePathState } from '@quire/vfs'
 import type { DirLock, FileSystem } from '@quire/vfs'
 import { deleteKey } from './delete.js'
-import { ClosedError, InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError } from './errors.js'
 import { parseSnapFileName } from './file-name.js'
 import { KeyCache } from './key-cache.js'
 import type { KeyState } from './key-cache.js'
@@ -11,16 +11,14 @@ import { keyBytes, keyFromDirName } from './key-dir.js'
 import { DEFAULT_SCHEMA_VERSION, SINGLE_WRITE_MAX_BYTES } from './limits.js'
 import { loadNewest } from './load.js'
 import type { Snapshot } from './load.js'
-import { LOAD_OPTION_KEYS, OPEN_OPTION_KEYS, SAVE_INPUT_KEYS } from './option-keys.js'
-import { checkPosition, checkSchemaVersion, invalid, resolveOptions } from './options.js'
+import { LOAD_OPTION_KEYS, OPEN_OPTION_KEYS, SAVE_INPUT_KEYS, checkPosition, checkSchemaVersion, invalid, resolveOptions } from './options.js'
 import type { LoadOptions, ResolvedOptions, SaveInput, SnapshotStoreOptions } from './options.js'
-import { Poison } from './poison.js'
 import { prune } from './prune.js'
 import { QueueBudget } from './queue-budget.js'
 import { recover } from './recovery.js'
 import { saveSnapshot } from './save.js'
 import { concatSnapshot, encodeSnapshot } from './snapshot-file.js'
-import type { StoreContext } from './store-context.js'
+import { poisonedStore, type StoreContext } from './store-context.js'
 
 const noop = (): void => undefined
 
@@ -34,30 +32,35 @@ const noop = (): void => undefined
  *   damaged file is reported through `onCorrupt` and skipped, and the next older one is used.
  * - One writer per directory: a second `open` fails with `LockedError` (code `LOCKED`).
  *
- * This file is the API and the bookkeeping around it (queues, limits, close); the work of each
- * operation is in its own file: `save.ts`, `load.ts`, `prune.ts`, `delete.ts`, `recovery.ts`.
+ * This file is the API and the bookkeeping around it (queues, limits); the work of each operation
+ * is in its own file: `save.ts`, `load.ts`, `prune.ts`, `delete.ts`, `recovery.ts`. The lifecycle
+ * (open's steps, close once, the poison) is `@quire/durable`'s `openStore` and `StoreState`.
  */
 export class SnapshotStore implements AsyncDisposable {
   readonly dir: string
   readonly #fs: FileSystem
-  readonly #lock: DirLock
-  readonly #readOnly: boolean
   readonly #options: ResolvedOptions
   readonly #ctx: StoreContext
-  readonly #poison = new Poison()
+  readonly #state: StoreState
   readonly #budget: QueueBudget
   readonly #keys: KeyCache
   readonly #inFlight = new Set<Promise<unknown>>()
-  #closed = false
-  #closing: Promise<void> | undefined
 
   private constructor(dir: string, fs: FileSystem, lock: DirLock, options: ResolvedOptions, readOnly = false) {
     this.dir = dir
     this.#fs = fs
-    this.#lock = lock
-    this.#readOnly = readOnly
     this.#options = options
-    this.#ctx = { dir, fs, options, poison: this.#poison }
+    const poison = new Poison(poisonedStore)
+    this.#ctx = { dir, fs, options, poison }
+    this.#state = new StoreState({
+      poison,
+      readOnly,
+      // Queued saves, deletes and loads settle first; then the lock goes.
+      onClose: async () => {
+        while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight])
+        await lock.release()
+      },
+    })
     this.#budget = new QueueBudget(options.maxQueuedOperations, options.maxQueuedBytes)
     this.#keys = new KeyCache(dir, options.cachedKeys)
   }
@@ -68,7 +71,7 @@ export class SnapshotStore implements AsyncDisposable {
    */
   static async open(dir: string, options: SnapshotStoreOptions = {}): Promise<SnapshotStore> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
-    checkOptionKeys(options, OPEN_OPTION_KEYS, 'SnapshotStore.open', invalid)
+    OPEN_OPTION_KEYS.check(options)
     const resolved = resolveOptions(options)
     const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
@@ -76,20 +79,14 @@ export class SnapshotStore implements AsyncDisposable {
     enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE), root, ROLE)
     // Read-only: no lock, no recovery (its only work is removing temp files), nothing written.
     if (mode.readOnly) return new SnapshotStore(root, READ_ONLY_FS(fs), NO_LOCK, resolved, true)
-    // syncExisting: a killed writer may have left the store directory without making it durable.
-    const created = await ensureDir(fs, root, { syncExisting: true })
-    let lock: DirLock | undefined
-    try {
-      lock = await acquireLock(fs, root)
-      await recover(fs, root)
-    } catch (err) {
-      // A failed open leaves the disk as it found it: what it created goes again.
-      await undoFailedOpen(fs, created, lock)
-      throw err
-    }
-    // Saves and loads of different keys run at once: without a bound on open files, a deep queue
-    // opens thousands at the same moment and EMFILE fails them (each holds one file at a time).
-    return new SnapshotStore(root, limitOpenFiles(fs), lock, resolved)
+    return openStore({
+      fs,
+      dir: root,
+      recover: () => recover(fs, root),
+      // Saves and loads of different keys run at once: without a bound on open files, a deep queue
+      // opens thousands at the same moment and EMFILE fails them (each holds one file at a time).
+      construct: (_, lock) => new SnapshotStore(root, limitOpenFiles(fs), lock, resolved),
+    })
   }
 
   /**
@@ -103,10 +100,10 @@ export class SnapshotStore implements AsyncDisposable {
       this.#assertWritable('SnapshotStore.save')
       const bytes = keyBytes(key)
       if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('save input must be an object')
-      checkOptionKeys(input, SAVE_INPUT_KEYS, 'SnapshotStore.save', invalid)
+      SAVE_INPUT_KEYS.check(input)
       const position = checkPosition(input.position, 'position')
       const schemaVersion = checkSchemaVersion(input.schemaVersion ?? DEFAULT_SCHEMA_VERSION)
-      if (this.#poison.poisoned) throw this.#poison.error()
+      this.#ctx.poison.check()
       this.#budget.admit() // before the cost of encoding
       const { codec, maxStateBytes } = this.#options
       const state = codec.encode(input.state)
@@ -137,7 +134,7 @@ export class SnapshotStore implements AsyncDisposable {
     this.#assertOpen()
     const bytes = keyBytes(key)
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('load options must be an object')
-    checkOptionKeys(options, LOAD_OPTION_KEYS, 'SnapshotStore.load', invalid)
+    LOAD_OPTION_KEYS.check(options)
     const maxPosition = options.maxPosition === undefined ? Number.MAX_SAFE_INTEGER : checkPosition(options.maxPosition, 'maxPosition')
     const wanted = options.schemaVersion === undefined ? undefined : checkSchemaVersion(options.schemaVersion)
     const upgrade = options.upgrade
@@ -193,12 +190,7 @@ export class SnapshotStore implements AsyncDisposable {
 
   /** Waits for queued saves, deletes and loads, then releases the lock. Idempotent. */
   close(): Promise<void> {
-    this.#closed = true
-    this.#closing ??= (async () => {
-      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight])
-      await this.#lock.release()
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 
   /** The same as `close()`: `await using` closes the store at the end of the block. */
@@ -208,15 +200,16 @@ export class SnapshotStore implements AsyncDisposable {
 
   /** True when the store was opened with `readOnly: true`: `save` and `delete` reject with `READ_ONLY`. */
   get readOnly(): boolean {
-    return this.#readOnly
+    return this.#state.readOnly
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ClosedError()
+    this.#state.assertOpen()
   }
 
+  /** `READ_ONLY` (of `@quire/vfs`) on a read-only store; the poison is checked after the input, in `save`'s work. */
   #assertWritable(operation: string): void {
-    if (this.#readOnly) throw new ReadOnlyError(operation)
+    if (this.#state.readOnly) throw new ReadOnlyError(operation)
   }
 
   /** Counts `work` as pending on the key until it settles, and lets `close` wait for it. */
