@@ -92,7 +92,7 @@ export function suiteChartSpec(suite: string, rows: readonly BenchRow[], curves:
       anchor: 'start',
       fontSize: 16,
     },
-    config: { font: 'sans-serif', legend: { symbolStrokeWidth: 2 } },
+    config: { font: 'sans-serif', legend: { symbolStrokeWidth: 2, labelLimit: 420 } },
     vconcat: panels,
     resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
   }

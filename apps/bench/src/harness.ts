@@ -68,16 +68,15 @@ export async function timeFor(
   seconds: number,
   concurrency: number,
   op: (i: number) => Promise<unknown>,
-  first = 0,
 ): Promise<{ ops: number; seconds: number }> {
-  let next = first
+  let next = 0
   const started = process.hrtime.bigint()
   const deadline = started + BigInt(Math.round(seconds * 1e9))
   const worker = async (): Promise<void> => {
     while (process.hrtime.bigint() < deadline) await op(next++)
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
-  return { ops: next - first, seconds: Number(process.hrtime.bigint() - started) / 1e9 }
+  return { ops: next, seconds: Number(process.hrtime.bigint() - started) / 1e9 }
 }
 
 /** Times a synchronous loop body run `count` times. */
@@ -167,6 +166,17 @@ export interface PointSubject {
   readonly op: (i: number) => Promise<unknown>
 }
 
+// The next `i` of each subject, kept across points: a subject measured at 1, then at 4 writers
+// goes on with fresh ids (a new stream name, a new key) instead of starting again at 0.
+const nextIds = new WeakMap<PointSubject, number>()
+const idsFor = (s: PointSubject): { take(): number } => ({
+  take() {
+    const i = nextIds.get(s) ?? 0
+    nextIds.set(s, i + 1)
+    return i
+  },
+})
+
 /**
  * Measures every subject at one `concurrency` in interleaved rounds of about `seconds` each
  * (A, B, C, A, B, C, ...), after a short untimed warm-up; returns each subject's ops/s over
@@ -178,13 +188,15 @@ export async function ratesAt(
   options: { seconds: number; rounds?: number },
 ): Promise<Map<string, number>> {
   const rounds = options.rounds ?? 3
-  const next = subjects.map(() => 0)
   const total = subjects.map(() => ({ ops: 0, seconds: 0 }))
-  for (const [j, s] of subjects.entries()) next[j] = (await timeFor(Math.min(0.05, options.seconds), concurrency, s.op)).ops
+  const run = async (s: PointSubject, seconds: number): Promise<{ ops: number; seconds: number }> => {
+    const ids = idsFor(s)
+    return timeFor(seconds, concurrency, () => s.op(ids.take()))
+  }
+  for (const s of subjects) await run(s, Math.min(0.05, options.seconds))
   for (let round = 0; round < rounds; round++) {
     for (const [j, s] of subjects.entries()) {
-      const t = await timeFor(options.seconds, concurrency, s.op, next[j] ?? 0)
-      next[j]! += t.ops
+      const t = await run(s, options.seconds)
       total[j]!.ops += t.ops
       total[j]!.seconds += t.seconds
     }
@@ -202,14 +214,15 @@ export async function latenciesOf(
   rounds = 4,
 ): Promise<Map<string, number[]>> {
   const samples = subjects.map((): number[] => [])
-  const next = subjects.map(() => 0)
-  for (const [j, s] of subjects.entries()) for (let k = 0; k < 20; k++) await s.op(next[j]!++)
+  for (const s of subjects) for (let k = 0; k < 20; k++) await s.op(idsFor(s).take())
   const perRound = Math.ceil(count / rounds)
   for (let round = 0; round < rounds; round++) {
     for (const [j, s] of subjects.entries()) {
+      const ids = idsFor(s)
       for (let k = 0; k < perRound; k++) {
+        const i = ids.take()
         const started = process.hrtime.bigint()
-        await s.op(next[j]!++)
+        await s.op(i)
         samples[j]!.push(Number(process.hrtime.bigint() - started) / 1e6)
       }
     }

@@ -65,21 +65,28 @@ const subject = await make()
 const seconds = Number(secondsText)
 const started = process.hrtime.bigint()
 const deadline = started + BigInt(Math.round(seconds * 1e9))
+// Sampled from the writers' loop, not a timer: a synchronous subject (SQLite) never lets a
+// timer run. Sample k is taken at the first operation end after k × 250 ms, and reported at k × 250 ms.
+const TICK_NS = 250_000_000n
 const samples: { t: number; rss: number; heap: number }[] = []
-const sample = (): void => {
+let tick = 0n
+const sampleDue = (): void => {
+  const now = process.hrtime.bigint()
+  if (now - started < tick * TICK_NS) return
   const m = process.memoryUsage()
-  samples.push({ t: Number(process.hrtime.bigint() - started) / 1e9, rss: m.rss, heap: m.heapUsed })
+  samples.push({ t: Number(tick) / 4, rss: m.rss, heap: m.heapUsed })
+  tick = (now - started) / TICK_NS + 1n
 }
-sample()
-const timer = setInterval(sample, 250)
+sampleDue()
 let next = 0
 await Promise.all(
   Array.from({ length: Number(writersText) }, async () => {
-    while (process.hrtime.bigint() < deadline) await subject.op(next++)
+    while (process.hrtime.bigint() < deadline) {
+      await subject.op(next++)
+      sampleDue()
+    }
   }),
 )
-clearInterval(timer)
-sample()
 const elapsed = Number(process.hrtime.bigint() - started) / 1e9
 await subject.close()
 process.stdout.write(JSON.stringify({ ops: next, seconds: elapsed, samples }))

@@ -11,7 +11,7 @@ interface Sustained {
 /**
  * Resident memory under a sustained durable load: each subject runs alone in a fresh process
  * (so one's heap does not weigh on another's reading) with `writers` concurrent writers for
- * 10 × the point time (30 s in a full run), RSS sampled every 250 ms. `subjects` maps a series
+ * 10 × the point time (30 s in a full run), RSS sampled every 250 ms (reported on that grid). `subjects` maps a series
  * name to a kind of `children/sustained.ts`.
  */
 export async function memoryCurve(
@@ -25,7 +25,7 @@ export async function memoryCurve(
   const rates: string[] = []
   for (const s of subjects) {
     const got = await runChild<Sustained>('sustained', [s.kind, await ctx.subdir(`sustained-${s.kind}`), String(seconds), String(writers)])
-    for (const m of got.samples) points.push({ series: s.series, x: Math.round(m.t * 100) / 100, y: m.rss / 2 ** 20 })
+    for (const m of got.samples) points.push({ series: s.series, x: m.t, y: m.rss / 2 ** 20 })
     const peak = Math.max(...got.samples.map((m) => m.rss)) / 2 ** 20
     rates.push(`${s.series}: ${Math.round(got.ops / got.seconds)} ops/s, peak RSS ${peak.toFixed(0)} MiB`)
     process.stdout.write(`  ${rates[rates.length - 1]!}\n`)

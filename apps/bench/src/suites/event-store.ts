@@ -25,6 +25,8 @@ import {
 } from './event-store/emmett-peers.js'
 import { openInChild, type BackendKind } from './event-store/open-in-child.js'
 import { SqliteEventTable } from './event-store/sqlite-event-table.js'
+import { event, EVENTS_PER_STREAM, fill, STREAMS_PER_COMMIT } from './event-store/fill.js'
+import { eventStoreCurves } from './event-store/curves.js'
 
 // The event store (issue 10, "Performance") against what a user would pick instead: an event
 // table in better-sqlite3 laid out as the Python eventsourcing library's SQLite recorder does it,
@@ -45,11 +47,6 @@ const GOAL_AGGREGATE_P99_MS = 1
 const GOAL_OPEN_SECONDS = 2
 
 const CONCURRENCY = 256
-/** Stores built for reads and recovery: commits of STREAMS_PER_COMMIT streams × EVENTS_PER_STREAM events. */
-const STREAMS_PER_COMMIT = 100
-const EVENTS_PER_STREAM = 10
-
-const event = (i: number): Deposited => ({ type: 'Deposited', data: { amount: i % 1000, currency: 'EUR' } })
 const goal = (met: boolean, text: string): string => `goal ${text}: ${met ? 'met' : 'NOT met'}`
 const rateOf = (row: BenchRow | undefined): number => (row === undefined ? Number.NaN : row.ops / row.seconds)
 const withNote = (row: BenchRow, note: string): BenchRow => ({ ...row, note: row.note === undefined ? note : `${row.note}; ${note}` })
@@ -85,18 +82,6 @@ const QUIRE: readonly QuireBackend[] = [
 ]
 const [WAL, NDJSON, RECORD_KEEPER] = QUIRE as [QuireBackend, QuireBackend, QuireBackend]
 
-/** Fills `store` with `n` events: commits of 100 new streams × 10 events each (multiStreamAppend). */
-async function fill(store: EventStore, n: number, tag: string): Promise<void> {
-  const perCommit = STREAMS_PER_COMMIT * EVENTS_PER_STREAM
-  const events = Array.from({ length: EVENTS_PER_STREAM }, (_, i) => event(i))
-  for (let done = 0, c = 0; done < n; done += perCommit, c++) {
-    const streams = Math.min(STREAMS_PER_COMMIT, Math.ceil((n - done) / EVENTS_PER_STREAM))
-    await store.multiStreamAppend(
-      Array.from({ length: streams }, (_, s) => ({ streamName: `${tag}-${c}-${s}`, events, expectedRevision: 'no_stream' as const })),
-    )
-  }
-}
-
 /** Builds an `n`-event store on `q` (sync 'none' where the backend has it), closed. */
 async function buildStore(q: QuireBackend, place: string, n: number): Promise<void> {
   const store = await EventStore.open({ backend: q.backend(place, 'none') })
@@ -120,6 +105,7 @@ const evolvePlain = (s: Balance, e: { readonly data: unknown }): Balance => ({ b
 
 export const suite: BenchSuite = {
   name: 'event-store',
+  curves: eventStoreCurves,
   async run(ctx) {
     const restore = silenceConsoleLog()
     const sqliteErrors = countEscapedSqliteErrors()
