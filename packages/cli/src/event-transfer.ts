@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { jsonCodec } from '@quire/codec'
 import { EventStore, ndjsonBackend, recordKeeperBackend, walBackend, type EventStoreBackend, type JsonValue, type RecordedEvent } from '@quire/event-store'
-import { postgresBackend } from '@quire/event-store-postgres'
 import { CliError } from './cli-error.js'
 import { isPostgresUrl } from './detect.js'
 import { codeOf } from './plain-error.js'
 import type { Progress } from './progress.js'
+import type { TargetBackend } from './target-backends.js'
 
 /*
  * Moving an event store between backends through the public API: every event of `$all` (system
@@ -44,11 +44,6 @@ export interface ExportedEvent {
   readonly recordedAt: Date
 }
 
-/** The target backends by name. */
-export const TARGET_BACKENDS = ['wal', 'ndjson', 'record-keeper', 'postgres'] as const
-
-/** One of {@link TARGET_BACKENDS}. */
-export type TargetBackend = (typeof TARGET_BACKENDS)[number]
 
 const SYSTEM_PREFIX = '$$'
 const MAX_GROUP_EVENTS = 500
@@ -113,7 +108,7 @@ export async function openTarget(path: string, backend: TargetBackend | undefine
   if (kind === 'wal') b = walBackend(path, { errorIfExists: true, now })
   else if (kind === 'ndjson') b = ndjsonBackend(path, { errorIfExists: true, now })
   else if (kind === 'record-keeper') b = recordKeeperBackend(path, { errorIfExists: true, now })
-  else b = postgresBackend({ connectionString: path, schema, migrate: true, listen: false })
+  else b = (await import('@quire/event-store-postgres')).postgresBackend({ connectionString: path, schema, migrate: true, listen: false })
   let store: EventStore
   try {
     store = await EventStore.open({ backend: b })

@@ -1,9 +1,14 @@
 import { Option, type Command } from 'commander'
-import { benchCommand, BENCH_KINDS, type BenchOptions } from './commands/bench.js'
+import { BENCH_KINDS } from './bench-kinds.js'
+import type { BenchOptions } from './commands/bench.js'
 import type { CommandContext, CommonOptions } from './commands/context.js'
-import { exportCommand, importCommand, type TransferOptions } from './commands/transfer.js'
-import { TARGET_BACKENDS } from './event-transfer.js'
+import type * as TransferModule from './commands/transfer.js'
+import type { TransferOptions } from './commands/transfer.js'
+import { TARGET_BACKENDS } from './target-backends.js'
 import type { ExitCode } from './exit-codes.js'
+
+// Loaded when their command runs (the event store, pg, every store for bench): start-up stays short.
+const transfer = (): Promise<typeof TransferModule> => import('./commands/transfer.js')
 
 /** Adds commands to the program (export, import, bench). */
 export type AddCommand = (program: Command, ctxOf: (options: CommonOptions) => CommandContext, settle: (code: ExitCode, ctx?: CommandContext) => void, withCommon: (cmd: Command) => Command) => void
@@ -20,7 +25,7 @@ const addExport: AddCommand = (program, ctxOf, settle, withCommon) => {
     .addHelpText('after', examples(['quire export ./data/ledger --to ./copy.ndjson --backend ndjson', 'quire export ./data/ledger --to postgres://app@localhost/app --target-schema ledger', 'quire export ./data/ledger > ledger.export.ndjson']))
     .action(async (source: string, options: CommonOptions & TransferOptions) => {
       const ctx = ctxOf(options)
-      settle(await exportCommand(ctx, source, options.kind, options), ctx)
+      settle(await (await transfer()).exportCommand(ctx, source, options.kind, options), ctx)
     })
 }
 
@@ -32,7 +37,7 @@ const addImport: AddCommand = (program, ctxOf, settle, withCommon) => {
     .addHelpText('after', examples(['quire export ./data/ledger | quire import ./copy --backend wal', 'quire import postgres://app@localhost/app --schema ledger --in ledger.export.ndjson']))
     .action(async (target: string, options: CommonOptions & TransferOptions) => {
       const ctx = ctxOf(options)
-      settle(await importCommand(ctx, target, options), ctx)
+      settle(await (await transfer()).importCommand(ctx, target, options), ctx)
     })
 }
 
@@ -49,7 +54,7 @@ const addBench: AddCommand = (program, ctxOf, settle) => {
     .addHelpText('after', examples(['quire bench wal', 'quire bench event-store --dir /data --seconds 10', 'quire bench ndjson-log --json']))
     .action(async (kind: string, options: CommonOptions & BenchOptions) => {
       const ctx = ctxOf(options)
-      settle(await benchCommand(ctx, kind, options), ctx)
+      settle(await (await import('./commands/bench.js')).benchCommand(ctx, kind, options), ctx)
     })
 }
 

@@ -7,12 +7,11 @@ import { RecordKeeper } from '@quire/fs-record-keeper'
 import { MvccStore } from '@quire/mvcc'
 import { NdjsonLog } from '@quire/ndjson-log'
 import { Wal } from '@quire/wal'
+import { BENCH_KINDS } from '../bench-kinds.js'
 import { CliError } from '../cli-error.js'
 import { EXIT_OK, type ExitCode } from '../exit-codes.js'
 import type { CommandContext } from './context.js'
 
-/** What `quire bench` measures. */
-export const BENCH_KINDS = ['wal', 'ndjson-log', 'event-store', 'mvcc', 'record-keeper'] as const
 
 /** Options of `quire bench`. */
 export interface BenchOptions {

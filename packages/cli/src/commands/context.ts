@@ -1,7 +1,12 @@
 import { coloursFor, writeOut, type CliIo, type Colours } from '../io.js'
 import { startProgress, type Progress, type ProgressMode } from '../progress.js'
 import type { HandlerContext } from '../stores/handler.js'
-import { DEFAULT_SCHEMA } from '@quire/event-store-postgres'
+
+/**
+ * `@quire/event-store-postgres`'s `DEFAULT_SCHEMA` (a test checks they agree), kept here so that
+ * commands on other stores do not load `pg`.
+ */
+export const DEFAULT_PG_SCHEMA = 'quire'
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -27,7 +32,7 @@ export class CommandContext implements HandlerContext {
     this.json = options.json === true
     this.out = coloursFor(io.stdout, this.json ? { NO_COLOR: '1' } : io.env)
     this.err = coloursFor(io.stderr, io.env)
-    this.schema = options.schema ?? DEFAULT_SCHEMA
+    this.schema = options.schema ?? DEFAULT_PG_SCHEMA
     this.#progress = options.progress ?? 'auto'
   }
 

@@ -3,7 +3,7 @@ import { EXIT_OK, type ExitCode } from '../exit-codes.js'
 import { writeOut } from '../io.js'
 import { jsonLine } from '../json-value.js'
 import type { DumpRange } from '../stores/handler.js'
-import { HANDLERS } from '../stores/registry.js'
+import { handlerFor } from '../stores/registry.js'
 import type { CommandContext } from './context.js'
 
 /**
@@ -13,7 +13,7 @@ import type { CommandContext } from './context.js'
  */
 export async function dumpCommand(ctx: CommandContext, path: string, kind: string | undefined, range: DumpRange): Promise<ExitCode> {
   const store = await resolveStore(path, kind)
-  const n = await HANDLERS[store.kind].dump(store, range, (record) => writeOut(ctx.io.stdout, jsonLine(record)), ctx)
+  const n = await (await handlerFor(store.kind)).dump(store, range, (record) => writeOut(ctx.io.stdout, jsonLine(record)), ctx)
   if (!ctx.json) await ctx.note(ctx.err.dim(`${n} record(s) from ${store.path} (${store.kind})`))
   return EXIT_OK
 }

@@ -1,7 +1,7 @@
 import { resolveStore } from '../detect.js'
 import { EXIT_OK, type ExitCode } from '../exit-codes.js'
 import { locksOf } from '../lock-info.js'
-import { HANDLERS } from '../stores/registry.js'
+import { handlerFor } from '../stores/registry.js'
 import { treeSize } from '../tree-size.js'
 import { formatBytes, type CommandContext } from './context.js'
 import { describeLock } from './describe-lock.js'
@@ -11,7 +11,7 @@ export async function infoCommand(ctx: CommandContext, path: string, kind: strin
   const store = await resolveStore(path, kind)
   const size = await treeSize(store)
   const locks = await locksOf(store)
-  const details = await HANDLERS[store.kind].info(store, ctx)
+  const details = await (await handlerFor(store.kind)).info(store, ctx)
   if (ctx.json) {
     await ctx.document({ command: 'info', path: store.path, kind: store.kind, formatVersion: store.formatVersion ?? null, detectedBy: store.evidence, sizeBytes: size.bytes, files: size.files, locks, ...details })
     return EXIT_OK

@@ -2,7 +2,7 @@ import { resolveStore } from '../detect.js'
 import { EXIT_DAMAGE, EXIT_OK, type ExitCode } from '../exit-codes.js'
 import { CliError } from '../cli-error.js'
 import type { RepairRequest } from '../stores/handler.js'
-import { HANDLERS } from '../stores/registry.js'
+import { handlerFor } from '../stores/registry.js'
 import type { CommandContext } from './context.js'
 import { whereOf } from './verify.js'
 
@@ -18,7 +18,7 @@ export async function repairCommand(ctx: CommandContext, path: string, kind: str
   if (!(MODES as readonly string[]).includes(mode)) throw new CliError('INVALID_ARGUMENT', `--mode must be one of ${MODES.join(', ')}, got ${mode}`)
   const store = await resolveStore(path, kind)
   const request: RepairRequest = { mode: mode as RepairRequest['mode'], apply }
-  const outcome = await HANDLERS[store.kind].repair(store, request, ctx)
+  const outcome = await (await handlerFor(store.kind)).repair(store, request, ctx)
   const refused = outcome.actions.length === 0 && outcome.notes.some((n) => n.startsWith('strict recovery refuses'))
   const pending = !apply && outcome.actions.length > 0
   const code = refused || pending ? EXIT_DAMAGE : EXIT_OK

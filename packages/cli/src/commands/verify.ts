@@ -2,7 +2,7 @@ import { resolveStore } from '../detect.js'
 import { EXIT_DAMAGE, EXIT_OK, type ExitCode } from '../exit-codes.js'
 import { locksOf } from '../lock-info.js'
 import type { Damage } from '../stores/handler.js'
-import { HANDLERS } from '../stores/registry.js'
+import { handlerFor } from '../stores/registry.js'
 import type { CommandContext } from './context.js'
 import { describeLock } from './describe-lock.js'
 
@@ -18,7 +18,7 @@ export function whereOf(d: { file: string; offset?: number; line?: number }): st
 export async function verifyCommand(ctx: CommandContext, path: string, kind: string | undefined): Promise<ExitCode> {
   const store = await resolveStore(path, kind)
   const locks = await locksOf(store)
-  const findings = await HANDLERS[store.kind].verify(store, ctx)
+  const findings = await (await handlerFor(store.kind)).verify(store, ctx)
   const ok = findings.damage.length === 0
   if (ctx.json) {
     await ctx.document({ command: 'verify', path: store.path, kind: store.kind, ok, checked: findings.checked, damage: findings.damage, warnings: findings.warnings, locks })

@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { EventStore, ndjsonBackend, recordKeeperBackend, walBackend, type EventStoreBackend, type RecordedEvent } from '@quire/event-store'
-import { postgresBackend } from '@quire/event-store-postgres'
+import { EventStore, ndjsonBackend, recordKeeperBackend, walBackend, type EventStoreBackend } from '@quire/event-store'
 import { CliError } from '../cli-error.js'
 import type { DetectedStore } from '../detect.js'
 import { bigintOut } from '../json-value.js'
+import { exportedOf } from '../event-transfer.js'
 import { codeOf, messageOf } from '../plain-error.js'
 import { bigintArg, intArg } from '../range-args.js'
 import type { Damage, DumpRange, Emit, HandlerContext, RepairOutcome, RepairRequest, StoreHandler, VerifyFindings } from './handler.js'
@@ -19,8 +19,11 @@ const exists = (path: string): Promise<boolean> => access(path).then(
   () => false,
 )
 
-/** The backend of an existing event store, opened read-only (PostgreSQL: reads only; never migrates). */
-export function readOnlyBackend(store: DetectedStore, schema: string): EventStoreBackend {
+/**
+ * The backend of an existing event store, opened read-only (PostgreSQL: reads only; never
+ * migrates). `pg` is loaded only for a PostgreSQL store: every other command starts faster.
+ */
+export async function readOnlyBackend(store: DetectedStore, schema: string): Promise<EventStoreBackend> {
   const mode = { readOnly: true, createIfMissing: false } as const
   switch (store.kind) {
     case 'event-store-wal':
@@ -30,34 +33,17 @@ export function readOnlyBackend(store: DetectedStore, schema: string): EventStor
     case 'event-store-record-keeper':
       return recordKeeperBackend(store.path, mode)
     case 'event-store-postgres':
-      return postgresBackend({ connectionString: store.path, schema, listen: false })
+      return (await import('@quire/event-store-postgres')).postgresBackend({ connectionString: store.path, schema, listen: false })
     default:
       throw new CliError('INVALID_ARGUMENT', `${store.path} is a ${store.kind}, not an event store`)
   }
 }
 
 /** The event store at `store`, open for reading. */
-export const openEventStoreReadOnly = (store: DetectedStore, schema: string): Promise<EventStore> => EventStore.open({ backend: readOnlyBackend(store, schema) })
+export const openEventStoreReadOnly = async (store: DetectedStore, schema: string): Promise<EventStore> => EventStore.open({ backend: await readOnlyBackend(store, schema) })
 
 /** The state directory (checkpoints, snapshots) of an embedded event store. */
 export const stateDirOf = (store: DetectedStore): string => (store.kind === 'event-store-ndjson' ? `${store.path}.state` : join(store.path, 'state'))
-
-/** A position as JSON: a number while it is a safe integer (always, for embedded stores). */
-export const positionOut = bigintOut
-
-/** One recorded event as a dump/export line. */
-export function eventRecord(e: RecordedEvent): Record<string, unknown> {
-  return {
-    position: positionOut(e.position),
-    streamName: e.streamName,
-    revision: e.revision,
-    id: e.id,
-    type: e.type,
-    data: e.data,
-    ...(e.metadata !== undefined ? { metadata: e.metadata } : {}),
-    recordedAt: e.recordedAt,
-  }
-}
 
 /** The inner log's own verification (WAL, NDJSON log or record keeper), then the state directory's. */
 async function verifyParts(store: DetectedStore, ctx: HandlerContext): Promise<VerifyFindings> {
@@ -126,7 +112,7 @@ async function eventStoreInfo(store: DetectedStore, ctx: HandlerContext): Promis
   const out: Record<string, unknown> = { backend: store.kind.replace(/^event-store-/, '') }
   try {
     const es = await openEventStoreReadOnly(store, ctx.schema)
-    out.lastPosition = es.lastPosition === undefined ? null : positionOut(es.lastPosition)
+    out.lastPosition = es.lastPosition === undefined ? null : bigintOut(es.lastPosition)
     await es.close()
   } catch (err) {
     if (!/CORRUPT$/.test(codeOf(err))) throw err
@@ -177,7 +163,7 @@ async function dumpEventStore(store: DetectedStore, range: DumpRange, emit: Emit
       const to = intArg(range.to, '--to')
       for await (const e of es.readStream(range.stream, from === undefined ? {} : { fromRevision: from })) {
         if (to !== undefined && e.revision > to) break
-        await emit(eventRecord(e))
+        await emit({ ...exportedOf(e) })
         n++
       }
       return n
@@ -187,7 +173,7 @@ async function dumpEventStore(store: DetectedStore, range: DumpRange, emit: Emit
     const filter = { ...(range.prefix !== undefined ? { streamNamePrefix: [range.prefix] } : {}), ...(range.system === true ? { includeSystem: true } : {}) }
     for await (const e of es.readAll({ ...(from !== undefined ? { fromPosition: from } : {}), filter })) {
       if (to !== undefined && e.position > to) break
-      await emit(eventRecord(e))
+      await emit({ ...exportedOf(e) })
       n++
     }
     return n
