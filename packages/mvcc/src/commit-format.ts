@@ -1,6 +1,7 @@
 import type { WalEntry, WalOp } from '@quire/wal'
 import { MvccCorruptError, UnsupportedVersionError } from './errors.js'
-import type { CommitRecord } from './engine.js'
+import type { CommitWrites } from './engine.js'
+import { readU32, writeU32 } from './little-endian.js'
 
 /**
  * Key of the commit-info entry that ends every transaction's WAL batch. A single 0xFF byte is
@@ -13,29 +14,25 @@ export const COMMIT_INFO_VERSION = 1
 export const COMMIT_INFO_BYTES = 13
 
 /** The WAL batch of one commit: its writes in order, then the commit-info entry. */
-export function commitBatch(record: CommitRecord): WalOp[] {
+export function commitBatch(ts: number, writes: CommitWrites): WalOp[] {
   const ops: WalOp[] = []
-  for (const [key, value] of record.writes) {
+  for (const key of writes.keys()) {
+    const value = writes.get(key)
     const keyBytes = Buffer.from(key, 'utf8')
     ops.push(value === undefined ? { op: 'delete', key: keyBytes } : { op: 'put', key: keyBytes, value })
   }
-  ops.push({ op: 'put', key: COMMIT_INFO_KEY, value: encodeCommitInfo(record.ts, record.writes.size) })
+  ops.push({ op: 'put', key: COMMIT_INFO_KEY, value: encodeCommitInfo(ts, writes.size) })
   return ops
 }
 
+/** The 13 commit-info bytes, written byte by byte (no DataView per commit). */
 export function encodeCommitInfo(ts: number, writes: number): Uint8Array {
   const out = new Uint8Array(COMMIT_INFO_BYTES)
-  const view = new DataView(out.buffer)
-  view.setUint8(0, COMMIT_INFO_VERSION)
-  view.setUint32(1, ts % 2 ** 32, true)
-  view.setUint32(5, Math.floor(ts / 2 ** 32), true)
-  view.setUint32(9, writes, true)
+  out[0] = COMMIT_INFO_VERSION
+  writeU32(out, 1, ts % 2 ** 32)
+  writeU32(out, 5, Math.floor(ts / 2 ** 32))
+  writeU32(out, 9, writes)
   return out
-}
-
-/** Little-endian u32 by byte arithmetic: recovery decodes one commit info per transaction. */
-function u32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) + bytes[at + 3]! * 2 ** 24
 }
 
 export function isCommitInfo(entry: WalEntry): boolean {
@@ -51,7 +48,7 @@ export function decodeCommitInfo(entry: WalEntry): { ts: number; writes: number 
   if (value === null || value.length !== COMMIT_INFO_BYTES || value[0] !== COMMIT_INFO_VERSION) {
     throw new MvccCorruptError(`WAL entry ${entry.seq} is not a valid commit-info record`)
   }
-  return { ts: u32(value, 1) + u32(value, 5) * 2 ** 32, writes: u32(value, 9) }
+  return { ts: readU32(value, 1) + readU32(value, 5) * 2 ** 32, writes: readU32(value, 9) }
 }
 
 /**

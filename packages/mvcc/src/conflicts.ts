@@ -2,16 +2,6 @@ import { ConflictError } from './errors.js'
 import { inRange, type KeyRange } from './keys.js'
 import type { VersionIndex } from './versions.js'
 
-/** What a committing transaction touched, as validation needs it. */
-export interface CommitCandidate {
-  readonly snapshotTs: number
-  readonly writeKeys: Iterable<string>
-  /** Keys read (serializable only; undefined under snapshot isolation). */
-  readonly readKeys: ReadonlySet<string> | undefined
-  /** Ranges scanned (serializable only). */
-  readonly ranges: readonly KeyRange[] | undefined
-}
-
 /** The keys one commit wrote, kept while some open transaction's snapshot predates it. */
 export interface RecentCommit {
   readonly ts: number
@@ -44,26 +34,31 @@ export interface RecentCommit {
  * need the dangerous-structure tracking of SSI; we chose the rule that is easy to prove.
  */
 export function validateCommit(
-  candidate: CommitCandidate,
+  snapshotTs: number,
+  writes: ReadonlyMap<string, unknown>,
+  /** Keys read (serializable only; undefined under snapshot isolation). */
+  readKeys: ReadonlySet<string> | undefined,
+  /** Ranges scanned (serializable only). */
+  ranges: readonly KeyRange[] | undefined,
   index: VersionIndex,
   recent: readonly RecentCommit[],
 ): void {
-  const { snapshotTs } = candidate
-  for (const key of candidate.writeKeys) {
+  // Positional arguments, no candidate object: this runs once per commit.
+  for (const key of writes.keys()) {
     if (index.latestTs(key) > snapshotTs) throw new ConflictError(key, 'write-write')
   }
-  if (candidate.readKeys !== undefined) {
-    for (const key of candidate.readKeys) {
+  if (readKeys !== undefined) {
+    for (const key of readKeys) {
       if (index.latestTs(key) > snapshotTs) throw new ConflictError(key, 'read-write')
     }
   }
-  if (candidate.ranges !== undefined && candidate.ranges.length > 0) {
+  if (ranges !== undefined && ranges.length > 0) {
     // Newest first: stop at the first commit our snapshot already includes.
     for (let i = recent.length - 1; i >= 0; i--) {
       const commit = recent[i]!
       if (commit.ts <= snapshotTs) break
       for (const key of commit.keys) {
-        for (const range of candidate.ranges) {
+        for (const range of ranges) {
           if (inRange(key, range)) throw new ConflictError(key, 'read-write')
         }
       }

@@ -29,6 +29,14 @@ export const TRANSACTION_OPTION_KEYS = ['retries', 'readOnly'] as const satisfie
 /** Every key of `scan`. */
 export const SCAN_OPTION_KEYS = ['prefix', 'gte', 'lt', 'reverse', 'limit'] as const satisfies readonly (keyof ScanOptions)[]
 
+/**
+ * The lists as sets, built once: `checkOptionKeys` would otherwise build a set on every call, and
+ * `begin` and `transaction` are called once per transaction.
+ */
+export const BEGIN_OPTION_KEY_SET: ReadonlySet<string> = new Set(BEGIN_OPTION_KEYS)
+export const TRANSACTION_OPTION_KEY_SET: ReadonlySet<string> = new Set(TRANSACTION_OPTION_KEYS)
+export const SCAN_OPTION_KEY_SET: ReadonlySet<string> = new Set(SCAN_OPTION_KEYS)
+
 const allStoreKeys: Exclude<keyof MvccStoreOptions, (typeof STORE_OPTION_KEYS)[number]> extends never ? true : never = true
 const allTransactionKeys: Exclude<keyof TransactionOptions, (typeof TRANSACTION_OPTION_KEYS)[number]> extends never ? true : never = true
 const allScanKeys: Exclude<keyof ScanOptions, (typeof SCAN_OPTION_KEYS)[number]> extends never ? true : never = true

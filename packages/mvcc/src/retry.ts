@@ -13,6 +13,9 @@ export const DEFAULT_RETRIES = 10
 /** Ceiling of the randomized exponential backoff between retries. */
 export const MAX_BACKOFF_MS = 100
 
+/** The options of a call made without any (shared: no object per call). */
+const NO_OPTIONS: TransactionOptions = Object.freeze({})
+
 /**
  * Runs `fn` in a fresh transaction and commits it, retrying from scratch (a new snapshot) on
  * `ConflictError` with randomized exponential backoff. Any other error aborts and is rethrown.
@@ -20,7 +23,7 @@ export const MAX_BACKOFF_MS = 100
 export async function runTransaction<T>(
   begin: (readOnly: boolean) => Transaction,
   fn: (tx: Transaction) => Promise<T>,
-  options: TransactionOptions = {},
+  options: TransactionOptions = NO_OPTIONS,
 ): Promise<T> {
   const retries = options.retries ?? DEFAULT_RETRIES
   if (!Number.isSafeInteger(retries) || retries < 0) throw new InvalidArgumentError('retries must be a non-negative integer')

@@ -17,12 +17,13 @@ import {
 } from '@quire/vfs'
 import { SnapshotStore } from '@quire/snapshots'
 import { Wal } from '@quire/wal'
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js'
+import { encodeCheckpoint, forEachCheckpointEntry, readCheckpoint, type CheckpointState } from './checkpoint-format.js'
 import { commitBatch, replayCommits } from './commit-format.js'
-import { MvccEngine, type CommitRecord, type IsolationLevel } from './engine.js'
+import { MvccEngine, type CommitWrites, type IsolationLevel } from './engine.js'
 import { ClosedError, InvalidArgumentError, MvccCorruptError, ReadOnlyError, UnsupportedVersionError } from './errors.js'
-import { BEGIN_OPTION_KEYS, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEYS } from './option-keys.js'
+import { BEGIN_OPTION_KEY_SET, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEY_SET } from './option-keys.js'
 import { runTransaction, type TransactionOptions } from './retry.js'
+import { Version } from './versions.js'
 import type { Transaction } from './transaction.js'
 
 /** Default `txTimeoutMs`: a transaction open longer than this is aborted. */
@@ -193,7 +194,8 @@ export class MvccStore implements AsyncDisposable {
         isolation: checked.isolation,
         txTimeoutMs: checked.txTimeoutMs,
         now: checked.now,
-        persist: (record: CommitRecord) => log.appendBatch(commitBatch(record)).then((entries) => entries[entries.length - 1]!.seq),
+        // The WAL's entries as they come: the engine takes the commit's position from the last.
+        persist: (ts: number, writes: CommitWrites) => log.appendBatch(commitBatch(ts, writes)),
         maxQueuedOperations: checked.maxQueuedOperations,
         maxQueuedBytes: checked.maxQueuedBytes,
       })
@@ -217,9 +219,9 @@ export class MvccStore implements AsyncDisposable {
    * Begins a transaction. Its snapshot is taken now, at `begin` (not at its first read): it
    * sees every commit that resolved before this call, and none that resolves after.
    */
-  begin(options: { readonly readOnly?: boolean } = {}): Transaction {
+  begin(options: { readonly readOnly?: boolean } = NO_OPTIONS): Transaction {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
-    checkOptionKeys(options, BEGIN_OPTION_KEYS, 'MvccStore.begin', invalid)
+    checkOptionKeys(options, BEGIN_OPTION_KEY_SET, 'MvccStore.begin', invalid)
     // A read-only store has only read-only transactions: a write throws READ_ONLY at once.
     return this.#engine.begin(options.readOnly === true || this.#readOnly)
   }
@@ -277,14 +279,17 @@ export class MvccStore implements AsyncDisposable {
    * Runs `fn` in a transaction and commits it; on `ConflictError` retries from a fresh snapshot
    * (default 10 times) with randomized exponential backoff. Resolves with `fn`'s result.
    */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = NO_OPTIONS): Promise<T> {
     try {
-      checkOptionKeys(options, TRANSACTION_OPTION_KEYS, 'MvccStore.transaction', invalid)
+      checkOptionKeys(options, TRANSACTION_OPTION_KEY_SET, 'MvccStore.transaction', invalid)
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
-    return runTransaction((readOnly) => this.begin({ readOnly }), fn, options)
+    return runTransaction(this.#beginTx, fn, options)
   }
+
+  /** `begin` for `transaction`: made once, not a closure and an options object per transaction. */
+  readonly #beginTx = (readOnly: boolean): Transaction => this.#engine.begin(readOnly === true || this.#readOnly)
 
   /**
    * Writes a durable snapshot of the committed state (through @quire/snapshots), then truncates
@@ -369,14 +374,8 @@ export class MvccStore implements AsyncDisposable {
   }
 }
 
-interface LoadedCheckpoint {
-  readonly ts: number
-  readonly walSeq: number
-  readonly entries: [string, Uint8Array][]
-}
-
 /** The newest checkpoint this release can use, decoded; `UNSUPPORTED_VERSION` for a newer one. */
-async function loadCheckpoint(snapshots: SnapshotStore): Promise<LoadedCheckpoint | undefined> {
+async function loadCheckpoint(snapshots: SnapshotStore): Promise<CheckpointState | undefined> {
   // The newest checkpoint of any schema first: one a newer release wrote must stop this release,
   // which would otherwise fall back to an older checkpoint and later prune the newer one.
   const newest = await snapshots.load(CHECKPOINT_SNAPSHOT_KEY)
@@ -391,18 +390,19 @@ async function loadCheckpoint(snapshots: SnapshotStore): Promise<LoadedCheckpoin
       : await snapshots.load(CHECKPOINT_SNAPSHOT_KEY, { schemaVersion: CHECKPOINT_SCHEMA_VERSION })
   if (snapshot === undefined) return undefined
   if (!(snapshot.state instanceof Uint8Array)) throw new MvccCorruptError('checkpoint state is not bytes')
-  const decoded = decodeCheckpoint(snapshot.state)
-  if (decoded.ts !== snapshot.position) throw new MvccCorruptError('checkpoint timestamp and snapshot position disagree')
-  return decoded
+  const state = readCheckpoint(snapshot.state)
+  if (state.ts !== snapshot.position) throw new MvccCorruptError('checkpoint timestamp and snapshot position disagree')
+  return state
 }
 
-async function recover(engine: MvccEngine, wal: Wal, checkpoint: LoadedCheckpoint | undefined): Promise<void> {
+async function recover(engine: MvccEngine, wal: Wal, checkpoint: CheckpointState | undefined): Promise<void> {
   let walSeq = 0
   let checkpointTs = 0
   if (checkpoint !== undefined) {
     checkpointTs = checkpoint.ts
     walSeq = checkpoint.walSeq
-    for (const [key, value] of checkpoint.entries) engine.index.install(key, { ts: checkpointTs, value })
+    const index = engine.index
+    forEachCheckpointEntry(checkpoint, (key, value) => index.install(key, new Version(checkpointTs, value)))
     // The WAL was opened with minLastSeq = walSeq: it holds, or has moved past, every seq up to it.
     engine.resetClock(checkpointTs, walSeq)
   }
@@ -460,3 +460,6 @@ const ROLE = "the MVCC store's directory"
 const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
+
+/** The options of a call made without any (shared: no object per call). */
+const NO_OPTIONS = Object.freeze({})

@@ -10,7 +10,7 @@ import {
   TransactionTimeoutError,
 } from './errors.js'
 import { compareKeys, inRange, scanRange, validateKey, type KeyRange, type ScanOptions } from './keys.js'
-import { SCAN_OPTION_KEYS } from './option-keys.js'
+import { SCAN_OPTION_KEY_SET } from './option-keys.js'
 import { visibleIn } from './versions.js'
 
 /** Largest encoded value accepted, in bytes. */
@@ -59,7 +59,6 @@ export class Transaction {
     }
   }
 
-  /** Whether the transaction can still be used. */
   /** True when the store ended the transaction (its timeout, or the store's close), not its owner. */
   get endedByStore(): boolean {
     return this.state === 'timed-out' || this.state === 'store-closed'
@@ -70,25 +69,39 @@ export class Transaction {
   }
 
   /** The value of `key` in this transaction's snapshot plus its own writes, or undefined. */
-  // async so that bad input rejects rather than throws
-  async get(key: string): Promise<unknown> {
-    this.assertOpen()
-    validateKey(key)
-    return this.read(key)
+  get(key: string): Promise<unknown> {
+    // Not async (an async function costs an object more per call); bad input still rejects.
+    try {
+      this.assertOpen()
+      validateKey(key)
+      return Promise.resolve(this.read(key))
+    } catch (error) {
+      return rejected(error)
+    }
   }
 
   /** Writes `key` (any msgpack-encodable value; `undefined` is rejected, use `delete`). */
-  async put(key: string, value: unknown): Promise<void> {
-    this.assertWritable()
-    validateKey(key)
-    this.stage(key, encodeValue(value))
+  put(key: string, value: unknown): Promise<void> {
+    try {
+      this.assertWritable()
+      validateKey(key)
+      this.stage(key, encodeValue(value))
+      return RESOLVED
+    } catch (error) {
+      return rejected(error)
+    }
   }
 
   /** Deletes `key` (a no-op when it does not exist, but still a write for conflict detection). */
-  async delete(key: string): Promise<void> {
-    this.assertWritable()
-    validateKey(key)
-    this.stage(key, undefined)
+  delete(key: string): Promise<void> {
+    try {
+      this.assertWritable()
+      validateKey(key)
+      this.stage(key, undefined)
+      return RESOLVED
+    } catch (error) {
+      return rejected(error)
+    }
   }
 
   /**
@@ -100,7 +113,7 @@ export class Transaction {
    */
   async *scan(options: ScanOptions = {}): AsyncGenerator<[string, unknown], void, undefined> {
     this.assertOpen()
-    checkOptionKeys(options, SCAN_OPTION_KEYS, 'Transaction.scan', (message) => new InvalidArgumentError(message))
+    checkOptionKeys(options, SCAN_OPTION_KEY_SET, 'Transaction.scan', (message) => new InvalidArgumentError(message))
     const range = scanRange(options)
     const reverse = options.reverse ?? false
     const ranges = this.ranges
@@ -170,24 +183,38 @@ export class Transaction {
    * commit (it is then aborted). A transaction without writes commits at once and resolves
    * with its snapshot timestamp.
    */
-  async commit(): Promise<number> {
-    this.assertOpen()
+  commit(): Promise<number> {
+    try {
+      this.assertOpen()
+    } catch (error) {
+      return rejected(error)
+    }
     if (this.writes.size === 0) {
       this.state = 'committed'
       this.engine.release(this)
-      return this.snapshotTs
+      return Promise.resolve(this.snapshotTs)
     }
     this.state = 'committing'
-    // Validation and ordering happen synchronously inside engine.commit (no await before it),
-    // so the order of commit() calls is the commit order of the transactions that pass.
+    // Validation and ordering happen synchronously inside engine.commit, so the order of
+    // commit() calls is the commit order of the transactions that pass. The engine marks the
+    // transaction committed (or aborted, when its write fails) before the promise settles; the
+    // promise is the engine's, not one more wrapped around it.
     try {
-      const ts = await this.engine.commit(this, this.writes, this.readKeys, this.ranges, this.stagedBytes)
-      this.state = 'committed'
-      return ts
+      return this.engine.commit(this, this.writes, this.readKeys, this.ranges, this.stagedBytes)
     } catch (error) {
       this.state = 'aborted'
-      throw error
+      return rejected(error)
     }
+  }
+
+  /** @internal called by the engine once the commit is durable and visible */
+  markCommitted(): void {
+    if (this.state === 'committing') this.state = 'committed'
+  }
+
+  /** @internal called by the engine when the commit's write failed */
+  markAborted(): void {
+    if (this.state === 'committing') this.state = 'aborted'
   }
 
   /** Aborts: drops the writes. Idempotent after abort; rejects after commit. */
@@ -202,7 +229,6 @@ export class Transaction {
     this.engine.release(this)
   }
 
-  /** Aborts the transaction if it is still open (for `await using tx = db.begin()`). */
   /** `await using tx = db.begin()` aborts the transaction at the end of the block if it is still open. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.state === 'open') await this.abort()
@@ -285,6 +311,14 @@ interface ScanProgress {
 function readPart(range: KeyRange, reverse: boolean, last: string | undefined): KeyRange {
   if (last === undefined) return { gte: '\u0000', lt: '\u0000' } // empty: no key is in it
   return reverse ? { gte: last, lt: range.lt } : { gte: range.gte, lt: `${last}\u0000` }
+}
+
+/** The promise `put` and `delete` return: one for all of them, it carries nothing. */
+const RESOLVED: Promise<void> = Promise.resolve()
+
+/** A rejected promise of `error` (an `Error`, as anything thrown here is). */
+function rejected(error: unknown): Promise<never> {
+  return Promise.reject(error instanceof Error ? error : new Error(String(error)))
 }
 
 function encodeValue(value: unknown): Uint8Array {

@@ -1,10 +1,19 @@
 import { OrderedMap } from '@js-sdsl/ordered-map'
 import { compareKeys, type KeyRange } from './keys.js'
 
-/** One committed (or committing) version of a key. `value` undefined is a deletion (tombstone). */
-export interface Version {
-  readonly ts: number
-  readonly value: Uint8Array | undefined
+/**
+ * One committed (or committing) version of a key. `value` undefined is a deletion (tombstone).
+ * A class, so that every version has one shape. Its fields never change once a transaction may
+ * read it; only recovery (no transaction open) rewrites a key's only version in place.
+ */
+export class Version {
+  ts: number
+  value: Uint8Array | undefined
+
+  constructor(ts: number, value: Uint8Array | undefined) {
+    this.ts = ts
+    this.value = value
+  }
 }
 
 /**
@@ -50,28 +59,37 @@ export class VersionIndex {
     this.ordered.setElement(key, fresh)
   }
 
-  /** Makes `version` the only version of `key` (recovery: nobody can read older ones). */
-  replace(key: string, version: Version): void {
+  /**
+   * Makes `(ts, value)` the only version of `key` (recovery: nobody can read older ones, so the
+   * key's version object is rewritten in place instead of a new one per replayed write).
+   */
+  replace(key: string, ts: number, value: Uint8Array | undefined): void {
     const chain = this.chains.get(key)
     if (chain === undefined) {
-      if (version.value === undefined) return
-      const fresh = [version]
+      if (value === undefined) return
+      const fresh = [new Version(ts, value)]
       this.chains.set(key, fresh)
       this.ordered.setElement(key, fresh)
-    } else if (version.value === undefined) {
+    } else if (value === undefined) {
       this.dropKey(key)
     } else {
       if (chain.length !== 1) chain.length = 1
-      chain[0] = version
+      const only = chain[0]!
+      only.ts = ts
+      only.value = value
     }
   }
 
-  /** Takes back a version that never became durable (a failed commit). */
-  uninstall(key: string, version: Version): void {
+  /** Takes back the version of commit `ts`, which never became durable (a failed commit). */
+  uninstall(key: string, ts: number): void {
     const chain = this.chains.get(key)
     if (chain === undefined) return
-    const at = chain.lastIndexOf(version)
-    if (at >= 0) chain.splice(at, 1)
+    for (let at = chain.length - 1; at >= 0; at--) {
+      if (chain[at]!.ts === ts) {
+        chain.splice(at, 1)
+        break
+      }
+    }
     if (chain.length === 0) this.dropKey(key)
   }
 
@@ -89,7 +107,11 @@ export class VersionIndex {
         break
       }
     }
-    if (keepFrom > 0) chain.splice(0, keepFrom)
+    if (keepFrom > 0) {
+      // In place: splice would allocate an array of the removed versions on every commit.
+      chain.copyWithin(0, keepFrom)
+      chain.length -= keepFrom
+    }
     if (chain.length === 1 && chain[0]!.value === undefined && chain[0]!.ts <= oldestSnapshotTs) this.dropKey(key)
   }
 

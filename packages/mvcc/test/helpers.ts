@@ -18,7 +18,7 @@ export function memoryDb(isolation: IsolationLevel, options: { now?: () => numbe
     isolation,
     txTimeoutMs: options.txTimeoutMs ?? 60_000,
     now: options.now ?? Date.now,
-    persist: () => Promise.resolve(++position),
+    persist: () => Promise.resolve([{ seq: ++position }]),
   })
   return {
     engine,
