@@ -1,13 +1,13 @@
-/** Base class of every error `@quire/mvcc` throws on purpose; `code` is stable across versions. */
-export class MvccError extends Error {
-  readonly code: string
+import * as shared from '@quire/errors'
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
-  }
-}
+export { ClosedError, InvalidArgumentError, UnsupportedVersionError } from '@quire/errors'
+
+/**
+ * Base class of the errors only `@quire/mvcc` has (`CONFLICT`, `TX_CLOSED`, `TX_TIMEOUT`), a
+ * `QuireError`. Its errors for shared conditions are (or extend) the shared classes of
+ * `@quire/errors`; every code is stable across versions and listed in its ERRORS.md.
+ */
+export class MvccError extends shared.QuireError {}
 
 /** The transaction must not commit: a concurrent transaction committed a conflicting write first. */
 export class ConflictError extends MvccError {
@@ -42,54 +42,29 @@ export class TransactionTimeoutError extends MvccError {
   }
 }
 
-/** A write was attempted in a transaction begun with `{ readOnly: true }`. */
-export class ReadOnlyError extends MvccError {
+/**
+ * A write in a transaction begun with `{ readOnly: true }`, or on a store opened with
+ * `readOnly: true`. Code `READ_ONLY`.
+ */
+export class ReadOnlyError extends shared.ReadOnlyError {
   constructor(message = 'transaction is read-only') {
-    super('READ_ONLY', message)
-  }
-}
-
-/** Bad input (key, value, option); rejected before anything is written. */
-export class InvalidArgumentError extends MvccError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('INVALID_ARGUMENT', message, options)
-  }
-}
-
-/** The store is closed. */
-export class ClosedError extends MvccError {
-  constructor() {
-    super('CLOSED', 'store is closed')
+    super(message)
   }
 }
 
 /**
  * Writing a commit to the WAL failed. The commit may or may not be durable (a failed fsync
- * leaves it unknown), so the store stops accepting commits until it is reopened and recovered.
+ * leaves it unknown), so the store stops accepting commits until it is reopened and recovered:
+ * that commit, every later one, `begin` and `checkpoint` reject with this error. Code `POISONED`
+ * (the shared `PoisonedError`; it was `COMMIT_FAILED`); `cause` is the first failure.
  */
-export class CommitFailedError extends MvccError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('COMMIT_FAILED', message, options)
-  }
-}
-
-/** The WAL or a checkpoint holds something this package did not write (or history is missing). */
-export class MvccCorruptError extends MvccError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('MVCC_CORRUPT', message, options)
-  }
-}
+export class CommitFailedError extends shared.PoisonedError {}
 
 /**
- * A newer release wrote part of the store (its newest checkpoint, a commit record) in a format
- * version this release does not read. `open` refuses before it writes anything, so the newer
- * release's files are never pruned, truncated or overwritten.
+ * The WAL or a checkpoint holds something this package did not write (or history is missing).
+ * Code `CORRUPT` (the shared `CorruptError`; it was `MVCC_CORRUPT`).
  */
-export class UnsupportedVersionError extends MvccError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('UNSUPPORTED_VERSION', message, options)
-  }
-}
+export class MvccCorruptError extends shared.CorruptError {}
 
 /**
  * Too many commits already wait for the disk: this one was refused at once, before validation,
@@ -97,20 +72,11 @@ export class UnsupportedVersionError extends MvccError {
  * callers outrun the disk; retry the transaction once some commits have resolved (back off).
  * `limit` names the bound reached (an option of `MvccStore.open`), `max` its value.
  */
-export class OverloadedError extends MvccError {
-  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
-  readonly max: number
-  readonly queuedOperations: number
-  readonly queuedBytes: number
-
+export class OverloadedError extends shared.OverloadedError {
   constructor(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
     super(
-      'OVERLOADED',
       `store overloaded: ${queuedOperations} commits (${queuedBytes} bytes) wait for the disk and ${limit} is ${max}; the transaction was aborted, nothing written`,
+      { limit, max, queuedOperations, queuedBytes },
     )
-    this.limit = limit
-    this.max = max
-    this.queuedOperations = queuedOperations
-    this.queuedBytes = queuedBytes
   }
 }

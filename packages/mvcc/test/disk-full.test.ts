@@ -45,7 +45,7 @@ describe('a real disk that fills up (an 8 MiB tmpfs)', () => {
     expect(failures.length).toBe(8)
     // The first commit to meet the full disk names ENOSPC; the store then refuses every commit.
     expect(failures.some((err) => (err as Error).message.includes('ENOSPC'))).toBe(true)
-    for (const err of failures) expect((err as { code?: string }).code).toBe('COMMIT_FAILED')
+    for (const err of failures) expect((err as { code?: string }).code).toBe('POISONED')
     await db.close()
 
     await disk.release()

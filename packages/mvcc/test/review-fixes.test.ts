@@ -84,7 +84,7 @@ describe('review regressions', () => {
     const fault = fs.injectFault({ op: 'sync', path: /wal/, error: 'EIO' })
     const tx = db.begin()
     await tx.put('a', 2)
-    await expect(tx.commit()).rejects.toMatchObject({ code: 'COMMIT_FAILED' })
+    await expect(tx.commit()).rejects.toMatchObject({ code: 'POISONED' })
     fault.remove()
     await db.close().catch(() => undefined)
     const again = await MvccStore.open('/db', { fs })

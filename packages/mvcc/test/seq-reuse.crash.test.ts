@@ -7,7 +7,7 @@ import { MvccStore } from '../src/index.js'
 // the WAL's own sync not yet done) took back WAL entries whose seqs the reopened WAL then gave to
 // new commits. If the newest checkpoint is later damaged too, recovery fell back to the older one
 // and silently missed a commit. Seqs must never be reused: the double fault must end in the commit
-// being there or in MVCC_CORRUPT, never in a state without it.
+// being there or in CORRUPT, never in a state without it.
 
 const SNAP_DIR = '/db/snapshots/k-6d766363'
 
@@ -65,7 +65,7 @@ describe('sync none: a power loss inside a checkpoint never leads to reused seqs
         (err: unknown) => (err as { code?: string }).code,
       )
       // Never a state that silently lacks the acknowledged commit.
-      expect(['crash', 'MVCC_CORRUPT'], `crash after ${n} ops of the checkpoint`).toContain(outcome)
+      expect(['crash', 'CORRUPT'], `crash after ${n} ops of the checkpoint`).toContain(outcome)
     }
     expect(reuseSituations).toBeGreaterThan(0)
   })

@@ -252,11 +252,11 @@ describe('MvccStore faults', () => {
     const fault = fs.injectFault({ op: 'sync', path: /wal/, error: 'EIO' })
     const tx = db.begin()
     await tx.put('a', 2)
-    await expect(tx.commit()).rejects.toMatchObject({ code: 'COMMIT_FAILED' })
+    await expect(tx.commit()).rejects.toMatchObject({ code: 'POISONED' })
     fault.remove()
     // The outcome of that commit is unknown, so the store refuses to build on it.
-    await expect(db.transaction((t) => t.put('b', 1))).rejects.toMatchObject({ code: 'COMMIT_FAILED' })
-    await expect(db.checkpoint()).rejects.toMatchObject({ code: 'COMMIT_FAILED' })
+    await expect(db.transaction((t) => t.put('b', 1))).rejects.toMatchObject({ code: 'POISONED' })
+    await expect(db.checkpoint()).rejects.toMatchObject({ code: 'POISONED' })
     await db.close()
     const again = await open(fs)
     const value = await again.begin().get('a')
@@ -281,7 +281,7 @@ describe('MvccStore faults', () => {
     }
     const newest = files.filter((f) => !f.includes('lock')).sort().at(-1)!
     fs.corruptByte(newest, 40)
-    await expect(open(fs)).rejects.toMatchObject({ code: 'MVCC_CORRUPT' })
+    await expect(open(fs)).rejects.toMatchObject({ code: 'CORRUPT' })
   })
 
   it('await using: an open transaction is aborted and the store closed at scope end', async () => {

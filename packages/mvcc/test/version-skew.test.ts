@@ -36,7 +36,7 @@ describe('a newer release wrote the newest checkpoint', () => {
     await expectRefused(fs)
   })
 
-  it('a checkpoint state of a newer layout version: UNSUPPORTED_VERSION, not MVCC_CORRUPT', async () => {
+  it('a checkpoint state of a newer layout version: UNSUPPORTED_VERSION, not CORRUPT', async () => {
     const fs = await storeWithCheckpoint()
     const snaps = await SnapshotStore.open('/db/snapshots', { fs, codec: 'raw' })
     const current = await snaps.load('mvcc')
