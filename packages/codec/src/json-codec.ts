@@ -54,9 +54,18 @@ function revive(value: unknown, depth: number): unknown {
     return value
   }
   if (typeof value !== 'object' || value === null) return value
+  // Members are checked in the loops and only containers recursed into, and a member is stored
+  // back only when it changed (a Date): a keyed store per member made this walk cost half as much
+  // as JSON.parse itself on small records.
   if (Array.isArray(value)) {
     if (depth >= MAX_VALUE_DEPTH) throw new DecodeError(`json: nested deeper than ${MAX_VALUE_DEPTH} arrays/objects`)
-    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], depth + 1)
+    for (let i = 0; i < value.length; i++) {
+      const member: unknown = value[i]
+      if (typeof member === 'object' && member !== null) {
+        const revived = revive(member, depth + 1)
+        if (revived !== member) value[i] = revived
+      } else if (typeof member === 'number') revive(member, depth + 1)
+    }
     return value
   }
   const record = value as Record<string, unknown>
@@ -64,11 +73,16 @@ function revive(value: unknown, depth: number): unknown {
   // A Date is a leaf, so it is recognised before the depth check, as the validator does.
   if (keys.length === 1 && keys[0] === '$date' && typeof record.$date === 'string') return reviveDate(record.$date)
   if (depth >= MAX_VALUE_DEPTH) throw new DecodeError(`json: nested deeper than ${MAX_VALUE_DEPTH} arrays/objects`)
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
     // JSON.parse makes "__proto__" an own property (harmless), but assigning to it below would
     // set a prototype, and msgpack refuses it: both codecs refuse it.
     if (key === '__proto__') throw new DecodeError('json: the key "__proto__" is not allowed')
-    record[key] = revive(record[key], depth + 1)
+    const member = record[key]
+    if (typeof member === 'object' && member !== null) {
+      const revived = revive(member, depth + 1)
+      if (revived !== member) record[key] = revived
+    } else if (typeof member === 'number') revive(member, depth + 1)
   }
   return record
 }

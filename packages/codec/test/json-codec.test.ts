@@ -95,6 +95,9 @@ describe('jsonCodec: hostile input', () => {
     parseFails('undefined')
     parseFails('1e999')
     parseFails('[-1e400]')
+    // Members of objects too, at any depth (the walk checks numbers where it meets them).
+    parseFails('{"a":1e999}')
+    parseFails('{"a":{"b":[1,{"c":-1e400}]}}')
   })
 
   it('rejects what is not text or bytes with INVALID_ARGUMENT', () => {

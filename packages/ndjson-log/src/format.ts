@@ -177,7 +177,9 @@ export function parseLine(buf: Uint8Array, start: number, end: number): ParsedLi
   }
   const stored = readHex8(buf, suffixAt + CRC_PREFIX.length)
   if (stored === undefined) return { kind: 'bad', reason: 'malformed checksum', crcValid: false }
-  const actual = crc32(buf.subarray(start, suffixAt))
+  // A plain view, not `Buffer#subarray`: a Buffer's subarray goes through its species
+  // constructor, a third of the checksum's cost on a line of 200 bytes.
+  const actual = crc32(new Uint8Array(buf.buffer, buf.byteOffset + start, suffixAt - start))
   if (actual !== stored) return { kind: 'bad', reason: 'checksum mismatch', crcValid: false }
 
   if (matchAt(buf, start, SEQ_PREFIX)) {

@@ -47,8 +47,11 @@ export async function* readLines(
   let carryOffset = from
   let skipping = false
   while (position < to) {
-    const want = Math.min(READ_CHUNK_BYTES, to - position)
     const carryLength = carry?.length ?? 0
+    // A line longer than a chunk is carried into the next read: reads grow with it, so that a long
+    // line is copied a few times rather than once per chunk, while the buffer stays within
+    // MAX_LINE_BYTES plus a chunk.
+    const want = Math.min(Math.max(READ_CHUNK_BYTES, Math.min(carryLength, MAX_LINE_BYTES - carryLength)), to - position)
     const buf = Buffer.allocUnsafe(carryLength + want)
     if (carry !== undefined) carry.copy(buf, 0)
     const got = await handle.read(buf.subarray(carryLength, carryLength + want), position)

@@ -1,10 +1,11 @@
+import { isAscii } from 'node:buffer'
 import { join } from 'node:path'
 import { jsonCodec } from '@quire/codec'
 import { isFsError, type FileHandle, type FileSystem } from '@quire/vfs'
 import { NdjsonCorruptError } from './errors.js'
 import { archiveName, type LogFiles } from './files.js'
-import { MAX_ROTATION_WAITS } from './limits.js'
-import { readLines } from './line-scanner.js'
+import { MAX_ROTATION_WAITS, READ_BATCH_RECORDS } from './limits.js'
+import { readLines, type RawLine } from './line-scanner.js'
 import type { LogEntry } from './log-entry.js'
 import { checkHeader, parseRaw, readStartSeq } from './scan-file.js'
 import { TransactionAssembler } from './transactions.js'
@@ -139,18 +140,10 @@ async function* readFile<T extends object>(
   upTo: number,
 ): AsyncGenerator<LogEntry<T>[], boolean, undefined> {
   const lines = readLines(handle, 0, size, 1)
-  let assembler: TransactionAssembler<LogEntry<T>> | undefined
+  let assembler: TransactionAssembler<LogEntry<T> | undefined> | undefined
   let out: LogEntry<T>[] = []
-  const commit = (item: LogEntry<T>): void => {
-    if (item.seq >= fromSeq && item.seq <= upTo) out.push(item)
-  }
-  const decode = (seq: number, buf: Buffer, start: number, end: number, lineNo: number): LogEntry<T> => {
-    if (seq < fromSeq || seq > upTo) return { seq, record: undefined as unknown as T }
-    try {
-      return { seq, record: jsonCodec.parse(buf.toString('utf8', start, end)) as T }
-    } catch (err) {
-      throw new NdjsonCorruptError(file, lineNo, `record is not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
-    }
+  const commit = (item: LogEntry<T> | undefined): void => {
+    if (item !== undefined) out.push(item)
   }
   try {
     for (;;) {
@@ -163,19 +156,30 @@ async function* readFile<T extends object>(
         }
         return assembler!.lastSeq >= upTo
       }
-      for (const line of step.value) {
+      const chunk = step.value
+      const text = new ChunkText(chunk)
+      for (const line of chunk) {
         if (assembler === undefined) {
-          assembler = new TransactionAssembler<LogEntry<T>>(checkHeader(file, line), line.next, skip, commit)
+          assembler = new TransactionAssembler<LogEntry<T> | undefined>(checkHeader(file, line), line.next, skip, commit)
           continue
         }
         const parsed = parseRaw(line)
+        // Only the records in range are parsed; the others are still checked (checksum, layout,
+        // sequence) by the assembler, so that damage anywhere in the file is seen.
         const item =
-          parsed.kind === 'record' ? decode(parsed.seq, line.buf, parsed.recStart, parsed.recEnd, line.lineNo) : (undefined as unknown as LogEntry<T>)
+          parsed.kind === 'record' && parsed.seq >= fromSeq && parsed.seq <= upTo
+            ? { seq: parsed.seq, record: parseRecord<T>(text.slice(line.buf, parsed.recStart, parsed.recEnd), file, line.lineNo) }
+            : undefined
         assembler.line(line.lineNo, line.offset, line.next, parsed, item)
         if (!skip && assembler.first !== undefined) {
           throw new NdjsonCorruptError(file, assembler.first.lineNo, assembler.first.reason)
         }
         if (assembler.lastSeq >= upTo) break
+        if (out.length >= READ_BATCH_RECORDS) {
+          const batch = out
+          out = []
+          yield batch
+        }
       }
       if (out.length > 0) {
         const batch = out
@@ -186,5 +190,43 @@ async function* readFile<T extends object>(
     }
   } finally {
     await lines.return({ end: 0, partialBytes: 0, partialLineNo: 0 })
+  }
+}
+
+/** A record's JSON, parsed (Dates revived, checked as `jsonCodec` does). */
+function parseRecord<T>(json: string, file: string, lineNo: number): T {
+  try {
+    return jsonCodec.parse(json) as T
+  } catch (err) {
+    throw new NdjsonCorruptError(file, lineNo, `record is not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+/**
+ * The text of one chunk's lines, decoded once rather than per line: when the bytes from the first
+ * line to the end of the last are all ASCII (the common case: JSON escapes nothing else, but
+ * records may hold any text), they are decoded in one call and each record is a slice of that
+ * string, whose offsets are the bytes' offsets. Otherwise each record is decoded from its own
+ * bytes, as UTF-8, exactly as before.
+ */
+class ChunkText {
+  readonly #from: number
+  readonly #ascii: string | undefined
+
+  constructor(lines: readonly RawLine[]) {
+    const first = lines[0]
+    const last = lines[lines.length - 1]
+    this.#from = first?.start ?? 0
+    if (first === undefined || last === undefined || last.end <= this.#from) {
+      this.#ascii = undefined
+      return
+    }
+    const bytes = first.buf.subarray(this.#from, last.end)
+    this.#ascii = isAscii(bytes) ? bytes.toString('latin1') : undefined
+  }
+
+  /** The text of `buf[start, end)` (`buf` is the chunk's buffer). */
+  slice(buf: Buffer, start: number, end: number): string {
+    return this.#ascii === undefined ? buf.toString('utf8', start, end) : this.#ascii.slice(start - this.#from, end - this.#from)
   }
 }
