@@ -54,7 +54,7 @@ for (const file of files) {
       maxEntries: options.maxEntries,
       pointSeconds: options.pointSeconds,
       // A quick run's figures judge nothing: its goals are printed, marked not judged.
-      goal: (g: BenchGoal) => void goals.push(options.quick ? { ...g, judged: false, note: g.note ?? '--quick run' } : g),
+      goal: (g: BenchGoal) => void goals.push(options.quick ? { ...g, judged: false, note: g.note === undefined ? '--quick run' : `${g.note}; --quick run` } : g),
       subdir: async (sub: string) => {
         const path = join(dir, sub)
         await mkdir(path, { recursive: true })
