@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cutTail, flipByte, makeNdjson, makeRecordKeeper, makeWal, segmentsOf, staleLock, tearTail } from './support/make-stores.js'
+import { hashTree, jsonOf, quire } from './support/run-cli.js'
+
+interface RepairDoc {
+  dryRun: boolean
+  actions: { file: string; offset?: number; bytes?: number; action: string; preservedIn?: string }[]
+  notes: string[]
+}
+
+let root: string
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'quire-cli-repair-'))
+})
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+describe('repair: a dry run first, then --yes, every removed byte kept', () => {
+  it('a torn WAL tail behind a stale lock: the dry run changes nothing; --yes cuts it into a quarantine file', async () => {
+    const dir = join(root, 'wal-torn')
+    await makeWal(dir)
+    const last = (await segmentsOf(dir)).at(-1)!
+    const original = await readFile(last)
+    await tearTail(last, 7)
+    await staleLock(dir)
+    const before = await hashTree(dir)
+    const dry = await quire(['repair', dir, '--json'])
+    expect(dry.code).toBe(1) // work to do
+    const plan = jsonOf<RepairDoc>(dry)
+    expect(plan.dryRun).toBe(true)
+    expect(plan.actions).toEqual([expect.objectContaining({ file: last, offset: original.length, bytes: 7, action: 'cut-torn-tail' })])
+    expect(await hashTree(dir)).toBe(before)
+
+    const done = await quire(['repair', dir, '--yes', '--json'])
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    const did = jsonOf<RepairDoc>(done)
+    expect(did.actions).toHaveLength(1)
+    expect(await readFile(did.actions[0]!.preservedIn!)).toEqual(Buffer.alloc(7, 0xab))
+    expect(await readFile(last)).toEqual(original)
+    expect((await quire(['verify', dir])).code).toBe(0)
+    expect(jsonOf<RepairDoc>(await quire(['repair', dir, '--json'])).notes).toEqual(['nothing to repair'])
+  })
+
+  it('corruption in the middle: strict refuses (exit 1); point-in-time --yes keeps what precedes it and quarantines the rest', async () => {
+    const dir = join(root, 'wal-mid')
+    await makeWal(dir, 60, 1024)
+    const segments = await segmentsOf(dir)
+    await flipByte(segments[1]!, 40)
+    const strict = await quire(['repair', dir])
+    expect(strict.code).toBe(1)
+    expect(strict.stdout).toMatch(/strict recovery refuses this log/)
+    expect(strict.stdout).toMatch(/--mode point-in-time/)
+
+    const dry = jsonOf<RepairDoc>(await quire(['repair', dir, '--mode', 'point-in-time', '--json']))
+    expect(dry.actions.length).toBeGreaterThan(0)
+    expect(dry.actions).toContainEqual(expect.objectContaining({ file: segments[1], offset: 24 }))
+    const done = await quire(['repair', dir, '--mode', 'point-in-time', '--yes', '--json'])
+    expect(done.code, done.stderr).toBe(0)
+    const did = jsonOf<RepairDoc>(done)
+    const kept = did.actions.filter((a) => a.preservedIn !== undefined)
+    expect(kept.length).toBeGreaterThan(0)
+    // Every byte removed is in a quarantine file of the size the action names.
+    for (const a of kept) expect((await readFile(a.preservedIn!)).length).toBe(a.bytes)
+    expect((await quire(['verify', dir])).code).toBe(0)
+  })
+
+  it('a torn NDJSON tail: the cut bytes are in the quarantine file', async () => {
+    const file = join(root, 'torn.ndjson')
+    await makeNdjson(file)
+    const whole = await readFile(file)
+    await cutTail(file, 5)
+    const torn = await readFile(file)
+    const done = await quire(['repair', file, '--yes', '--json'])
+    expect(done.code, done.stderr).toBe(0)
+    const did = jsonOf<RepairDoc>(done)
+    expect(did.actions).toEqual([expect.objectContaining({ file, action: 'cut-torn-tail' })])
+    const repaired = await readFile(file)
+    const quarantined = await readFile(did.actions[0]!.preservedIn!)
+    expect(Buffer.concat([repaired.subarray(0, torn.length - quarantined.length), quarantined])).toEqual(torn)
+    expect(whole.subarray(0, torn.length)).toEqual(torn)
+    expect((await quire(['verify', file])).code).toBe(0)
+  })
+
+  it('a record keeper with a leftover temp file: --yes keeps a copy of it before the package removes it', async () => {
+    const dir = join(root, 'rk')
+    await makeRecordKeeper(dir)
+    const stray = join(dir, 'rk', 'tail.0123456789ab.tmp')
+    await writeFile(stray, 'half a tail pointer')
+    const v = await quire(['verify', dir, '--json'])
+    expect(v.code).toBe(1)
+    const dry = await quire(['repair', dir])
+    expect(dry.code).toBe(1)
+    expect(dry.stdout).toContain(stray)
+    const done = await quire(['repair', dir, '--yes', '--json'])
+    expect(done.code, done.stderr).toBe(0)
+    const action = jsonOf<RepairDoc>(done).actions.find((a) => a.file === stray)!
+    expect(await readFile(action.preservedIn!, 'utf8')).toBe('half a tail pointer')
+    expect((await quire(['verify', dir])).code).toBe(0)
+  })
+
+  it('--yes and --dry-run together, or an unknown mode, cannot run', async () => {
+    const dir = join(root, 'wal-args')
+    await makeWal(dir, 2)
+    expect((await quire(['repair', dir, '--yes', '--dry-run'])).code).toBe(2)
+    const bad = await quire(['repair', dir, '--mode', 'yolo'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/Allowed choices are strict, point-in-time, skip-corrupt/)
+  })
+})
