@@ -9,6 +9,7 @@ import { timeInterleaved, type BenchContext, type BenchRow, type BenchSuite, typ
 import { rateOf } from '../goals.js'
 import { concurrencyCurve } from '../curves/concurrency.js'
 import { latencyCurve } from '../curves/latency.js'
+import { memoryCurve } from '../curves/memory.js'
 import { walSizeCurves } from './wal/size-curves.js'
 
 // The raw floor uses the callback API, as NodeFileSystem does, so the comparison measures what
@@ -177,6 +178,12 @@ export const suite: BenchSuite = {
       }
     },
     size: walSizeCurves,
+    memory: async (ctx) => [
+      await memoryCurve(ctx, 'WAL: resident memory under 256 concurrent durable puts', [
+        { series: S.wal, kind: 'wal' },
+        { series: S.lmdb, kind: 'lmdb' },
+      ]),
+    ],
   },
   async run(ctx) {
     const rows: BenchRow[] = []

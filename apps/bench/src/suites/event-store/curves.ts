@@ -108,7 +108,7 @@ async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
   return [
     { id: 'size', title: 'Event store: durable appends (256 concurrent) against store size', x: sizes, y: { title: 'events/s', log: true }, points: rate, note: `${ctx.pointSeconds} s per subject per round, 2 interleaved rounds; one event to a new stream per append` },
     { id: 'size', title: 'Event store: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'Quire in a fresh process (index rebuilt from the log); the SQLite table in the bench process' },
-    { id: 'size', title: 'Event store: bytes of memory per event held by the open store', x: sizes, y: { title: 'bytes per event' }, points: memory, note: 'heapUsed and external after open minus before, both after two forced GCs, divided by the events (commits of 100 streams × 10 events); SQLite keeps its data in its page cache and on disk' },
+    { id: 'size', title: 'Event store: bytes of memory per event held by the open store', x: sizes, y: { title: 'bytes per event' }, points: memory, note: 'heapUsed and external after open minus before, both after two forced GCs, divided by the events (commits of 100 streams × 10 events; fixed buffers of an open store weigh on small stores); SQLite keeps its data in its page cache and on disk' },
   ]
 }
 

@@ -123,7 +123,7 @@ async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
   return [
     { id: 'size', title: 'MVCC: durable small tx (256 concurrent) against store size', x: sizes, y: { title: 'tx/s', log: true }, points: rate, note: `${ctx.pointSeconds} s per subject per round, 2 interleaved rounds` },
     { id: 'size', title: 'MVCC: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'Quire opened in a fresh process (no checkpoint: the whole WAL replayed); lmdb in the bench process' },
-    { id: 'size', title: 'MVCC: bytes of memory per key held by the open store', x: sizes, y: { title: 'bytes per key' }, points: memory, note: 'heapUsed and external after open minus before, both after two forced GCs, divided by the keys (one version each, 100 B values); lmdb holds its data in the page cache, outside the process heap' },
+    { id: 'size', title: 'MVCC: bytes of memory per key held by the open store', x: sizes, y: { title: 'bytes per key' }, points: memory, note: 'heapUsed and external after open minus before, both after two forced GCs, divided by the keys (one version each, 100 B values; fixed buffers of an open store weigh on small stores); lmdb holds its data in the page cache, outside the process heap' },
   ]
 }
 
