@@ -18,19 +18,31 @@ const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948
 type Colours = ReadonlyMap<string, string>
 const kindOf = (subject: string): string => (isQuire(subject) ? 'Quire' : 'peer / floor')
 
-/** A bar panel for one table group: ops/s per subject, log scale when the rates span > 20×. */
+/**
+ * A bar panel for one table group: ops/s per subject, log scale when the rates span > 20×. On a
+ * log scale a bar cannot start at 0: bars start at the decade below the slowest subject.
+ */
 function groupPanel(group: string, rows: readonly BenchRow[]): Panel {
-  const values = rows.map((r) => ({ subject: r.subject, rate: r.ops / r.seconds, kind: kindOf(r.subject) }))
-  const rates = values.map((v) => v.rate).filter((r) => r > 0)
+  const rates = rows.map((r) => r.ops / r.seconds).filter((r) => r > 0 && Number.isFinite(r))
   const log = rates.length > 1 && Math.max(...rates) / Math.min(...rates) > 20
+  const base = log ? 10 ** Math.floor(Math.log10(Math.min(...rates))) : 0
+  const values = rows
+    .map((r) => ({ subject: r.subject, rate: r.ops / r.seconds, base, kind: kindOf(r.subject) }))
+    .filter((v) => !log || v.rate > 0)
   return {
     title: group,
     width: WIDTH,
     data: { values },
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      y: { field: 'subject', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
-      x: { field: 'rate', type: 'quantitative', title: 'ops/s (higher is better)', scale: { type: log ? 'log' : 'linear' } },
+      y: { field: 'subject', type: 'nominal', sort: null, title: null, axis: { labelLimit: 480 } },
+      x: {
+        field: 'rate',
+        type: 'quantitative',
+        title: `ops/s (higher is better${log ? ', log scale' : ''})`,
+        scale: log ? { type: 'log', domainMin: base } : { type: 'linear' },
+      },
+      x2: { field: 'base' },
       color: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['Quire', 'peer / floor'], range: ['#1f6fb4', '#b0b0b0'] } },
     },
   }
@@ -94,6 +106,7 @@ export function suiteChartSpec(suite: string, rows: readonly BenchRow[], curves:
     },
     config: { font: 'sans-serif', legend: { symbolStrokeWidth: 2, labelLimit: 420 } },
     vconcat: panels,
-    resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
+    // Panels share no scale: a linear and a log x in one column would break each other.
+    resolve: { scale: { x: 'independent', y: 'independent', color: 'independent', strokeDash: 'independent' } },
   }
 }

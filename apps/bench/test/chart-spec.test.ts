@@ -45,6 +45,8 @@ describe('suiteChartSpec', () => {
       vconcat: { encoding: { x: { scale: { type: string } } } }[]
     }
     expect(wide.vconcat[0]!.encoding.x.scale.type).toBe('log')
+    // A log bar cannot start at 0: it starts at the decade below the slowest subject (10 ops/s).
+    expect((wide.vconcat[0] as unknown as { data: { values: { base: number }[] } }).data.values.map((v) => v.base)).toEqual([10, 10, 10])
     const narrow = spec.vconcat[0] as { encoding: { x: { scale: { type: string } } } }
     expect(narrow.encoding.x.scale.type).toBe('linear')
   })
