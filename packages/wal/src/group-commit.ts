@@ -1,4 +1,5 @@
-import { WalOverloadedError, WalPoisonedError, WalWriteError } from './errors.js'
+import { GroupCommit as CoreGroupCommit, type PendingRequest, type Poison, type QueueLimits } from '@quire/durable'
+import { WalOverloadedError, WalWriteError } from './errors.js'
 import {
   COMMIT_FRAME_BYTES,
   FLAG_IN_BATCH,
@@ -8,6 +9,8 @@ import {
   sealFrames,
 } from './record.js'
 import type { WalEntry, WalOp } from './types.js'
+
+export type { QueueLimits } from '@quire/durable'
 
 /** Where group commit sends sealed frames: the active segment, and rolling to a new one. */
 export interface GroupWriter {
@@ -26,23 +29,13 @@ export interface GroupWriter {
   roll(firstSeq: number): Promise<void>
 }
 
-/** The bounds on what may wait in memory for the disk (options `maxQueued*` of `Wal.open`). */
-export interface QueueLimits {
-  readonly maxQueuedOperations: number
-  readonly maxQueuedBytes: number
-}
-
 /** One caller's operation (or batch) waiting for the next group. */
-interface Request {
+interface Request extends PendingRequest<never> {
   /** Frames of this request in the accumulating buffer: `[start, end)`. */
   readonly start: number
   readonly end: number
   readonly ops: WalOp | readonly WalOp[]
   readonly timestampMs: number
-  /** Bytes this request counts against `maxQueuedBytes` (its encoded frames). */
-  readonly bytes: number
-  readonly resolve: (value: never) => void
-  readonly reject: (reason: unknown) => void
 }
 
 /** Initial size of each of the two group buffers; they grow on demand. */
@@ -52,17 +45,18 @@ const KEEP_BUFFER_BYTES = 16 * 1024 * 1024
 
 /**
  * Microtask turns the flush loop waits, once the queue is empty, for the callers it just resolved
- * to issue their next operations (an `await` chain takes a few turns). Cheaper than a macrotask
- * (`setImmediate`), which costs a whole event-loop turn per group for a single writer.
+ * to issue their next operations (the `microtask` scheduling policy of `@quire/durable`).
  */
 const STRAGGLER_TURNS = 8
 
 /**
- * Group commit. Operations are encoded, as they are accepted, into one buffer; while a write (and
- * its sync) is in flight, everything that arrives accumulates, and goes out as the next single
- * write followed by a single sync. Seqs are given in acceptance order when a group is sealed,
- * so a group that fails and is rolled back leaves no gap. A batch is one request: its records
- * and COMMIT are contiguous and are never split across writes or segments.
+ * The WAL's group commit: the queue, its limits, one group in flight and poisoning are the
+ * durable core's `GroupCommit`; what stays here is the WAL's speed trick. Operations are encoded,
+ * as they are accepted, into one buffer; while a write (and its sync) is in flight, everything
+ * that arrives accumulates, and goes out as the next single write followed by a single sync. Seqs
+ * are given in acceptance order when a group is sealed, so a group that fails and is rolled back
+ * leaves no gap. A batch is one request: its records and COMMIT are contiguous and are never
+ * split across writes or segments.
  *
  * Two buffers alternate: one is being written while the other accumulates.
  */
@@ -71,27 +65,27 @@ export class GroupCommit {
   #accView = new DataView(this.#acc.buffer)
   #accLength = 0
   #spare: Uint8Array = new Uint8Array(INITIAL_BUFFER_BYTES)
-  #queue: Request[] = []
-  #running = false
-  #idleWaiters: (() => void)[] = []
-  #poisoned: WalPoisonedError | undefined
   #lastSeq: number
   readonly #writer: GroupWriter
-  readonly #limits: QueueLimits
-  /** Requests accepted and not yet settled (queued or in the group being written). */
-  #queuedOps = 0
-  /** Their encoded bytes. */
-  #queuedBytes = 0
+  readonly #core: CoreGroupCommit<Request>
 
-  constructor(writer: GroupWriter, lastSeq: number, limits: QueueLimits) {
+  constructor(writer: GroupWriter, lastSeq: number, limits: QueueLimits, poison: Poison) {
     this.#writer = writer
     this.#lastSeq = lastSeq
-    this.#limits = limits
+    this.#core = new CoreGroupCommit<Request>({
+      limits: { maxQueuedOperations: limits.maxQueuedOperations, maxQueuedBytes: limits.maxQueuedBytes },
+      poison,
+      overloaded: (d) => new WalOverloadedError(d.limit, d.max, d.queuedOperations, d.queuedBytes),
+      scheduling: { kind: 'microtask', stragglerTurns: STRAGGLER_TURNS },
+      flush: (group) => this.#flush(group),
+      // What accumulated belongs to the requests just rejected.
+      onPoison: () => void (this.#accLength = 0),
+    })
   }
 
   /** Requests accepted and not yet settled, and their encoded bytes. */
   get queued(): { readonly operations: number; readonly bytes: number } {
-    return { operations: this.#queuedOps, bytes: this.#queuedBytes }
+    return this.#core.queued
   }
 
   /** Last acknowledged seq. */
@@ -99,15 +93,15 @@ export class GroupCommit {
     return this.#lastSeq
   }
 
-  get poisoned(): WalPoisonedError | undefined {
-    return this.#poisoned
+  /** The poison error once the log is poisoned. */
+  get poisoned(): Error | undefined {
+    return this.#core.poison.error
   }
 
   /** Queues one (validated) operation; resolves with its entry once acknowledged. */
   append(op: WalOp, timestampMs: number): Promise<WalEntry> {
-    if (this.#poisoned !== undefined) return Promise.reject(this.#poisoned)
     const bytes = opFrameBytes(op)
-    const refused = this.#admit(bytes)
+    const refused = this.#core.admit(bytes)
     if (refused !== undefined) return Promise.reject(refused)
     const start = this.#accLength
     this.#reserve(bytes)
@@ -117,8 +111,7 @@ export class GroupCommit {
 
   /** Queues a (validated, non-empty) batch: records + COMMIT, all or nothing. */
   appendBatch(ops: readonly WalOp[], timestampMs: number, bytes: number): Promise<WalEntry[]> {
-    if (this.#poisoned !== undefined) return Promise.reject(this.#poisoned)
-    const refused = this.#admit(bytes + COMMIT_FRAME_BYTES)
+    const refused = this.#core.admit(bytes + COMMIT_FRAME_BYTES)
     if (refused !== undefined) return Promise.reject(refused)
     const start = this.#accLength
     this.#reserve(bytes + COMMIT_FRAME_BYTES)
@@ -130,59 +123,14 @@ export class GroupCommit {
 
   /** Resolves once nothing is queued or in flight. */
   whenIdle(): Promise<void> {
-    if (!this.#running && this.#queue.length === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#idleWaiters.push(resolve))
-  }
-
-  /** Rejects everything queued and every later operation with `err`. */
-  poison(err: WalPoisonedError): void {
-    if (this.#poisoned === undefined) this.#poisoned = err
-    const queue = this.#queue
-    this.#queue = []
-    this.#accLength = 0
-    for (const r of queue) this.#reject(r, this.#poisoned)
-  }
-
-  /**
-   * Takes room for a request of `bytes`, or returns the refusal when the queue is full: once
-   * `maxQueuedBytes` wait, whatever this request's size. So at most `maxQueuedBytes` plus one
-   * request (at most `WAL_MAX_BATCH_BYTES`) wait, and a request bigger than the limit still goes
-   * through an idle log: the limit bounds what piles up behind a slow disk, not one operation.
-   */
-  #admit(bytes: number): WalOverloadedError | undefined {
-    const { maxQueuedOperations, maxQueuedBytes } = this.#limits
-    if (this.#queuedOps >= maxQueuedOperations) {
-      return new WalOverloadedError('maxQueuedOperations', maxQueuedOperations, this.#queuedOps, this.#queuedBytes)
-    }
-    if (this.#queuedBytes >= maxQueuedBytes) {
-      return new WalOverloadedError('maxQueuedBytes', maxQueuedBytes, this.#queuedOps, this.#queuedBytes)
-    }
-    this.#queuedOps++
-    this.#queuedBytes += bytes
-    return undefined
-  }
-
-  #settled(r: Request): void {
-    this.#queuedOps--
-    this.#queuedBytes -= r.bytes
-  }
-
-  #reject(r: Request, err: unknown): void {
-    this.#settled(r)
-    r.reject(err)
+    return this.#core.drain()
   }
 
   #enqueue<T>(start: number, ops: WalOp | readonly WalOp[], timestampMs: number, bytes: number): Promise<T> {
     const end = this.#accLength
-    const promise = new Promise<T>((resolve, reject) => {
-      this.#queue.push({ start, end, ops, timestampMs, bytes, resolve: resolve, reject })
+    return new Promise<T>((resolve, reject) => {
+      this.#core.enqueue({ start, end, ops, timestampMs, bytes, resolve, reject, settled: false })
     })
-    if (!this.#running) {
-      this.#running = true
-      // Start on a microtask: operations issued in the same tick join the first group.
-      queueMicrotask(() => void this.#run())
-    }
-    return promise
   }
 
   #reserve(bytes: number): void {
@@ -194,36 +142,25 @@ export class GroupCommit {
     this.#accView = new DataView(grown.buffer)
   }
 
-  async #run(): Promise<void> {
-    try {
-      for (;;) {
-        for (let turn = 0; turn < STRAGGLER_TURNS && this.#queue.length === 0; turn++) await Promise.resolve()
-        if (this.#queue.length === 0) break
-        if (this.#poisoned !== undefined) {
-          this.poison(this.#poisoned)
-          break
-        }
-        const queue = this.#queue
-        const buf = this.#acc
-        const view = this.#accView
-        this.#queue = []
-        this.#acc = this.#spare.byteLength <= KEEP_BUFFER_BYTES ? this.#spare : new Uint8Array(INITIAL_BUFFER_BYTES)
-        this.#accView = new DataView(this.#acc.buffer)
-        this.#accLength = 0
-        await this.#writeGroup(queue, buf, view)
-        this.#spare = buf
-      }
-    } finally {
-      this.#running = false
-      const waiters = this.#idleWaiters
-      this.#idleWaiters = []
-      for (const w of waiters) w()
-    }
+  /** One group: the whole queue, whose frames are the accumulating buffer; swap buffers and write. */
+  async #flush(group: Request[]): Promise<void> {
+    const buf = this.#acc
+    const view = this.#accView
+    this.#acc = this.#spare.byteLength <= KEEP_BUFFER_BYTES ? this.#spare : new Uint8Array(INITIAL_BUFFER_BYTES)
+    this.#accView = new DataView(this.#acc.buffer)
+    this.#accLength = 0
+    await this.#writeGroup(group, buf, view)
+    this.#spare = buf
   }
 
-  /** Writes the requests of one group, in as few writes as the segment size allows. */
+  /**
+   * Writes the requests of one group, in as few writes as the segment size allows. A write that
+   * failed and was rolled back rejects its requests, and later ones get their own attempt; any
+   * other failure is thrown, and the core poisons the log with it.
+   */
   async #writeGroup(queue: Request[], buf: Uint8Array, view: DataView): Promise<void> {
     const writer = this.#writer
+    const core = this.#core
     let i = 0
     while (i < queue.length) {
       // The requests from i that fit the active segment (at least one if the segment is empty).
@@ -241,29 +178,21 @@ export class GroupCommit {
         const lastSeq = sealFrames(buf, view, first.start, end, firstSeq)
         await writer.write(buf.subarray(first.start, end), firstSeq, lastSeq)
         this.#lastSeq = lastSeq
-        for (let k = i; k < j; k++) this.#settled(queue[k]!)
-        settle(queue, i, j, firstSeq)
+        settle(core, queue, i, j, firstSeq)
         i = j
       } catch (err) {
-        if (err instanceof WalWriteError) {
-          // Rolled back: these requests are not in the log; later ones get their own attempt.
-          const failedEnd = j === i ? queue.length : j
-          for (let k = i; k < failedEnd; k++) this.#reject(queue[k]!, err)
-          i = failedEnd
-          continue
-        }
-        // A failed sync, a failed rollback, or anything unexpected: stop trusting the log.
-        const poisoned = err instanceof WalPoisonedError ? err : new WalPoisonedError(err)
-        for (let k = i; k < queue.length; k++) this.#reject(queue[k]!, poisoned)
-        this.poison(poisoned)
-        return
+        if (!(err instanceof WalWriteError)) throw err
+        // Rolled back: these requests are not in the log; later ones get their own attempt.
+        const failedEnd = j === i ? queue.length : j
+        for (let k = i; k < failedEnd; k++) core.reject(queue[k]!, err)
+        i = failedEnd
       }
     }
   }
 }
 
 /** Resolves requests `[i, j)` with their entries, seqs counting from `firstSeq`. */
-function settle(queue: Request[], i: number, j: number, firstSeq: number): void {
+function settle(core: CoreGroupCommit<Request>, queue: Request[], i: number, j: number, firstSeq: number): void {
   let seq = firstSeq
   for (let k = i; k < j; k++) {
     const r = queue[k]!
@@ -271,9 +200,9 @@ function settle(queue: Request[], i: number, j: number, firstSeq: number): void 
     if (Array.isArray(ops)) {
       const entries: WalEntry[] = []
       for (const op of ops as readonly WalOp[]) entries.push(toEntry(op, seq++, r.timestampMs))
-      r.resolve(entries as never)
+      core.resolve(r, entries as never)
     } else {
-      r.resolve(toEntry(ops as WalOp, seq++, r.timestampMs) as never)
+      core.resolve(r, toEntry(ops as WalOp, seq++, r.timestampMs) as never)
     }
   }
 }

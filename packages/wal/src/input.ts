@@ -1,18 +1,8 @@
 import { InvalidArgumentError } from './errors.js'
-import {
-  WAL_DEFAULT_MAX_QUEUED_BYTES,
-  WAL_DEFAULT_MAX_QUEUED_OPERATIONS,
-  WAL_DEFAULT_SEGMENT_BYTES,
-  WAL_MAX_BATCH_BYTES,
-  WAL_MAX_BATCH_ENTRIES,
-  WAL_MAX_KEY_BYTES,
-  WAL_MAX_SEGMENT_BYTES,
-  WAL_MAX_SEQ,
-  WAL_MAX_VALUE_BYTES,
-  WAL_MIN_SEGMENT_BYTES,
-} from './limits.js'
+import { integerOption } from '@quire/durable'
+import { WAL_MAX_BATCH_BYTES, WAL_MAX_BATCH_ENTRIES, WAL_MAX_KEY_BYTES, WAL_MAX_SEQ, WAL_MAX_VALUE_BYTES } from './limits.js'
 import { COMMIT_FRAME_BYTES, opFrameBytes } from './record.js'
-import type { WalOp, WalOptions, WalRecoveryMode } from './types.js'
+import type { WalOp } from './types.js'
 
 /** Checks one operation; returns it typed. Throws `InvalidArgumentError`. */
 export function checkOp(value: unknown, where = 'operation'): WalOp {
@@ -63,47 +53,9 @@ export function checkBatch(value: unknown): { ops: readonly WalOp[]; bytes: numb
   return { ops, bytes }
 }
 
+/** A seq argument: an integer in `[0, WAL_MAX_SEQ]`. Throws `InvalidArgumentError`. */
 export function checkSeq(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > WAL_MAX_SEQ) {
-    throw new InvalidArgumentError(`${name} must be a non-negative safe integer`)
-  }
-  return value
-}
-
-export interface ResolvedOptions {
-  readonly syncAlways: boolean
-  readonly segmentBytes: number
-  readonly recovery: WalRecoveryMode
-  readonly now: () => number
-  readonly minLastSeq: number
-  readonly maxQueuedOperations: number
-  readonly maxQueuedBytes: number
-}
-
-export function checkOptions(opts: WalOptions): ResolvedOptions {
-  if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('options must be an object')
-  const sync = opts.sync ?? 'always'
-  if (sync !== 'always' && sync !== 'none') throw new InvalidArgumentError("sync must be 'always' or 'none'")
-  const segmentBytes = opts.segmentBytes ?? WAL_DEFAULT_SEGMENT_BYTES
-  if (!Number.isSafeInteger(segmentBytes) || segmentBytes < WAL_MIN_SEGMENT_BYTES || segmentBytes > WAL_MAX_SEGMENT_BYTES) {
-    throw new InvalidArgumentError(`segmentBytes must be an integer in [${WAL_MIN_SEGMENT_BYTES}, ${WAL_MAX_SEGMENT_BYTES}]`)
-  }
-  const recovery = opts.recovery ?? 'strict'
-  if (recovery !== 'strict' && recovery !== 'point-in-time' && recovery !== 'skip-corrupt') {
-    throw new InvalidArgumentError("recovery must be 'strict', 'point-in-time' or 'skip-corrupt'")
-  }
-  const now = opts.now ?? Date.now
-  if (typeof now !== 'function') throw new InvalidArgumentError('now must be a function')
-  if (opts.fs !== undefined && (typeof opts.fs !== 'object' || opts.fs === null)) throw new InvalidArgumentError('fs must be a FileSystem')
-  const minLastSeq = opts.minLastSeq ?? 0
-  if (!Number.isSafeInteger(minLastSeq) || minLastSeq < 0) throw new InvalidArgumentError('minLastSeq must be a safe integer >= 0')
-  const maxQueuedOperations = opts.maxQueuedOperations ?? WAL_DEFAULT_MAX_QUEUED_OPERATIONS
-  if (!Number.isSafeInteger(maxQueuedOperations) || maxQueuedOperations < 1) {
-    throw new InvalidArgumentError('maxQueuedOperations must be a safe integer >= 1')
-  }
-  const maxQueuedBytes = opts.maxQueuedBytes ?? WAL_DEFAULT_MAX_QUEUED_BYTES
-  if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new InvalidArgumentError('maxQueuedBytes must be a safe integer >= 1')
-  return { syncAlways: sync === 'always', segmentBytes, recovery, now, minLastSeq, maxQueuedOperations, maxQueuedBytes }
+  return integerOption(name, value, { min: 0, max: WAL_MAX_SEQ })
 }
 
 /** The clock's reading as a u64-safe integer. */

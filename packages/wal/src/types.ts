@@ -1,3 +1,4 @@
+import type { RecoveryActionKind, RecoveryMode } from '@quire/durable'
 import type { FileSystem, OpenModeOptions } from '@quire/vfs'
 
 /** An operation to log: a put of `value` under `key`, or a delete (a tombstone) of `key`. */
@@ -30,8 +31,10 @@ export interface WalEntry {
  *   it (durably), and report it;
  * - `'skip-corrupt'`: skip the bad frames (and any batch they break), keep everything else,
  *   and report what was skipped. The bad bytes stay in the file; replay skips them again.
+ *
+ * The same type as `RecoveryMode` of `@quire/durable`, which the NDJSON log shares.
  */
-export type WalRecoveryMode = 'strict' | 'point-in-time' | 'skip-corrupt'
+export type WalRecoveryMode = RecoveryMode
 
 /**
  * Options of `Wal.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
@@ -95,7 +98,8 @@ export interface RecoveryAction {
   readonly offset: number
   /** How many bytes (for a deleted segment: its size). */
   readonly bytes: number
-  readonly action: 'cut-torn-tail' | 'removed-torn-segment' | 'removed-truncated-segment' | 'cut-corrupt' | 'removed-after-corruption' | 'skipped-corrupt'
+  /** What recovery did (the vocabulary the logs share, `RecoveryActionKind` of `@quire/durable`). */
+  readonly action: RecoveryActionKind
   readonly reason: string
   /**
    * The quarantine file (a name in the log's directory) holding the bytes this action removed,

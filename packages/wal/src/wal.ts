@@ -1,15 +1,12 @@
+import { Poison, StoreState, openStore } from '@quire/durable'
 import {
   NodeFileSystem,
   ReadOnlyError,
   ReadOnlyFileSystem,
-  acquireLock,
-  checkOptionKeys,
   enforceOpenMode,
-  ensureDir,
   isFsError,
   resolveOpenMode,
   storePathState,
-  undoFailedOpen,
   type DirLock,
   type FileSystem,
 } from '@quire/vfs'
@@ -17,11 +14,11 @@ import { join, resolve } from 'node:path'
 import { InvalidArgumentError, WalClosedError, WalCorruptError, WalPoisonedError, WalWriteError } from './errors.js'
 import { FLOOR_FILE, writeFloor } from './floor.js'
 import { GroupCommit } from './group-commit.js'
-import { checkBatch, checkOp, checkOptions, checkSeq, checkTimestamp, type ResolvedOptions } from './input.js'
+import { checkBatch, checkOp, checkSeq, checkTimestamp } from './input.js'
 import { LogDecoder } from './log-decoder.js'
-import { REPLAY_OPTION_KEYS, WAL_OPTION_KEYS } from './option-keys.js'
+import { OPEN_KEYS, REPLAY_KEYS, checkOptions, type ResolvedOptions } from './options.js'
 import { ReadOnlyWriter, type LogWriter } from './read-only-writer.js'
-import { recoverLog, type SegmentInfo } from './recovery.js'
+import { recoverLog, type RecoveredLog, type SegmentInfo } from './recovery.js'
 import { scanSegment } from './segment-scan.js'
 import { SegmentWriter } from './segment-writer.js'
 import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from './types.js'
@@ -33,6 +30,8 @@ const ROLE = "the write-ahead log's directory"
 const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
+
+const walErrors = { closed: () => new WalClosedError(), readOnly: (what: string) => new ReadOnlyError(what) }
 
 /**
  * A segmented write-ahead log with group commit and atomic batches.
@@ -50,38 +49,35 @@ export class Wal implements AsyncDisposable {
   readonly #lock: DirLock
   readonly #segments: SegmentInfo[]
   readonly #writer: LogWriter
-  readonly #readOnly: boolean
   readonly #group: GroupCommit
   readonly #report: RecoveryReport
+  /** Closed, read-only, poisoned: the lifecycle every store shares. */
+  readonly #state: StoreState
   #floorSeq: number
   #truncating: Promise<void> = Promise.resolve()
   /** The truncation queued behind the running one, not started yet. */
   #nextTruncate: { seq: number; run: Promise<void> } | undefined
-  #closed = false
-  #closing: Promise<void> | undefined
 
   private constructor(
     fs: FileSystem,
     dir: string,
     options: ResolvedOptions,
     lock: DirLock,
-    segments: SegmentInfo[],
+    recovered: RecoveredLog,
     writer: LogWriter,
-    lastSeq: number,
-    floorSeq: number,
-    report: RecoveryReport,
+    poison: Poison,
     readOnly: boolean,
   ) {
     this.#fs = fs
     this.#dir = dir
     this.#options = options
     this.#lock = lock
-    this.#segments = segments
+    this.#segments = recovered.segments
     this.#writer = writer
-    this.#readOnly = readOnly
-    this.#group = new GroupCommit(writer, lastSeq, options)
-    this.#floorSeq = floorSeq
-    this.#report = report
+    this.#state = new StoreState({ onClose: () => this.#close(), poison, readOnly, errors: walErrors })
+    this.#group = new GroupCommit(writer, recovered.lastSeq, options, poison)
+    this.#floorSeq = recovered.floorSeq
+    this.#report = recovered.report
   }
 
   /**
@@ -100,34 +96,27 @@ export class Wal implements AsyncDisposable {
    */
   static async open(dir: string, opts: WalOptions = {}): Promise<Wal> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
-    checkOptionKeys(opts, WAL_OPTION_KEYS, 'Wal.open', invalid)
+    OPEN_KEYS.check(opts)
     const options = checkOptions(opts)
     const mode = resolveOpenMode(opts, invalid)
     const fs = opts.fs ?? new NodeFileSystem()
     const root = resolve(dir)
     enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE), root, ROLE)
     if (mode.readOnly) return Wal.#openReadOnly(new ReadOnlyFileSystem(fs), root, options)
-    // syncExisting: a killed writer may have left the directory without making it durable.
-    const created = await ensureDir(fs, root, { syncExisting: true })
-    let lock: DirLock | undefined
-    try {
-      lock = await acquireLock(fs, root)
-      let recovered = await recoverLog(fs, root, options.recovery)
-      if (recovered.lastSeq < options.minLastSeq) {
-        // The caller gave out seqs the log lost (a power loss under sync 'none'): move past them,
-        // durably, before anything is appended, so that no seq is ever given twice. Recovery run
-        // again on the new floor drops what lies below it and starts a segment above it.
-        await writeFloor(fs, join(root, FLOOR_FILE), options.minLastSeq)
-        const again = await recoverLog(fs, root, options.recovery)
-        recovered = { ...again, report: { ...again.report, actions: [...recovered.report.actions, ...again.report.actions] } }
-      }
-      const writer = await SegmentWriter.open(fs, root, recovered.segments, options.segmentBytes, options.syncAlways)
-      return new Wal(fs, root, options, lock, recovered.segments, writer, recovered.lastSeq, recovered.floorSeq, recovered.report, false)
-    } catch (err) {
-      // A failed open leaves the disk as it found it: what it created goes again.
-      await undoFailedOpen(fs, created, lock)
-      throw err
-    }
+    // One poison for the log: its segment file, its group commit and its lifecycle stop together.
+    const poison = new Poison((cause) => new WalPoisonedError(cause))
+    // Directory made durable, lock, recover, construct; a failed open leaves the disk as it found it.
+    return openStore({
+      fs,
+      dir: root,
+      recover: async () => {
+        const recovered = await recoverAbove(fs, root, options)
+        const writer = await SegmentWriter.open(fs, root, recovered.segments, options.segmentBytes, options.syncAlways, poison)
+        return { recovered, writer }
+      },
+      construct: ({ recovered, writer }, lock) => new Wal(fs, root, options, lock, recovered, writer, poison, false),
+      discard: ({ writer }) => writer.close(),
+    })
   }
 
   /**
@@ -137,12 +126,12 @@ export class Wal implements AsyncDisposable {
    */
   static async #openReadOnly(fs: FileSystem, root: string, options: ResolvedOptions): Promise<Wal> {
     const recovered = await recoverLog(fs, root, options.recovery, true)
-    return new Wal(fs, root, options, NO_LOCK, recovered.segments, new ReadOnlyWriter(), recovered.lastSeq, recovered.floorSeq, recovered.report, true)
+    return new Wal(fs, root, options, NO_LOCK, recovered, new ReadOnlyWriter(), new Poison((cause) => new WalPoisonedError(cause)), true)
   }
 
   /** True when the log was opened with `readOnly: true`: every write rejects with `READ_ONLY`. */
   get readOnly(): boolean {
-    return this.#readOnly
+    return this.#state.readOnly
   }
 
   /** The last acknowledged seq (0 for an empty log). In-flight operations are not counted. */
@@ -171,8 +160,7 @@ export class Wal implements AsyncDisposable {
    */
   append(op: WalOp): Promise<WalEntry> {
     try {
-      if (this.#closed) throw new WalClosedError()
-      if (this.#readOnly) throw new ReadOnlyError('Wal.append')
+      this.#checkWritable('Wal.append')
       const checked = checkOp(op)
       return this.#group.append(checked, checkTimestamp(this.#options.now()))
     } catch (err) {
@@ -186,8 +174,7 @@ export class Wal implements AsyncDisposable {
    */
   appendBatch(ops: readonly WalOp[]): Promise<WalEntry[]> {
     try {
-      if (this.#closed) throw new WalClosedError()
-      if (this.#readOnly) throw new ReadOnlyError('Wal.appendBatch')
+      this.#checkWritable('Wal.appendBatch')
       const batch = checkBatch(ops)
       return this.#group.appendBatch(batch.ops, checkTimestamp(this.#options.now()), batch.bytes)
     } catch (err) {
@@ -204,8 +191,8 @@ export class Wal implements AsyncDisposable {
    * @throws `WalCorruptError` when acknowledged bytes no longer read back correctly.
    */
   async *replay(options: ReplayOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
-    if (this.#closed) throw new WalClosedError()
-    checkOptionKeys(options, REPLAY_OPTION_KEYS, 'Wal.replay', invalid)
+    this.#state.assertOpen()
+    REPLAY_KEYS.check(options)
     const asked = checkSeq(options.fromSeq ?? 0, 'fromSeq')
     const fromSeq = Math.max(asked, this.#floorSeq + 1)
     const toSeq = this.#group.lastSeq
@@ -270,10 +257,7 @@ export class Wal implements AsyncDisposable {
    */
   truncateBefore(seq: number): Promise<void> {
     try {
-      if (this.#closed) throw new WalClosedError()
-      if (this.#readOnly) throw new ReadOnlyError('Wal.truncateBefore')
-      const poisoned = this.#group.poisoned
-      if (poisoned !== undefined) throw poisoned
+      this.#state.assertWritable('Wal.truncateBefore')
       checkSeq(seq, 'seq')
       if (seq > this.#group.lastSeq) {
         throw new InvalidArgumentError(`seq ${seq} is above lastSeq ${this.#group.lastSeq}`)
@@ -332,27 +316,47 @@ export class Wal implements AsyncDisposable {
    * files and releases the lock. Idempotent; later operations reject with `WalClosedError`.
    */
   close(): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing
-    this.#closed = true
-    this.#closing = (async () => {
-      await this.#group.whenIdle()
-      await this.#truncating
-      let failure: Error | undefined
-      if (!this.#options.syncAlways && this.#group.poisoned === undefined) {
-        // Under sync 'none' this is the sync that makes everything durable: its failure is news.
-        await this.#writer.sync().catch((err: unknown) => (failure = err instanceof Error ? err : new WalPoisonedError(err)))
-      }
-      await this.#writer.close().catch(() => undefined)
-      await this.#lock.release().catch(() => undefined)
-      if (failure !== undefined) throw failure
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 
   /** The same as `close()`: `await using` closes the store at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.close()
+    await this.#state.close()
   }
+
+  /** Runs once, from the first `close()`. */
+  async #close(): Promise<void> {
+    await this.#group.whenIdle()
+    await this.#truncating
+    let failure: Error | undefined
+    if (!this.#options.syncAlways && this.#group.poisoned === undefined) {
+      // Under sync 'none' this is the sync that makes everything durable: its failure is news.
+      await this.#writer.sync().catch((err: unknown) => (failure = err instanceof Error ? err : new WalPoisonedError(err)))
+    }
+    await this.#writer.close().catch(() => undefined)
+    await this.#lock.release().catch(() => undefined)
+    if (failure !== undefined) throw failure
+  }
+
+  /** `CLOSED`, then `READ_ONLY`; the poison is the group commit's to report (after validation). */
+  #checkWritable(what: string): void {
+    this.#state.assertOpen()
+    if (this.#state.readOnly) throw new ReadOnlyError(what)
+  }
+}
+
+/**
+ * Recovery, then `minLastSeq`: when the caller gave out seqs the log lost (a power loss under
+ * sync 'none'), the floor moves past them, durably, before anything is appended, so that no seq
+ * is ever given twice. Recovery run again on the new floor drops what lies below it and starts a
+ * segment above it.
+ */
+async function recoverAbove(fs: FileSystem, root: string, options: ResolvedOptions): Promise<RecoveredLog> {
+  const recovered = await recoverLog(fs, root, options.recovery)
+  if (recovered.lastSeq >= options.minLastSeq) return recovered
+  await writeFloor(fs, join(root, FLOOR_FILE), options.minLastSeq)
+  const again = await recoverLog(fs, root, options.recovery)
+  return { ...again, report: { ...again.report, actions: [...recovered.report.actions, ...again.report.actions] } }
 }
 
 function rejected(err: unknown): Promise<never> {
