@@ -1,37 +1,46 @@
-import { errnoOf, RecordKeeperError } from './errors.js'
+import { GroupCommit, type PendingRequest, type Poison, type QueueLimits } from '@quire/durable'
+import { RecordKeeperError } from './errors.js'
 import type { EncodedEvent } from './event-input.js'
 import { MAX_GROUP_EVENTS } from './limits.js'
-import type { Poison } from './poison.js'
-import type { QueueBudget } from './queue-budget.js'
 
 /** An add waiting for its group. */
-export interface QueuedAdd extends EncodedEvent {
-  readonly resolve: () => void
-  readonly reject: (err: unknown) => void
+export interface QueuedAdd extends PendingRequest<undefined> {
+  readonly id: string
+  readonly eventJson: string
 }
 
 /**
- * The record keeper's group commit: adds are queued in call order and written in groups of up to
- * {@link MAX_GROUP_EVENTS}, one group at a time. Scheduling: the first add of an idle queue waits
- * one turn of the event loop (`setImmediate`) so that adds issued together form one group; while
- * a group is written, the next one gathers. A failed group poisons the store: it and every later
- * add reject with `POISONED`.
+ * The record keeper's adds, on the group commit of `@quire/durable`: adds are queued in call
+ * order and written in groups of up to {@link MAX_GROUP_EVENTS}, one group at a time; what arrives
+ * while a group is written goes as the next one. Scheduling is the core's `macrotask` policy: a
+ * group waits one `setImmediate` before it is cut, so adds issued together (and callers woken by
+ * the previous group) share its syncs. A failed group poisons the store: it and every later add
+ * reject with `POISONED` (the first cause kept). Memory follows the disk: an add resolves only
+ * once `commit` (FORMAT.md's steps 1-2) made its group durable and linked.
  */
 export class AddQueue {
-  readonly #queue: QueuedAdd[] = []
   /** Ids queued or being written: an `add` of one of them is `EXISTS`. */
   readonly #pending = new Set<string>()
-  readonly #budget: QueueBudget
-  readonly #poison: Poison
-  readonly #commit: (group: readonly QueuedAdd[]) => Promise<void>
-  #flushing = false
-  #drainWaiters: (() => void)[] = []
+  readonly #commit: GroupCommit<QueuedAdd>
 
   /** `commit` writes one group durably (it is called for one group at a time). */
-  constructor(budget: QueueBudget, poison: Poison, commit: (group: readonly QueuedAdd[]) => Promise<void>) {
-    this.#budget = budget
-    this.#poison = poison
-    this.#commit = commit
+  constructor(limits: QueueLimits, poison: Poison, what: string, commit: (group: readonly QueuedAdd[]) => Promise<void>) {
+    this.#commit = new GroupCommit<QueuedAdd>({
+      limits,
+      poison,
+      scheduling: { kind: 'macrotask' },
+      take: () => MAX_GROUP_EVENTS,
+      overloaded: (overload) =>
+        new RecordKeeperError(
+          'OVERLOADED',
+          `${what} overloaded: ${overload.queuedOperations} operations (${overload.queuedBytes} bytes) wait for the disk and ${overload.limit} is ${overload.max}; nothing was written, retry once some have resolved`,
+          { overload },
+        ),
+      flush: async (group, c) => {
+        await commit(group)
+        for (const add of group) c.resolve(add, undefined)
+      },
+    })
   }
 
   /** True while an add of `id` is queued or being written. */
@@ -39,63 +48,33 @@ export class AddQueue {
     return this.#pending.has(id)
   }
 
-  /** Queues `event`; resolves once its group is durable and linked. `OVERLOADED` at once when the budget is spent. */
+  /** Queues `event`; resolves once its group is durable and linked. `OVERLOADED` at once when the queue is full. */
   enqueue(event: EncodedEvent): Promise<void> {
-    this.#budget.admit(event.bytes)
-    this.#pending.add(event.id)
+    const refused = this.#commit.admit(event.bytes)
+    if (refused !== undefined) throw refused
+    const { id, eventJson, bytes } = event
+    this.#pending.add(id)
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ id: event.id, eventJson: event.eventJson, bytes: event.bytes, resolve, reject })
-      this.#scheduleFlush()
+      this.#commit.enqueue({
+        id,
+        eventJson,
+        bytes,
+        settled: false,
+        resolve: () => {
+          this.#pending.delete(id)
+          resolve()
+        },
+        reject: (err: unknown) => {
+          this.#pending.delete(id)
+          // Always an Error: the group commit rejects with the poison error or OVERLOADED.
+          reject(err instanceof Error ? err : new Error(String(err)))
+        },
+      })
     })
   }
 
   /** Resolves once every queued add has settled. */
   drained(): Promise<void> {
-    if (!this.#flushing) return Promise.resolve()
-    return new Promise((resolve) => this.#drainWaiters.push(resolve))
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushing) return
-    this.#flushing = true
-    // Wait one turn of the event loop so that adds issued together form one group.
-    setImmediate(() => void this.#flush())
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue.splice(0, MAX_GROUP_EVENTS)
-      if (this.#poison.poisoned) {
-        this.#rejectGroup(group, undefined)
-        continue
-      }
-      try {
-        await this.#commit(group)
-      } catch (err) {
-        this.#poison.poison(err)
-        this.#rejectGroup(group, err)
-        continue
-      }
-      for (const add of group) {
-        this.#pending.delete(add.id)
-        this.#budget.release(add.bytes)
-        add.resolve()
-      }
-    }
-    this.#flushing = false
-    const waiters = this.#drainWaiters
-    this.#drainWaiters = []
-    for (const wake of waiters) wake()
-  }
-
-  #rejectGroup(group: readonly QueuedAdd[], cause: unknown): void {
-    const error = new RecordKeeperError('POISONED', `the write failed${errnoOf(cause ?? this.#poison.cause)}; reopen the record keeper`, {
-      cause: cause ?? this.#poison.cause,
-    })
-    for (const add of group) {
-      this.#pending.delete(add.id)
-      this.#budget.release(add.bytes)
-      add.reject(error)
-    }
+    return this.#commit.drain()
   }
 }

@@ -1,11 +1,10 @@
-import { isFsError, isTempFile, LOCK_FILE_NAME, type FileSystem } from '@quire/vfs'
+import { isFsError, isTempFile, LOCK_FILE_NAME, mapLimit, readSmallFile, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { decodeEventFile, newerEventFileVersion, type EventRecord } from './event-file.js'
 import { isUuid } from './ids.js'
 import { READ_CONCURRENCY } from './limits.js'
 import { decodePointer } from './pointer-file.js'
-import { readSmallFile } from './small-file.js'
-import { mapLimit, scanTree } from './tree-scan.js'
+import { scanTree } from './tree-scan.js'
 
 /** Where the record keeper's files live under `<dir>/rk`. */
 export interface RkPaths {

@@ -1,11 +1,14 @@
-import { checkOptionKeys, isTempFile, LOCK_FILE_NAME, NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
+import { optionKeys } from '@quire/durable'
+import { isTempFile, LOCK_FILE_NAME, NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
 import { join, resolve } from 'node:path'
 import { DepotError } from './errors.js'
 import { isUuid } from './ids.js'
 import { verifyObject } from './object-checksums.js'
 import { contentSizeOf } from './object-trailer.js'
-import { VERIFY_OPTION_KEYS } from './option-keys.js'
 import { scanTree } from './tree-scan.js'
+
+/** Every key of `Depot.verify`. */
+const VERIFY_OPTION_KEYS = optionKeys<{ readonly fs?: FileSystem }>()(['fs'] as const, 'Depot.verify', (message) => new DepotError('INVALID_ARGUMENT', message))
 
 /** What `Depot.verify` found; `ok` when there is nothing to report. */
 export interface DepotReport {
@@ -29,7 +32,7 @@ export const DEPOT_ROLE = 'depot (<dir>/depot)'
 
 /** `Depot.verify(dir)`'s work: a check through a file system that refuses every change. */
 export async function verifyDepot(dir: string, options: { readonly fs?: FileSystem }): Promise<DepotReport> {
-  checkOptionKeys(options, VERIFY_OPTION_KEYS, 'Depot.verify', (message) => new DepotError('INVALID_ARGUMENT', message))
+  VERIFY_OPTION_KEYS.check(options)
   const fs = new ReadOnlyFileSystem(options.fs ?? new NodeFileSystem())
   const root = join(resolve(dir), 'depot')
   const state = await storePathState(fs, root, 'directory', DEPOT_ROLE)

@@ -1,33 +1,28 @@
+import { integerOption, openStore, optionKeys, Poison, StoreState } from '@quire/durable'
 import {
-  acquireLock,
-  checkOptionKeys,
   enforceOpenMode,
-  ensureDir,
   isFsError,
   isTempFile,
+  KeyedMutex,
   limitOpenFiles,
   NodeFileSystem,
   ReadOnlyFileSystem,
   resolveOpenMode,
   safeJoin,
   storePathState,
-  undoFailedOpen,
   type DirLock,
   type FileSystem,
   type OpenModeOptions,
 } from '@quire/vfs'
 import { dirname, join, resolve } from 'node:path'
 import { DEPOT_ROLE, verifyDepot, verifyTree, type DepotReport } from './depot-verify.js'
-import { DepotError, describeValue, errnoOf } from './errors.js'
+import { DepotError, errnoOf } from './errors.js'
 import { checkFormatMarker, DEPOT_MAGIC } from './format-marker.js'
 import { assertUuid, leafDir, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MAX_IO_BYTES } from './limits.js'
-import { KeyedMutex } from './mutex.js'
 import { readChecked, readContentSize, writeChecksums } from './object-checksums.js'
 import { ObjectState } from './object-state.js'
 import { contentSizeOf, storedLength } from './object-trailer.js'
-import { DEPOT_OPTION_KEYS } from './option-keys.js'
-import { Poison } from './poison.js'
 import { QueueBudget, queueLimits, type QueueLimits } from './queue-budget.js'
 
 /**
@@ -74,10 +69,15 @@ async function statLength(fs: FileSystem, path: string): Promise<number | undefi
 }
 
 function assertInteger(value: unknown, what: string, max: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new DepotError('INVALID_ARGUMENT', `${what} must be an integer in [0, ${max}], got ${describeValue(value)}`)
-  }
+  integerOption(what, value, { min: 0, max }, undefined, invalid)
 }
+
+/** Every key `Depot.open` knows (checked against {@link DepotOptions} when compiled). */
+const OPEN_OPTION_KEYS = optionKeys<DepotOptions>()(
+  ['fs', 'maxObjectBytes', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly'] as const,
+  'Depot.open',
+  (message) => new DepotError('INVALID_ARGUMENT', message),
+)
 
 /**
  * A file-system object store laid out as gonk's `Depot`: objects in a depth-3 prefix tree
@@ -88,31 +88,40 @@ function assertInteger(value: unknown, what: string, max: number): asserts value
 export class Depot implements AsyncDisposable {
   readonly #fs: FileSystem
   readonly #root: string
-  readonly #lock: DirLock
   readonly #maxObjectBytes: number
-  readonly #readOnly: boolean
   readonly #perId = new KeyedMutex()
   /** Prefix directories known to be durable themselves (created, or found, and parent-synced). */
   readonly #durableDirs = new Set<string>()
   /** Leaf directories whose entries were synced in this session (what they show survives a crash). */
   readonly #syncedLeaves = new Set<string>()
-  #closing: Promise<void> | undefined
-  readonly #poison = new Poison()
+  /** Close once, the closed / read-only / poisoned guards; a failed durable step poisons it. */
+  readonly #state: StoreState
   readonly #budget: QueueBudget
 
   private constructor(fs: FileSystem, root: string, lock: DirLock, maxObjectBytes: number, limits: QueueLimits, readOnly = false) {
     this.#fs = fs
     this.#root = root
-    this.#lock = lock
     this.#maxObjectBytes = maxObjectBytes
-    this.#readOnly = readOnly
     this.#budget = new QueueBudget(limits, DepotError, `depot ${root}`)
+    this.#state = new StoreState({
+      poison: new Poison((cause) => new DepotError('POISONED', `an earlier write failed${errnoOf(cause)}; reopen the depot`, { cause })),
+      readOnly,
+      errors: {
+        closed: () => new DepotError('CLOSED', 'the depot is closed'),
+        readOnly: () => new DepotError('READ_ONLY', `${root} was opened with readOnly: true; nothing was written`),
+      },
+      // Running operations finish, then the lock goes.
+      onClose: async () => {
+        await this.#perId.idle()
+        await lock.release()
+      },
+    })
   }
 
   /** Opens (creating if needed) the depot in `<dir>/depot` and takes its lock (`LOCKED` if held). */
   static async open(dir: string, options: DepotOptions = {}): Promise<Depot> {
     if (typeof dir !== 'string' || dir.length === 0) throw new DepotError('INVALID_ARGUMENT', 'dir must be a non-empty path')
-    checkOptionKeys(options, DEPOT_OPTION_KEYS, 'Depot.open', invalid)
+    OPEN_OPTION_KEYS.check(options)
     const mode = resolveOpenMode(options, invalid)
     const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES
     assertInteger(maxObjectBytes, 'maxObjectBytes', Number.MAX_SAFE_INTEGER)
@@ -130,20 +139,17 @@ export class Depot implements AsyncDisposable {
       await checkFormatMarker(ro, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError, true)
       return new Depot(limitOpenFiles(ro), root, NO_LOCK, maxObjectBytes, limits, true)
     }
-    const created = await ensureDir(fs, root, { syncExisting: true })
-    let lock: DirLock | undefined
-    try {
-      lock = await acquireLock(fs, root)
-      await sweepTempFiles(fs, root)
-      await checkFormatMarker(fs, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError)
+    return openStore({
+      fs,
+      dir: root,
+      recover: async () => {
+        await sweepTempFiles(fs, root)
+        await checkFormatMarker(fs, join(root, 'FORMAT'), DEPOT_MAGIC, DepotError)
+      },
       // Operations on different objects run at once: without a bound on open files, a deep queue
       // opens thousands at the same moment and EMFILE poisons the depot (each holds one at a time).
-      return new Depot(limitOpenFiles(fs), root, lock, maxObjectBytes, limits)
-    } catch (err) {
-      // A failed open leaves the disk as it found it: what it created goes again.
-      await undoFailedOpen(fs, created, lock)
-      throw err
-    }
+      construct: (_, lock) => new Depot(limitOpenFiles(fs), root, lock, maxObjectBytes, limits),
+    })
   }
 
   /**
@@ -310,11 +316,7 @@ export class Depot implements AsyncDisposable {
 
   /** Waits for running operations, then releases the lock. Idempotent. */
   async close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await this.#perId.idle()
-      await this.#lock.release()
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 
   /** The same as `close()`: `await using` closes the store at the end of the block. */
@@ -328,15 +330,12 @@ export class Depot implements AsyncDisposable {
   }
 
   #assertOpen(): void {
-    if (this.#closing !== undefined) throw new DepotError('CLOSED', 'the depot is closed')
+    this.#state.assertOpen()
   }
 
+  /** `CLOSED`, then `READ_ONLY`, then `POISONED` (the first cause). */
   #assertWritable(): void {
-    this.#assertOpen()
-    if (this.#readOnly) throw new DepotError('READ_ONLY', `${this.#root} was opened with readOnly: true; nothing was written`)
-    if (this.#poison.poisoned) {
-      throw new DepotError('POISONED', `an earlier write failed${errnoOf(this.#poison.cause)}; reopen the depot`, { cause: this.#poison.cause })
-    }
+    this.#state.assertWritable('Depot')
   }
 
   /** Runs a durable step; any failure poisons the depot (a failed sync may have dropped data). */
@@ -345,7 +344,7 @@ export class Depot implements AsyncDisposable {
       await step()
     } catch (err) {
       if (err instanceof DepotError) throw err
-      this.#poison.poison(err)
+      this.#state.poison.poison(err)
       throw new DepotError('POISONED', `the write failed${errnoOf(err)}; reopen the depot`, { cause: err })
     }
   }

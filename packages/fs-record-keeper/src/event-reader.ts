@@ -1,10 +1,9 @@
 import { jsonCodec } from '@quire/codec'
-import { isFsError, safeJoin, type FileSystem } from '@quire/vfs'
+import { isFsError, readSmallFile, safeJoin, type FileSystem } from '@quire/vfs'
 import { RecordKeeperError } from './errors.js'
 import { decodeEventFile } from './event-file.js'
 import { leafDir } from './ids.js'
 import type { RecordKeeperEvent } from './record-keeper.js'
-import { readSmallFile } from './small-file.js'
 
 /**
  * Reads the event `id` of the history in the event tree `events`, exactly as added. A missing or

@@ -1,4 +1,5 @@
-import { describeValue, type StoreErrorClass } from './errors.js'
+import { integerOption } from '@quire/durable'
+import type { StoreErrorClass } from './errors.js'
 import type { OverloadDetails } from '@quire/errors'
 
 /** The bounds on what may wait in memory for the disk (options `maxQueued*`). */
@@ -13,13 +14,10 @@ export function queueLimits(
   defaults: QueueLimits,
   ErrorClass: StoreErrorClass,
 ): QueueLimits {
-  const maxQueuedOperations = options.maxQueuedOperations ?? defaults.maxQueuedOperations
-  const maxQueuedBytes = options.maxQueuedBytes ?? defaults.maxQueuedBytes
-  for (const [name, value] of [['maxQueuedOperations', maxQueuedOperations], ['maxQueuedBytes', maxQueuedBytes]] as const) {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      throw new ErrorClass('INVALID_ARGUMENT', `${name} must be a safe integer >= 1, got ${describeValue(value)}`)
-    }
-  }
+  const invalid = (message: string): Error => new ErrorClass('INVALID_ARGUMENT', message)
+  const range = { min: 1, max: Number.MAX_SAFE_INTEGER }
+  const maxQueuedOperations = integerOption('maxQueuedOperations', options.maxQueuedOperations, range, defaults.maxQueuedOperations, invalid)
+  const maxQueuedBytes = integerOption('maxQueuedBytes', options.maxQueuedBytes, range, defaults.maxQueuedBytes, invalid)
   return { maxQueuedOperations, maxQueuedBytes }
 }
 

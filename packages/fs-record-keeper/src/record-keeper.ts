@@ -1,10 +1,10 @@
+import { integerOption, openStore, optionKeys, Poison, StoreState } from '@quire/durable'
 import {
-  acquireLock,
-  checkOptionKeys,
   enforceOpenMode,
   ensureDir,
   expectPathKind,
   limitOpenFiles,
+  Mutex,
   NodeFileSystem,
   ReadOnlyFileSystem,
   resolveOpenMode,
@@ -24,10 +24,7 @@ import { readLinkedEvent } from './event-reader.js'
 import { checkFormatMarker, RECORD_KEEPER_MAGIC } from './format-marker.js'
 import { assertUuid, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MIN_EVENT_BYTES, READ_CONCURRENCY } from './limits.js'
-import { Mutex } from './mutex.js'
-import { EVENTS_OPTION_KEYS, RECORD_KEEPER_OPTION_KEYS } from './option-keys.js'
-import { Poison } from './poison.js'
-import { QueueBudget, queueLimits, type QueueLimits } from './queue-budget.js'
+import { queueLimits, type QueueLimits } from './queue-budget.js'
 import { readOnlyReport, refuseUnrecoverable, repair, type RecoveryReport } from './recovery.js'
 import { TailWriter } from './tail-writer.js'
 import { RK_ROLE, toReport, verifyRecordKeeper, type RecordKeeperReport } from './verify.js'
@@ -66,6 +63,16 @@ export interface RecordKeeperOptions extends OpenModeOptions {
   readonly maxQueuedBytes?: number
 }
 
+/** Every key `RecordKeeper.open` knows (checked against {@link RecordKeeperOptions} when compiled). */
+const OPEN_OPTION_KEYS = optionKeys<RecordKeeperOptions>()(
+  ['fs', 'maxEventBytes', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly'] as const,
+  'RecordKeeper.open',
+  (message) => new RecordKeeperError('INVALID_ARGUMENT', message),
+)
+
+/** Every key `RecordKeeper.events` knows. */
+const EVENTS_OPTION_KEYS = optionKeys<{ readonly after?: string }>()(['after'] as const, 'RecordKeeper.events', (message) => new RecordKeeperError('INVALID_ARGUMENT', message))
+
 /** What the constructor needs: the open store, recovered. */
 interface OpenedStore {
   readonly fs: FileSystem
@@ -96,14 +103,13 @@ interface OpenedStore {
 export class RecordKeeper implements AsyncDisposable {
   readonly #fs: FileSystem
   readonly #paths: RkPaths
-  readonly #lock: DirLock
   readonly #maxEventBytes: number
-  readonly #readOnly: boolean
   readonly #recovery: RecoveryReport
   /** Ids in history order: `#order[#index.get(id)] === id`. */
   readonly #order: string[]
   readonly #index = new Map<string, number>()
-  readonly #poison = new Poison()
+  /** Close once, the closed / read-only / poisoned guards, and the poison the add queue shares. */
+  readonly #state: StoreState
   readonly #adds: AddQueue
   readonly #chain: ChainWriter
   /** One group commit or `verify` at a time. */
@@ -115,23 +121,36 @@ export class RecordKeeper implements AsyncDisposable {
    * Group commits keep `fs`: a group holds all its files open together (at most MAX_GROUP_EVENTS).
    */
   readonly #reads: FileSystem
-  #closing: Promise<void> | undefined
 
   private constructor(store: OpenedStore) {
     const { fs, paths, scan } = store
     this.#fs = fs
     this.#paths = paths
-    this.#lock = store.lock
     this.#maxEventBytes = store.maxEventBytes
-    this.#readOnly = store.readOnly
     this.#recovery = store.recovery
+    const poison = new Poison(
+      (cause) => new RecordKeeperError('POISONED', `an earlier write failed${errnoOf(cause)}; reopen the record keeper`, { cause }),
+    )
+    this.#state = new StoreState({
+      poison,
+      readOnly: store.readOnly,
+      errors: {
+        closed: () => new RecordKeeperError('CLOSED', 'the record keeper is closed'),
+        readOnly: () => new RecordKeeperError('READ_ONLY', `${paths.rk} was opened with readOnly: true; nothing was written`),
+      },
+      // Queued adds finish, then the tail hint, then the lock goes.
+      onClose: async () => {
+        await this.#adds.drained()
+        await this.#tailWriter.settle()
+        await store.lock.release()
+      },
+    })
     this.#order = scan.chain
     scan.chain.forEach((id, i) => this.#index.set(id, i))
     this.#reads = limitOpenFiles(fs)
     this.#chain = new ChainWriter(fs, paths, scan.last, store.durableDirs)
-    this.#tailWriter = new TailWriter(fs, paths.tail, this.#order.at(-1) ?? null, (err) => this.#poison.poison(err))
-    const budget = new QueueBudget(store.limits, RecordKeeperError, `record keeper ${paths.rk}`)
-    this.#adds = new AddQueue(budget, this.#poison, (group) => this.#writer.run(() => this.#commitGroup(group)))
+    this.#tailWriter = new TailWriter(fs, paths.tail, this.#order.at(-1) ?? null, (err) => void poison.poison(err))
+    this.#adds = new AddQueue(store.limits, poison, `record keeper ${paths.rk}`, (group) => this.#writer.run(() => this.#commitGroup(group)))
   }
 
   /**
@@ -144,11 +163,8 @@ export class RecordKeeper implements AsyncDisposable {
     if (typeof dir !== 'string' || dir.length === 0) {
       throw new RecordKeeperError('INVALID_ARGUMENT', 'dir must be a non-empty path')
     }
-    checkOptionKeys(options, RECORD_KEEPER_OPTION_KEYS, 'RecordKeeper.open', invalid)
-    const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
-    if (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < MIN_EVENT_BYTES) {
-      throw new RecordKeeperError('INVALID_ARGUMENT', `maxEventBytes must be an integer >= ${MIN_EVENT_BYTES}`)
-    }
+    OPEN_OPTION_KEYS.check(options)
+    const maxEventBytes = integerOption('maxEventBytes', options.maxEventBytes, { min: MIN_EVENT_BYTES, max: Number.MAX_SAFE_INTEGER }, DEFAULT_MAX_EVENT_BYTES, invalid)
     const limits = queueLimits(
       options,
       { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES },
@@ -161,30 +177,39 @@ export class RecordKeeper implements AsyncDisposable {
     await expectPathKind(fs, paths.events, 'directory', "the record keeper's event tree")
     enforceOpenMode(mode, state, paths.rk, RK_ROLE)
     if (mode.readOnly) return RecordKeeper.#openReadOnly(new ReadOnlyFileSystem(fs), paths, maxEventBytes, limits)
-    // syncExisting: a killed writer may have left these directories without making them durable.
-    const created = await ensureDir(fs, paths.rk, { syncExisting: true })
-    let lock: DirLock | undefined
+    return openStore({
+      fs,
+      dir: paths.rk,
+      recover: () => RecordKeeper.#recover(fs, paths),
+      construct: ({ scan, recovery }, lock) => {
+        const durableDirs = new Set<string>()
+        for (const id of new Set(scan.chain.map((id) => id.slice(0, 3)))) {
+          for (const d of prefixDirs(paths.events, id)) durableDirs.add(d)
+        }
+        return new RecordKeeper({ fs, paths, lock, maxEventBytes, limits, scan, durableDirs, recovery, readOnly: false })
+      },
+    })
+  }
+
+  /**
+   * Open's recovery, under the lock: the FORMAT marker (written for a new store), the event tree,
+   * the scan, the refusals and the repairs. If it fails, what it created inside `<dir>/rk` goes
+   * again, under the lock (`openStore` then removes `rk` itself when this open created it).
+   */
+  static async #recover(fs: FileSystem, paths: RkPaths): Promise<{ scan: ChainScan; recovery: RecoveryReport }> {
     let formatCreated = false
     let eventsCreated: string[] = []
     try {
-      lock = await acquireLock(fs, paths.rk)
       formatCreated = await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
+      // syncExisting: a killed writer may have left it without making it durable.
       eventsCreated = await ensureDir(fs, paths.events, { syncExisting: true })
       const scan = await scanChain(fs, paths)
       refuseUnrecoverable(scan, paths, false)
-      const recovery = await repair(fs, paths, scan)
-      const durableDirs = new Set<string>()
-      for (const id of new Set(scan.chain.map((id) => id.slice(0, 3)))) {
-        for (const d of prefixDirs(paths.events, id)) durableDirs.add(d)
-      }
-      return new RecordKeeper({ fs, paths, lock, maxEventBytes, limits, scan, durableDirs, recovery, readOnly: false })
+      return { scan, recovery: await repair(fs, paths, scan) }
     } catch (err) {
-      // A failed open leaves the disk as it found it: what it created goes again, under the lock.
-      if (lock !== undefined && created.length === 0) {
-        if (formatCreated) await fs.unlink(paths.format).catch(() => undefined)
-        await undoFailedOpen(fs, eventsCreated)
-      }
-      await undoFailedOpen(fs, created, lock)
+      // A failed open leaves the disk as it found it.
+      if (formatCreated) await fs.unlink(paths.format).catch(() => undefined)
+      await undoFailedOpen(fs, eventsCreated)
       throw err
     }
   }
@@ -273,7 +298,7 @@ export class RecordKeeper implements AsyncDisposable {
    * ahead. Events acknowledged while the walk runs are included. `NOT_FOUND` for an unknown `after`.
    */
   async *events(options: { readonly after?: string } = {}): AsyncGenerator<RecordKeeperEvent, void, undefined> {
-    checkOptionKeys(options, EVENTS_OPTION_KEYS, 'RecordKeeper.events', invalid)
+    EVENTS_OPTION_KEYS.check(options)
     const { after } = options
     if (after !== undefined) assertUuid(after, 'after', RecordKeeperError)
     this.#assertOpen()
@@ -313,12 +338,7 @@ export class RecordKeeper implements AsyncDisposable {
 
   /** Lets queued adds finish, then releases the lock. Idempotent. */
   async close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await this.#adds.drained()
-      await this.#tailWriter.settle()
-      await this.#lock.release()
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 
   /** The same as `close()`: `await using` closes the store at the end of the block. */
@@ -327,17 +347,12 @@ export class RecordKeeper implements AsyncDisposable {
   }
 
   #assertOpen(): void {
-    if (this.#closing !== undefined) throw new RecordKeeperError('CLOSED', 'the record keeper is closed')
+    this.#state.assertOpen()
   }
 
+  /** `CLOSED`, then `READ_ONLY`, then `POISONED` (the first cause). */
   #assertWritable(): void {
-    this.#assertOpen()
-    if (this.#readOnly) throw new RecordKeeperError('READ_ONLY', `${this.#paths.rk} was opened with readOnly: true; nothing was written`)
-    if (this.#poison.poisoned) {
-      throw new RecordKeeperError('POISONED', `an earlier write failed${errnoOf(this.#poison.cause)}; reopen the record keeper`, {
-        cause: this.#poison.cause,
-      })
-    }
+    this.#state.assertWritable('RecordKeeper.add')
   }
 
   /** Writes, syncs and links one group, then (durable and linked) shows it in memory and asks for the tail hint. */

@@ -1,10 +1,9 @@
-import { isFsError, writeFileAtomic, type FileSystem } from '@quire/vfs'
+import { mapLimit, unlinkIfPresent, writeFileAtomic, type FileSystem } from '@quire/vfs'
 import { dirname } from 'node:path'
 import type { ChainScan, RkPaths } from './chain-scan.js'
 import { RecordKeeperError } from './errors.js'
 import { READ_CONCURRENCY } from './limits.js'
 import { encodePointer } from './pointer-file.js'
-import { mapLimit } from './tree-scan.js'
 
 /** What `open` found and repaired. */
 export interface RecoveryReport {
@@ -93,13 +92,5 @@ export function readOnlyReport(scan: ChainScan): RecoveryReport {
     tempFilesRemoved: scan.temps.length,
     tailRepaired: (scan.chain.at(-1) ?? null) !== scan.recordedTail,
     readOnly: true,
-  }
-}
-
-async function unlinkIfPresent(fs: FileSystem, path: string): Promise<void> {
-  try {
-    await fs.unlink(path)
-  } catch (err) {
-    if (!isFsError(err, 'ENOENT')) throw err
   }
 }

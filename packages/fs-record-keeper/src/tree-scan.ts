@@ -1,4 +1,4 @@
-import { isFsError, type FileSystem } from '@quire/vfs'
+import { isFsError, mapLimit, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { isPrefixSegment } from './ids.js'
 import { SCAN_CONCURRENCY } from './limits.js'
@@ -11,20 +11,6 @@ export interface TreeListing {
   readonly dirs: string[]
   /** Entries that have no place in the tree (a non-hex name at a directory level). */
   readonly strays: string[]
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, keeping the input order in the result. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
 }
 
 /** The names in `dir`; `undefined` when it is a file where a directory belongs. */

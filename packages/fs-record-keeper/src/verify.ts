@@ -1,8 +1,11 @@
-import { checkOptionKeys, NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
+import { optionKeys } from '@quire/durable'
+import { NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
 import { resolve } from 'node:path'
 import { emptyScan, rkPaths, scanChain, type ChainScan } from './chain-scan.js'
 import { RecordKeeperError } from './errors.js'
-import { VERIFY_OPTION_KEYS } from './option-keys.js'
+
+/** Every key of `RecordKeeper.verify`. */
+const VERIFY_OPTION_KEYS = optionKeys<{ readonly fs?: FileSystem }>()(['fs'] as const, 'RecordKeeper.verify', (message) => new RecordKeeperError('INVALID_ARGUMENT', message))
 
 /** What `verify` found; `ok` when there is nothing to report. */
 export interface RecordKeeperReport {
@@ -31,7 +34,7 @@ export const RK_ROLE = 'record keeper (<dir>/rk)'
 
 /** `RecordKeeper.verify(dir)`'s work: a scan through a file system that refuses every change. */
 export async function verifyRecordKeeper(dir: string, options: { readonly fs?: FileSystem }): Promise<RecordKeeperReport> {
-  checkOptionKeys(options, VERIFY_OPTION_KEYS, 'RecordKeeper.verify', (message) => new RecordKeeperError('INVALID_ARGUMENT', message))
+  VERIFY_OPTION_KEYS.check(options)
   const fs = new ReadOnlyFileSystem(options.fs ?? new NodeFileSystem())
   const paths = rkPaths(resolve(dir))
   const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE)
