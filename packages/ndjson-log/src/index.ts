@@ -4,7 +4,7 @@
 export { NdjsonLog } from './ndjson-log.js'
 export type { LogEntry, LogRecord } from './log-entry.js'
 export type { NdjsonLogOptions, ReadOptions, SyncMode } from './options.js'
-export type { RecoveryMode } from './recovery-mode.js'
+export type { RecoveryMode } from '@quire/durable'
 export type { DamagedLine, RecoveryReport } from './recovery-report.js'
 export {
   ClosedError,

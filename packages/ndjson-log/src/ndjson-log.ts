@@ -1,30 +1,28 @@
+import { GroupCommit, integerOption, openStore, Poison, StoreState } from '@quire/durable'
 import {
-  checkOptionKeys,
   enforceOpenMode,
-  ensureDir,
   expectPathKind,
+  isFsError,
   NodeFileSystem,
   ReadOnlyError,
   ReadOnlyFileSystem,
   resolveOpenMode,
   storePathState,
-  undoFailedOpen,
   type DirLock,
   type FileSystem,
 } from '@quire/vfs'
-import { ClosedError, InvalidArgumentError, OverloadedError } from './errors.js'
+import { ClosedError, InvalidArgumentError, OverloadedError, PoisonedError, WriteFailedError } from './errors.js'
 import { logFiles, type LogFiles } from './files.js'
 import { encodedBoundBytes } from './format.js'
-import { GroupCommitter } from './group-commit.js'
+import { LOCK_ATTEMPTS } from './limits.js'
 import type { LogEntry, LogRecord } from './log-entry.js'
-import { hasArchives, lockLog, refuseSiblingLog } from './open-steps.js'
-import { OPEN_OPTION_KEYS, READ_OPTION_KEYS } from './option-keys.js'
-import { integerOption, invalid, resolveSettings, type LogSettings, type NdjsonLogOptions, type ReadOptions } from './options.js'
+import { hasArchives, refuseSiblingLog } from './open-steps.js'
+import { invalid, OPEN_OPTION_KEYS, READ_OPTION_KEYS, resolveSettings, type LogSettings, type NdjsonLogOptions, type ReadOptions } from './options.js'
 import { readEntries, type ReadRange } from './reader.js'
 import { recoverLog, type RecoveredLog } from './recovery.js'
 import type { RecoveryReport } from './recovery-report.js'
 import { serializeRecord } from './serialize.js'
-import { LogWriter, type PendingWrite, type WriteResult } from './writer.js'
+import { LogWriter, type AppendRequest, type WriteResult } from './writer.js'
 
 /** What the log's file is called in errors. */
 const ROLE = 'NDJSON log file'
@@ -36,36 +34,66 @@ const NO_LOCK: DirLock = { path: '', release: async () => undefined }
  * A human-readable append-only log: one JSON object per line, checksummed, group-committed,
  * with atomic batches and recovery of torn tails. See README.md and FORMAT.md.
  *
- * This file is the API and the lifecycle; the lines are written by `writer.ts` (and rotated by
- * `rotation.ts`), read by `reader.ts`, recovered by `recovery.ts`.
+ * This file is the API; the lines are written by `writer.ts` (rotated by `rotation.ts`), read by
+ * `reader.ts`, recovered by `recovery.ts`. The lifecycle, the group commit and the durable append
+ * discipline are `@quire/durable`'s.
  */
 export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable {
   readonly #fs: FileSystem
   readonly #files: LogFiles
-  readonly #lock: DirLock
-  readonly #readOnly: boolean
   readonly #settings: LogSettings
+  readonly #state: StoreState
   readonly #writer: LogWriter<T>
-  readonly #committer: GroupCommitter<PendingWrite<T>, WriteResult<T>>
+  readonly #commit: GroupCommit<AppendRequest<T>>
   readonly #recovery: RecoveryReport
-  #closed = false
-  #closing: Promise<void> | undefined
 
   private constructor(fs: FileSystem, files: LogFiles, lock: DirLock, readOnly: boolean, settings: LogSettings, recovered: RecoveredLog) {
     this.#fs = fs
     this.#files = files
-    this.#lock = lock
-    this.#readOnly = readOnly
     this.#settings = settings
     this.#recovery = recovered.report
-    this.#writer = new LogWriter<T>({ fs, files, ...settings, ...recovered })
-    this.#committer = new GroupCommitter<PendingWrite<T>, WriteResult<T>>({
-      sizeOf: (p) => p.bytes,
-      groupLimitBytes: () => this.#writer.groupLimitBytes(),
-      flush: (entries) => this.#writer.flush(entries),
-      maxQueuedOperations: settings.maxQueuedOperations,
-      maxQueuedBytes: settings.maxQueuedBytes,
-      overloaded: (limit, max, ops, bytes) => new OverloadedError(files.path, limit, max, ops, bytes),
+    const poison = new Poison((cause) => new PoisonedError(files.path, cause))
+    const writer = new LogWriter<T>({ fs, files, poison, ...settings, ...recovered })
+    this.#writer = writer
+    this.#commit = new GroupCommit<AppendRequest<T>>({
+      limits: settings,
+      poison,
+      overloaded: (d) => new OverloadedError(files.path, d.limit, d.max, d.queuedOperations, d.queuedBytes),
+      // The log's policy since its first release: one event-loop turn per group, so every
+      // caller woken by the previous group joins the next one however long its await chain. It
+      // is what this log's figures (apps/bench/REPORT.md) were measured with; see
+      // @quire/durable's README for the measured comparison.
+      scheduling: { kind: 'macrotask' },
+      take: (queue) => writer.take(queue),
+      flush: async (group, commit) => {
+        let seq: number
+        try {
+          seq = await writer.write(group)
+        } catch (err) {
+          // Rolled back: nothing of the group is in the log, which goes on. Anything else poisons.
+          if (!(err instanceof WriteFailedError)) throw err
+          for (const r of group) commit.reject(r, err)
+          return
+        }
+        for (const r of group) {
+          commit.resolve(r, r.record === undefined ? seq : { seq, record: r.record })
+          seq += r.records.length
+        }
+      },
+    })
+    this.#state = new StoreState({
+      poison,
+      readOnly,
+      errors: { closed: () => new ClosedError(files.path), readOnly: () => new ReadOnlyError(`appending to ${files.path}`) },
+      onClose: async () => {
+        await this.#commit.drain()
+        const failure = await writer.close()
+        await lock.release()
+        // The lock directory goes with the lock: a clean close leaves only the log's own files. (It
+        // stays when another opener already made its lock in it; that opener removes it.)
+        if (!readOnly) await fs.rmdir(files.lockDir).catch(() => undefined)
+        if (failure !== undefined) throw failure
+      },
     })
   }
 
@@ -85,7 +113,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    */
   static async open<T extends object = LogRecord>(path: string, opts: NdjsonLogOptions = {}): Promise<NdjsonLog<T>> {
     const files = logFiles(path)
-    checkOptionKeys(opts, OPEN_OPTION_KEYS, 'NdjsonLog.open', invalid)
+    OPEN_OPTION_KEYS.check(opts)
     const openMode = resolveOpenMode(opts, invalid)
     const settings = resolveSettings(opts)
     const fs = opts.fs ?? new NodeFileSystem()
@@ -106,28 +134,47 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       const recovered = await recoverLog(readOnlyFs, files, settings.mode, true)
       return new NdjsonLog<T>(readOnlyFs, files, NO_LOCK, true, settings, recovered)
     }
-    // What this open created goes again if it fails: the directories, then the lock directory.
-    const created = await ensureDir(fs, files.dir, { syncExisting: true })
-    const { lock, created: lockDirCreated } = await lockLog(fs, files, async (lockDirCreated) => {
-      await undoFailedOpen(fs, lockDirCreated)
-      await undoFailedOpen(fs, created)
-    })
-    try {
-      await refuseSiblingLog(fs, files)
-      const recovered = await recoverLog(fs, files, settings.mode)
-      return new NdjsonLog<T>(fs, files, lock, false, settings, recovered)
-    } catch (err) {
-      // An active file this open created (a header, nothing more) goes too, while the lock holds.
+    // An active file this open created (a header, nothing more) goes again if the open fails,
+    // while the lock holds; openStore removes the directories it created and releases the lock.
+    const forgetCreatedFile = async (): Promise<void> => {
       if (!fileExisted) await fs.unlink(files.path).then(() => fs.syncDir(files.dir), () => undefined)
-      await undoFailedOpen(fs, lockDirCreated, lock)
-      await undoFailedOpen(fs, created)
-      throw err
+    }
+    for (let attempt = 1; ; attempt++) {
+      let locked = false
+      try {
+        // The lock lives in its own directory next to the file (named after the stem, like the
+        // archives): openStore makes it, and the log's directory, durable.
+        return await openStore<RecoveredLog, NdjsonLog<T>>({
+          fs,
+          dir: files.lockDir,
+          lock: { subject: files.path },
+          recover: async () => {
+            locked = true
+            try {
+              await refuseSiblingLog(fs, files)
+              return await recoverLog(fs, files, settings.mode)
+            } catch (err) {
+              await forgetCreatedFile()
+              throw err
+            }
+          },
+          construct: (recovered, lock) => new NdjsonLog<T>(fs, files, lock, false, settings, recovered),
+          discard: async (recovered) => {
+            await recovered.handle.close().catch(() => undefined)
+            await forgetCreatedFile()
+          },
+        })
+      } catch (err) {
+        // A writer closing right now removed the lock directory after this open created or found
+        // it, before the lock was taken: make it again.
+        if (locked || !isFsError(err, 'ENOENT') || attempt >= LOCK_ATTEMPTS) throw err
+      }
     }
   }
 
   /** True when the log was opened with `readOnly: true`: every write rejects with `READ_ONLY`. */
   get readOnly(): boolean {
-    return this.#readOnly
+    return this.#state.readOnly
   }
 
   /** The active file's absolute path. */
@@ -147,7 +194,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
 
   /** True after a failed sync or repair: every write rejects with `PoisonedError` until reopened. */
   get poisoned(): boolean {
-    return this.#writer.poisoned
+    return this.#state.poison.poisoned
   }
 
   /**
@@ -157,19 +204,23 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    */
   append(record: T): Promise<LogEntry<T>> {
     // Not an async function: one promise less per append on the hottest path. Errors before the
-    // submit still come back as rejections, never as synchronous throws.
-    let entry: PendingWrite<T>
+    // enqueue still come back as rejections, never as synchronous throws.
+    let json: string
+    let bytes: number
     try {
-      this.#checkWritable()
-      // Refused before the cost of serializing when the queue is full already.
-      const full = this.#committer.refusal()
-      if (full !== undefined) throw full
-      const [json, bytes] = serializeRecord(record, 'record', this.#settings.maxRecordBytes)
-      entry = { records: [json], record, bytes: encodedBoundBytes(bytes, 1), sync: false }
+      this.#state.assertWritable('append')
+      this.#refuseWhenFull()
+      const [text, textBytes] = serializeRecord(record, 'record', this.#settings.maxRecordBytes)
+      json = text
+      bytes = encodedBoundBytes(textBytes, 1)
+      const refused = this.#commit.admit(bytes)
+      if (refused !== undefined) throw refused
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
-    return this.#committer.submit(entry) as Promise<LogEntry<T>>
+    return new Promise<WriteResult<T>>((resolve, reject) => {
+      this.#commit.enqueue({ records: [json], record, bytes, sync: false, resolve, reject, settled: false })
+    }) as Promise<LogEntry<T>>
   }
 
   /**
@@ -178,7 +229,7 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    * serialized before anything is written. Resolves with the entries in order.
    */
   async appendBatch(records: readonly T[]): Promise<LogEntry<T>[]> {
-    this.#checkWritable()
+    this.#state.assertWritable('appendBatch')
     const list: unknown = records
     if (!Array.isArray(list)) throw new InvalidArgumentError('appendBatch expects an array of records')
     const { maxBatchRecords, maxRecordBytes } = this.#settings
@@ -186,21 +237,15 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
       throw new InvalidArgumentError(`a batch of ${records.length} records exceeds maxBatchRecords (${maxBatchRecords})`)
     }
     if (records.length === 0) return []
-    const full = this.#committer.refusal()
-    if (full !== undefined) throw full
+    this.#refuseWhenFull()
     const jsons: string[] = []
-    let bytes = 0
+    let jsonBytes = 0
     for (let i = 0; i < records.length; i++) {
-      const [json, jsonBytes] = serializeRecord(records[i], `records[${i}]`, maxRecordBytes)
+      const [json, n] = serializeRecord(records[i], `records[${i}]`, maxRecordBytes)
       jsons.push(json)
-      bytes += jsonBytes
+      jsonBytes += n
     }
-    const first = (await this.#committer.submit({
-      records: jsons,
-      record: undefined,
-      bytes: encodedBoundBytes(bytes, jsons.length),
-      sync: false,
-    })) as number
+    const first = (await this.#submit(jsons, encodedBoundBytes(jsonBytes, jsons.length), false)) as number
     return records.map((record, i) => ({ seq: first + i, record }))
   }
 
@@ -209,8 +254,8 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
    * `sync: 'none'` (with `'always'` everything acknowledged already is durable).
    */
   async sync(): Promise<void> {
-    this.#checkWritable()
-    await this.#committer.submit({ records: [], record: undefined, bytes: 0, sync: true })
+    this.#state.assertWritable('sync')
+    await this.#submit([], 0, true)
   }
 
   /**
@@ -232,19 +277,9 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     )
   }
 
-  /** Checks a read's options when it starts (on its first `next()`) and fixes its range. */
-  #readRange(opts: ReadOptions): ReadRange {
-    if (this.#closed) throw new ClosedError(this.#files.path)
-    checkOptionKeys(opts, READ_OPTION_KEYS, 'NdjsonLog.read', invalid)
-    const fromSeq = opts.fromSeq ?? 1
-    integerOption('fromSeq', fromSeq, 1, Number.MAX_SAFE_INTEGER)
-    return { fromSeq, upTo: this.#writer.lastSeq }
-  }
-
   /** Closes the log: waits for queued appends, syncs, releases the lock. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.#close()
-    return this.#closing
+    return this.#state.close()
   }
 
   /** The same as `close()`: `await using` closes the store at the end of the block. */
@@ -252,20 +287,29 @@ export class NdjsonLog<T extends object = LogRecord> implements AsyncDisposable 
     await this.close()
   }
 
-  async #close(): Promise<void> {
-    this.#closed = true
-    await this.#committer.drain()
-    const failure = await this.#writer.close()
-    await this.#lock.release()
-    // The lock directory goes with the lock: a clean close leaves only the log's own files. (It
-    // stays when another opener already made its lock in it; that opener removes it.)
-    if (!this.#readOnly) await this.#fs.rmdir(this.#files.lockDir).catch(() => undefined)
-    if (failure !== undefined) throw failure
+  /** Checks a read's options when it starts (on its first `next()`) and fixes its range. */
+  #readRange(opts: ReadOptions): ReadRange {
+    this.#state.assertOpen()
+    READ_OPTION_KEYS.check(opts)
+    const fromSeq = opts.fromSeq ?? 1
+    integerOption('fromSeq', fromSeq, { min: 1, max: Number.MAX_SAFE_INTEGER })
+    return { fromSeq, upTo: this.#writer.lastSeq }
   }
 
-  #checkWritable(): void {
-    if (this.#closed) throw new ClosedError(this.#files.path)
-    if (this.#readOnly) throw new ReadOnlyError(`appending to ${this.#files.path}`)
-    this.#writer.checkPoison()
+  /** Refuses at once, before the cost of serializing, when the queue is full already. */
+  #refuseWhenFull(): void {
+    const queued = this.#commit.queued
+    if (queued.operations >= this.#settings.maxQueuedOperations || queued.bytes >= this.#settings.maxQueuedBytes) {
+      // Over a limit, admit refuses whatever the size, and takes no room.
+      throw this.#commit.admit(0) ?? new Error('unreachable: the queue is full')
+    }
+  }
+
+  #submit(records: string[], bytes: number, sync: boolean): Promise<WriteResult<T>> {
+    const refused = this.#commit.admit(bytes)
+    if (refused !== undefined) return Promise.reject(refused)
+    return new Promise<WriteResult<T>>((resolve, reject) => {
+      this.#commit.enqueue({ records, record: undefined, bytes, sync, resolve, reject, settled: false })
+    })
   }
 }

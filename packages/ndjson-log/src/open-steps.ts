@@ -1,41 +1,9 @@
-import { acquireLock, ensureDir, isFsError, type DirLock, type FileSystem } from '@quire/vfs'
+import { isFsError, type FileSystem } from '@quire/vfs'
 import { InvalidArgumentError } from './errors.js'
 import { archiveNumber, siblingPath, type LogFiles } from './files.js'
 import { FORMAT_MAGIC } from './format.js'
-import { LOCK_ATTEMPTS } from './limits.js'
 
-// The steps of a writable open besides recovery: the lock and the checks of the directory.
-
-/** What {@link lockLog} made: the lock, and the directories it created (for undoing a failed open). */
-export interface LogLock {
-  readonly lock: DirLock
-  readonly created: string[]
-}
-
-/**
- * Makes the lock directory and takes the writer's lock in it. A writer closing right now removes
- * the lock directory after this open created or found it: then it is made again, up to
- * `LOCK_ATTEMPTS` times. On failure `onFailure` gets the directories it created before the error is
- * thrown.
- *
- * @throws `LockedError` when another writer holds it, or what the file system threw.
- */
-export async function lockLog(fs: FileSystem, files: LogFiles, onFailure: (created: string[]) => Promise<void>): Promise<LogLock> {
-  let created: string[] = []
-  try {
-    for (let attempt = 1; ; attempt++) {
-      created = await ensureDir(fs, files.lockDir)
-      try {
-        return { lock: await acquireLock(fs, files.lockDir, { subject: files.path }), created }
-      } catch (err) {
-        if (!isFsError(err, 'ENOENT') || attempt >= LOCK_ATTEMPTS) throw err
-      }
-    }
-  } catch (err) {
-    await onFailure(created)
-    throw err
-  }
-}
+// The checks of a writable open besides recovery.
 
 /**
  * `ev` and `ev.ndjson` in one directory would share archive names (`ev.000001.ndjson`): each would

@@ -1,3 +1,4 @@
+import { integerOption, oneOfOption, optionKeys, RECOVERY_MODES, type RecoveryMode } from '@quire/durable'
 import type { FileSystem, OpenModeOptions } from '@quire/vfs'
 import { InvalidArgumentError } from './errors.js'
 import {
@@ -11,7 +12,6 @@ import {
   MAX_RECORD_BYTES_LIMIT,
   MIN_FILE_BYTES,
 } from './limits.js'
-import type { RecoveryMode } from './recovery-mode.js'
 
 /** When an append is acknowledged. */
 export type SyncMode = 'always' | 'none'
@@ -92,49 +92,50 @@ export interface LogSettings {
   readonly maxQueuedBytes: number
 }
 
+/** The keys `NdjsonLog.open` knows: a key of {@link NdjsonLogOptions} missing here fails to compile. */
+export const OPEN_OPTION_KEYS = optionKeys<NdjsonLogOptions>()(
+  [
+    'fs',
+    'sync',
+    'recovery',
+    'maxFileBytes',
+    'maxRecordBytes',
+    'maxBatchRecords',
+    'preallocateBytes',
+    'maxQueuedOperations',
+    'maxQueuedBytes',
+    'createIfMissing',
+    'errorIfExists',
+    'readOnly',
+  ] as const,
+  'NdjsonLog.open',
+)
+
+/** The keys `NdjsonLog.read` knows. */
+export const READ_OPTION_KEYS = optionKeys<ReadOptions>()(['fromSeq'] as const, 'NdjsonLog.read')
+
 /** Builds the `INVALID_ARGUMENT` error of a bad option (the form `@quire/vfs`' checks take). */
 export const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
 
 /**
- * A short description of a value for a message, without converting it: `String()` of a hostile
- * value throws (a null-prototype object, a `toString` that throws) or builds 4 GB (a sparse array
- * of length 2^32 − 1).
+ * Checks `opts` (keys checked by the caller) and applies the defaults (an option left out, or
+ * `null`, takes its default). @throws `InvalidArgumentError`.
  */
-function describeValue(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return Object.is(value, -0) ? '-0' : String(value)
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`
-}
-
-/** `value` when it is a safe integer in `[min, max]`; `InvalidArgumentError` naming `name` otherwise. */
-export function integerOption(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${describeValue(value)}`)
-  }
-  return value
-}
-
-/** Checks `opts` (keys checked by the caller) and applies the defaults. @throws `InvalidArgumentError`. */
 export function resolveSettings(opts: NdjsonLogOptions): LogSettings {
-  const syncMode = opts.sync ?? 'always'
-  if (syncMode !== 'always' && syncMode !== 'none') throw new InvalidArgumentError(`sync must be 'always' or 'none'`)
-  const mode = opts.recovery ?? 'strict'
-  if (mode !== 'strict' && mode !== 'point-in-time' && mode !== 'skip-corrupt') {
-    throw new InvalidArgumentError(`recovery must be 'strict', 'point-in-time' or 'skip-corrupt'`)
-  }
-  const maxRecordBytes = integerOption('maxRecordBytes', opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, 2, MAX_RECORD_BYTES_LIMIT)
-  const maxBatchRecords = integerOption('maxBatchRecords', opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS, 1, MAX_BATCH_RECORDS_LIMIT)
+  const syncMode = oneOfOption<SyncMode>('sync', opts.sync ?? 'always', ['always', 'none'])
+  const mode = oneOfOption('recovery', opts.recovery ?? 'strict', RECOVERY_MODES)
+  const maxRecordBytes = integerOption('maxRecordBytes', opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, { min: 2, max: MAX_RECORD_BYTES_LIMIT })
+  const maxBatchRecords = integerOption('maxBatchRecords', opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS, { min: 1, max: MAX_BATCH_RECORDS_LIMIT })
   const maxFileBytes =
-    opts.maxFileBytes === undefined ? undefined : integerOption('maxFileBytes', opts.maxFileBytes, MIN_FILE_BYTES, Number.MAX_SAFE_INTEGER)
+    opts.maxFileBytes === undefined ? undefined : integerOption('maxFileBytes', opts.maxFileBytes, { min: MIN_FILE_BYTES, max: Number.MAX_SAFE_INTEGER })
   const preallocateBytes =
-    syncMode === 'none' ? 0 : integerOption('preallocateBytes', opts.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES, 0, MAX_PREALLOCATE_BYTES)
-  const maxQueuedOperations = integerOption(
-    'maxQueuedOperations',
-    opts.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_OPERATIONS,
-    1,
-    Number.MAX_SAFE_INTEGER,
-  )
-  const maxQueuedBytes = integerOption('maxQueuedBytes', opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES, 1, Number.MAX_SAFE_INTEGER)
+    syncMode === 'none'
+      ? 0
+      : integerOption('preallocateBytes', opts.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES, { min: 0, max: MAX_PREALLOCATE_BYTES })
+  const maxQueuedOperations = integerOption('maxQueuedOperations', opts.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_OPERATIONS, {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+  })
+  const maxQueuedBytes = integerOption('maxQueuedBytes', opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES, { min: 1, max: Number.MAX_SAFE_INTEGER })
   return { syncMode, mode, maxFileBytes, maxRecordBytes, maxBatchRecords, preallocateBytes, maxQueuedOperations, maxQueuedBytes }
 }

@@ -5,7 +5,7 @@ import { archiveName, archiveNumber, isOwnTempFile, type LogFiles } from './file
 import { refuseForeignFile } from './foreign-file.js'
 import { formatHeader } from './format.js'
 import type { DamagedLine, RecoveryReport } from './recovery-report.js'
-import type { RecoveryMode } from './recovery-mode.js'
+import type { RecoveryMode } from '@quire/durable'
 import { scanFile } from './scan-file.js'
 
 export type { DamagedLine, RecoveryReport } from './recovery-report.js'

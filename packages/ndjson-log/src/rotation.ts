@@ -11,28 +11,16 @@ export interface RotatedFile {
 }
 
 /**
- * Seals the active file as the next archive and starts a new one (see FORMAT.md, "Files"):
- * cuts its free space (`end` is the end of its data, `fileEnd` its length), syncs it, closes
- * `handle`, renames it to archive `archives.at(-1) + 1` (pushed onto `archives` once renamed) and
- * writes a fresh active file whose header says `nextSeq`, durably (`writeFileAtomic`).
+ * The second half of a rotation (see FORMAT.md, "Files"), once the active file is sealed (no free
+ * space, everything durable: `DurableAppendFile.roll` does that first, since only the last file of
+ * a log may ever be torn) and its handle closed: renames it to archive `archives.at(-1) + 1`
+ * (pushed onto `archives` once renamed) and writes a fresh active file whose header says
+ * `nextSeq`, durably (`writeFileAtomic`), open for writing.
  *
- * Only the last file of a log may ever be torn: the archive is durable before the new file exists.
  * A failure leaves the log somewhere recovery repairs (a missing active file is made again from
  * the last archive); the caller poisons.
  */
-export async function rotateActiveFile(
-  fs: FileSystem,
-  files: LogFiles,
-  archives: number[],
-  handle: FileHandle,
-  end: number,
-  fileEnd: number,
-  nextSeq: number,
-): Promise<RotatedFile> {
-  // Sealed: no free space, everything durable, before it gets its archive name.
-  if (fileEnd > end) await handle.truncate(end)
-  await handle.sync()
-  await handle.close()
+export async function startNextFile(fs: FileSystem, files: LogFiles, archives: number[], nextSeq: number): Promise<RotatedFile> {
   const n = (archives[archives.length - 1] ?? 0) + 1
   await fs.rename(files.path, join(files.dir, archiveName(files, n)))
   archives.push(n)

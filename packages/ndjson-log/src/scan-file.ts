@@ -4,8 +4,6 @@ import { FORMAT_MAGIC, FORMAT_VERSION, parseLine, type BadLine, type ParsedLine 
 import { readLines, type LinesEnd, type RawLine } from './line-scanner.js'
 import { TransactionAssembler } from './transactions.js'
 
-export type { RecoveryMode } from './recovery-mode.js'
-
 export function parseRaw(line: RawLine): ParsedLine | BadLine {
   if (line.overlong) return { kind: 'bad', reason: 'line too long', crcValid: false }
   return parseLine(line.buf, line.start, line.end)
