@@ -1,18 +1,16 @@
-/**
- * Every error `@quire/event-store` throws on purpose is an {@link EventStoreError} with a stable
- * `code`. Codes are a contract; messages are not. Errors a backend's `open` throws (`LOCKED`,
- * the logs' corruption codes) pass through unchanged.
- */
-export class EventStoreError extends Error {
-  /** Stable machine-readable code, e.g. `WRONG_EXPECTED_VERSION`. */
-  readonly code: string
+import * as shared from '@quire/errors'
+import { ClosedError, InvalidArgumentError } from '@quire/errors'
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
-  }
-}
+export { ClosedError, InvalidArgumentError } from '@quire/errors'
+
+/**
+ * Base class of the errors only `@quire/event-store` has (`WRONG_EXPECTED_VERSION`,
+ * `APPEND_FAILED`, …), a `QuireError`. Every error this package throws on purpose is a
+ * `QuireError` with a stable `code` (listed for all packages in `@quire/errors`' ERRORS.md);
+ * those for shared conditions are (or extend) the shared classes. Codes are a contract; messages
+ * are not. Errors a backend's `open` throws (`LOCKED`, the logs' `CORRUPT`) pass through unchanged.
+ */
+export class EventStoreError extends shared.QuireError {}
 
 /** What a stream was found to be when an expectation failed: `'no_stream'` or its last revision. */
 export type ActualRevision = 'no_stream' | number
@@ -72,13 +70,6 @@ export class DuplicateEventIdError extends EventStoreError {
   }
 }
 
-/** Bad input: a stream name, event, id, option or value the codec refuses. Nothing was written. */
-export class InvalidArgumentError extends EventStoreError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('INVALID_ARGUMENT', message, options)
-  }
-}
-
 /** An append over a limit (events per append, bytes per append). Nothing was written. Split it. */
 export class AppendTooLargeError extends EventStoreError {
   readonly limit: string
@@ -93,8 +84,11 @@ export class AppendTooLargeError extends EventStoreError {
 }
 
 /**
- * The backend failed to make an append durable. The outcome is unknown: the events may be there
- * after a reopen. Retrying with the same event ids is safe (idempotency rule).
+ * The backend failed to take one append, and the caller cannot tell whether it is stored: the
+ * write was rolled back (`cause` is the log's `WRITE_FAILED`), or a sync failed (`cause` is the
+ * log's `POISONED` error, and later appends get `POISONED`), or PostgreSQL's connection was lost
+ * mid-commit. Retrying with the same event ids is safe (idempotency rule), which is why both
+ * outcomes share this code. Code `APPEND_FAILED`.
  */
 export class AppendFailedError extends EventStoreError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -102,10 +96,13 @@ export class AppendFailedError extends EventStoreError {
   }
 }
 
-/** An earlier sync failed; every write is refused until the store is closed and reopened. */
-export class StorePoisonedError extends EventStoreError {
+/**
+ * An earlier sync failed; every write is refused until the store is closed and reopened. Code
+ * `POISONED` (the shared `PoisonedError`); `cause` is the first failure.
+ */
+export class StorePoisonedError extends shared.PoisonedError {
   constructor(cause: unknown) {
-    super('POISONED', 'event store is poisoned by an earlier I/O failure; close and reopen it', { cause })
+    super('event store is poisoned by an earlier I/O failure; close and reopen it', { cause })
   }
 }
 
@@ -133,13 +130,10 @@ export class SubscriptionDroppedError extends EventStoreError {
 
 /**
  * The log holds something this package did not write: a hole in positions, a revision out of
- * sequence, an unknown record. Restore from a backup.
+ * sequence, an unknown record. Restore from a backup. Code `CORRUPT` (the shared
+ * `CorruptError`; it was `EVENT_STORE_CORRUPT`).
  */
-export class EventStoreCorruptError extends EventStoreError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('EVENT_STORE_CORRUPT', message, options)
-  }
-}
+export class EventStoreCorruptError extends shared.CorruptError {}
 
 /**
  * Too much already waits for the backend: the append (or stream command) was refused at once,
@@ -147,27 +141,12 @@ export class EventStoreCorruptError extends EventStoreError {
  * the appends in flight have resolved (back off; the same event ids make a retry safe). `limit`
  * names the bound reached (an option of `EventStore.open`), `max` its value.
  */
-export class OverloadedError extends EventStoreError {
-  readonly limit: 'maxQueuedOperations' | 'maxQueuedBytes'
-  readonly max: number
-  readonly queuedOperations: number
-  readonly queuedBytes: number
+export class OverloadedError extends shared.OverloadedError {
   constructor(limit: 'maxQueuedOperations' | 'maxQueuedBytes', max: number, queuedOperations: number, queuedBytes: number) {
     super(
-      'OVERLOADED',
       `event store overloaded: ${queuedOperations} appends (${queuedBytes} bytes) wait for the backend and ${limit} is ${max}; nothing was written, retry once some have resolved`,
+      { limit, max, queuedOperations, queuedBytes },
     )
-    this.limit = limit
-    this.max = max
-    this.queuedOperations = queuedOperations
-    this.queuedBytes = queuedBytes
-  }
-}
-
-/** The store is closed (or closing). */
-export class ClosedError extends EventStoreError {
-  constructor() {
-    super('CLOSED', 'event store is closed')
   }
 }
 
@@ -182,8 +161,27 @@ export class UnsupportedError extends EventStoreError {
  * A write (an append, a stream command, a checkpoint or snapshot save) on a store whose backend
  * was opened with `readOnly: true`. Nothing was written. Code `READ_ONLY`.
  */
-export class ReadOnlyError extends EventStoreError {
+export class ReadOnlyError extends shared.ReadOnlyError {
   constructor(message = 'the store was opened with readOnly: true; nothing was written') {
-    super('READ_ONLY', message)
+    super(message)
   }
+}
+
+/**
+ * Whether `err` is one of the errors this package throws on purpose (its own classes and the
+ * shared ones it throws), which wrappers pass through unchanged instead of wrapping as
+ * `APPEND_FAILED` or `INVALID_ARGUMENT`.
+ *
+ * @internal
+ */
+export function isEventStoreError(err: unknown): err is shared.QuireError {
+  return (
+    err instanceof EventStoreError ||
+    err instanceof InvalidArgumentError ||
+    err instanceof ClosedError ||
+    err instanceof StorePoisonedError ||
+    err instanceof EventStoreCorruptError ||
+    err instanceof OverloadedError ||
+    err instanceof ReadOnlyError
+  )
 }

@@ -164,7 +164,7 @@ export class EventStore implements AsyncDisposable {
    * Opens (and recovers) the store behind `backend`.
    *
    * @throws `INVALID_ARGUMENT` for bad options; the backend's own errors pass through (`LOCKED`
-   *   when another opener holds the store, `EVENT_STORE_CORRUPT`, the logs' corruption codes).
+   *   when another opener holds the store, `CORRUPT` from the log or the store's own checks).
    */
   static async open(options: EventStoreOpenOptions): Promise<EventStore> {
     const opts = checkOptions(options, ['backend', 'now', 'maxQueuedOperations', 'maxQueuedBytes'], 'EventStore.open')

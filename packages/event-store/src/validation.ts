@@ -1,6 +1,6 @@
 import { jsonCodec, validateValue } from '@quire/codec'
 import type { DriverAppendRequest, ProposedEvent } from './driver.js'
-import { AppendTooLargeError, EventStoreError, InvalidArgumentError } from './errors.js'
+import { AppendTooLargeError, InvalidArgumentError, isEventStoreError } from './errors.js'
 import { newEventId, normalizeEventId } from './event-id.js'
 import {
   MAX_APPEND_BYTES,
@@ -249,7 +249,7 @@ function readingCallerValues<T>(where: string, check: () => T): T {
   try {
     return check()
   } catch (err) {
-    if (err instanceof EventStoreError) throw err
+    if (isEventStoreError(err)) throw err
     throw new InvalidArgumentError(`${where}: a value could not be read (${err instanceof Error ? err.message : String(err)})`, { cause: err })
   }
 }

@@ -69,12 +69,12 @@ describe('LocalDriver replay refuses a log it did not write', () => {
     ['a $ stream that is not a $$ stream', [{ firstPosition: 1n, events: [ev('$other', 0)] }]],
     ['an event after a tombstone', [{ firstPosition: 1n, events: [ev('$$a', 0, { type: '$tombstone', data: {} })] }, { firstPosition: 2n, events: [ev('a', 0)] }]],
     ['an empty commit', [{ firstPosition: 1n, events: [] }]],
-  ])('%s is EVENT_STORE_CORRUPT', async (_what, commits) => {
-    expect(await openCode(commits)).toBe('EVENT_STORE_CORRUPT')
+  ])('%s is CORRUPT', async (_what, commits) => {
+    expect(await openCode(commits)).toBe('CORRUPT')
   })
 
-  it('a log whose lastPosition disagrees with what it replayed is EVENT_STORE_CORRUPT', async () => {
-    expect(await openCode([{ firstPosition: 1n, events: [ev('a', 0)] }], 2n)).toBe('EVENT_STORE_CORRUPT')
+  it('a log whose lastPosition disagrees with what it replayed is CORRUPT', async () => {
+    expect(await openCode([{ firstPosition: 1n, events: [ev('a', 0)] }], 2n)).toBe('CORRUPT')
   })
 })
 

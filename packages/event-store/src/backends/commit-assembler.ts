@@ -5,7 +5,7 @@ import { EventStoreCorruptError } from '../errors.js'
  * Rebuilds commits from a log that stores one entry per event, each marked `[k, n]` (the k-th
  * of the commit's n events), with the log's sequence number as the position. The log (WAL batch,
  * NDJSON batch) makes a commit atomic; this checks what the event store relies on, and says
- * `EVENT_STORE_CORRUPT` otherwise: positions run on with no hole, a commit's entries are
+ * `CORRUPT` otherwise: positions run on with no hole, a commit's entries are
  * consecutive and complete, and nothing is left half-open at the end.
  */
 export class CommitAssembler {

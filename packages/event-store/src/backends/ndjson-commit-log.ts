@@ -89,7 +89,7 @@ export class NdjsonCommitLog implements CommitLog {
    * Every committed commit in position order, from the one holding `fromPosition` (whole) on, up
    * to the last position acknowledged when the iteration started.
    *
-   * @throws `EventStoreCorruptError`, `NdjsonCorruptError` (`NDJSON_CORRUPT`), `ClosedError`.
+   * @throws `EventStoreCorruptError`, `NdjsonCorruptError` (`CORRUPT`), `ClosedError`.
    */
   async *replay(options: { readonly fromPosition?: bigint } = {}): AsyncGenerator<LoggedCommit, void, undefined> {
     this.#gate.checkOpen()

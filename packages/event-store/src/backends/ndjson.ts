@@ -38,7 +38,7 @@ export interface NdjsonBackendOptions extends OpenModeOptions {
    * positions; a checkpoint beyond the new end is then `CHECKPOINT_MISMATCH`.
    */
   readonly sync?: 'always' | 'none'
-  /** Damage in the middle of the file: `'strict'` (default) refuses to open with `NDJSON_CORRUPT`. */
+  /** Damage in the middle of the file: `'strict'` (default) refuses to open with `CORRUPT`. */
   readonly recovery?: RecoveryMode
   /** Rotate the log into numbered archives past this size (default: never); see `@quire/ndjson-log`. */
   readonly maxFileBytes?: number
@@ -53,7 +53,7 @@ export interface NdjsonBackendOptions extends OpenModeOptions {
  * fail with `LOCKED`. A commit is one atomic NDJSON batch; positions are the records' seqs.
  *
  * @throws `InvalidArgumentError` for a bad `filePath` (when called); `open()` throws `LOCKED`,
- *   `NDJSON_CORRUPT`, `EVENT_STORE_CORRUPT`, and the log's option errors.
+ *   `CORRUPT` (the log's or the event store's), and the log's option errors.
  */
 export function ndjsonBackend(filePath: string, options: NdjsonBackendOptions = {}): EventStoreBackend {
   checkPath(filePath, 'filePath')

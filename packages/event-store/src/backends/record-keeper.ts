@@ -42,7 +42,7 @@ export interface RecordKeeperBackendOptions extends OpenModeOptions {
  * Any failed write poisons the store until reopen (the record keeper has no rollback).
  *
  * @throws `InvalidArgumentError` for a bad `dir` or option (when called); `open()` throws
- *   `LOCKED`, `CORRUPT` (the record keeper's), `EVENT_STORE_CORRUPT`.
+ *   `LOCKED`, `CORRUPT` (the record keeper's or the event store's).
  */
 export function recordKeeperBackend(dir: string, options: RecordKeeperBackendOptions = {}): EventStoreBackend {
   checkPath(dir, 'dir')

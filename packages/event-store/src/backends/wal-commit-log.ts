@@ -27,9 +27,9 @@ const WAL_COMMIT_FRAME_BYTES = 22
  * (the log holds nothing else, so seqs and positions coincide). Concurrent commits share the
  * WAL's group commit: one write and one `fdatasync` for all that arrived meanwhile.
  *
- * Errors: a write the WAL rolled back (`WAL_WRITE_FAILED`, e.g. ENOSPC) is `APPEND_FAILED` with
+ * Errors: a write the WAL rolled back (`WRITE_FAILED`, e.g. ENOSPC) is `APPEND_FAILED` with
  * the WAL error as `cause`, nothing written, and the log goes on (a rolled-back group leaves no
- * seq gap: the WAL gives its seqs again). A failed sync (`WAL_POISONED`) is `APPEND_FAILED` with
+ * seq gap: the WAL gives its seqs again). A failed sync (`POISONED`) is `APPEND_FAILED` with
  * an unknown outcome, and poisons: later appends get `POISONED` until reopen.
  */
 export class WalCommitLog implements CommitLog, EncodedReplay {
@@ -100,7 +100,7 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
    * to the last position acknowledged when the iteration started.
    *
    * @throws `EventStoreCorruptError` (a hole in positions, a torn commit, an entry this package
-   *   did not write), `WalCorruptError` (`WAL_CORRUPT`) from the WAL, `ClosedError`.
+   *   did not write), `WalCorruptError` (`CORRUPT`) from the WAL, `ClosedError`.
    */
   replay(options: { readonly fromPosition?: bigint } = {}): AsyncGenerator<LoggedCommit, void, undefined> {
     return this.#replay(options.fromPosition, undefined)

@@ -36,7 +36,7 @@ export interface WalBackendOptions extends OpenModeOptions {
   readonly segmentBytes?: number
   /**
    * What the WAL does with damage in the middle of the log (default `'strict'`: refuse to open
-   * with `WAL_CORRUPT`). `'point-in-time'` keeps what precedes the damage and re-gives the
+   * with `CORRUPT`). `'point-in-time'` keeps what precedes the damage and re-gives the
    * positions after it: checkpoints beyond are then `CHECKPOINT_MISMATCH`.
    */
   readonly recovery?: WalRecoveryMode
@@ -56,7 +56,7 @@ export interface WalBackendOptions extends OpenModeOptions {
  * atomic WAL batch; positions are WAL seqs; concurrent appends share a group commit.
  *
  * @throws `InvalidArgumentError` for a bad `dir` (when called); `open()` throws `LOCKED`,
- *   `WAL_CORRUPT`, `EVENT_STORE_CORRUPT` and the WAL's own option errors.
+ *   `CORRUPT` (the WAL's or the event store's) and the WAL's own option errors.
  */
 export function walBackend(dir: string, options: WalBackendOptions = {}): EventStoreBackend {
   checkPath(dir, 'dir')

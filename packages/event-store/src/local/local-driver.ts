@@ -15,7 +15,7 @@ import {
   ClosedError,
   DuplicateEventIdError,
   EventStoreCorruptError,
-  EventStoreError,
+  isEventStoreError,
   InvalidArgumentError,
   StorePoisonedError,
   StreamDeletedError,
@@ -161,7 +161,7 @@ function passFilter(filter: DriverFilter | undefined): (streamName: string, type
  * - after `log.poisoned`, every write is `POISONED` until reopen.
  *
  * On open, the log is replayed into the index; a hole in positions, a revision out of sequence,
- * a repeated id or an unknown system event is `EVENT_STORE_CORRUPT`, never skipped. Memory grows
+ * a repeated id or an unknown system event is `CORRUPT`, never skipped. Memory grows
  * with the number of events (every event is kept readable, plus the id index).
  */
 export class LocalDriver implements EventStoreDriver {
@@ -191,7 +191,7 @@ export class LocalDriver implements EventStoreDriver {
   /**
    * Replays `log` into a fresh index and returns the driver serving it.
    *
-   * @throws {@link EventStoreCorruptError} (`EVENT_STORE_CORRUPT`) when the log holds a hole in
+   * @throws {@link EventStoreCorruptError} (`CORRUPT`) when the log holds a hole in
    *   positions, a revision out of sequence, a repeated event id or an unknown system event;
    *   errors of `log.replay` pass through. `log` and `side` are closed on failure.
    */
@@ -396,7 +396,7 @@ export class LocalDriver implements EventStoreDriver {
       (err: unknown) => {
         this.#unreserve(stored, reservation)
         this.#release(names)
-        throw err instanceof EventStoreError ? err : new AppendFailedError(`${this.name}: the commit failed; its outcome is unknown`, { cause: err })
+        throw isEventStoreError(err) ? err : new AppendFailedError(`${this.name}: the commit failed; its outcome is unknown`, { cause: err })
       },
     )
   }

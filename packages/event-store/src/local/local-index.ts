@@ -93,7 +93,7 @@ export class LocalIndex {
     }
   }
 
-  /** Ends a replay: indexes the replayed ids. @throws `EVENT_STORE_CORRUPT` when an id appears twice in the log. */
+  /** Ends a replay: indexes the replayed ids. @throws `CORRUPT` when an id appears twice in the log. */
   endReplay(): void {
     this.#replaying = false
     const repeat = this.#ids.buildDeferred()
@@ -188,7 +188,7 @@ export class LocalIndex {
   /**
    * Checks a commit against the index (positions follow, each stream's revisions follow, ids are
    * new, system events are well formed and target no tombstoned stream) while applying it. A
-   * commit that fails a check throws `EVENT_STORE_CORRUPT`, possibly half applied, so the index
+   * commit that fails a check throws `CORRUPT`, possibly half applied, so the index
    * must not be used after that: on replay the open fails; live (a bug), the driver refuses
    * every later write. One pass, no allocation beyond what is kept: replay is the open time.
    * Its events are then readable with {@link LocalIndex.eventAt}. `idWords` (replay only): the
