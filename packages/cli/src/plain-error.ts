@@ -33,6 +33,8 @@ const SENTENCES: Readonly<Record<string, string>> = {
   TARGET_NOT_EMPTY: 'the import target already holds a store; import only into a new, empty one',
   IMPORT_MISMATCH: 'the copy does not match its source',
   POISONED: 'an earlier write or sync failed; reopen the store',
+  STREAM_NOT_FOUND: 'no such stream in this event store (or it was soft-deleted with nothing after)',
+  STREAM_DELETED: 'the stream was tombstoned (deleted for good)',
   ENOENT: 'a file or directory is missing',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { Command, CommanderError, Option } from 'commander'
 import { CliError } from './cli-error.js'
 import { CommandContext, type CommonOptions } from './commands/context.js'
@@ -11,8 +12,11 @@ import { coloursFor, processIo, type CliIo } from './io.js'
 import { plainError } from './plain-error.js'
 import { extraCommands } from './program-extra.js'
 
-/** The version printed by `quire --version` (the package's). */
-export const CLI_VERSION = '0.0.0'
+/**
+ * The version printed by `quire --version`: the package's own, read from its package.json (one
+ * directory above both `src/` and `dist/`), so a release's version bump needs no code change.
+ */
+export const CLI_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 const examples = (lines: readonly string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
 
@@ -36,6 +40,7 @@ function buildProgram(io: CliIo, settle: (code: ExitCode, ctx?: CommandContext) 
   const program = new Command('quire')
     .description('Inspect, verify, dump, repair, export and benchmark Quire stores.\nExit codes: 0 clean, 1 damage found (or work left), 2 could not run.')
     .version(CLI_VERSION)
+    .addHelpText('after', examples(['quire info ./data/events', 'quire verify ./data/events && echo clean', 'quire dump ./data/events --stream account-7 | jq .type', 'quire repair ./data/events --yes', 'quire export ./data/events --to ./events-copy.ndjson --backend ndjson', 'quire bench wal']))
     .showHelpAfterError()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
