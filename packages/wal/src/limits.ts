@@ -19,6 +19,15 @@ export const WAL_MAX_BATCH_BYTES = 32 * 1024 * 1024
 /** Default size at which a segment is rolled. */
 export const WAL_DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 
+/**
+ * Zeroed free space kept after the last record of the active segment under sync 'always'
+ * (FORMAT.md, "Free space"): the segment grows by this much at once, so that most fdatasyncs
+ * overwrite allocated space and have no new file length to commit (issue 17: on ext4 an
+ * fdatasync that also commits a size change costs a journal commit). The NDJSON log's default
+ * `preallocateBytes` is the same.
+ */
+export const WAL_PREALLOCATE_BYTES = 1024 * 1024
+
 /** Smallest and largest accepted `segmentBytes`. */
 export const WAL_MIN_SEGMENT_BYTES = 1024
 /** Largest accepted `segmentBytes` (1 GiB). */
