@@ -1,8 +1,8 @@
+import { isQuireError } from '@quire/errors'
 import {
   AppendFailedError,
   ClosedError,
   DuplicateEventIdError,
-  EventStoreError,
   InvalidArgumentError,
   StreamDeletedError,
   WrongExpectedVersionError,
@@ -59,7 +59,8 @@ export async function writeError(
   targets: readonly WriteTarget[],
   lookupEventId: (id: string) => Promise<{ streamName: string; revision: number } | undefined>,
 ): Promise<Error> {
-  if (error instanceof EventStoreError) return error
+  // Typed errors (the store's own, thrown before or around the query) pass through unchanged.
+  if (isQuireError(error)) return error
   const e = (typeof error === 'object' && error !== null ? error : {}) as PgErrorLike
   const detail = detailOf(e)
   const target = targets[typeof detail.request === 'number' ? detail.request - 1 : 0]

@@ -1,11 +1,11 @@
-import { EventStoreError } from '@quire/event-store'
+import { UnsupportedVersionError } from '@quire/errors'
 
 /**
  * The database's schema is not the one this package version works with: missing or older
  * (run {@link migrate}, or open with `migrate: true`), or newer (upgrade the package).
- * Code `UNSUPPORTED_VERSION`.
+ * Code `UNSUPPORTED_VERSION` (the shared `UnsupportedVersionError` of `@quire/errors`).
  */
-export class SchemaVersionError extends EventStoreError {
+export class SchemaVersionError extends UnsupportedVersionError {
   /** The schema's version in the database; `undefined` when it has none (not migrated). */
   readonly found: number | undefined
   /** The version this package works with. */
@@ -13,7 +13,6 @@ export class SchemaVersionError extends EventStoreError {
 
   constructor(schema: string, found: number | undefined, expected: number) {
     super(
-      'UNSUPPORTED_VERSION',
       found === undefined
         ? `schema ${JSON.stringify(schema)} has no Quire tables; run migrate() or open with migrate: true`
         : found < expected
