@@ -1,6 +1,8 @@
+import { Poison } from '@quire/durable'
 import { CommitFailedError, ClosedError, OverloadedError } from './errors.js'
 import { validateCommit, type RecentCommit } from './conflicts.js'
 import type { KeyRange } from './keys.js'
+import { EXPIRE_CHECK_MS, GC_COMPACT_AT } from './limits.js'
 import { Transaction } from './transaction.js'
 import { Version, VersionIndex } from './versions.js'
 
@@ -58,10 +60,6 @@ class PendingCommit {
   }
 }
 
-/** `begin` looks for expired transactions at most this often. */
-const EXPIRE_CHECK_MS = 50
-/** Compact the GC queue once this many processed entries sit at its head. */
-const GC_COMPACT_AT = 4096
 
 /**
  * The in-memory MVCC engine: versions per key, open transactions with their snapshots, commit
@@ -98,7 +96,13 @@ export class MvccEngine {
   private gcTs: number[] = []
   private gcHead = 0
   private lastExpireCheckMs = Number.NEGATIVE_INFINITY
-  private failure: Error | undefined
+  /**
+   * Set by the first commit whose write failed (its cause kept): every later commit, `begin` and
+   * checkpoint refuses with the same `CommitFailedError` until the store is reopened.
+   */
+  private readonly poison = new Poison(
+    (cause) => new CommitFailedError(`the store failed to write a commit earlier${errnoIn(cause)}; reopen it to recover`, { cause }),
+  )
   private closed = false
 
   constructor(options: EngineOptions) {
@@ -266,9 +270,7 @@ export class MvccEngine {
 
   assertUsable(): void {
     if (this.closed) throw new ClosedError()
-    if (this.failure !== undefined) {
-      throw new CommitFailedError(`the store failed to write a commit earlier${errnoIn(this.failure)}; reopen it to recover`, { cause: this.failure })
-    }
+    this.poison.check()
   }
 
   /**
@@ -322,7 +324,7 @@ export class MvccEngine {
    * reads the truth from the WAL.
    */
   private fail(entry: PendingCommit, error: unknown): void {
-    if (this.failure === undefined) this.failure = error instanceof Error ? error : new Error(String(error))
+    this.poison.poison(error)
     const at = this.pending.indexOf(entry)
     if (at < 0) return
     const dropped = this.pending.splice(at)

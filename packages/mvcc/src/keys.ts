@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from './errors.js'
 
-/** Longest key accepted, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024
+import { MAX_KEY_BYTES } from './limits.js'
 
 /** `String.prototype.isWellFormed` (Node >= 20; not yet in TypeScript's ES2023 lib). */
 interface WellFormedString {

@@ -1,45 +1,24 @@
+import { optionKeys } from '@quire/durable'
 import type { ScanOptions } from './keys.js'
 import type { TransactionOptions } from './retry.js'
 import type { MvccStoreOptions } from './store.js'
 
-/**
- * Every key `MvccStore.open` knows. `satisfies` and the checks below keep the lists and the
- * option types in step: an option added to one and not the other fails to compile.
- */
-export const STORE_OPTION_KEYS = [
-  'fs',
-  'isolation',
-  'sync',
-  'txTimeoutMs',
-  'segmentBytes',
-  'now',
-  'maxQueuedOperations',
-  'maxQueuedBytes',
-  'createIfMissing',
-  'errorIfExists',
-  'readOnly',
-] as const satisfies readonly (keyof MvccStoreOptions)[]
+// The option keys each call knows, checked against its options type at compile time (a key
+// added to one and not the other fails to compile) and against the caller's object at run time:
+// an unknown key is INVALID_ARGUMENT naming it, never silently ignored. Each list's set is built
+// once (begin and transaction run once per transaction).
+
+/** Every key `MvccStore.open` knows. */
+export const STORE_OPTION_KEYS = optionKeys<MvccStoreOptions>()(
+  ['fs', 'isolation', 'sync', 'txTimeoutMs', 'segmentBytes', 'now', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly'] as const,
+  'MvccStore.open',
+)
 
 /** Every key of `begin`. */
-export const BEGIN_OPTION_KEYS = ['readOnly'] as const
+export const BEGIN_OPTION_KEYS = optionKeys<{ readonly readOnly?: boolean }>()(['readOnly'] as const, 'MvccStore.begin')
 
 /** Every key of `transaction`'s options. */
-export const TRANSACTION_OPTION_KEYS = ['retries', 'readOnly'] as const satisfies readonly (keyof TransactionOptions)[]
+export const TRANSACTION_OPTION_KEYS = optionKeys<TransactionOptions>()(['retries', 'readOnly'] as const, 'MvccStore.transaction')
 
 /** Every key of `scan`. */
-export const SCAN_OPTION_KEYS = ['prefix', 'gte', 'lt', 'reverse', 'limit'] as const satisfies readonly (keyof ScanOptions)[]
-
-/**
- * The lists as sets, built once: `checkOptionKeys` would otherwise build a set on every call, and
- * `begin` and `transaction` are called once per transaction.
- */
-export const BEGIN_OPTION_KEY_SET: ReadonlySet<string> = new Set(BEGIN_OPTION_KEYS)
-export const TRANSACTION_OPTION_KEY_SET: ReadonlySet<string> = new Set(TRANSACTION_OPTION_KEYS)
-export const SCAN_OPTION_KEY_SET: ReadonlySet<string> = new Set(SCAN_OPTION_KEYS)
-
-const allStoreKeys: Exclude<keyof MvccStoreOptions, (typeof STORE_OPTION_KEYS)[number]> extends never ? true : never = true
-const allTransactionKeys: Exclude<keyof TransactionOptions, (typeof TRANSACTION_OPTION_KEYS)[number]> extends never ? true : never = true
-const allScanKeys: Exclude<keyof ScanOptions, (typeof SCAN_OPTION_KEYS)[number]> extends never ? true : never = true
-void allStoreKeys
-void allTransactionKeys
-void allScanKeys
+export const SCAN_OPTION_KEYS = optionKeys<ScanOptions>()(['prefix', 'gte', 'lt', 'reverse', 'limit'] as const, 'Transaction.scan')

@@ -1,4 +1,5 @@
 import { ConflictError, InvalidArgumentError } from './errors.js'
+import { DEFAULT_RETRIES, MAX_BACKOFF_MS } from './limits.js'
 import type { Transaction } from './transaction.js'
 
 /** Options of `MvccStore.transaction`. */
@@ -8,10 +9,6 @@ export interface TransactionOptions {
   readonly readOnly?: boolean
 }
 
-/** How many times `MvccStore.transaction` retries after a `ConflictError` by default. */
-export const DEFAULT_RETRIES = 10
-/** Ceiling of the randomized exponential backoff between retries. */
-export const MAX_BACKOFF_MS = 100
 
 /** The options of a call made without any (shared: no object per call). */
 const NO_OPTIONS: TransactionOptions = Object.freeze({})

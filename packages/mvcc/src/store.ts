@@ -1,42 +1,29 @@
 import { resolve } from 'node:path'
 import {
-  acquireLock,
-  checkOptionKeys,
   enforceOpenMode,
-  ensureDir,
   expectPathKind,
   NodeFileSystem,
   removeCreatedDirs,
   resolveOpenMode,
   safeJoin,
   storePathState,
-  undoFailedOpen,
   type DirLock,
   type FileSystem,
   type OpenModeOptions,
 } from '@quire/vfs'
+import { describeValue, functionOption, integerOption, oneOfOption, openStore, StoreState } from '@quire/durable'
 import { SnapshotStore } from '@quire/snapshots'
 import { Wal } from '@quire/wal'
 import { encodeCheckpoint, forEachCheckpointEntry, readCheckpoint, type CheckpointState } from './checkpoint-format.js'
 import { commitBatch, replayCommits } from './commit-format.js'
 import { MvccEngine, type CommitWrites, type IsolationLevel } from './engine.js'
 import { ClosedError, InvalidArgumentError, MvccCorruptError, ReadOnlyError, UnsupportedVersionError } from './errors.js'
-import { BEGIN_OPTION_KEY_SET, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEY_SET } from './option-keys.js'
+import { BEGIN_OPTION_KEYS, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEYS } from './option-keys.js'
+import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_COMMITS, DEFAULT_TX_TIMEOUT_MS } from './limits.js'
 import { runTransaction, type TransactionOptions } from './retry.js'
 import { Version } from './versions.js'
 import type { Transaction } from './transaction.js'
 
-/** Default `txTimeoutMs`: a transaction open longer than this is aborted. */
-export const DEFAULT_TX_TIMEOUT_MS = 60_000
-/**
- * Default `maxQueuedOperations`: commits validated and not yet durable and visible. One more is
- * refused with `OverloadedError` (`OVERLOADED`) and its transaction aborted. Lower than the WAL's
- * default because a waiting commit holds more than its WAL frames (its versions, write set and
- * requests: measured ~6.5 KB for a one-key commit of 1 KiB), so this bounds those at ~110 MB.
- */
-export const DEFAULT_MAX_QUEUED_COMMITS = 16_384
-/** Default `maxQueuedBytes`: once this many WAL bytes of those commits wait, the next commit is refused. */
-export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
 /** The snapshot key checkpoints are saved under. */
 export const CHECKPOINT_SNAPSHOT_KEY = 'mvcc'
 /** `schemaVersion` of checkpoint snapshots. */
@@ -120,19 +107,22 @@ export class MvccStore implements AsyncDisposable {
   readonly #lock: DirLock
   readonly #readOnly: boolean
   readonly #timer: ReturnType<typeof setInterval>
+  /** Close once, `Symbol.asyncDispose`, the closed guard: the lifecycle every store shares. */
+  readonly #state: StoreState
   #checkpointing: Promise<unknown> = Promise.resolve()
   /** The checkpoint queued behind the running one, not started yet. */
   #nextCheckpoint: Promise<CheckpointResult> | undefined
-  #closing: Promise<void> | undefined
 
-  private constructor(dir: string, isolation: IsolationLevel, engine: MvccEngine, wal: Wal, snapshots: SnapshotStore | undefined, lock: DirLock, readOnly: boolean) {
+  private constructor(dir: string, isolation: IsolationLevel, recovered: Recovered, lock: DirLock, readOnly: boolean) {
     this.dir = dir
     this.isolation = isolation
+    const engine = recovered.engine
     this.#engine = engine
-    this.#wal = wal
-    this.#snapshots = snapshots
+    this.#wal = recovered.wal
+    this.#snapshots = recovered.snapshots
     this.#lock = lock
     this.#readOnly = readOnly
+    this.#state = new StoreState({ onClose: () => this.#close(), readOnly, errors: { closed: () => new ClosedError() } })
     // Abandoned transactions are aborted even when nobody calls into the store.
     this.#timer = setInterval(() => engine.expireOld(), Math.max(10, Math.min(1000, engine.txTimeoutMs)))
     this.#timer.unref()
@@ -145,7 +135,7 @@ export class MvccStore implements AsyncDisposable {
    */
   static async open(dir: string, options: MvccStoreOptions = {}): Promise<MvccStore> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('dir must be a non-empty string')
-    checkOptionKeys(options, STORE_OPTION_KEYS, 'MvccStore.open', invalid)
+    STORE_OPTION_KEYS.check(options)
     const checked = checkOptions(options)
     const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
@@ -160,59 +150,65 @@ export class MvccStore implements AsyncDisposable {
     }
     enforceOpenMode(mode, state, root, ROLE)
     if (mode.readOnly) return MvccStore.#openReadOnly(fs, root, snapshotsDir, walDir, checked)
-    // syncExisting: a killed writer may have left the store directory without making it durable.
-    const created = await ensureDir(fs, root, { syncExisting: true })
-    let lock: DirLock | undefined
-    let snapshots: SnapshotStore | undefined
-    let wal: Wal | undefined
-    try {
-      lock = await acquireLock(fs, root)
-      snapshots = await SnapshotStore.open(snapshotsDir, {
-        fs,
-        codec: 'raw',
-        // A checkpoint file of a newer snapshot format: this release must not go on without it
-        // (it would fall back to an older checkpoint, and its own checkpoints could prune it).
-        onUnsupported: (report) => {
-          throw new UnsupportedVersionError(`checkpoint file ${report.file} has snapshot format version ${report.version}, written by a newer release; this release will not touch the store`)
-        },
-      })
-      // The checkpoint first: its WAL position is a seq the log has given out, even if a power
-      // loss under sync 'none' took the entry back; the WAL must never give it again.
-      const checkpoint = await loadCheckpoint(snapshots)
-      wal = await Wal.open(walDir, {
-        fs,
-        sync: checked.sync,
-        minLastSeq: checkpoint?.walSeq ?? 0,
-        // The engine bounds what waits (below): the WAL must never refuse a commit the engine took,
-        // which would leave the commits queued with it in doubt.
-        maxQueuedOperations: Number.MAX_SAFE_INTEGER,
-        maxQueuedBytes: Number.MAX_SAFE_INTEGER,
-        ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
-      })
-      const log = wal
-      const engine = new MvccEngine({
-        isolation: checked.isolation,
-        txTimeoutMs: checked.txTimeoutMs,
-        now: checked.now,
-        // The WAL's entries as they come: the engine takes the commit's position from the last.
-        persist: (ts: number, writes: CommitWrites) => log.appendBatch(commitBatch(ts, writes)),
-        maxQueuedOperations: checked.maxQueuedOperations,
-        maxQueuedBytes: checked.maxQueuedBytes,
-      })
-      await recover(engine, wal, checkpoint)
-      return new MvccStore(root, checked.isolation, engine, wal, snapshots, lock, false)
-    } catch (error) {
-      await wal?.close().catch(() => undefined)
-      await snapshots?.close().catch(() => undefined)
-      // A failed open leaves the disk as it found it: the parts it created go again (under the
-      // store's lock, so no other opener of this store can be using them).
-      if (lock !== undefined) {
-        if (!existed.wal) await removeCreatedDirs(fs, [walDir], [lock.path]).catch(() => undefined)
-        if (!existed.snapshots) await removeCreatedDirs(fs, [snapshotsDir], [lock.path]).catch(() => undefined)
-      }
-      await undoFailedOpen(fs, created, lock)
-      throw error
-    }
+    // The shared lifecycle: the directory made durable (a killed writer may have left it without
+    // a directory sync), the lock, recovery, construction; on failure what it created goes again.
+    return openStore<Recovered, MvccStore>({
+      fs,
+      dir: root,
+      recover: async (lock) => {
+        let snapshots: SnapshotStore | undefined
+        let wal: Wal | undefined
+        try {
+          snapshots = await SnapshotStore.open(snapshotsDir, {
+            fs,
+            codec: 'raw',
+            // A checkpoint file of a newer snapshot format: this release must not go on without it
+            // (it would fall back to an older checkpoint, and its own checkpoints could prune it).
+            onUnsupported: (report) => {
+              throw new UnsupportedVersionError(`checkpoint file ${report.file} has snapshot format version ${report.version}, written by a newer release; this release will not touch the store`)
+            },
+          })
+          // The checkpoint first: its WAL position is a seq the log has given out, even if a power
+          // loss under sync 'none' took the entry back; the WAL must never give it again.
+          const checkpoint = await loadCheckpoint(snapshots)
+          wal = await Wal.open(walDir, {
+            fs,
+            sync: checked.sync,
+            minLastSeq: checkpoint?.walSeq ?? 0,
+            // The engine bounds what waits (below): the WAL must never refuse a commit the engine took,
+            // which would leave the commits queued with it in doubt.
+            maxQueuedOperations: Number.MAX_SAFE_INTEGER,
+            maxQueuedBytes: Number.MAX_SAFE_INTEGER,
+            ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+          })
+          const log = wal
+          const engine = new MvccEngine({
+            isolation: checked.isolation,
+            txTimeoutMs: checked.txTimeoutMs,
+            now: checked.now,
+            // The WAL's entries as they come: the engine takes the commit's position from the last.
+            persist: (ts: number, writes: CommitWrites) => log.appendBatch(commitBatch(ts, writes)),
+            maxQueuedOperations: checked.maxQueuedOperations,
+            maxQueuedBytes: checked.maxQueuedBytes,
+          })
+          await recover(engine, wal, checkpoint)
+          return { engine, wal, snapshots }
+        } catch (error) {
+          await wal?.close().catch(() => undefined)
+          await snapshots?.close().catch(() => undefined)
+          // The parts this open created go again, while the store's lock still holds them (no
+          // other opener can be using them); openStore then removes the directory if it made it.
+          if (!existed.wal) await removeCreatedDirs(fs, [walDir], [lock.path]).catch(() => undefined)
+          if (!existed.snapshots) await removeCreatedDirs(fs, [snapshotsDir], [lock.path]).catch(() => undefined)
+          throw error
+        }
+      },
+      construct: (recovered, lock) => new MvccStore(root, checked.isolation, recovered, lock, false),
+      discard: async (recovered) => {
+        await recovered.wal.close()
+        await recovered.snapshots?.close()
+      },
+    })
   }
 
   /**
@@ -221,7 +217,7 @@ export class MvccStore implements AsyncDisposable {
    */
   begin(options: { readonly readOnly?: boolean } = NO_OPTIONS): Transaction {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
-    checkOptionKeys(options, BEGIN_OPTION_KEY_SET, 'MvccStore.begin', invalid)
+    BEGIN_OPTION_KEYS.check(options)
     // A read-only store has only read-only transactions: a write throws READ_ONLY at once.
     return this.#engine.begin(options.readOnly === true || this.#readOnly)
   }
@@ -267,7 +263,7 @@ export class MvccStore implements AsyncDisposable {
         maxQueuedBytes: checked.maxQueuedBytes,
       })
       await recover(engine, wal, checkpoint)
-      return new MvccStore(root, checked.isolation, engine, wal, snapshots, NO_LOCK, true)
+      return new MvccStore(root, checked.isolation, { engine, wal, snapshots }, NO_LOCK, true)
     } catch (error) {
       await wal?.close().catch(() => undefined)
       await snapshots?.close().catch(() => undefined)
@@ -281,7 +277,7 @@ export class MvccStore implements AsyncDisposable {
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = NO_OPTIONS): Promise<T> {
     try {
-      checkOptionKeys(options, TRANSACTION_OPTION_KEY_SET, 'MvccStore.transaction', invalid)
+      TRANSACTION_OPTION_KEYS.check(options)
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
@@ -297,7 +293,7 @@ export class MvccStore implements AsyncDisposable {
    * loses nothing: until the snapshot is durable the WAL still holds everything.
    */
   checkpoint(): Promise<CheckpointResult> {
-    if (this.#closing !== undefined) return Promise.reject(new ClosedError())
+    if (this.#state.closed) return Promise.reject(new ClosedError())
     if (this.#readOnly) return Promise.reject(new ReadOnlyError(`${this.dir} was opened with readOnly: true: no checkpoint is written`))
     // Calls made while a checkpoint waits to start share it (it starts after all of them, so it
     // covers what each of them asked for): waiting checkpoints never pile up.
@@ -351,8 +347,7 @@ export class MvccStore implements AsyncDisposable {
    * flight finish, then the WAL and snapshot store close. Idempotent.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#close()
-    return this.#closing
+    return this.#state.close()
   }
 
   async #close(): Promise<void> {
@@ -369,9 +364,17 @@ export class MvccStore implements AsyncDisposable {
   }
 
   /** The same as `close()`: `await using` closes the store at the end of the block. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close()
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#state[Symbol.asyncDispose]()
   }
+}
+
+/** What recovery built: the store's parts before it is constructed. */
+interface Recovered {
+  readonly engine: MvccEngine
+  readonly wal: Wal
+  /** Absent only in a read-only store without any checkpoint. */
+  readonly snapshots: SnapshotStore | undefined
 }
 
 /** The newest checkpoint this release can use, decoded; `UNSUPPORTED_VERSION` for a newer one. */
@@ -432,26 +435,21 @@ function checkOptions(options: MvccStoreOptions): {
   maxQueuedBytes: number
 } {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object')
-  const isolation = options.isolation ?? 'snapshot'
-  if (isolation !== 'snapshot' && isolation !== 'serializable') {
-    throw new InvalidArgumentError(`isolation must be 'snapshot' or 'serializable'`)
-  }
-  const sync = options.sync ?? 'always'
-  if (sync !== 'always' && sync !== 'none') throw new InvalidArgumentError(`sync must be 'always' or 'none'`)
+  const isolation = oneOfOption<IsolationLevel>('isolation', options.isolation, ['snapshot', 'serializable'], 'snapshot')
+  const sync = oneOfOption('sync', options.sync, ['always', 'none'], 'always')
+  // A number of milliseconds, not necessarily whole: no shared integer validator fits.
   const txTimeoutMs = options.txTimeoutMs ?? DEFAULT_TX_TIMEOUT_MS
   if (typeof txTimeoutMs !== 'number' || !Number.isFinite(txTimeoutMs) || txTimeoutMs <= 0) {
-    throw new InvalidArgumentError('txTimeoutMs must be a positive number')
+    throw new InvalidArgumentError(`txTimeoutMs must be a positive number, got ${describeValue(txTimeoutMs)}`)
   }
-  const now = options.now ?? Date.now
-  if (typeof now !== 'function') throw new InvalidArgumentError('now must be a function')
-  const maxQueuedOperations = options.maxQueuedOperations ?? DEFAULT_MAX_QUEUED_COMMITS
-  if (!Number.isSafeInteger(maxQueuedOperations) || maxQueuedOperations < 1) {
-    throw new InvalidArgumentError('maxQueuedOperations must be a safe integer >= 1')
-  }
-  const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
-  if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new InvalidArgumentError('maxQueuedBytes must be a safe integer >= 1')
+  const now = functionOption<() => number>('now', options.now, Date.now)
+  const maxQueuedOperations = integerOption('maxQueuedOperations', options.maxQueuedOperations, QUEUE_LIMIT_RANGE, DEFAULT_MAX_QUEUED_COMMITS)
+  const maxQueuedBytes = integerOption('maxQueuedBytes', options.maxQueuedBytes, QUEUE_LIMIT_RANGE, DEFAULT_MAX_QUEUED_BYTES)
   return { isolation, sync, txTimeoutMs, now, maxQueuedOperations, maxQueuedBytes }
 }
+
+/** `maxQueuedOperations` and `maxQueuedBytes`: 1 .. 2^53 − 1. */
+const QUEUE_LIMIT_RANGE = { min: 1, max: Number.MAX_SAFE_INTEGER }
 
 /** What the store's directory is called in errors. */
 const ROLE = "the MVCC store's directory"

@@ -1,6 +1,4 @@
 import { InvalidValueError, msgpackCodec } from '@quire/codec'
-import { checkOptionKeys } from '@quire/vfs'
-import { WAL_MAX_BATCH_BYTES, WAL_MAX_BATCH_ENTRIES } from '@quire/wal'
 import type { MvccEngine } from './engine.js'
 import {
   ClosedError,
@@ -10,19 +8,10 @@ import {
   TransactionTimeoutError,
 } from './errors.js'
 import { compareKeys, inRange, scanRange, validateKey, type KeyRange, type ScanOptions } from './keys.js'
-import { SCAN_OPTION_KEY_SET } from './option-keys.js'
+import { MAX_TX_BYTES, MAX_TX_WRITES, MAX_VALUE_BYTES, SCAN_CHUNK_KEYS, WRITE_OVERHEAD_BYTES } from './limits.js'
+import { SCAN_OPTION_KEYS } from './option-keys.js'
 import { visibleIn } from './versions.js'
 
-/** Largest encoded value accepted, in bytes. */
-export const MAX_VALUE_BYTES = 1024 * 1024
-/** Most keys one transaction may write: its commit is one WAL batch of the writes plus a commit record. */
-export const MAX_TX_WRITES = WAL_MAX_BATCH_ENTRIES - 1
-/** Most bytes of keys and values one transaction may write, leaving room for the WAL's framing. */
-const MAX_TX_BYTES = WAL_MAX_BATCH_BYTES - 1024 * 1024
-/** What one staged write is counted as besides its key and value (entry header, frame). */
-const WRITE_OVERHEAD_BYTES = 64
-/** Keys a scan takes from the index per step. */
-const SCAN_CHUNK_KEYS = 256
 
 type TxState = 'open' | 'committing' | 'committed' | 'aborted' | 'timed-out' | 'store-closed'
 
@@ -113,7 +102,7 @@ export class Transaction {
    */
   async *scan(options: ScanOptions = {}): AsyncGenerator<[string, unknown], void, undefined> {
     this.assertOpen()
-    checkOptionKeys(options, SCAN_OPTION_KEY_SET, 'Transaction.scan', (message) => new InvalidArgumentError(message))
+    SCAN_OPTION_KEYS.check(options)
     const range = scanRange(options)
     const reverse = options.reverse ?? false
     const ranges = this.ranges
