@@ -11,7 +11,8 @@ export async function runChild<T>(script: string, args: readonly string[]): Prom
   const path = fileURLToPath(new URL(`./${script}.ts`, import.meta.url))
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--conditions=@quire/source', path, ...args],
+    // A 10 M-entry store's index needs more than Node's default heap limit.
+    ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', '--conditions=@quire/source', path, ...args],
     { cwd: fileURLToPath(new URL('../..', import.meta.url)), maxBuffer: 16 << 20 },
   )
   return JSON.parse(stdout) as T
