@@ -7,7 +7,7 @@ import type { Reply } from '../replies.js'
 import { route } from './routes.js'
 
 /** Error codes after which this process must not go on: the store needs a reopen (crash-only). */
-const FATAL_CODES: ReadonlySet<string> = new Set(['APPEND_FAILED', 'POISONED', 'COMMIT_FAILED'])
+const FATAL_CODES: ReadonlySet<string> = new Set(['APPEND_FAILED', 'POISONED'])
 
 export interface LedgerServerOptions {
   /** Loopback only. Default `127.0.0.1`. */
@@ -16,7 +16,7 @@ export interface LedgerServerOptions {
   readonly port: number
   /**
    * Called once when a store reports a failure that only a reopen can clear (a failed sync:
-   * `POISONED`, `APPEND_FAILED`, `COMMIT_FAILED`); the service process exits and is restarted.
+   * `POISONED`, `APPEND_FAILED`); the service process exits and is restarted.
    */
   readonly onFatal?: (error: unknown) => void
   /** Bounds of requests in progress (defaults: the limits in `limits.ts`); small ones in tests. */
