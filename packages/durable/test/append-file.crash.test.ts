@@ -31,8 +31,19 @@ interface Model {
   durable: number[]
 }
 
-async function makeFile(fs: SimFileSystem, i: number): Promise<{ handle: Awaited<ReturnType<SimFileSystem['open']>>; end: number }> {
-  const handle = await fs.open(name(i), 'wx')
+/** How the file is written: plain, with free space, through O_DSYNC, or both (the WAL's way). */
+interface Config {
+  readonly preallocate: number
+  readonly dsync: boolean
+}
+const CONFIGS: readonly Config[] = [
+  { preallocate: 0, dsync: false },
+  { preallocate: 700, dsync: false },
+  { preallocate: 700, dsync: true },
+]
+
+async function makeFile(fs: SimFileSystem, i: number, config: Config): Promise<{ handle: Awaited<ReturnType<SimFileSystem['open']>>; end: number }> {
+  const handle = await fs.open(name(i), 'wx', { dsync: config.dsync })
   await handle.write(HEADER, 0)
   await handle.sync()
   await fs.syncDir('/d')
@@ -45,13 +56,13 @@ type Fault = Parameters<SimFileSystem['injectFault']>[0]
  * Runs the steps one after the other (the file is single-writer); a `sync` step also races the
  * next step. `faults` are armed once the first file exists: they strike the workload only.
  */
-async function run(fs: SimFileSystem, steps: readonly Step[], faults: readonly Fault[] = []): Promise<Model> {
+async function run(fs: SimFileSystem, steps: readonly Step[], faults: readonly Fault[], config: Config): Promise<Model> {
   const model: Model = { written: [[...HEADER]], durable: [HEADER.byteLength] }
   await fs.mkdir('/d')
   await fs.syncDir('/')
-  const first = await makeFile(fs, 0)
+  const first = await makeFile(fs, 0, config)
   for (const f of faults) fs.injectFault(f)
-  const file = new DurableAppendFile(first.handle, { end: first.end, poison: new Poison() })
+  const file = new DurableAppendFile(first.handle, { end: first.end, poison: new Poison(), preallocate: config.preallocate, maxFileEnd: 4000 })
   let fill = 1
   const racing: Promise<unknown>[] = []
   for (const step of steps) {
@@ -70,7 +81,7 @@ async function run(fs: SimFileSystem, steps: readonly Step[], faults: readonly F
         const next = model.written.length
         await file.roll(async () => {
           try {
-            return await makeFile(fs, next)
+            return await makeFile(fs, next, config)
           } catch (err) {
             // A half-made file goes, so that the next roll can make it again (the WAL does the same).
             await fs.unlink(name(next)).catch(() => undefined)
@@ -106,14 +117,14 @@ async function check(image: SimFileSystem, model: Model): Promise<void> {
 describe('DurableAppendFile crash property', () => {
   it.each([false, true])('a crash at any moment keeps every byte acknowledged durable, in place (pessimistic: %s)', async (pessimistic) => {
     await checkProperty(
-      fc.asyncProperty(fc.array(arbStep, { minLength: 1, maxLength: 30 }), fc.nat(1_000_000), arbSeed(), async (steps, haltAt, seed) => {
+      fc.asyncProperty(fc.array(arbStep, { minLength: 1, maxLength: 30 }), fc.nat(1_000_000), arbSeed(), fc.constantFrom(...CONFIGS), async (steps, haltAt, seed, config) => {
         const dry = new SimFileSystem({ pessimistic })
-        await run(dry, steps)
+        await run(dry, steps, [], config)
         const sim = new SimFileSystem({ pessimistic })
         sim.haltAfter(haltAt % (dry.opCount + 1))
         let model: Model | undefined
         try {
-          model = await run(sim, steps)
+          model = await run(sim, steps, [], config)
         } catch {
           // setup cut off by the halt: the model below has nothing durable yet
         }
@@ -126,9 +137,9 @@ describe('DurableAppendFile crash property', () => {
 
   it.each([false, true])('injected EIO/ENOSPC never cost a durable byte (pessimistic: %s)', async (pessimistic) => {
     await checkProperty(
-      fc.asyncProperty(fc.array(arbStep, { minLength: 1, maxLength: 30 }), fc.array(arbFault, { minLength: 1, maxLength: 3 }), arbSeed(), async (steps, faults, seed) => {
+      fc.asyncProperty(fc.array(arbStep, { minLength: 1, maxLength: 30 }), fc.array(arbFault, { minLength: 1, maxLength: 3 }), arbSeed(), fc.constantFrom(...CONFIGS), async (steps, faults, seed, config) => {
         const sim = new SimFileSystem({ pessimistic, seed })
-        const model = await run(sim, steps, faults.map((f) => ({ ...f, path: /^\/d\/log\./ })))
+        const model = await run(sim, steps, faults.map((f) => ({ ...f, path: /^\/d\/log\./ })), config)
         await check(sim.crash(seed), model)
         // And in this process too: after a failed sync the file was cut back to what the disk holds.
         await check(sim.clone(), { written: model.written, durable: model.durable })

@@ -5,7 +5,7 @@ import { DurableAppendFile, Poison } from '../src/index.js'
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 
-async function fresh(): Promise<{ fs: SimFileSystem; file: DurableAppendFile; poison: Poison }> {
+async function fresh(options: { readonly preallocate?: number; readonly maxFileEnd?: number; readonly dsync?: boolean } = {}): Promise<{ fs: SimFileSystem; file: DurableAppendFile; poison: Poison }> {
   const fs = new SimFileSystem()
   await fs.mkdir('/d')
   await fs.syncDir('/')
@@ -15,7 +15,7 @@ async function fresh(): Promise<{ fs: SimFileSystem; file: DurableAppendFile; po
   await h.sync()
   await h.close()
   const poison = new Poison()
-  const file = await DurableAppendFile.open(fs, '/d/log', { end: 3, poison })
+  const file = await DurableAppendFile.open(fs, '/d/log', { end: 3, poison, ...options })
   return { fs, file, poison }
 }
 
@@ -88,6 +88,48 @@ describe('DurableAppendFile', () => {
     await file.seal()
     expect([file.end, file.fileEnd, file.syncedEnd]).toEqual([7, 7, 7])
     expect(text(await fs.crash(2, { pessimistic: true }).readFile('/d/log'))).toBe('HDRabcd')
+  })
+
+  it('preallocate: the file grows by free space (zeros) once, later appends overwrite it; seal cuts it', async () => {
+    const { fs, file } = await fresh({ preallocate: 16, maxFileEnd: 40 })
+    await file.append(bytes('ab'), { sync: true })
+    expect([file.end, file.fileEnd, file.syncedEnd]).toEqual([5, 21, 5])
+    expect(await fs.readFile('/d/log')).toEqual(new Uint8Array([...bytes('HDRab'), ...new Uint8Array(16)]))
+    await file.append(bytes('cdefghijklmnop'), { sync: true }) // ends at 19: inside the free space
+    expect(file.fileEnd).toBe(21)
+    await file.append(bytes('qrstuvwxyz'), { sync: true }) // past it: grows, but never past maxFileEnd
+    expect([file.end, file.fileEnd]).toEqual([29, 40])
+    await file.append(bytes('0123456789AB'), { sync: true }) // an append itself may pass maxFileEnd
+    expect([file.end, file.fileEnd]).toEqual([41, 41])
+    expect(text((await fs.crash(1, { pessimistic: true }).readFile('/d/log')).subarray(0, 41))).toBe('HDRabcdefghijklmnopqrstuvwxyz0123456789AB')
+    const g = await fresh({ preallocate: 16 })
+    await g.file.append(bytes('ab'), { sync: true })
+    await g.file.seal()
+    expect([g.file.end, g.file.fileEnd, g.file.syncedEnd]).toEqual([5, 5, 5])
+    expect(text(await g.fs.crash(2, { pessimistic: true }).readFile('/d/log'))).toBe('HDRab')
+  })
+
+  it('dsync: a synced append is one write, durable when it resolves', async () => {
+    const { fs, file } = await fresh({ dsync: true })
+    const before = fs.stats.syncs
+    await file.append(bytes('ab'), { sync: true })
+    expect([file.end, file.syncedEnd]).toEqual([5, 5])
+    expect(fs.stats.syncs - before).toBe(1) // the sim counts a dsync write's sync; no separate call
+    expect(text(await fs.crash(3, { pessimistic: true }).readFile('/d/log'))).toBe('HDRab')
+  })
+
+  it('dsync: a write failing with EIO may be a failed sync: poison and cut back; ENOSPC rolls back', async () => {
+    const { fs, file, poison } = await fresh({ dsync: true, preallocate: 8 })
+    await file.append(bytes('ab'), { sync: true })
+    fs.injectFault({ op: 'write', path: '/d/log', error: 'ENOSPC', partial: true })
+    await expect(file.append(bytes('xxxxxxxxxxxx'), { sync: true })).rejects.toMatchObject({ code: 'WRITE_FAILED' })
+    expect(poison.poisoned).toBe(false)
+    await file.append(bytes('cd'), { sync: true })
+    fs.injectFault({ op: 'sync', path: '/d/log', error: 'EIO' })
+    await expect(file.append(bytes('ef'), { sync: true })).rejects.toMatchObject({ code: 'POISONED' })
+    expect(poison.poisoned).toBe(true)
+    expect(text(await fs.readFile('/d/log'))).toBe('HDRabcd')
+    expect(text(await fs.crash(4, { pessimistic: true }).readFile('/d/log')).slice(0, 7)).toBe('HDRabcd')
   })
 
   it('roll: seals this file, switches to the next one, closes the previous handle', async () => {

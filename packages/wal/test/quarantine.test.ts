@@ -77,14 +77,17 @@ describe('what recovery removes is preserved first', () => {
     expect((await readAll(fs)).lastSeq).toBe(wal.lastSeq)
   })
 
-  it('a torn tail of zeros holds nothing to get back: cut without a quarantine file', async () => {
+  it('zeros after the last record are free space (FORMAT.md): nothing to get back, nothing reported', async () => {
     const fs = await buildLog(2)
-    const h = await fs.open(`${DIR}/00000000000000000001.wal`, 'a')
+    const path = `${DIR}/00000000000000000001.wal`
+    const size = (await fs.stat(path)).size
+    const h = await fs.open(path, 'a')
     await h.write(new Uint8Array(300))
     await h.close()
     const wal = await Wal.open(DIR, { fs })
-    expect(wal.recoveryReport.actions).toEqual([expect.objectContaining({ action: 'cut-torn-tail', bytes: 300 })])
-    expect(wal.recoveryReport.actions[0]!.quarantine).toBeUndefined()
+    expect(wal.recoveryReport.actions).toEqual([])
+    expect((await fs.readdir(DIR)).filter((n) => n.endsWith('.quarantine'))).toEqual([])
     await wal.close()
+    expect((await fs.stat(path)).size).toBe(size) // a clean close cuts free space
   })
 })
