@@ -51,7 +51,7 @@ export class WriteFailedError extends QuireError {
   readonly errno: string | undefined
 
   /**
-   * @param message - what failed; the errno is appended in parentheses when `cause` has one.
+   * @param message - what failed (packages name the errno in it).
    * @param options - `cause`: the file-system error.
    */
   constructor(message: string, options?: { cause?: unknown }) {
