@@ -13,6 +13,11 @@ export interface Damage {
   readonly problem: string
   /** The package's error code, when the damage was reported as an error. */
   readonly code?: string
+  /**
+   * An incomplete end of the log that a writable open would cut: damage after a crash, but next
+   * to a live writer the end of its appends in flight (or space it reserved ahead).
+   */
+  readonly tornTail?: true
 }
 
 /** What `verify` found in one part of a store (a store made of several parts adds them up). */

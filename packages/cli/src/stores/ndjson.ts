@@ -66,7 +66,12 @@ export async function verifyNdjson(path: string, ctx: HandlerContext): Promise<V
     return { checked: {}, damage, warnings: [] }
   }
   try {
-    const damage: Damage[] = recoveryActions(path, log).map((a) => ({ file: a.file, ...(a.line !== undefined ? { line: a.line } : {}), problem: `${a.action}: ${a.reason}${a.bytes !== undefined ? ` (${a.bytes} bytes)` : ''}` }))
+    const damage: Damage[] = recoveryActions(path, log).map((a) => ({
+      file: a.file,
+      ...(a.line !== undefined ? { line: a.line } : {}),
+      problem: `${a.action}: ${a.reason}${a.bytes !== undefined ? ` (${a.bytes} bytes)` : ''}`,
+      ...(a.action === 'cut-torn-tail' ? { tornTail: true as const } : {}),
+    }))
     const progress = ctx.progress(`verify ${path}`, log.lastSeq)
     let records = 0
     try {

@@ -26,7 +26,12 @@ function corruptDamage(dir: string, err: unknown): Damage {
 const openReadOnly = (dir: string, recovery: WalRecoveryMode = 'strict'): Promise<Wal> => Wal.open(dir, { readOnly: true, createIfMissing: false, recovery })
 
 function actionsAsDamage(dir: string, report: RecoveryReport): Damage[] {
-  return report.actions.map((a) => ({ file: join(dir, a.segment), offset: a.offset, problem: `${a.action}: ${a.reason} (${a.bytes} bytes)` }))
+  return report.actions.map((a) => ({
+    file: join(dir, a.segment),
+    offset: a.offset,
+    problem: `${a.action}: ${a.reason} (${a.bytes} bytes)`,
+    ...(a.action === 'cut-torn-tail' || a.action === 'removed-torn-segment' ? { tornTail: true as const } : {}),
+  }))
 }
 
 /**
