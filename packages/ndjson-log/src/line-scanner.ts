@@ -1,4 +1,5 @@
 import type { FileHandle } from '@quire/vfs'
+import { parseLine, type BadLine, type ParsedLine } from './format.js'
 import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from './limits.js'
 
 const NEWLINE = 0x0a
@@ -19,6 +20,70 @@ export interface RawLine {
   readonly overlong: boolean
 }
 
+const OVERLONG: BadLine = { kind: 'bad', reason: 'line too long', crcValid: false }
+
+/**
+ * The complete lines of one chunk of a file, as offsets into the chunk's buffer: three numbers a
+ * line instead of an object a line (reading spends much of its time on the garbage it makes).
+ * Line `i` is `buf[starts[i], ends[i])`, its ending excluded; `starts[i]` is -1 for a line longer
+ * than {@link MAX_LINE_BYTES}, whose bytes were not kept (only a chunk's first line can be one).
+ */
+export class LineChunk {
+  readonly buf: Buffer
+  /** File offset of `buf[0]`. */
+  readonly base: number
+  /** Line number of line 0 (1-based in the file). */
+  readonly firstLineNo: number
+  readonly starts: number[] = []
+  readonly ends: number[] = []
+  /** Index in `buf` just past each line's newline. */
+  readonly nexts: number[] = []
+  /** File offset of the overlong line's first byte, when line 0 is one. */
+  overlongOffset = 0
+
+  constructor(buf: Buffer, base: number, firstLineNo: number) {
+    this.buf = buf
+    this.base = base
+    this.firstLineNo = firstLineNo
+  }
+
+  get count(): number {
+    return this.starts.length
+  }
+
+  /** File offset of line `i`'s first byte. */
+  offset(i: number): number {
+    const start = this.starts[i]!
+    return start < 0 ? this.overlongOffset : this.base + start
+  }
+
+  /** File offset just past line `i`'s newline. */
+  next(i: number): number {
+    return this.base + this.nexts[i]!
+  }
+
+  /** Line `i` checked and parsed (see `parseLine`); an overlong line is bad. */
+  parse(i: number): ParsedLine | BadLine {
+    const start = this.starts[i]!
+    return start < 0 ? OVERLONG : parseLine(this.buf, start, this.ends[i]!)
+  }
+
+  /** Line `i` as one object, for the rare caller that wants one (a header). */
+  line(i: number): RawLine {
+    const start = this.starts[i]!
+    const overlong = start < 0
+    return {
+      buf: this.buf,
+      start: overlong ? 0 : start,
+      end: overlong ? 0 : this.ends[i]!,
+      offset: this.offset(i),
+      next: this.next(i),
+      lineNo: this.firstLineNo + i,
+      overlong,
+    }
+  }
+}
+
 /** What {@link readLines} found after the last complete line. */
 export interface LinesEnd {
   /** Offset just past the last complete line (its newline). */
@@ -30,17 +95,17 @@ export interface LinesEnd {
 }
 
 /**
- * Reads `handle` from `from` to `to` chunk by chunk and yields the complete lines of each chunk,
- * in order; returns what lies after the last complete line. Lines longer than
- * {@link MAX_LINE_BYTES} come back with `overlong` and are not buffered, so a hostile file cannot
- * make it allocate without bound.
+ * Reads `handle` from `from` to `to` chunk by chunk and yields the complete lines of each chunk
+ * (never an empty chunk), in order; returns what lies after the last complete line. Lines longer
+ * than {@link MAX_LINE_BYTES} are marked and not buffered, so a hostile file cannot make it
+ * allocate without bound. A chunk's buffer is its own: lines stay valid after the next chunk.
  */
 export async function* readLines(
   handle: FileHandle,
   from: number,
   to: number,
   firstLineNo: number,
-): AsyncGenerator<RawLine[], LinesEnd, undefined> {
+): AsyncGenerator<LineChunk, LinesEnd, undefined> {
   let position = from
   let lineNo = firstLineNo
   let carry: Buffer | undefined
@@ -59,27 +124,31 @@ export async function* readLines(
     const length = carryLength + got
     const base = position - carryLength // file offset of buf[0]
     position += got
-    const lines: RawLine[] = []
+    const chunk = new LineChunk(buf, base, lineNo)
+    const { starts, ends, nexts } = chunk
     let lineStart = 0
     for (;;) {
       const nl = buf.indexOf(NEWLINE, lineStart)
       if (nl === -1 || nl >= length) break
-      const next = base + nl + 1
       if (skipping) {
         skipping = false
-        lines.push({ buf, start: 0, end: 0, offset: carryOffset, next, lineNo: lineNo++, overlong: true })
+        chunk.overlongOffset = carryOffset
+        starts.push(-1)
+        ends.push(-1)
       } else {
         // A line ending `\r\n` (a text editor's doing) is a line ending, not part of the line.
-        const end = nl > lineStart && buf[nl - 1] === CARRIAGE_RETURN ? nl - 1 : nl
-        lines.push({ buf, start: lineStart, end, offset: base + lineStart, next, lineNo: lineNo++, overlong: false })
+        starts.push(lineStart)
+        ends.push(nl > lineStart && buf[nl - 1] === CARRIAGE_RETURN ? nl - 1 : nl)
       }
+      nexts.push(nl + 1)
+      lineNo++
       lineStart = nl + 1
     }
     if (!skipping) carryOffset = base + lineStart
     carry = undefined
     if (!skipping && length - lineStart > MAX_LINE_BYTES) skipping = true
     else if (!skipping && lineStart < length) carry = buf.subarray(lineStart, length)
-    if (lines.length > 0) yield lines
+    if (chunk.count > 0) yield chunk
   }
   return { end: carryOffset, partialBytes: position - carryOffset, partialLineNo: lineNo }
 }

@@ -5,9 +5,9 @@ import { isFsError, type FileHandle, type FileSystem } from '@quire/vfs'
 import { NdjsonCorruptError } from './errors.js'
 import { archiveName, type LogFiles } from './files.js'
 import { MAX_ROTATION_WAITS, READ_BATCH_RECORDS } from './limits.js'
-import { readLines, type RawLine } from './line-scanner.js'
+import { readLines, type LineChunk } from './line-scanner.js'
 import type { LogEntry } from './log-entry.js'
-import { checkHeader, parseRaw, readStartSeq } from './scan-file.js'
+import { checkHeader, readStartSeq } from './scan-file.js'
 import { TransactionAssembler } from './transactions.js'
 
 /** What a read goes through: the log's files as they are now (a rotation may change them meanwhile). */
@@ -158,19 +158,20 @@ async function* readFile<T extends object>(
       }
       const chunk = step.value
       const text = new ChunkText(chunk)
-      for (const line of chunk) {
+      for (let i = 0; i < chunk.count; i++) {
         if (assembler === undefined) {
-          assembler = new TransactionAssembler<LogEntry<T> | undefined>(checkHeader(file, line), line.next, skip, commit)
+          assembler = new TransactionAssembler<LogEntry<T> | undefined>(checkHeader(file, chunk.line(i)), chunk.next(i), skip, commit)
           continue
         }
-        const parsed = parseRaw(line)
+        const parsed = chunk.parse(i)
+        const lineNo = chunk.firstLineNo + i
         // Only the records in range are parsed; the others are still checked (checksum, layout,
         // sequence) by the assembler, so that damage anywhere in the file is seen.
         const item =
           parsed.kind === 'record' && parsed.seq >= fromSeq && parsed.seq <= upTo
-            ? { seq: parsed.seq, record: parseRecord<T>(text.slice(line.buf, parsed.recStart, parsed.recEnd), file, line.lineNo) }
+            ? { seq: parsed.seq, record: parseRecord<T>(text.slice(parsed.recStart, parsed.recEnd), file, lineNo) }
             : undefined
-        assembler.line(line.lineNo, line.offset, line.next, parsed, item)
+        assembler.line(lineNo, chunk.offset(i), chunk.next(i), parsed, item)
         if (!skip && assembler.first !== undefined) {
           throw new NdjsonCorruptError(file, assembler.first.lineNo, assembler.first.reason)
         }
@@ -210,23 +211,21 @@ function parseRecord<T>(json: string, file: string, lineNo: number): T {
  * bytes, as UTF-8, exactly as before.
  */
 class ChunkText {
+  readonly #buf: Buffer
   readonly #from: number
   readonly #ascii: string | undefined
 
-  constructor(lines: readonly RawLine[]) {
-    const first = lines[0]
-    const last = lines[lines.length - 1]
-    this.#from = first?.start ?? 0
-    if (first === undefined || last === undefined || last.end <= this.#from) {
-      this.#ascii = undefined
-      return
-    }
-    const bytes = first.buf.subarray(this.#from, last.end)
-    this.#ascii = isAscii(bytes) ? bytes.toString('latin1') : undefined
+  constructor(chunk: LineChunk) {
+    this.#buf = chunk.buf
+    // From the first line's start (0 when it is an overlong line's end) to the end of the last.
+    this.#from = Math.max(0, chunk.starts[0] ?? 0)
+    const to = chunk.ends[chunk.count - 1] ?? -1
+    const bytes = to > this.#from ? chunk.buf.subarray(this.#from, to) : undefined
+    this.#ascii = bytes !== undefined && isAscii(bytes) ? bytes.toString('latin1') : undefined
   }
 
-  /** The text of `buf[start, end)` (`buf` is the chunk's buffer). */
-  slice(buf: Buffer, start: number, end: number): string {
-    return this.#ascii === undefined ? buf.toString('utf8', start, end) : this.#ascii.slice(start - this.#from, end - this.#from)
+  /** The text of the chunk's bytes `[start, end)`. */
+  slice(start: number, end: number): string {
+    return this.#ascii === undefined ? this.#buf.toString('utf8', start, end) : this.#ascii.slice(start - this.#from, end - this.#from)
   }
 }

@@ -4,7 +4,8 @@ import { FORMAT_MAGIC, FORMAT_VERSION, parseLine, type BadLine, type ParsedLine 
 import { readLines, type LinesEnd, type RawLine } from './line-scanner.js'
 import { TransactionAssembler } from './transactions.js'
 
-export function parseRaw(line: RawLine): ParsedLine | BadLine {
+/** Checks and parses one line (see `parseLine`); an overlong line is bad. */
+function parseRaw(line: RawLine): ParsedLine | BadLine {
   if (line.overlong) return { kind: 'bad', reason: 'line too long', crcValid: false }
   return parseLine(line.buf, line.start, line.end)
 }
@@ -38,7 +39,7 @@ export async function readStartSeq(handle: FileHandle, file: string, size: numbe
   const lines = readLines(handle, 0, Math.min(size, 4096), 1)
   const first = await lines.next()
   await lines.return({ end: 0, partialBytes: 0, partialLineNo: 0 })
-  return checkHeader(file, first.done === true ? undefined : first.value[0])
+  return checkHeader(file, first.done === true ? undefined : first.value.line(0))
 }
 
 export interface FileScan {
@@ -65,14 +66,15 @@ export async function scanFile(handle: FileHandle, file: string, size: number, s
       assembler!.finish(step.value.end, step.value.partialBytes, step.value.partialLineNo)
       return { startSeq, headerEnd, assembler: assembler!, linesEnd: step.value }
     }
-    for (const line of step.value) {
+    const chunk = step.value
+    for (let i = 0; i < chunk.count; i++) {
       if (assembler === undefined) {
-        startSeq = checkHeader(file, line)
-        headerEnd = line.next
+        startSeq = checkHeader(file, chunk.line(i))
+        headerEnd = chunk.next(i)
         assembler = new TransactionAssembler<undefined>(startSeq, headerEnd, skip, () => undefined)
         continue
       }
-      assembler.line(line.lineNo, line.offset, line.next, parseRaw(line), undefined)
+      assembler.line(chunk.firstLineNo + i, chunk.offset(i), chunk.next(i), chunk.parse(i), undefined)
     }
     if (!skip && assembler?.corrupt !== undefined) {
       await lines.return({ end: 0, partialBytes: 0, partialLineNo: 0 })
