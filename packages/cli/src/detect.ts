@@ -23,6 +23,7 @@ export type StoreKind = (typeof STORE_KINDS)[number]
 
 /** What {@link detectStore} found at a path. */
 export interface DetectedStore {
+  /** Which kind of store it is. */
   readonly kind: StoreKind
   /** The path as given (a directory, a file, or a PostgreSQL connection string). */
   readonly path: string

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeEventStore, makeWal } from './support/make-stores.js'
-import { jsonOf, linesOf, quire } from './support/run-cli.js'
+import { hashTree, jsonOf, linesOf, quire } from './support/run-cli.js'
 
 interface TransferDoc {
   events: number
@@ -31,6 +31,7 @@ describe('export and import move an event store between embedded backends', () =
   it('WAL → NDJSON (--to) → record keeper (--out file, import --in) → WAL (a pipe): ids, revisions, positions and times kept', async () => {
     const source = join(root, 'source')
     await makeEventStore('wal', source)
+    const sourceBefore = await hashTree(source)
     const ndjson = join(root, 'copy.ndjson')
     let r = await quire(['export', source, '--to', ndjson, '--backend', 'ndjson', '--json'])
     expect(r.code, r.stdout + r.stderr).toBe(0)
@@ -57,6 +58,8 @@ describe('export and import move an event store between embedded backends', () =
     expect(want).toHaveLength(16)
     for (const copy of [ndjson, rk, wal]) expect(await contentOf(copy)).toEqual(want)
     expect((await quire(['verify', wal])).code).toBe(0)
+    // Exporting read the source without a lock and without changing a byte.
+    expect(await hashTree(source)).toBe(sourceBefore)
   })
 
   it('refuses a target that holds a store, and a source that is no event store', async () => {
