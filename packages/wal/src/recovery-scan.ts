@@ -1,7 +1,6 @@
 import { quarantineBytes, quarantineFile, readFully, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { WalCorruptError } from './errors.js'
-import { isFreeSpace } from './free-space.js'
 import { LogDecoder, type Problem } from './log-decoder.js'
 import type { SegmentName } from './recovery-files.js'
 import type { SegmentInfo } from './recovery.js'
@@ -39,13 +38,7 @@ export async function scanSegments(
     for (const s of result.skipped) actions.push({ segment: name, offset: s.offset, bytes: s.bytes, action: 'skipped-corrupt', reason: s.reason })
     const info: SegmentInfo = { name, firstSeq, lastSeq: firstSeq - 1, end: size }
     let problem: Problem | undefined = result.problem
-    const freeSpace =
-      isLast && problem === undefined && result.status === 'torn' && !decoder.hasPending && (await isFreeSpace(fs, path, decoder.committedEnd, size))
-    if (freeSpace) {
-      // Zeros after the last record of the active segment: the writer's preallocated free space,
-      // not a torn record. Kept (the next append overwrites it), nothing to report.
-      info.end = decoder.committedEnd
-    } else if (problem === undefined && (result.status !== 'clean' || decoder.hasPending)) {
+    if (problem === undefined && (result.status !== 'clean' || decoder.hasPending)) {
       const reason = decoder.hasPending ? 'a batch without its COMMIT' : 'an incomplete or damaged last record'
       if (isLast) {
         // A torn tail: cut it so new appends never follow garbage, and make the cut durable. A
@@ -66,24 +59,9 @@ export async function scanSegments(
     }
     if (problem !== undefined) {
       if (mode === 'strict') throw new WalCorruptError(name, problem.offset, problem.reason)
-      // point-in-time: keep everything before the problem, drop everything after it.
-      const later = names.slice(i + 1).reverse()
-      for (const seg of later) {
-        const bytes = (await fs.stat(join(dir, seg.name))).size
-        const quarantine = readOnly ? undefined : await quarantineFile(fs, dir, seg.name)
-        actions.push(withQuarantine({ segment: seg.name, offset: 0, bytes, action: 'removed-after-corruption', reason: `corruption in ${name} at byte ${problem.offset}: ${problem.reason}` }, quarantine))
-      }
-      if (problem.offset === 0) {
-        // The segment itself cannot be trusted (header, or its place in the sequence).
-        const quarantine = readOnly ? undefined : await quarantineFile(fs, dir, name)
-        actions.push(withQuarantine({ segment: name, offset: 0, bytes: size, action: 'removed-after-corruption', reason: problem.reason }, quarantine))
-      } else {
-        const cut = decoder.committedEnd
-        const quarantine = readOnly ? undefined : await quarantineRange(fs, dir, name, cut, size)
-        if (!readOnly) await cutSegment(fs, path, cut)
-        actions.push(withQuarantine({ segment: name, offset: cut, bytes: size - cut, action: 'cut-corrupt', reason: problem.reason }, quarantine))
+      const keepsPart = await keepBeforeCorruption(fs, dir, names.slice(i + 1), { info, size, problem, cut: decoder.committedEnd }, readOnly, actions)
+      if (keepsPart) {
         if (decoder.entries > entriesBefore) info.lastSeq = decoder.lastSeq
-        info.end = cut
         segments.push(info)
       }
       break
@@ -93,6 +71,39 @@ export async function scanSegments(
   }
 
   return { segments, decoder }
+}
+
+/**
+ * `'point-in-time'`: keeps everything before the problem and drops everything after it, durably,
+ * quarantining what it removes: the later segments, then this one from the problem on (all of it
+ * when the problem is at its start: its header, or its place in the sequence, cannot be trusted).
+ * Returns whether the segment keeps a part (its `end` is then the cut).
+ */
+async function keepBeforeCorruption(
+  fs: FileSystem,
+  dir: string,
+  later: readonly SegmentName[],
+  at: { readonly info: SegmentInfo; readonly size: number; readonly problem: Problem; readonly cut: number },
+  readOnly: boolean,
+  actions: RecoveryAction[],
+): Promise<boolean> {
+  const { info, size, problem, cut } = at
+  const name = info.name
+  for (const seg of [...later].reverse()) {
+    const bytes = (await fs.stat(join(dir, seg.name))).size
+    const quarantine = readOnly ? undefined : await quarantineFile(fs, dir, seg.name)
+    actions.push(withQuarantine({ segment: seg.name, offset: 0, bytes, action: 'removed-after-corruption', reason: `corruption in ${name} at byte ${problem.offset}: ${problem.reason}` }, quarantine))
+  }
+  if (problem.offset === 0) {
+    const quarantine = readOnly ? undefined : await quarantineFile(fs, dir, name)
+    actions.push(withQuarantine({ segment: name, offset: 0, bytes: size, action: 'removed-after-corruption', reason: problem.reason }, quarantine))
+    return false
+  }
+  const quarantine = readOnly ? undefined : await quarantineRange(fs, dir, name, cut, size)
+  if (!readOnly) await cutSegment(fs, join(dir, name), cut)
+  actions.push(withQuarantine({ segment: name, offset: cut, bytes: size - cut, action: 'cut-corrupt', reason: problem.reason }, quarantine))
+  info.end = cut
+  return true
 }
 
 /** Copies bytes `[from, to)` of a segment into a quarantine file (durably), before they are cut. */
