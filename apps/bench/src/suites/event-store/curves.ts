@@ -50,9 +50,9 @@ interface OpenMeasure {
 /**
  * Throughput, open time and index memory against store size: an event store on the WAL backend
  * and the SQLite event table grown to 10 k ... 10 M events (capped by --max-entries; commits of
- * 100 new streams × 10 events, the WAL backend filled without fsync), then at each size 256
- * concurrent durable single-event appends to new streams, then each store opened: Quire in a
- * fresh process that reports the heap and external memory the open store holds.
+ * 100 new streams × 10 events, the WAL backend filled without fsync); at each size each store
+ * is opened, Quire in a fresh process that reports the heap and external memory the open store
+ * holds, then 256 concurrent durable single-event appends to new streams run on it.
  */
 async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
   const walDir = await ctx.subdir('wal')
@@ -60,33 +60,23 @@ async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
   const rate: CurvePoint[] = []
   const open: CurvePoint[] = []
   const memory: CurvePoint[] = []
-  let have = 0
+  // Events each store holds: the timed appends of one size add events too, and the next size's
+  // fill counts them, so that every x is the store's true size (fills round up to whole streams
+  // of 10 events: at most 9 more).
+  const held = { wal: 0, sqlite: 0 }
+  const perStream = EVENTS_PER_STREAM
   for (const [level, n] of sizesUpTo(ctx.maxEntries).entries()) {
     {
       const store = await EventStore.open({ backend: walBackend(walDir, { sync: 'none' }) })
-      await fill(store, n - have, `fill${level}`)
+      if (n > held.wal) await fill(store, n - held.wal, `fill${level}`)
+      held.wal += Math.max(0, Math.ceil((n - held.wal) / perStream) * perStream)
       await store.close()
       const table = SqliteEventTable.open(tablePath)
-      const perCommit = STREAMS_PER_COMMIT * EVENTS_PER_STREAM
-      for (let done = have, c = 0; done < n; done += perCommit, c++) {
-        table.load(Array.from({ length: STREAMS_PER_COMMIT }, (_, k) => ({ stream: `fill${level}-${c}-${k}`, events: Array.from({ length: EVENTS_PER_STREAM }, (_, i) => event(i)) })))
+      for (let c = 0; held.sqlite < n; c++) {
+        const streams = Math.min(STREAMS_PER_COMMIT, Math.ceil((n - held.sqlite) / perStream))
+        table.load(Array.from({ length: streams }, (_, k) => ({ stream: `fill${level}-${c}-${k}`, events: Array.from({ length: perStream }, (_, i) => event(i)) })))
+        held.sqlite += streams * perStream
       }
-      table.close()
-      have = n
-    }
-    {
-      const store = await EventStore.open({ backend: walBackend(walDir) })
-      const table = SqliteEventTable.open(tablePath)
-      const rates = await ratesAt(
-        [
-          { series: 'Quire walBackend', op: (i) => append(store, `new${level}-${i}`, i) },
-          { series: 'better-sqlite3 event table (eventsourcing layout)', op: (i) => Promise.resolve(table.append(`new${level}-${i}`, [event(i)], -1)) },
-        ],
-        256,
-        { seconds: ctx.pointSeconds, rounds: 2 },
-      )
-      for (const [series, y] of rates) rate.push({ series, x: n, y })
-      await store.close()
       table.close()
     }
     const m = await runChild<OpenMeasure>('open-store', ['event-store-wal', walDir, await ctx.subdir(`scratch-${n}`)])
@@ -96,13 +86,29 @@ async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
       table.close()
       return rows.length
     })
-    if (q.value !== EVENTS_PER_STREAM) throw new Error(`the SQLite table lost events (${q.value} in a stream)`)
+    if (q.value !== perStream) throw new Error(`the SQLite table lost events (${q.value} in a stream)`)
     open.push({ series: 'Quire walBackend EventStore.open, fresh process', x: n, y: m.seconds }, { series: 'better-sqlite3 event table open + one stream read', x: n, y: q.seconds })
     memory.push(
       { series: 'Quire walBackend heap per event', x: n, y: m.heapBytes / n },
       { series: 'Quire walBackend external (buffers) per event', x: n, y: m.externalBytes / n },
     )
-    process.stdout.write(`  ${n} events: open ${m.seconds.toFixed(3)} s, ${Math.round(m.heapBytes / n)} B heap + ${Math.round(m.externalBytes / n)} B external per event; ${rate.filter((p) => p.x === n).map((p) => `${p.series} ${Math.round(p.y)}/s`).join(', ')}\n`)
+    process.stdout.write(`  ${n} events: open ${m.seconds.toFixed(3)} s, ${Math.round(m.heapBytes / n)} B heap + ${Math.round(m.externalBytes / n)} B external per event\n`)
+    {
+      const store = await EventStore.open({ backend: walBackend(walDir) })
+      const table = SqliteEventTable.open(tablePath)
+      const rates = await ratesAt(
+        [
+          { series: 'Quire walBackend', op: (i) => (held.wal++, append(store, `new${level}-${i}`, i)) },
+          { series: 'better-sqlite3 event table (eventsourcing layout)', op: (i) => (held.sqlite++, Promise.resolve(table.append(`new${level}-${i}`, [event(i)], -1))) },
+        ],
+        256,
+        { seconds: ctx.pointSeconds, rounds: 2 },
+      )
+      for (const [series, y] of rates) rate.push({ series, x: n, y })
+      process.stdout.write(`  ${n} events: ${[...rates].map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
+      await store.close()
+      table.close()
+    }
   }
   const sizes = { title: 'events in the store', log: true }
   return [

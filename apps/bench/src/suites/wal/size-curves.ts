@@ -14,8 +14,8 @@ const WRITERS = 256
 /**
  * WAL throughput and open time against store size: a `@quire/wal` log, an lmdb database and a
  * better-sqlite3 table (WAL mode, synchronous=FULL) grown to 10 k, 100 k, 1 M, 10 M entries of
- * 100 B (capped by --max-entries); at each size, 256 durable writers append for a few rounds
- * (interleaved), then each store is closed and opened again, timed. For the WAL, open alone
+ * 100 B (capped by --max-entries); at each size each store is opened again, timed, then 256
+ * durable writers append for a few rounds (interleaved); the next size's fill counts those. For the WAL, open alone
  * recovers the tail only; open + replay() is what a user rebuilding state from it pays.
  */
 export async function walSizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
@@ -24,55 +24,42 @@ export async function walSizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
   const sqlitePath = join(await ctx.subdir('sqlite'), 'db.sqlite')
   const rate: CurvePoint[] = []
   const open: CurvePoint[] = []
-  let have = 0
+  // Entries each store holds, and the next fill key of each: the timed appends of one size add
+  // entries too, and the next size's fill counts them, so that every x is the store's true size.
+  const held = { wal: 0, lmdb: 0, sqlite: 0 }
+  const filled = { wal: 0, lmdb: 0, sqlite: 0 }
+  const fillKeys = (store: keyof typeof held, n: number): [number, number] => {
+    const from = filled[store]
+    filled[store] += n - held[store]
+    held[store] = n
+    return [from, filled[store]]
+  }
   for (const [level, n] of sizesUpTo(ctx.maxEntries).entries()) {
     // Grow every store to n entries (fills are untimed; the WAL's without fsync).
     {
       const wal = await Wal.open(walDir, { sync: 'none' })
+      const [wFrom, wTo] = fillKeys('wal', n)
+      for (let i = wFrom; i < wTo; i += FILL_BATCH) {
+        await wal.appendBatch(Array.from({ length: Math.min(FILL_BATCH, wTo - i) }, (_, k) => ({ op: 'put' as const, key: keyOf(i + k), value: VALUE })))
+      }
+      await wal.close()
       const lmdb = openLmdb({ path: lmdbPath })
+      const [lFrom, lTo] = fillKeys('lmdb', n)
+      for (let from = lFrom; from < lTo; from += 100_000) {
+        await lmdb.transaction(() => {
+          for (let i = from; i < Math.min(lTo, from + 100_000); i++) void lmdb.put(keyOf(i), VALUE)
+        })
+      }
+      await lmdb.close()
       const sqlite = new Database(sqlitePath)
       sqlite.pragma('journal_mode = WAL')
       sqlite.exec('CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB)')
-      const insert = sqlite.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)')
+      const insert = sqlite.prepare('INSERT INTO kv (k, v) VALUES (?, ?)')
       const fill = sqlite.transaction((from: number, to: number) => {
         for (let i = from; i < to; i++) insert.run(keyOf(i), VALUE)
       })
-      for (let from = have; from < n; from += 100_000) {
-        const to = Math.min(n, from + 100_000)
-        for (let i = from; i < to; i += FILL_BATCH) {
-          await wal.appendBatch(Array.from({ length: Math.min(FILL_BATCH, to - i) }, (_, k) => ({ op: 'put' as const, key: keyOf(i + k), value: VALUE })))
-        }
-        await lmdb.transaction(() => {
-          for (let i = from; i < to; i++) void lmdb.put(keyOf(i), VALUE)
-        })
-        fill(from, to)
-      }
-      have = n
-      await wal.close()
-      await lmdb.close()
-      sqlite.close()
-    }
-    // Durable appends into the store of n entries, 256 writers; keys new to every store.
-    {
-      const wal = await Wal.open(walDir)
-      const lmdb = openLmdb({ path: lmdbPath })
-      const sqlite = new Database(sqlitePath)
-      sqlite.pragma('journal_mode = WAL')
-      sqlite.pragma('synchronous = FULL')
-      const insert = sqlite.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)')
-      const fresh = (i: number): Buffer => keyOf((level + 1) * 1e10 + i)
-      const rates = await ratesAt(
-        [
-          { series: '@quire/wal', op: (i) => wal.append({ op: 'put', key: fresh(i), value: VALUE }) },
-          { series: 'lmdb', op: (i) => lmdb.put(fresh(i), VALUE) },
-          { series: 'better-sqlite3 (WAL, synchronous=FULL)', op: (i) => Promise.resolve(insert.run(fresh(i), VALUE)) },
-        ],
-        WRITERS,
-        { seconds: ctx.pointSeconds, rounds: 2 },
-      )
-      for (const [series, y] of rates) rate.push({ series, x: n, y })
-      await wal.close()
-      await lmdb.close()
+      const [qFrom, qTo] = fillKeys('sqlite', n)
+      for (let from = qFrom; from < qTo; from += 100_000) fill(from, Math.min(qTo, from + 100_000))
       sqlite.close()
     }
     // Open again, timed (the page cache is warm: this is the CPU side of recovery).
@@ -84,15 +71,17 @@ export async function walSizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
         return count
       })
       await o.value.close()
+      if (r.value !== n) throw new Error(`the WAL replayed ${r.value} of ${n} entries`)
+      const last = keyOf(filled.lmdb - 1)
       const l = await timed(async () => {
         const db = openLmdb({ path: lmdbPath })
-        const got: unknown = db.get(keyOf(n - 1))
+        const got: unknown = db.get(last)
         await db.close()
         return got
       })
       const q = await timed(async () => {
         const db = new Database(sqlitePath)
-        const row = db.prepare('SELECT v FROM kv WHERE k = ?').get(keyOf(n - 1))
+        const row = db.prepare('SELECT v FROM kv WHERE k = ?').get(keyOf(filled.sqlite - 1))
         db.close()
         return row
       })
@@ -103,7 +92,31 @@ export async function walSizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
         { series: 'lmdb open + one get', x: n, y: l.seconds },
         { series: 'better-sqlite3 open + one select', x: n, y: q.seconds },
       )
-      process.stdout.write(`  ${n} entries: open ${o.seconds.toFixed(3)} s, replay ${r.value} in ${r.seconds.toFixed(3)} s; ${[...rate.filter((p) => p.x === n)].map((p) => `${p.series} ${Math.round(p.y)}/s`).join(', ')}\n`)
+      process.stdout.write(`  ${n} entries: open ${o.seconds.toFixed(3)} s, replay ${r.value} in ${r.seconds.toFixed(3)} s\n`)
+    }
+    // Durable appends into the store of n entries, 256 writers; keys new to every store.
+    {
+      const wal = await Wal.open(walDir)
+      const lmdb = openLmdb({ path: lmdbPath })
+      const sqlite = new Database(sqlitePath)
+      sqlite.pragma('journal_mode = WAL')
+      sqlite.pragma('synchronous = FULL')
+      const insert = sqlite.prepare('INSERT INTO kv (k, v) VALUES (?, ?)')
+      const fresh = (i: number): Buffer => keyOf((level + 1) * 1e10 + i)
+      const rates = await ratesAt(
+        [
+          { series: '@quire/wal', op: (i) => (held.wal++, wal.append({ op: 'put', key: fresh(i), value: VALUE })) },
+          { series: 'lmdb', op: (i) => (held.lmdb++, lmdb.put(fresh(i), VALUE)) },
+          { series: 'better-sqlite3 (WAL, synchronous=FULL)', op: (i) => (held.sqlite++, Promise.resolve(insert.run(fresh(i), VALUE))) },
+        ],
+        WRITERS,
+        { seconds: ctx.pointSeconds, rounds: 2 },
+      )
+      for (const [series, y] of rates) rate.push({ series, x: n, y })
+      process.stdout.write(`  ${n} entries: ${[...rates].map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
+      await wal.close()
+      await lmdb.close()
+      sqlite.close()
     }
   }
   const sizes = { title: 'entries in the store', log: true }
