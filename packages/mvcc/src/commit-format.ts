@@ -35,12 +35,12 @@ export function encodeCommitInfo(ts: number, writes: number): Uint8Array {
   return out
 }
 
-export function isCommitInfo(entry: WalEntry): boolean {
-  return entry.key.length === 1 && entry.key[0] === 0xff
-}
-
-/** Decodes a commit-info value; throws `MvccCorruptError` when it is not one. */
-export function decodeCommitInfo(entry: WalEntry): { ts: number; writes: number } {
+/**
+ * The value of a commit-info entry, checked; throws `UnsupportedVersionError` for a newer
+ * version and `MvccCorruptError` when it is not one. Its fields are read with `readU32` by the
+ * caller (no object per commit: recovery reads one per transaction).
+ */
+function checkCommitInfo(entry: WalEntry): Uint8Array {
   const value = entry.value
   if (value !== null && value.length > 0 && value[0]! > COMMIT_INFO_VERSION) {
     throw new UnsupportedVersionError(`WAL entry ${entry.seq} is a commit record of version ${value[0]!}, written by a newer release; this release reads ${COMMIT_INFO_VERSION}`)
@@ -48,7 +48,7 @@ export function decodeCommitInfo(entry: WalEntry): { ts: number; writes: number 
   if (value === null || value.length !== COMMIT_INFO_BYTES || value[0] !== COMMIT_INFO_VERSION) {
     throw new MvccCorruptError(`WAL entry ${entry.seq} is not a valid commit-info record`)
   }
-  return { ts: readU32(value, 1) + readU32(value, 5) * 2 ** 32, writes: readU32(value, 9) }
+  return value
 }
 
 /**
@@ -68,22 +68,26 @@ export async function replayCommits(
   const keys: string[] = []
   const values: (Uint8Array | undefined)[] = []
   let count = 0
+  const keyText = new KeyDecoder()
   for await (const entry of entries) {
-    if (!isCommitInfo(entry)) {
+    // The commit-info key is the single byte 0xFF (see COMMIT_INFO_KEY).
+    if (entry.key.length !== 1 || entry.key[0] !== 0xff) {
       raw[count++] = entry
       continue
     }
-    const info = decodeCommitInfo(entry)
-    if (info.writes !== count) {
-      throw new MvccCorruptError(`commit ${info.ts} at WAL seq ${entry.seq} announces ${info.writes} writes but ${count} precede it`)
+    const info = checkCommitInfo(entry)
+    const ts = readU32(info, 1) + readU32(info, 5) * 2 ** 32
+    const writes = readU32(info, 9)
+    if (writes !== count) {
+      throw new MvccCorruptError(`commit ${ts} at WAL seq ${entry.seq} announces ${writes} writes but ${count} precede it`)
     }
-    if (info.ts > afterTs) {
+    if (ts > afterTs) {
       for (let i = 0; i < count; i++) {
         const e = raw[i]!
-        keys[i] = decodeKey(e)
+        keys[i] = keyText.decode(e)
         values[i] = e.isTombstone ? undefined : (e.value ?? undefined)
       }
-      apply(info.ts, entry.seq, keys, values, count)
+      apply(ts, entry.seq, keys, values, count)
     }
     count = 0
   }
@@ -95,7 +99,29 @@ export async function replayCommits(
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
 
-function decodeKey(entry: WalEntry): string {
+/**
+ * Decodes replayed keys (UTF-8 bytes) to strings. An all-ASCII key (the common case) is read as
+ * latin1 (the same characters) through one Buffer view of the WAL's read chunk it lies in: about
+ * twice as fast as a `TextDecoder` call per key, which recovery makes once per replayed write.
+ * Any other key goes through the fatal `TextDecoder`, so a key that is not valid UTF-8 still
+ * fails recovery with `MvccCorruptError`.
+ */
+class KeyDecoder {
+  #chunk: ArrayBufferLike | undefined
+  #view: Buffer | undefined
+
+  decode(entry: WalEntry): string {
+    const key = entry.key
+    for (let i = 0; i < key.length; i++) if (key[i]! > 0x7f) return decodeUtf8Key(entry)
+    if (key.buffer !== this.#chunk || this.#view === undefined) {
+      this.#chunk = key.buffer
+      this.#view = Buffer.from(key.buffer)
+    }
+    return this.#view.toString('latin1', key.byteOffset, key.byteOffset + key.length)
+  }
+}
+
+function decodeUtf8Key(entry: WalEntry): string {
   try {
     return textDecoder.decode(entry.key)
   } catch (error) {

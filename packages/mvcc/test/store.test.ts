@@ -9,6 +9,9 @@ import {
   TransactionClosedError,
   TransactionTimeoutError,
 } from '../src/index.js'
+import { msgpackCodec } from '@quire/codec'
+import { Wal } from '@quire/wal'
+import { COMMIT_INFO_KEY, encodeCommitInfo } from '../src/commit-format.js'
 import { collect } from './helpers.js'
 
 const open = (fs = new SimFileSystem(), options: Parameters<typeof MvccStore.open>[1] = {}) =>
@@ -281,6 +284,27 @@ describe('MvccStore faults', () => {
     }
     const newest = files.filter((f) => !f.includes('lock')).sort().at(-1)!
     fs.corruptByte(newest, 40)
+    await expect(open(fs)).rejects.toMatchObject({ code: 'CORRUPT' })
+  })
+
+  it('recovery reads ASCII and non-ASCII keys back, and refuses a key that is not valid UTF-8 with CORRUPT', async () => {
+    const fs = new SimFileSystem()
+    const db = await open(fs)
+    await db.transaction(async (tx) => {
+      await tx.put('plain', 1)
+      await tx.put('é😀', 2)
+    })
+    await db.close()
+    const again = await open(fs)
+    expect(await collect(again.begin().scan())).toEqual([['plain', 1], ['é😀', 2]])
+    await again.close()
+    // A batch shaped like a commit whose key is not UTF-8 (0xFF inside): not written by this package.
+    const wal = await Wal.open('/db/wal', { fs })
+    await wal.appendBatch([
+      { op: 'put', key: Uint8Array.of(0x6b, 0xff, 0x6b), value: msgpackCodec.encode(3) },
+      { op: 'put', key: COMMIT_INFO_KEY, value: encodeCommitInfo(99, 1) },
+    ])
+    await wal.close()
     await expect(open(fs)).rejects.toMatchObject({ code: 'CORRUPT' })
   })
 
