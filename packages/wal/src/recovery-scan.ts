@@ -1,6 +1,7 @@
 import { quarantineBytes, quarantineFile, readFully, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { WalCorruptError } from './errors.js'
+import { isFreeSpace } from './free-space.js'
 import { LogDecoder, type Problem } from './log-decoder.js'
 import type { SegmentName } from './recovery-files.js'
 import type { SegmentInfo } from './recovery.js'
@@ -38,7 +39,13 @@ export async function scanSegments(
     for (const s of result.skipped) actions.push({ segment: name, offset: s.offset, bytes: s.bytes, action: 'skipped-corrupt', reason: s.reason })
     const info: SegmentInfo = { name, firstSeq, lastSeq: firstSeq - 1, end: size }
     let problem: Problem | undefined = result.problem
-    if (problem === undefined && (result.status !== 'clean' || decoder.hasPending)) {
+    const freeSpace =
+      isLast && problem === undefined && result.status === 'torn' && !decoder.hasPending && (await isFreeSpace(fs, path, decoder.committedEnd, size))
+    if (freeSpace) {
+      // Zeros after the last record of the active segment: the writer's preallocated free space,
+      // not a torn record. Kept (the next append overwrites it), nothing to report.
+      info.end = decoder.committedEnd
+    } else if (problem === undefined && (result.status !== 'clean' || decoder.hasPending)) {
       const reason = decoder.hasPending ? 'a batch without its COMMIT' : 'an incomplete or damaged last record'
       if (isLast) {
         // A torn tail: cut it so new appends never follow garbage, and make the cut durable. A
