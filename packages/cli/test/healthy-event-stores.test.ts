@@ -1,0 +1,3 @@
+import { describeHealthy } from './support/healthy-cases.js'
+
+describeHealthy(['event-store-wal', 'event-store-ndjson', 'event-store-record-keeper'])
