@@ -1,11 +1,10 @@
-import { isAscii } from 'node:buffer'
 import { join } from 'node:path'
 import { jsonCodec } from '@quire/codec'
 import { isFsError, type FileHandle, type FileSystem } from '@quire/vfs'
 import { NdjsonCorruptError } from './errors.js'
 import { archiveName, type LogFiles } from './files.js'
 import { MAX_ROTATION_WAITS, READ_BATCH_RECORDS } from './limits.js'
-import { readLines, type LineChunk } from './line-scanner.js'
+import { readLines } from './line-scanner.js'
 import type { LogEntry } from './log-entry.js'
 import { checkHeader, readStartSeq } from './scan-file.js'
 import { TransactionAssembler } from './transactions.js'
@@ -157,7 +156,6 @@ async function* readFile<T extends object>(
         return assembler!.lastSeq >= upTo
       }
       const chunk = step.value
-      const text = new ChunkText(chunk)
       for (let i = 0; i < chunk.count; i++) {
         if (assembler === undefined) {
           assembler = new TransactionAssembler<LogEntry<T> | undefined>(checkHeader(file, chunk.line(i)), chunk.next(i), skip, commit)
@@ -169,7 +167,7 @@ async function* readFile<T extends object>(
         // sequence) by the assembler, so that damage anywhere in the file is seen.
         const item =
           parsed.kind === 'record' && parsed.seq >= fromSeq && parsed.seq <= upTo
-            ? { seq: parsed.seq, record: parseRecord<T>(text.slice(parsed.recStart, parsed.recEnd), file, lineNo) }
+            ? { seq: parsed.seq, record: parseRecord<T>(chunk.buf.toString('utf8', parsed.recStart, parsed.recEnd), file, lineNo) }
             : undefined
         assembler.line(lineNo, chunk.offset(i), chunk.next(i), parsed, item)
         if (!skip && assembler.first !== undefined) {
@@ -200,32 +198,5 @@ function parseRecord<T>(json: string, file: string, lineNo: number): T {
     return jsonCodec.parse(json) as T
   } catch (err) {
     throw new NdjsonCorruptError(file, lineNo, `record is not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
-  }
-}
-
-/**
- * The text of one chunk's lines, decoded once rather than per line: when the bytes from the first
- * line to the end of the last are all ASCII (the common case: JSON escapes nothing else, but
- * records may hold any text), they are decoded in one call and each record is a slice of that
- * string, whose offsets are the bytes' offsets. Otherwise each record is decoded from its own
- * bytes, as UTF-8, exactly as before.
- */
-class ChunkText {
-  readonly #buf: Buffer
-  readonly #from: number
-  readonly #ascii: string | undefined
-
-  constructor(chunk: LineChunk) {
-    this.#buf = chunk.buf
-    // From the first line's start (0 when it is an overlong line's end) to the end of the last.
-    this.#from = Math.max(0, chunk.starts[0] ?? 0)
-    const to = chunk.ends[chunk.count - 1] ?? -1
-    const bytes = to > this.#from ? chunk.buf.subarray(this.#from, to) : undefined
-    this.#ascii = bytes !== undefined && isAscii(bytes) ? bytes.toString('latin1') : undefined
-  }
-
-  /** The text of the chunk's bytes `[start, end)`. */
-  slice(start: number, end: number): string {
-    return this.#ascii === undefined ? this.#buf.toString('utf8', start, end) : this.#ascii.slice(start - this.#from, end - this.#from)
   }
 }
