@@ -5,7 +5,9 @@ import { Poison } from './poison.js'
 export interface PendingRequest<T = unknown> {
   /** Bytes it counts against `maxQueuedBytes` (its encoded size, or an upper bound). */
   readonly bytes: number
+  /** Settles the caller's promise with its result (called through {@link GroupCommit.resolve}). */
   readonly resolve: (value: T) => void
+  /** Settles the caller's promise with a rejection (called through {@link GroupCommit.reject}). */
   readonly reject: (reason: unknown) => void
   /** Set by {@link GroupCommit.resolve} / {@link GroupCommit.reject}; start it `false`. */
   settled: boolean
