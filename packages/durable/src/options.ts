@@ -47,7 +47,11 @@ export function booleanOption(name: string, value: unknown, fallback?: boolean, 
   throw invalid(`${name} must be true or false, got ${describeValue(value)}`)
 }
 
-/** `value` when it is a function (`now`, a hook); `fallback` when `undefined`; else throws `invalid(...)`. */
+/**
+ * `value` when it is a function (`now`, a hook); `fallback` when `undefined`; else throws `invalid(...)`.
+ *
+ * @typeParam F - the function's type, as the options type declares it (not checked at run time).
+ */
 export function functionOption<F extends (...args: never[]) => unknown>(name: string, value: unknown, fallback?: F, invalid: InvalidFactory = defaultInvalid): F {
   if (value === undefined && fallback !== undefined) return fallback
   if (typeof value === 'function') return value as F
