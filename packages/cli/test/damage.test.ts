@@ -116,15 +116,15 @@ describe('damaged stores: verify exits 1 and names the damage by file and offset
     const seg = (await segmentsOf(join(es, 'log'))).at(-1)!
     await tearTail(seg, 9)
     const r = await quire(['verify', es, '--json'])
-    expect(r.code).toBe(1)
-    expect(jsonOf<VerifyDoc>(r).damage[0]).toMatchObject({ file: seg })
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(jsonOf<VerifyDoc>(r).damage[0], r.stdout).toMatchObject({ file: seg })
 
     const db = await fresh((p) => makeMvcc(p), 'mvcc')
     const mseg = (await segmentsOf(join(db, 'wal'))).at(-1)!
     await tearTail(mseg, 9)
     const m = await quire(['verify', db, '--json'])
-    expect(m.code).toBe(1)
-    expect(jsonOf<VerifyDoc>(m).damage[0]).toMatchObject({ file: mseg })
+    expect(m.code, m.stdout + m.stderr).toBe(1)
+    expect(jsonOf<VerifyDoc>(m).damage[0], m.stdout).toMatchObject({ file: mseg })
   })
 
   it('a stale lock is reported by info and verify, is not damage, and is left alone', async () => {
