@@ -187,7 +187,11 @@ async function* readExport(input: NodeJS.ReadableStream, onHeader: (h: ExportHea
  * export of an embedded store) and the target is embedded.
  */
 export async function importCommand(ctx: CommandContext, targetPath: string, options: TransferOptions): Promise<ExitCode> {
-  const input = options.in === undefined || options.in === '-' ? ctx.io.stdin : createReadStream(options.in)
+  const file = options.in === '-' ? undefined : options.in
+  if (file === undefined && 'isTTY' in ctx.io.stdin && ctx.io.stdin.isTTY === true) {
+    throw new CliError('INVALID_ARGUMENT', 'import reads export lines: pipe them in (quire export <source> | quire import <target> …) or give --in <file>')
+  }
+  const input = file === undefined ? ctx.io.stdin : createReadStream(file)
   // The header only says where the lines came from; what is kept is judged from the lines themselves.
   const events = readExport(input, () => undefined)
   return copyInto(ctx, 'import', options.in ?? 'standard input', targetPath, options, events, 0, undefined)
