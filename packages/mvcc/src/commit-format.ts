@@ -15,13 +15,15 @@ export const COMMIT_INFO_BYTES = 13
 
 /** The WAL batch of one commit: its writes in order, then the commit-info entry. */
 export function commitBatch(ts: number, writes: CommitWrites): WalOp[] {
-  const ops: WalOp[] = []
+  // Sized once: pushing onto an empty array allocates room for 17 operations first.
+  const ops = new Array<WalOp>(writes.size + 1)
+  let at = 0
   for (const key of writes.keys()) {
     const value = writes.get(key)
     const keyBytes = Buffer.from(key, 'utf8')
-    ops.push(value === undefined ? { op: 'delete', key: keyBytes } : { op: 'put', key: keyBytes, value })
+    ops[at++] = value === undefined ? { op: 'delete', key: keyBytes } : { op: 'put', key: keyBytes, value }
   }
-  ops.push({ op: 'put', key: COMMIT_INFO_KEY, value: encodeCommitInfo(ts, writes.size) })
+  ops[at] = { op: 'put', key: COMMIT_INFO_KEY, value: encodeCommitInfo(ts, writes.size) }
   return ops
 }
 
