@@ -1,3 +1,4 @@
+import { integerOption } from '@quire/durable'
 import { ClosedError, InvalidArgumentError, type EventStoreBackend } from '@quire/event-store'
 import pg from 'pg'
 import { AppendWakeups } from './append-wakeups.js'
@@ -47,14 +48,6 @@ export interface PostgresBackend extends EventStoreBackend {
   horizonLag(): Promise<HorizonLag>
 }
 
-function intOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}, got ${typeof value === 'number' ? value : typeof value}`)
-  }
-  return value
-}
-
 /**
  * The Quire event store on PostgreSQL (13 or later): `EventStore.open({ backend:
  * postgresBackend({ connectionString }) })`. Several processes on several machines may open the
@@ -72,8 +65,8 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
   if (options.pool === undefined && (typeof options.connectionString !== 'string' || options.connectionString === '')) {
     throw new InvalidArgumentError('postgresBackend: give connectionString or pool')
   }
-  const poolSize = intOption(options.poolSize, 'poolSize', 1, 1000, DEFAULT_POOL_SIZE)
-  const pollIntervalMs = intOption(options.pollIntervalMs, 'pollIntervalMs', MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS)
+  const poolSize = integerOption('poolSize', options.poolSize, { min: 1, max: 1000 }, DEFAULT_POOL_SIZE)
+  const pollIntervalMs = integerOption('pollIntervalMs', options.pollIntervalMs, { min: MIN_POLL_INTERVAL_MS, max: MAX_POLL_INTERVAL_MS }, DEFAULT_POLL_INTERVAL_MS)
   const applicationName = options.applicationName ?? 'quire-event-store'
   if (options.orderedCommits !== undefined && typeof options.orderedCommits !== 'boolean') {
     throw new InvalidArgumentError('orderedCommits must be a boolean')

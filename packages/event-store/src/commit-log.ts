@@ -54,6 +54,11 @@ export interface CommitLog {
    */
   readonly poisoned: boolean
   /**
+   * Once poisoned, the `POISONED` error every later append rejects with, its `cause` the first
+   * failure (`undefined` while healthy, and for a log that does not say).
+   */
+  readonly poisonError?: Error | undefined
+  /**
    * Rejects with the package's `AppendFailedError` (the write was rolled back, or its outcome
    * is unknown because the log just became poisoned; `cause` is the log's own error) or
    * `StorePoisonedError` (poisoned earlier) or `ClosedError`.

@@ -1,5 +1,6 @@
+import { functionOption, integerOption, optionKeys, StoreState } from '@quire/durable'
 import type { DriverAppendOutcome, EventStoreBackend, EventStoreDriver } from './driver.js'
-import { ClosedError, InvalidArgumentError, OverloadedError, StreamDeletedError, StreamNotFoundError } from './errors.js'
+import { InvalidArgumentError, OverloadedError, StreamDeletedError, StreamNotFoundError } from './errors.js'
 import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS } from './limits.js'
 import { DeferredIterator } from './deferred-iterator.js'
 import { isRetained, isSoftDeleted, retentionWindow, type RetentionWindow } from './retention.js'
@@ -136,7 +137,8 @@ export class EventStore implements AsyncDisposable {
   readonly #committedListeners = new Set<CommittedListener>()
   readonly #closeHooks = new Set<() => Promise<void> | void>()
   #lastPosition: bigint | undefined
-  #closing: Promise<void> | undefined
+  /** Close once (every later call gets the first call's promise), `CLOSED` from its first call on. */
+  readonly #state = new StoreState({ onClose: () => this.#closeNow() })
   readonly #maxQueuedOperations: number
   readonly #maxQueuedBytes: number
   /** Appends and stream commands called and not yet settled, and the bytes of their events. */
@@ -167,15 +169,17 @@ export class EventStore implements AsyncDisposable {
    *   when another opener holds the store, `CORRUPT` from the log or the store's own checks).
    */
   static async open(options: EventStoreOpenOptions): Promise<EventStore> {
-    const opts = checkOptions(options, ['backend', 'now', 'maxQueuedOperations', 'maxQueuedBytes'], 'EventStore.open')
+    OPEN_KEYS.check(options)
+    // Checked as unknown: a JavaScript caller may pass anything.
+    const opts = (options ?? {}) as { readonly [K in keyof EventStoreOpenOptions]?: unknown }
     const backend = opts.backend as EventStoreBackend | undefined
     if (typeof backend !== 'object' || backend === null || typeof backend.open !== 'function') {
       throw new InvalidArgumentError('EventStore.open: backend is required (walBackend(dir), memoryBackend(), ...)')
     }
-    if (opts.now !== undefined && typeof opts.now !== 'function') throw new InvalidArgumentError('EventStore.open: now must be a function')
+    const now = functionOption<() => number>('EventStore.open: now', opts.now, Date.now)
     const limits = {
-      maxQueuedOperations: queueLimit(opts.maxQueuedOperations, DEFAULT_MAX_QUEUED_OPERATIONS, 'maxQueuedOperations'),
-      maxQueuedBytes: queueLimit(opts.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES, 'maxQueuedBytes'),
+      maxQueuedOperations: integerOption('EventStore.open: maxQueuedOperations', opts.maxQueuedOperations, QUEUE_LIMIT, DEFAULT_MAX_QUEUED_OPERATIONS),
+      maxQueuedBytes: integerOption('EventStore.open: maxQueuedBytes', opts.maxQueuedBytes, QUEUE_LIMIT, DEFAULT_MAX_QUEUED_BYTES),
     }
     const driver = await backend.open()
     let head: bigint | undefined
@@ -185,7 +189,7 @@ export class EventStore implements AsyncDisposable {
       await driver.close().catch(() => undefined)
       throw err
     }
-    return new EventStore(driver, (opts.now as (() => number) | undefined) ?? Date.now, head, limits)
+    return new EventStore(driver, now, head, limits)
   }
 
   /** Short name of the backend, e.g. `'wal'`, `'memory'`. */
@@ -481,8 +485,7 @@ export class EventStore implements AsyncDisposable {
    * closes the backend. Idempotent; later calls reject with `CLOSED`.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#closeNow()
-    return this.#closing
+    return this.#state.close()
   }
 
   /** The same as `close()`: `await using` closes the store at the end of the block. */
@@ -536,7 +539,7 @@ export class EventStore implements AsyncDisposable {
   }
 
   #assertOpen(): void {
-    if (this.#closing !== undefined) throw new ClosedError()
+    this.#state.assertOpen()
   }
 
   /**
@@ -565,7 +568,7 @@ export class EventStore implements AsyncDisposable {
   }
 
   #internals(): StoreInternals {
-    const isClosed = (): boolean => this.#closing !== undefined
+    const isClosed = (): boolean => this.#state.closed
     return {
       driver: this.#driver,
       now: this.#now,
@@ -585,11 +588,8 @@ export class EventStore implements AsyncDisposable {
   }
 }
 
-/** An `EventStore.open` queue limit: a safe integer >= 1, or the default when absent. */
-function queueLimit(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`EventStore.open: ${name} must be a safe integer >= 1`)
-  }
-  return value
-}
+/** The range of an `EventStore.open` queue limit. */
+const QUEUE_LIMIT = { min: 1, max: Number.MAX_SAFE_INTEGER }
+
+/** `EventStore.open`'s option keys (compile-time checked against {@link EventStoreOpenOptions}). */
+const OPEN_KEYS = optionKeys<EventStoreOpenOptions>()(['backend', 'now', 'maxQueuedOperations', 'maxQueuedBytes'] as const, 'EventStore.open')

@@ -1,3 +1,4 @@
+import type { StoreState } from '@quire/durable'
 import type { NdjsonLog } from '@quire/ndjson-log'
 import {
   ClosedError as NdjsonClosedError,
@@ -9,7 +10,7 @@ import type { CommitLog, CommitRecord, LoggedCommit } from '../commit-log.js'
 import { AppendFailedError, AppendTooLargeError, ClosedError, InvalidArgumentError } from '../errors.js'
 import { CommitAssembler } from './commit-assembler.js'
 import { decodeNdjsonRecord, encodeNdjsonCommit, type NdjsonEventRecord } from './ndjson-format.js'
-import { asError, WriteGate } from './write-gate.js'
+import { asError, commitLogState } from './log-state.js'
 
 /** Most events in one commit: the NDJSON log's `maxBatchRecords`. */
 export const NDJSON_MAX_COMMIT_EVENTS = DEFAULT_MAX_BATCH_RECORDS
@@ -26,14 +27,18 @@ export const NDJSON_MAX_COMMIT_EVENTS = DEFAULT_MAX_BATCH_RECORDS
  */
 export class NdjsonCommitLog implements CommitLog {
   readonly #log: NdjsonLog<NdjsonEventRecord>
-  readonly #gate = new WriteGate()
-  readonly #onClose: () => Promise<void>
-  #closing: Promise<void> | undefined
+  readonly #state: StoreState
 
   /** Takes ownership of an open `log`; `onClose` runs after it closed. */
   constructor(log: NdjsonLog<NdjsonEventRecord>, onClose: () => Promise<void> = () => Promise.resolve()) {
     this.#log = log
-    this.#onClose = onClose
+    this.#state = commitLogState(async () => {
+      try {
+        await log.close()
+      } finally {
+        await onClose()
+      }
+    })
   }
 
   get lastPosition(): bigint {
@@ -41,7 +46,11 @@ export class NdjsonCommitLog implements CommitLog {
   }
 
   get poisoned(): boolean {
-    return this.#gate.poisoned || this.#log.poisoned
+    return this.#state.poison.poisoned || this.#log.poisoned
+  }
+
+  get poisonError(): Error | undefined {
+    return this.#state.poison.error
   }
 
   /**
@@ -55,9 +64,8 @@ export class NdjsonCommitLog implements CommitLog {
   append(commit: CommitRecord): Promise<{ readonly firstPosition: bigint }> {
     let records: NdjsonEventRecord[]
     try {
-      this.#gate.check()
-      if (this.#log.poisoned) this.#gate.poison(new Error('the NDJSON log is poisoned'))
-      this.#gate.check()
+      this.#state.assertWritable('append')
+      if (this.#log.poisoned) throw this.#state.poison.poison(new Error('the NDJSON log is poisoned'))
       const events = commit.events
       if (events.length === 0) throw new InvalidArgumentError('a commit must hold at least one event')
       if (events.length > NDJSON_MAX_COMMIT_EVENTS) throw new AppendTooLargeError('events', events.length, NDJSON_MAX_COMMIT_EVENTS)
@@ -81,7 +89,7 @@ export class NdjsonCommitLog implements CommitLog {
     }
     if (err instanceof InvalidRecordError) return new InvalidArgumentError(`an event JSON cannot keep: ${err.message}`, { cause: err })
     if (err instanceof NdjsonClosedError) return new ClosedError()
-    this.#gate.poison(err)
+    this.#state.poison.poison(err)
     return new AppendFailedError('a sync failed; the outcome is unknown until the store is reopened', { cause: err })
   }
 
@@ -92,7 +100,7 @@ export class NdjsonCommitLog implements CommitLog {
    * @throws `EventStoreCorruptError`, `NdjsonCorruptError` (`CORRUPT`), `ClosedError`.
    */
   async *replay(options: { readonly fromPosition?: bigint } = {}): AsyncGenerator<LoggedCommit, void, undefined> {
-    this.#gate.checkOpen()
+    this.#state.assertOpen()
     const from = options.fromPosition ?? 1n
     if (from > this.lastPosition) return
     let fromSeq = from < 1n ? 1 : Number(from)
@@ -112,14 +120,6 @@ export class NdjsonCommitLog implements CommitLog {
 
   /** Waits for appends in flight, closes the log, then runs `onClose`. Idempotent. */
   close(): Promise<void> {
-    this.#gate.close()
-    this.#closing ??= (async () => {
-      try {
-        await this.#log.close()
-      } finally {
-        await this.#onClose()
-      }
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 }

@@ -1,9 +1,8 @@
 import { resolve } from 'node:path'
 import { NdjsonLog, type RecoveryMode } from '@quire/ndjson-log'
-import { checkOptionKeys, ensureDir, NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
+import { ensureDir, NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
 import type { CommitLog } from '../commit-log.js'
 import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
-import { InvalidArgumentError } from '../errors.js'
 import { MAX_EVENT_BYTES } from '../limits.js'
 import { LocalDriver } from '../local/local-driver.js'
 import { NdjsonCommitLog } from './ndjson-commit-log.js'
@@ -57,7 +56,7 @@ export interface NdjsonBackendOptions extends OpenModeOptions {
  */
 export function ndjsonBackend(filePath: string, options: NdjsonBackendOptions = {}): EventStoreBackend {
   checkPath(filePath, 'filePath')
-  checkOptionKeys(options, NDJSON_BACKEND_OPTION_KEYS, 'ndjsonBackend', (m) => new InvalidArgumentError(m))
+  NDJSON_BACKEND_OPTION_KEYS.check(options)
   backendOpenMode(options)
   return {
     name: 'ndjson',

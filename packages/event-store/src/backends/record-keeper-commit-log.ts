@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import type { StoreState } from '@quire/durable'
 import type { RecordKeeper } from '@quire/fs-record-keeper'
 import type { CommitLog, CommitRecord, LoggedCommit } from '../commit-log.js'
 import { AppendFailedError, AppendTooLargeError, ClosedError, EventStoreCorruptError, InvalidArgumentError } from '../errors.js'
 import { decodeRecordKeeperCommit, encodeRecordKeeperCommit, type RecordKeeperCommit } from './record-keeper-format.js'
-import { asError, WriteGate } from './write-gate.js'
+import { asError, commitLogState } from './log-state.js'
 
 /** Default largest commit record, as JSON bytes (the same bound as the WAL's batch). */
 export const RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES = 32 * 1024 * 1024
@@ -29,8 +30,7 @@ export const RECORD_KEEPER_FILE_OVERHEAD_BYTES = 4096
  */
 export class RecordKeeperCommitLog implements CommitLog {
   readonly #rk: RecordKeeper
-  readonly #gate = new WriteGate()
-  readonly #onClose: () => Promise<void>
+  readonly #state: StoreState
   readonly #maxCommitBytes: number
   /** First position of the next commit to be issued (appends in flight count). */
   #next: bigint
@@ -43,14 +43,19 @@ export class RecordKeeperCommitLog implements CommitLog {
   readonly #firsts: number[] = []
   readonly #ids: string[] = []
   #indexEnd = 0n
-  #closing: Promise<void> | undefined
 
   private constructor(rk: RecordKeeper, last: bigint, maxCommitBytes: number, onClose: () => Promise<void>) {
     this.#rk = rk
     this.#last = last
     this.#next = last + 1n
     this.#maxCommitBytes = maxCommitBytes
-    this.#onClose = onClose
+    this.#state = commitLogState(async () => {
+      try {
+        await rk.close()
+      } finally {
+        await onClose()
+      }
+    })
   }
 
   /**
@@ -77,7 +82,11 @@ export class RecordKeeperCommitLog implements CommitLog {
   }
 
   get poisoned(): boolean {
-    return this.#gate.poisoned
+    return this.#state.poison.poisoned
+  }
+
+  get poisonError(): Error | undefined {
+    return this.#state.poison.error
   }
 
   /**
@@ -91,7 +100,7 @@ export class RecordKeeperCommitLog implements CommitLog {
     const firstPosition = this.#next
     let record: RecordKeeperCommit
     try {
-      this.#gate.check()
+      this.#state.assertWritable('append')
       if (commit.events.length === 0) throw new InvalidArgumentError('a commit must hold at least one event')
       if (commit.events.length > RECORD_KEEPER_MAX_COMMIT_EVENTS) {
         throw new AppendTooLargeError('events', commit.events.length, RECORD_KEEPER_MAX_COMMIT_EVENTS)
@@ -114,7 +123,7 @@ export class RecordKeeperCommitLog implements CommitLog {
       (err: unknown) => {
         if ((err as { code?: unknown }).code === 'CLOSED') throw new ClosedError()
         // Whatever failed, later positions must not be acknowledged past this commit's.
-        this.#gate.poison(err)
+        this.#state.poison.poison(err)
         const errno = ((err as { cause?: { code?: unknown } }).cause)?.code
         throw new AppendFailedError(
           `the record keeper failed${typeof errno === 'string' ? ` (${errno})` : ''}; the outcome is unknown until the store is reopened`,
@@ -139,7 +148,7 @@ export class RecordKeeperCommitLog implements CommitLog {
    *   record keeper's `CORRUPT`, `ClosedError`.
    */
   async *replay(options: { readonly fromPosition?: bigint } = {}): AsyncGenerator<LoggedCommit, void, undefined> {
-    this.#gate.checkOpen()
+    this.#state.assertOpen()
     let from = options.fromPosition ?? 1n
     if (from < 1n) from = 1n
     if (from > this.#last) return
@@ -167,15 +176,7 @@ export class RecordKeeperCommitLog implements CommitLog {
 
   /** Waits for adds in flight, closes the record keeper, then runs `onClose`. Idempotent. */
   close(): Promise<void> {
-    this.#gate.close()
-    this.#closing ??= (async () => {
-      try {
-        await this.#rk.close()
-      } finally {
-        await this.#onClose()
-      }
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 }
 

@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path'
+import { integerOption } from '@quire/durable'
 import { RecordKeeper } from '@quire/fs-record-keeper'
-import { checkOptionKeys, NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
+import { NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
 import type { CommitLog } from '../commit-log.js'
 import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
-import { InvalidArgumentError } from '../errors.js'
 import { LocalDriver } from '../local/local-driver.js'
 import {
   RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES,
@@ -13,7 +13,7 @@ import {
 import { RECORD_KEEPER_BACKEND_OPTION_KEYS } from './option-keys.js'
 import { readOnlyLog } from './read-only-log.js'
 import { SnapshotSideStore } from './snapshot-side-store.js'
-import { backendOpenMode, checkFormat, checkPath, openStoreDir, shareLock } from './store-dir.js'
+import { backendOpenMode, checkPath, openBackendDir, shareLock } from './store-dir.js'
 
 /** Options of {@link recordKeeperBackend}.
  *
@@ -46,10 +46,9 @@ export interface RecordKeeperBackendOptions extends OpenModeOptions {
  */
 export function recordKeeperBackend(dir: string, options: RecordKeeperBackendOptions = {}): EventStoreBackend {
   checkPath(dir, 'dir')
-  checkOptionKeys(options, RECORD_KEEPER_BACKEND_OPTION_KEYS, 'recordKeeperBackend', (m) => new InvalidArgumentError(m))
+  RECORD_KEEPER_BACKEND_OPTION_KEYS.check(options)
   backendOpenMode(options)
-  const max = options.maxCommitBytes ?? RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES
-  if (!Number.isSafeInteger(max) || max < 1024) throw new InvalidArgumentError('maxCommitBytes must be an integer >= 1024')
+  integerOption('maxCommitBytes', options.maxCommitBytes, { min: 1024, max: Number.MAX_SAFE_INTEGER }, RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES)
   return {
     name: 'record-keeper',
     open: async (): Promise<EventStoreDriver> => {
@@ -68,25 +67,22 @@ export async function openRecordKeeperStore(
   const root = resolve(dir)
   const maxCommitBytes = options.maxCommitBytes ?? RECORD_KEEPER_DEFAULT_MAX_COMMIT_BYTES
   const mode = backendOpenMode(options)
-  const lock = await openStoreDir(fs, root, mode, 'record-keeper event store')
-  const [releaseLog, releaseSide] = shareLock(lock, 2) as [() => Promise<void>, () => Promise<void>]
-  let rk: RecordKeeper | undefined
-  try {
-    await checkFormat(fs, root, 'record-keeper', mode.readOnly)
-    rk = await RecordKeeper.open(join(root, 'log'), {
-      fs,
-      readOnly: mode.readOnly,
-      maxEventBytes: maxCommitBytes + RECORD_KEEPER_FILE_OVERHEAD_BYTES,
-      // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a commit the driver took.
-      maxQueuedOperations: Number.MAX_SAFE_INTEGER,
-      maxQueuedBytes: Number.MAX_SAFE_INTEGER,
-    })
-    const log = await RecordKeeperCommitLog.open(rk, { maxCommitBytes, onClose: releaseLog })
-    const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide, readOnly: mode.readOnly })
-    return { log: mode.readOnly ? readOnlyLog(log) : log, side }
-  } catch (err) {
-    await rk?.close().catch(() => undefined)
-    await lock.release().catch(() => undefined)
-    throw err
-  }
+  return openBackendDir(fs, root, mode, 'record-keeper', 'record-keeper event store', {
+    recover: () =>
+      RecordKeeper.open(join(root, 'log'), {
+        fs,
+        readOnly: mode.readOnly,
+        maxEventBytes: maxCommitBytes + RECORD_KEEPER_FILE_OVERHEAD_BYTES,
+        // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a commit the driver took.
+        maxQueuedOperations: Number.MAX_SAFE_INTEGER,
+        maxQueuedBytes: Number.MAX_SAFE_INTEGER,
+      }),
+    construct: async (rk, lock) => {
+      const [releaseLog, releaseSide] = shareLock(lock, 2) as [() => Promise<void>, () => Promise<void>]
+      const log = await RecordKeeperCommitLog.open(rk, { maxCommitBytes, onClose: releaseLog })
+      const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide, readOnly: mode.readOnly })
+      return { log: mode.readOnly ? readOnlyLog(log) : log, side }
+    },
+    discard: (rk) => rk.close(),
+  })
 }

@@ -1,8 +1,7 @@
 import { join } from 'node:path'
+import { openStore } from '@quire/durable'
 import {
-  acquireLock,
   enforceOpenMode,
-  ensureDir,
   isFsError,
   isTempFile,
   resolveOpenMode,
@@ -72,15 +71,6 @@ export async function checkFormat(fs: FileSystem, dir: string, backend: BackendK
 }
 
 /**
- * Creates `dir` if needed (durably, also its existing ancestors: a killed writer may have left
- * them undurable) and takes its single-writer lock: a second opener gets `LOCKED`.
- */
-export async function lockStoreDir(fs: FileSystem, dir: string): Promise<DirLock> {
-  await ensureDir(fs, dir, { syncExisting: true })
-  return acquireLock(fs, dir)
-}
-
-/**
  * A lock held on behalf of several parts of one store (its commit log and its side store): it
  * is released when the last of them lets go, whichever order the driver closes them in.
  * Each part calls the function it was given once; later calls do nothing.
@@ -112,12 +102,42 @@ export function backendOpenMode(options: OpenModeOptions): OpenMode {
   return resolveOpenMode(options, (message) => new InvalidArgumentError(message))
 }
 
+/** The steps of a backend's open between its lock and its driver; see {@link openBackendDir}. */
+export interface BackendOpenSteps<R, S> {
+  /** Opens the log (the store's format marker is already checked): handles `discard` closes. */
+  recover(lock: DirLock): Promise<R>
+  /** Builds the backend's parts (side store, commit log) from what `recover` opened. */
+  construct(recovered: R, lock: DirLock): Promise<S>
+  /** Closes what `recover` opened when `construct` failed. */
+  discard(recovered: R): Promise<void>
+}
+
 /**
- * Applies the open mode to a store directory before anything is created (`NOT_FOUND`, `EXISTS`,
- * `PathKindError` for a file in the way), then creates it and takes its lock — or, read-only,
- * takes no lock.
+ * A directory backend's open: applies the open mode before anything is created (`NOT_FOUND`,
+ * `EXISTS`, `PathKindError` for a file in the way), then `openStore` of `@quire/durable` (the
+ * directory made durable, the single-writer lock taken (`LOCKED` for a second opener), the
+ * `FORMAT` marker written or checked, the log recovered, the parts built; on any failure what
+ * this open created goes again and the lock is released). Read-only: no lock, nothing written.
  */
-export async function openStoreDir(fs: FileSystem, dir: string, mode: OpenMode, role: string): Promise<DirLock> {
+export async function openBackendDir<R, S>(
+  fs: FileSystem,
+  dir: string,
+  mode: OpenMode,
+  backend: BackendKind,
+  role: string,
+  steps: BackendOpenSteps<R, S>,
+): Promise<S> {
   enforceOpenMode(mode, await storePathState(fs, dir, 'directory', role), dir, role)
-  return mode.readOnly ? NO_LOCK : lockStoreDir(fs, dir)
+  const recover = async (lock: DirLock): Promise<R> => {
+    await checkFormat(fs, dir, backend, mode.readOnly)
+    return steps.recover(lock)
+  }
+  if (!mode.readOnly) return openStore({ fs, dir, recover, construct: (r, lock) => steps.construct(r, lock), discard: (r) => steps.discard(r) })
+  const recovered = await recover(NO_LOCK)
+  try {
+    return await steps.construct(recovered, NO_LOCK)
+  } catch (err) {
+    await steps.discard(recovered).catch(() => undefined)
+    throw err
+  }
 }

@@ -1,3 +1,4 @@
+import type { StoreState } from '@quire/durable'
 import type { Wal } from '@quire/wal'
 import {
   WalClosedError,
@@ -14,7 +15,7 @@ import { AppendFailedError, AppendTooLargeError, ClosedError, EventStoreCorruptE
 import { REPLAY_ENCODED, type EncodedCommit, type EncodedReplay } from '../local/encoded-value.js'
 import { CommitAssembler } from './commit-assembler.js'
 import { decodeWalEntry, encodeWalCommit, WalEntryDecoder } from './wal-format.js'
-import { asError, WriteGate } from './write-gate.js'
+import { asError, commitLogState } from './log-state.js'
 
 /** Bytes a `put` frame adds besides its key and value (`@quire/wal` FORMAT.md: frame 8 + PUT header 26). */
 const WAL_PUT_OVERHEAD_BYTES = 34
@@ -34,14 +35,18 @@ const WAL_COMMIT_FRAME_BYTES = 22
  */
 export class WalCommitLog implements CommitLog, EncodedReplay {
   readonly #wal: Wal
-  readonly #gate = new WriteGate()
-  readonly #onClose: () => Promise<void>
-  #closing: Promise<void> | undefined
+  readonly #state: StoreState
 
   /** Takes ownership of an open `wal`; `onClose` runs after the WAL closed (releases the store lock). */
   constructor(wal: Wal, onClose: () => Promise<void> = () => Promise.resolve()) {
     this.#wal = wal
-    this.#onClose = onClose
+    this.#state = commitLogState(async () => {
+      try {
+        await wal.close()
+      } finally {
+        await onClose()
+      }
+    })
   }
 
   get lastPosition(): bigint {
@@ -49,7 +54,11 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
   }
 
   get poisoned(): boolean {
-    return this.#gate.poisoned
+    return this.#state.poison.poisoned
+  }
+
+  get poisonError(): Error | undefined {
+    return this.#state.poison.error
   }
 
   /**
@@ -63,7 +72,7 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
   append(commit: CommitRecord): Promise<{ readonly firstPosition: bigint }> {
     let ops: WalOp[]
     try {
-      this.#gate.check()
+      this.#state.assertWritable('append')
       ops = checkedOps(commit)
     } catch (err) {
       return Promise.reject(asError(err))
@@ -74,7 +83,7 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
         try {
           return { firstPosition: firstOfContiguous(entries, ops.length) }
         } catch (err) {
-          this.#gate.poison(err)
+          this.#state.poison.poison(err)
           throw err
         }
       },
@@ -90,7 +99,7 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
     }
     if (err instanceof WalClosedError) return new ClosedError()
     // A failed sync, a failed rollback, anything unexpected: the outcome is unknown.
-    this.#gate.poison(err)
+    this.#state.poison.poison(err)
     const why = err instanceof WalPoisonedError ? 'a sync failed' : 'the log failed'
     return new AppendFailedError(`${why}; the outcome is unknown until the store is reopened`, { cause: err })
   }
@@ -123,7 +132,7 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
     encoded: WalEntryDecoder | undefined,
     onDecoded?: (k: number, n: number) => void,
   ): AsyncGenerator<LoggedCommit, void, undefined> {
-    this.#gate.checkOpen()
+    this.#state.assertOpen()
     const from = fromPosition ?? 1n
     if (from > this.lastPosition) return
     let fromSeq = from < 1n ? 1 : Number(from)
@@ -155,15 +164,7 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
 
   /** Waits for appends in flight, closes the WAL, then runs `onClose`. Idempotent. */
   close(): Promise<void> {
-    this.#gate.close()
-    this.#closing ??= (async () => {
-      try {
-        await this.#wal.close()
-      } finally {
-        await this.#onClose()
-      }
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 }
 

@@ -1,14 +1,13 @@
 import { join, resolve } from 'node:path'
-import { checkOptionKeys, NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
+import { NodeFileSystem, type FileSystem, type OpenModeOptions } from '@quire/vfs'
 import { Wal, type WalRecoveryMode } from '@quire/wal'
 import type { CommitLog } from '../commit-log.js'
 import type { EventStoreBackend, EventStoreDriver } from '../driver.js'
-import { InvalidArgumentError } from '../errors.js'
 import { LocalDriver } from '../local/local-driver.js'
 import { WAL_BACKEND_OPTION_KEYS } from './option-keys.js'
 import { readOnlyLog } from './read-only-log.js'
 import { SnapshotSideStore } from './snapshot-side-store.js'
-import { backendOpenMode, checkFormat, checkPath, openStoreDir, shareLock } from './store-dir.js'
+import { backendOpenMode, checkPath, openBackendDir, shareLock } from './store-dir.js'
 import { WalCommitLog } from './wal-commit-log.js'
 
 /**
@@ -60,7 +59,7 @@ export interface WalBackendOptions extends OpenModeOptions {
  */
 export function walBackend(dir: string, options: WalBackendOptions = {}): EventStoreBackend {
   checkPath(dir, 'dir')
-  checkOptionKeys(options, WAL_BACKEND_OPTION_KEYS, 'walBackend', (m) => new InvalidArgumentError(m))
+  WAL_BACKEND_OPTION_KEYS.check(options)
   backendOpenMode(options)
   return {
     name: 'wal',
@@ -79,28 +78,25 @@ export async function openWalStore(dir: string, options: WalBackendOptions = {})
   const fs = options.fs ?? new NodeFileSystem()
   const root = resolve(dir)
   const mode = backendOpenMode(options)
-  const lock = await openStoreDir(fs, root, mode, 'WAL event store')
-  const [releaseLog, releaseSide] = shareLock(lock, 2) as [() => Promise<void>, () => Promise<void>]
-  let wal: Wal | undefined
-  try {
-    await checkFormat(fs, root, 'wal', mode.readOnly)
-    wal = await Wal.open(join(root, 'log'), {
-      fs,
-      readOnly: mode.readOnly,
-      sync: options.sync ?? 'always',
-      // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a
-      // commit the driver took.
-      maxQueuedOperations: Number.MAX_SAFE_INTEGER,
-      maxQueuedBytes: Number.MAX_SAFE_INTEGER,
-      ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
-      ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
-    })
-    const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide, readOnly: mode.readOnly })
-    const log = new WalCommitLog(wal, releaseLog)
-    return { log: mode.readOnly ? readOnlyLog(log) : log, side }
-  } catch (err) {
-    await wal?.close().catch(() => undefined)
-    await lock.release().catch(() => undefined)
-    throw err
-  }
+  return openBackendDir(fs, root, mode, 'wal', 'WAL event store', {
+    recover: () =>
+      Wal.open(join(root, 'log'), {
+        fs,
+        readOnly: mode.readOnly,
+        sync: options.sync ?? 'always',
+        // The facade bounds what waits (EventStore.open's maxQueued*): the log must not refuse a
+        // commit the driver took.
+        maxQueuedOperations: Number.MAX_SAFE_INTEGER,
+        maxQueuedBytes: Number.MAX_SAFE_INTEGER,
+        ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+        ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
+      }),
+    construct: async (wal, lock) => {
+      const [releaseLog, releaseSide] = shareLock(lock, 2) as [() => Promise<void>, () => Promise<void>]
+      const side = await SnapshotSideStore.open(join(root, 'state'), { fs, onClose: releaseSide, readOnly: mode.readOnly })
+      const log = new WalCommitLog(wal, releaseLog)
+      return { log: mode.readOnly ? readOnlyLog(log) : log, side }
+    },
+    discard: (wal) => wal.close(),
+  })
 }

@@ -577,6 +577,6 @@ export class LocalDriver implements EventStoreDriver {
   #assertWritable(): void {
     this.#assertOpen()
     if (this.#broken !== undefined) throw this.#broken
-    if (this.#log.poisoned) throw new StorePoisonedError(undefined)
+    if (this.#log.poisoned) throw this.#log.poisonError ?? new StorePoisonedError(undefined)
   }
 }
