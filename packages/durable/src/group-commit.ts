@@ -1,5 +1,5 @@
-import { OverloadedError, type OverloadDetails } from '@quire/errors'
 import { Poison } from './poison.js'
+import { QueueBudget, type OverloadedFactory, type QueueLimits } from './queue-budget.js'
 
 /** One caller's request waiting for a group: what the queue needs of it. */
 export interface PendingRequest<T = unknown> {
@@ -11,14 +11,6 @@ export interface PendingRequest<T = unknown> {
   readonly reject: (reason: unknown) => void
   /** Set by {@link GroupCommit.resolve} / {@link GroupCommit.reject}; start it `false`. */
   settled: boolean
-}
-
-/** The bounds on what may wait in memory for the disk (the stores' `maxQueued*` options). */
-export interface QueueLimits {
-  /** Requests accepted and not yet settled at which the next is refused (`OVERLOADED`). */
-  readonly maxQueuedOperations: number
-  /** Their bytes at which the next is refused: at most this plus one request wait. */
-  readonly maxQueuedBytes: number
 }
 
 /**
@@ -65,7 +57,7 @@ export interface GroupCommitOptions<P extends PendingRequest<never>> extends Gro
   /** The store's poison (shared with its append file). */
   readonly poison?: Poison
   /** The refusal over a limit (default: `OverloadedError`, code `OVERLOADED`). */
-  readonly overloaded?: (details: OverloadDetails) => Error
+  readonly overloaded?: OverloadedFactory
   /** Default {@link DEFAULT_SCHEDULING}. */
   readonly scheduling?: SchedulingPolicy
 }
@@ -83,23 +75,18 @@ export interface GroupCommitOptions<P extends PendingRequest<never>> extends Gro
 export class GroupCommit<P extends PendingRequest<never> = PendingRequest> {
   readonly poison: Poison
   readonly #hooks: GroupCommitHooks<P>
-  readonly #limits: QueueLimits
-  readonly #overloaded: (details: OverloadDetails) => Error
+  /** Requests admitted and not yet settled (queued or in the group being written), and their bytes. */
+  readonly #budget: QueueBudget
   readonly #stragglerTurns: number
   readonly #macrotask: boolean
   #queue: P[] = []
   #running = false
   #idleWaiters: (() => void)[] = []
-  /** Requests admitted and not yet settled (queued or in the group being written). */
-  #queuedOps = 0
-  /** Their bytes. */
-  #queuedBytes = 0
 
   constructor(options: GroupCommitOptions<P>) {
     this.#hooks = options
-    this.#limits = options.limits
     this.poison = options.poison ?? new Poison()
-    this.#overloaded = options.overloaded ?? defaultOverloaded
+    this.#budget = new QueueBudget(options.limits, options.overloaded)
     const scheduling = options.scheduling ?? DEFAULT_SCHEDULING
     this.#macrotask = scheduling.kind === 'macrotask'
     this.#stragglerTurns = scheduling.kind === 'microtask' ? scheduling.stragglerTurns : 0
@@ -107,7 +94,7 @@ export class GroupCommit<P extends PendingRequest<never> = PendingRequest> {
 
   /** Requests admitted and not yet settled, and their bytes. */
   get queued(): { readonly operations: number; readonly bytes: number } {
-    return { operations: this.#queuedOps, bytes: this.#queuedBytes }
+    return this.#budget.queued
   }
 
   /** Requests waiting for the next group (not the one in flight). */
@@ -125,16 +112,7 @@ export class GroupCommit<P extends PendingRequest<never> = PendingRequest> {
   admit(bytes: number): Error | undefined {
     const poisoned = this.poison.error
     if (poisoned !== undefined) return poisoned
-    const { maxQueuedOperations, maxQueuedBytes } = this.#limits
-    if (this.#queuedOps >= maxQueuedOperations) {
-      return this.#overloaded({ limit: 'maxQueuedOperations', max: maxQueuedOperations, queuedOperations: this.#queuedOps, queuedBytes: this.#queuedBytes })
-    }
-    if (this.#queuedBytes >= maxQueuedBytes) {
-      return this.#overloaded({ limit: 'maxQueuedBytes', max: maxQueuedBytes, queuedOperations: this.#queuedOps, queuedBytes: this.#queuedBytes })
-    }
-    this.#queuedOps++
-    this.#queuedBytes += bytes
-    return undefined
+    return this.#budget.admit(bytes)
   }
 
   /** Queues an admitted request for the next group. */
@@ -177,8 +155,7 @@ export class GroupCommit<P extends PendingRequest<never> = PendingRequest> {
 
   #settle(request: P): void {
     request.settled = true
-    this.#queuedOps--
-    this.#queuedBytes -= request.bytes
+    this.#budget.release(request.bytes)
   }
 
   async #run(): Promise<void> {
@@ -217,11 +194,4 @@ export class GroupCommit<P extends PendingRequest<never> = PendingRequest> {
     }
     for (const r of group) if (!r.settled) this.reject(r, new Error('group commit: flush left a request unsettled (a bug)'))
   }
-}
-
-function defaultOverloaded(details: OverloadDetails): Error {
-  return new OverloadedError(
-    `overloaded: ${details.queuedOperations} operations (${details.queuedBytes} bytes) wait for the disk and ${details.limit} is ${details.max}; nothing was written, retry once some have resolved`,
-    details,
-  )
 }

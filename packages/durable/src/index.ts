@@ -17,7 +17,7 @@ export {
   type GroupCommitHooks,
   type GroupCommitOptions,
   type PendingRequest,
-  type QueueLimits,
   type SchedulingPolicy,
 } from './group-commit.js'
+export { QueueBudget, queueLimitOptions, type QueueLimits, type OverloadedFactory } from './queue-budget.js'
 export { RECOVERY_MODES, type RecoveryMode, type RecoveryActionKind } from './recovery-mode.js'

@@ -1,5 +1,5 @@
 import { GroupCommit, type PendingRequest, type Poison, type QueueLimits } from '@quire/durable'
-import { RecordKeeperError } from './errors.js'
+import { overloadedError, RecordKeeperError } from './errors.js'
 import type { EncodedEvent } from './event-input.js'
 import { MAX_GROUP_EVENTS } from './limits.js'
 
@@ -30,12 +30,7 @@ export class AddQueue {
       poison,
       scheduling: { kind: 'macrotask' },
       take: () => MAX_GROUP_EVENTS,
-      overloaded: (overload) =>
-        new RecordKeeperError(
-          'OVERLOADED',
-          `${what} overloaded: ${overload.queuedOperations} operations (${overload.queuedBytes} bytes) wait for the disk and ${overload.limit} is ${overload.max}; nothing was written, retry once some have resolved`,
-          { overload },
-        ),
+      overloaded: overloadedError(RecordKeeperError, what),
       flush: async (group, c) => {
         await commit(group)
         for (const add of group) c.resolve(add, undefined)

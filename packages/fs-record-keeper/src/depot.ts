@@ -1,4 +1,4 @@
-import { integerOption, openStore, optionKeys, Poison, StoreState } from '@quire/durable'
+import { integerOption, openStore, optionKeys, Poison, QueueBudget, queueLimitOptions, StoreState, type QueueLimits } from '@quire/durable'
 import {
   enforceOpenMode,
   isFsError,
@@ -16,14 +16,13 @@ import {
 } from '@quire/vfs'
 import { dirname, join, resolve } from 'node:path'
 import { DEPOT_ROLE, verifyDepot, verifyTree, type DepotReport } from './depot-verify.js'
-import { DepotError, errnoOf } from './errors.js'
+import { DepotError, errnoOf, overloadedError } from './errors.js'
 import { checkFormatMarker, DEPOT_MAGIC } from './format-marker.js'
 import { assertUuid, leafDir, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MAX_IO_BYTES } from './limits.js'
 import { readChecked, readContentSize, writeChecksums } from './object-checksums.js'
 import { ObjectState } from './object-state.js'
 import { contentSizeOf, storedLength } from './object-trailer.js'
-import { QueueBudget, queueLimits, type QueueLimits } from './queue-budget.js'
 
 /**
  * Options of `Depot.open`. Unknown keys are refused (`INVALID_ARGUMENT` naming the key).
@@ -102,7 +101,7 @@ export class Depot implements AsyncDisposable {
     this.#fs = fs
     this.#root = root
     this.#maxObjectBytes = maxObjectBytes
-    this.#budget = new QueueBudget(limits, DepotError, `depot ${root}`)
+    this.#budget = new QueueBudget(limits, overloadedError(DepotError, `depot ${root}`))
     this.#state = new StoreState({
       poison: new Poison((cause) => new DepotError('POISONED', `an earlier write failed${errnoOf(cause)}; reopen the depot`, { cause })),
       readOnly,
@@ -125,11 +124,7 @@ export class Depot implements AsyncDisposable {
     const mode = resolveOpenMode(options, invalid)
     const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES
     assertInteger(maxObjectBytes, 'maxObjectBytes', Number.MAX_SAFE_INTEGER)
-    const limits = queueLimits(
-      options,
-      { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES },
-      DepotError,
-    )
+    const limits = queueLimitOptions(options, { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES }, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const root = join(resolve(dir), 'depot')
     enforceOpenMode(mode, await storePathState(fs, root, 'directory', DEPOT_ROLE), root, DEPOT_ROLE)

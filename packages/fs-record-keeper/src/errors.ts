@@ -128,3 +128,17 @@ export class DepotError extends FsStoreError {}
 
 /** The constructor shape both error classes share, so helpers can throw either. */
 export type StoreErrorClass = new (code: StoreErrorCode, message: string, options?: FsStoreErrorOptions) => Error
+
+/**
+ * The `OVERLOADED` refusal of a queue of `what` (a depot, a record keeper), for
+ * `QueueBudget` / `GroupCommit` of `@quire/durable`: the error carries the bound met and what
+ * was waiting (`limit`, `max`, `queuedOperations`, `queuedBytes`).
+ */
+export function overloadedError(ErrorClass: StoreErrorClass, what: string): (overload: shared.OverloadDetails) => Error {
+  return (overload) =>
+    new ErrorClass(
+      'OVERLOADED',
+      `${what} overloaded: ${overload.queuedOperations} operations (${overload.queuedBytes} bytes) wait for the disk and ${overload.limit} is ${overload.max}; nothing was written, retry once some have resolved`,
+      { overload },
+    )
+}

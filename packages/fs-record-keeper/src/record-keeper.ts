@@ -1,4 +1,4 @@
-import { integerOption, openStore, optionKeys, Poison, StoreState } from '@quire/durable'
+import { integerOption, openStore, optionKeys, Poison, queueLimitOptions, StoreState, type QueueLimits } from '@quire/durable'
 import {
   enforceOpenMode,
   ensureDir,
@@ -24,7 +24,6 @@ import { readLinkedEvent } from './event-reader.js'
 import { checkFormatMarker, RECORD_KEEPER_MAGIC } from './format-marker.js'
 import { assertUuid, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MIN_EVENT_BYTES, READ_CONCURRENCY } from './limits.js'
-import { queueLimits, type QueueLimits } from './queue-budget.js'
 import { readOnlyReport, refuseUnrecoverable, repair, type RecoveryReport } from './recovery.js'
 import { TailWriter } from './tail-writer.js'
 import { RK_ROLE, toReport, verifyRecordKeeper, type RecordKeeperReport } from './verify.js'
@@ -165,11 +164,7 @@ export class RecordKeeper implements AsyncDisposable {
     }
     OPEN_OPTION_KEYS.check(options)
     const maxEventBytes = integerOption('maxEventBytes', options.maxEventBytes, { min: MIN_EVENT_BYTES, max: Number.MAX_SAFE_INTEGER }, DEFAULT_MAX_EVENT_BYTES, invalid)
-    const limits = queueLimits(
-      options,
-      { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES },
-      RecordKeeperError,
-    )
+    const limits = queueLimitOptions(options, { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES }, invalid)
     const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const paths = rkPaths(resolve(dir))

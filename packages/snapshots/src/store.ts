@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
-import { Poison, StoreState, openStore } from '@quire/durable'
+import { Poison, QueueBudget, StoreState, openStore } from '@quire/durable'
 import { NodeFileSystem, ReadOnlyError, ReadOnlyFileSystem, enforceOpenMode, isFsError, limitOpenFiles, resolveOpenMode, safeJoin, storePathState } from '@quire/vfs'
 import type { DirLock, FileSystem } from '@quire/vfs'
 import { deleteKey } from './delete.js'
-import { InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError, OverloadedError } from './errors.js'
 import { parseSnapFileName } from './file-name.js'
 import { KeyCache } from './key-cache.js'
 import type { KeyState } from './key-cache.js'
@@ -14,7 +14,6 @@ import type { Snapshot } from './load.js'
 import { LOAD_OPTION_KEYS, OPEN_OPTION_KEYS, SAVE_INPUT_KEYS, checkPosition, checkSchemaVersion, invalid, resolveOptions } from './options.js'
 import type { LoadOptions, ResolvedOptions, SaveInput, SnapshotStoreOptions } from './options.js'
 import { prune } from './prune.js'
-import { QueueBudget } from './queue-budget.js'
 import { recover } from './recovery.js'
 import { saveSnapshot } from './save.js'
 import { concatSnapshot, encodeSnapshot } from './snapshot-file.js'
@@ -61,7 +60,7 @@ export class SnapshotStore implements AsyncDisposable {
         await lock.release()
       },
     })
-    this.#budget = new QueueBudget(options.maxQueuedOperations, options.maxQueuedBytes)
+    this.#budget = new QueueBudget(options, (d) => new OverloadedError(d.limit, d.max, d.queuedOperations, d.queuedBytes))
     this.#keys = new KeyCache(dir, options.cachedKeys)
   }
 
@@ -104,7 +103,7 @@ export class SnapshotStore implements AsyncDisposable {
       const position = checkPosition(input.position, 'position')
       const schemaVersion = checkSchemaVersion(input.schemaVersion ?? DEFAULT_SCHEMA_VERSION)
       this.#ctx.poison.check()
-      this.#budget.admit() // before the cost of encoding
+      this.#admit() // before the cost of encoding
       const { codec, maxStateBytes } = this.#options
       const state = codec.encode(input.state)
       if (state.byteLength > maxStateBytes) {
@@ -114,10 +113,7 @@ export class SnapshotStore implements AsyncDisposable {
       // Small states are copied into one buffer now, so the caller may reuse its array at once.
       const data = encoded.total <= SINGLE_WRITE_MAX_BYTES ? concatSnapshot(encoded) : encoded
       const ks = this.#keys.get(key, bytes)
-      const done = this.#budget.count(
-        ks.tail.then(() => saveSnapshot(this.#ctx, ks, position, data)),
-        encoded.total,
-      )
+      const done = this.#budget.run(encoded.total, () => ks.tail.then(() => saveSnapshot(this.#ctx, ks, position, data)))
       ks.tail = done.then(
         () => prune(this.#ctx, ks).catch(noop),
         noop,
@@ -139,9 +135,9 @@ export class SnapshotStore implements AsyncDisposable {
     const wanted = options.schemaVersion === undefined ? undefined : checkSchemaVersion(options.schemaVersion)
     const upgrade = options.upgrade
     if (upgrade !== undefined && typeof upgrade !== 'function') throw new InvalidArgumentError('upgrade must be a function')
-    this.#budget.admit()
+    this.#admit()
     const ks = this.#keys.get(key, bytes)
-    const work = this.#budget.count(loadNewest(this.#ctx, ks, { maxPosition, wanted, upgrade }), 0)
+    const work = this.#budget.run(0, () => loadNewest(this.#ctx, ks, { maxPosition, wanted, upgrade }))
     this.#hold(ks, work)
     return work
   }
@@ -155,12 +151,9 @@ export class SnapshotStore implements AsyncDisposable {
       this.#assertOpen()
       this.#assertWritable('SnapshotStore.delete')
       const bytes = keyBytes(key)
-      this.#budget.admit()
+      this.#admit()
       const ks = this.#keys.get(key, bytes)
-      const done = this.#budget.count(
-        ks.tail.then(() => deleteKey(this.#ctx, ks)),
-        0,
-      )
+      const done = this.#budget.run(0, () => ks.tail.then(() => deleteKey(this.#ctx, ks)))
       ks.tail = done.then(noop, noop)
       this.#hold(ks, ks.tail)
       return done
@@ -201,6 +194,12 @@ export class SnapshotStore implements AsyncDisposable {
   /** True when the store was opened with `readOnly: true`: `save` and `delete` reject with `READ_ONLY`. */
   get readOnly(): boolean {
     return this.#state.readOnly
+  }
+
+  /** Throws `OVERLOADED` when a queue limit is reached (nothing taken: `run` takes the room). */
+  #admit(): void {
+    const refused = this.#budget.refusal()
+    if (refused !== undefined) throw refused
   }
 
   #assertOpen(): void {
