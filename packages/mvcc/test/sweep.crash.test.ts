@@ -1,71 +1,30 @@
-import type { FileSystem } from '@quire/vfs'
-import { SimFileSystem } from '@quire/vfs/sim'
-import { describe, expect, it } from 'vitest'
+import { sweepAfterCrashSuite } from '@quire/test-kit'
 import { MvccStore } from '../src/index.js'
 
 // Issue 13, fault 4: temp files of interrupted replaces (checkpoint snapshots, the WAL's floor) are
 // swept at open; after recovery from a crash at any point the directory holds only the store's own files.
-
-async function listTree(fs: FileSystem, dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const name of await fs.readdir(dir)) {
-    const path = `${dir}/${name}`
-    if ((await fs.stat(path)).isDirectory) out.push(`${name}/`, ...(await listTree(fs, path)).map((n) => `${name}/${n}`))
-    else out.push(name)
-  }
-  return out
-}
-
-/** Runs `workload` with the power cut after every possible number of operations, recovers with
- * `recover`, and returns the names under `dir` that `own` does not accept, per crash point. */
-async function strangersAtEveryCrashPoint(
-  pessimistic: boolean,
-  dir: string,
-  workload: (fs: SimFileSystem) => Promise<void>,
-  recover: (fs: SimFileSystem) => Promise<void>,
-  own: readonly RegExp[],
-): Promise<{ strangers: string[]; sawTemp: number }> {
-  const dry = new SimFileSystem({ pessimistic })
-  await workload(dry)
-  const strangers: string[] = []
-  let sawTemp = 0
-  for (let haltAfter = 0; haltAfter <= dry.opCount; haltAfter++) {
-    const sim = new SimFileSystem({ pessimistic })
-    sim.haltAfter(haltAfter)
-    await workload(sim).catch(() => undefined)
-    const image = sim.crash(haltAfter)
-    if ((await image.exists(dir)) && (await listTree(image, dir)).some((n) => n.endsWith('.tmp'))) sawTemp++
-    await recover(image)
-    for (const n of await listTree(image, dir)) if (!own.some((re) => re.test(n))) strangers.push(`after ${haltAfter} ops: ${n}`)
-  }
-  return { strangers, sawTemp }
-}
-
-const OWN = [
-  /^wal\/$/,
-  /^wal\/\d{20}\.wal$/,
-  /^wal\/wal\.floor$/,
-  /^wal\/\d{20}\.wal\.\d+\.[0-9a-f]{16}\.quarantine$/,
-  /^snapshots\/$/,
-  /^snapshots\/k-6d766363\/$/,
-  /^snapshots\/k-6d766363\/[0-9a-f]{16}-[0-9a-f]{16}\.snap$/,
-]
-
-async function workload(fs: SimFileSystem): Promise<void> {
-  const db = await MvccStore.open('/db', { fs, segmentBytes: 1024 })
-  for (let i = 1; i <= 6; i++) {
-    await db.transaction(async (tx) => tx.put(`k${i % 3}`, 'v'.repeat(100)))
-    if (i % 2 === 0) await db.checkpoint()
-  }
-  await db.close()
-}
-
-describe('after recovery from a crash at any point, the directory holds only the store', () => {
-  it('every crash point of commits and checkpoints', async () => {
-    const { strangers, sawTemp } = await strangersAtEveryCrashPoint(false, '/db', workload, async (fs) => {
-      await (await MvccStore.open('/db', { fs })).close()
-    }, OWN)
-    expect(strangers).toEqual([])
-    expect(sawTemp).toBeGreaterThan(0)
-  })
+sweepAfterCrashSuite({
+  name: 'MvccStore',
+  what: 'commits and checkpoints',
+  dir: '/db',
+  own: [
+    /^wal\/$/,
+    /^wal\/\d{20}\.wal$/,
+    /^wal\/wal\.floor$/,
+    /^wal\/\d{20}\.wal\.\d+\.[0-9a-f]{16}\.quarantine$/,
+    /^snapshots\/$/,
+    /^snapshots\/k-6d766363\/$/,
+    /^snapshots\/k-6d766363\/[0-9a-f]{16}-[0-9a-f]{16}\.snap$/,
+  ],
+  workload: async (fs) => {
+    const db = await MvccStore.open('/db', { fs, segmentBytes: 1024 })
+    for (let i = 1; i <= 6; i++) {
+      await db.transaction(async (tx) => tx.put(`k${i % 3}`, 'v'.repeat(100)))
+      if (i % 2 === 0) await db.checkpoint()
+    }
+    await db.close()
+  },
+  recover: async (fs) => {
+    await (await MvccStore.open('/db', { fs })).close()
+  },
 })

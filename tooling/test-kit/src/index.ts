@@ -14,3 +14,4 @@ export { arbHostile, maybeHostile, flipping, isTypedError, prototypePolluted, di
 export { checkMutationFuzz, applyMutations, arbMutations, filesUnder, type Mutation, type MutationFuzzTarget } from './mutation-fuzz.js'
 export { storeLifecycleSuite, type StoreLifecycleHarness } from './suites/store-lifecycle.js'
 export { appendLogSuite, type AppendLogHarness, type SuiteRecord, type SuiteRecoveryMode } from './suites/append-log.js'
+export { sweepAfterCrashSuite, listTree, type SweepAfterCrashHarness } from './suites/sweep-after-crash.js'
