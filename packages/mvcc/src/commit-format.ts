@@ -57,12 +57,13 @@ function checkCommitInfo(entry: WalEntry): Uint8Array {
  * Groups replayed WAL entries into committed transactions and hands each one with a commit
  * timestamp above `afterTs` to `apply`: a group is the entries up to and including a
  * commit-info entry. Groups at or below `afterTs` (already in the checkpoint) are skipped
- * without decoding their keys. A plain loop with a callback (not a nested async generator) and
- * reused buffers, because recovery runs it millions of times. `apply` gets the group's keys and
- * values (`undefined`: a delete) and their count; the arrays are reused for the next group.
+ * without decoding their keys. `chunks` are the WAL's entries as `Wal.replayChunks` hands them
+ * out (one array per read chunk: no `await` per entry), and the loop is plain with reused
+ * buffers, because recovery runs it millions of times. `apply` gets the group's keys and values
+ * (`undefined`: a delete) and their count; the arrays are reused for the next group.
  */
 export async function replayCommits(
-  entries: AsyncIterable<WalEntry>,
+  chunks: AsyncIterable<readonly WalEntry[]>,
   afterTs: number,
   apply: (ts: number, position: number, keys: readonly string[], values: readonly (Uint8Array | undefined)[], count: number) => void,
 ): Promise<void> {
@@ -71,27 +72,30 @@ export async function replayCommits(
   const values: (Uint8Array | undefined)[] = []
   let count = 0
   const keyText = new KeyDecoder()
-  for await (const entry of entries) {
-    // The commit-info key is the single byte 0xFF (see COMMIT_INFO_KEY).
-    if (entry.key.length !== 1 || entry.key[0] !== 0xff) {
-      raw[count++] = entry
-      continue
-    }
-    const info = checkCommitInfo(entry)
-    const ts = readU32(info, 1) + readU32(info, 5) * 2 ** 32
-    const writes = readU32(info, 9)
-    if (writes !== count) {
-      throw new MvccCorruptError(`commit ${ts} at WAL seq ${entry.seq} announces ${writes} writes but ${count} precede it`)
-    }
-    if (ts > afterTs) {
-      for (let i = 0; i < count; i++) {
-        const e = raw[i]!
-        keys[i] = keyText.decode(e)
-        values[i] = e.isTombstone ? undefined : (e.value ?? undefined)
+  for await (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at++) {
+      const entry = chunk[at]!
+      // The commit-info key is the single byte 0xFF (see COMMIT_INFO_KEY).
+      if (entry.key.length !== 1 || entry.key[0] !== 0xff) {
+        raw[count++] = entry
+        continue
       }
-      apply(ts, entry.seq, keys, values, count)
+      const info = checkCommitInfo(entry)
+      const ts = readU32(info, 1) + readU32(info, 5) * 2 ** 32
+      const writes = readU32(info, 9)
+      if (writes !== count) {
+        throw new MvccCorruptError(`commit ${ts} at WAL seq ${entry.seq} announces ${writes} writes but ${count} precede it`)
+      }
+      if (ts > afterTs) {
+        for (let i = 0; i < count; i++) {
+          const e = raw[i]!
+          keys[i] = keyText.decode(e)
+          values[i] = e.isTombstone ? undefined : (e.value ?? undefined)
+        }
+        apply(ts, entry.seq, keys, values, count)
+      }
+      count = 0
     }
-    count = 0
   }
   if (count > 0) {
     // The WAL never yields part of a batch, so writes without their commit info are not ours.

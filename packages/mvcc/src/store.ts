@@ -421,7 +421,7 @@ async function recover(engine: MvccEngine, wal: Wal, checkpoint: CheckpointState
   // checkpoint may lose WAL entries at or below its position (they were in the OS cache only).
   // minLastSeq keeps the log from giving those seqs again; skipping by timestamp does not even
   // depend on it. Commit timestamps continue from the checkpoint's, so they never collide.
-  await replayCommits(wal.replay(), checkpointTs, (ts, seq, keys, values, count) =>
+  await replayCommits(wal.replayChunks(), checkpointTs, (ts, seq, keys, values, count) =>
     engine.recover(ts, seq, keys, values, count),
   )
 }
