@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { readOnlyCopy, runUnprivileged } from '@quire/test-kit'
-import { Depot, PathKindError, RecordKeeper, StoreExistsError, StoreNotFoundError } from '../src/index.js'
+import { openModeSuite } from '@quire/test-kit'
+import { Depot, PathKindError, RecordKeeper, StoreNotFoundError } from '../src/index.js'
 
 const A = '11111111-1111-4111-8111-111111111111'
 const B = '22222222-2222-4222-8222-222222222222'
@@ -39,28 +39,43 @@ async function storesWith(dir: string): Promise<void> {
   await depot.close()
 }
 
-describe('createIfMissing and errorIfExists', () => {
-  it('createIfMissing: false is NOT_FOUND for a missing store and creates nothing', async () => {
-    const root = await tempDir()
-    for (const open of [() => RecordKeeper.open(join(root, 'typo'), { createIfMissing: false }), () => Depot.open(join(root, 'typo'), { createIfMissing: false })]) {
-      const err = await open().catch((e: unknown) => e)
-      expect(err).toBeInstanceOf(StoreNotFoundError)
-      expect(err).toMatchObject({ code: 'NOT_FOUND' })
-    }
-    expect(await readdir(root)).toEqual([])
-    await storesWith(root)
-    await (await RecordKeeper.open(root, { createIfMissing: false })).close()
-    await (await Depot.open(root, { createIfMissing: false })).close()
-  })
+const id = (i: number): string => `${String(i % 10).repeat(8)}-0000-4000-8000-00000000000${i % 10}`
 
-  it('errorIfExists: true is EXISTS for an existing store, changing nothing', async () => {
-    const root = await tempDir()
-    await storesWith(root)
-    const before = await listing(root)
-    await expect(RecordKeeper.open(root, { errorIfExists: true })).rejects.toBeInstanceOf(StoreExistsError)
-    await expect(Depot.open(root, { errorIfExists: true })).rejects.toBeInstanceOf(StoreExistsError)
-    expect(await listing(root)).toEqual(before)
-  })
+const unprivileged = {
+  reader: fileURLToPath(new URL('./fixtures/read-only-reader.ts', import.meta.url)),
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  args: (location: string) => [location, OBJ],
+  expected: { types: ['Opened', 'Deposited'], add: 'READ_ONLY', object: 'hello', reserve: 'READ_ONLY', rkOk: true, depotOk: true, writable: 'READ_ONLY' },
+}
+
+openModeSuite<RecordKeeper>({
+  name: 'RecordKeeper',
+  open: (path, mode) => RecordKeeper.open(path, mode),
+  close: (rk) => rk.close(),
+  fill: storesWith,
+  write: (rk, i) => rk.add({ id: id(i), type: `T${i}` }),
+  read: async (rk) => {
+    const types: unknown[] = []
+    for await (const e of rk.events()) types.push(e.type)
+    return { types, tail: await rk.tail() }
+  },
+  unprivileged,
+})
+
+openModeSuite<Depot>({
+  name: 'Depot',
+  open: (path, mode) => Depot.open(path, mode),
+  close: (depot) => depot.close(),
+  fill: storesWith,
+  write: async (depot, i) => {
+    await depot.reserve(id(i), 1)
+    await depot.write(id(i), 0, new Uint8Array([i]))
+    await depot.finalize(id(i))
+  },
+  read: async (depot) => Promise.all([OBJ, id(0), id(1), id(2), id(3), id(4)].map((o) => depot.state(o))),
+  readOnlyWrites: (depot) => [() => depot.reserve(B, 1), () => depot.write(OBJ, 0, new Uint8Array(1)), () => depot.finalize(OBJ), () => depot.purge(OBJ)],
+  supports: { readOnlyViewAtOpen: false }, // reads go to the live object files
+  unprivileged,
 })
 
 describe('readOnly', () => {
@@ -110,29 +125,6 @@ describe('readOnly', () => {
     }
   })
 
-  it('works on a read-only copy (chmod 555) as a user who cannot write it; a writable open there is READ_ONLY', async () => {
-    const root = await tempDir()
-    await storesWith(root)
-    const copy = await readOnlyCopy(root)
-    try {
-      const before = await listing(copy.path)
-      const reader = fileURLToPath(new URL('./fixtures/read-only-reader.ts', import.meta.url))
-      const run = await runUnprivileged(reader, [copy.path, OBJ], fileURLToPath(new URL('..', import.meta.url)))
-      expect(run.stderr).toBe('')
-      expect(JSON.parse(run.stdout)).toEqual({
-        types: ['Opened', 'Deposited'],
-        add: 'READ_ONLY',
-        object: 'hello',
-        reserve: 'READ_ONLY',
-        rkOk: true,
-        depotOk: true,
-        writable: 'READ_ONLY',
-      })
-      expect(await listing(copy.path)).toEqual(before)
-    } finally {
-      await copy.dispose()
-    }
-  })
 })
 
 describe('verify', () => {

@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { readOnlyCopy, runUnprivileged } from '@quire/test-kit'
-import { MvccStore, PathKindError, ReadOnlyError, StoreExistsError, StoreNotFoundError } from '../src/index.js'
+import { openModeSuite } from '@quire/test-kit'
+import { MvccStore, ReadOnlyError } from '../src/index.js'
 
 const dirs: string[] = []
 afterEach(async () => {
@@ -34,23 +34,28 @@ async function storeWith(dir: string, checkpoint = true): Promise<void> {
   await db.close()
 }
 
-describe('createIfMissing and errorIfExists', () => {
-  it('createIfMissing: false is NOT_FOUND for a missing or empty directory and creates nothing', async () => {
-    const root = await tempDir()
-    await expect(MvccStore.open(join(root, 'typo'), { createIfMissing: false })).rejects.toBeInstanceOf(StoreNotFoundError)
-    await mkdir(join(root, 'empty'))
-    await expect(MvccStore.open(join(root, 'empty'), { createIfMissing: false })).rejects.toMatchObject({ code: 'NOT_FOUND' })
-    expect(await readdir(root)).toEqual(['empty'])
-    expect(await readdir(join(root, 'empty'))).toEqual([])
-  })
+/** Every key and value, through one read transaction. */
+async function contents(db: MvccStore): Promise<unknown> {
+  const tx = db.begin()
+  const out: [string, unknown][] = []
+  for await (const [k, v] of tx.scan()) out.push([k, v])
+  await tx.commit()
+  return out
+}
 
-  it('errorIfExists: true is EXISTS for an existing store, changing nothing', async () => {
-    const root = await tempDir()
-    await storeWith(join(root, 's'))
-    const before = await listing(root)
-    await expect(MvccStore.open(join(root, 's'), { errorIfExists: true })).rejects.toBeInstanceOf(StoreExistsError)
-    expect(await listing(root)).toEqual(before)
-  })
+openModeSuite<MvccStore>({
+  name: 'MvccStore',
+  open: (path, mode) => MvccStore.open(path, mode),
+  close: (db) => db.close(),
+  fill: (path) => storeWith(path),
+  write: (db, i) => db.transaction(async (tx) => tx.put(`k${i}`, i)),
+  read: contents,
+  readOnlyWrites: (db) => [() => db.transaction(async (t) => t.put('carol', 1)), () => db.checkpoint()],
+  unprivileged: {
+    reader: fileURLToPath(new URL('./fixtures/read-only-reader.ts', import.meta.url)),
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    expected: { alice: 70, put: 'READ_ONLY', checkpoint: 'READ_ONLY', writable: 'READ_ONLY' },
+  },
 })
 
 describe('readOnly', () => {
@@ -73,38 +78,6 @@ describe('readOnly', () => {
     expect(await listing(root)).toEqual(before)
   })
 
-  it('opens next to a live writer (no LOCKED) and sees what was committed before it opened', async () => {
-    const root = await tempDir()
-    const writer = await MvccStore.open(root)
-    try {
-      await writer.transaction(async (tx) => tx.put('k', 1))
-      const reader = await MvccStore.open(root, { readOnly: true })
-      await writer.transaction(async (tx) => tx.put('k', 2))
-      const tx = reader.begin()
-      expect(await tx.get('k')).toBe(1)
-      await tx.commit()
-      await reader.close()
-      await writer.transaction(async (tx) => tx.put('k', 3))
-    } finally {
-      await writer.close()
-    }
-  })
-
-  it('works on a read-only copy (chmod 555) as a user who cannot write it; a writable open there is READ_ONLY', async () => {
-    const root = await tempDir()
-    await storeWith(root)
-    const copy = await readOnlyCopy(root)
-    try {
-      const before = await listing(copy.path)
-      const reader = fileURLToPath(new URL('./fixtures/read-only-reader.ts', import.meta.url))
-      const run = await runUnprivileged(reader, [copy.path], fileURLToPath(new URL('..', import.meta.url)))
-      expect(run.stderr).toBe('')
-      expect(JSON.parse(run.stdout)).toEqual({ alice: 70, put: 'READ_ONLY', checkpoint: 'READ_ONLY', writable: 'READ_ONLY' })
-      expect(await listing(copy.path)).toEqual(before)
-    } finally {
-      await copy.dispose()
-    }
-  })
 })
 
 describe('options and paths', () => {
@@ -119,12 +92,5 @@ describe('options and paths', () => {
     await expect(tx.scan({ prefx: 'a' } as never).next()).rejects.toThrow('Transaction.scan: unknown option "prefx"')
     await tx.abort()
     await db.close()
-  })
-
-  it('a path under a plain file is a PathKindError naming the file', async () => {
-    const root = await tempDir()
-    const plain = join(root, 'plain-file.txt')
-    await writeFile(plain, 'x')
-    await expect(MvccStore.open(join(plain, 'db'))).rejects.toSatisfy((e: unknown) => e instanceof PathKindError && e.blockedBy === plain)
   })
 })

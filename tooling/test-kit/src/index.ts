@@ -15,3 +15,4 @@ export { checkMutationFuzz, applyMutations, arbMutations, filesUnder, type Mutat
 export { storeLifecycleSuite, type StoreLifecycleHarness } from './suites/store-lifecycle.js'
 export { appendLogSuite, type AppendLogHarness, type SuiteRecord, type SuiteRecoveryMode } from './suites/append-log.js'
 export { sweepAfterCrashSuite, listTree, type SweepAfterCrashHarness } from './suites/sweep-after-crash.js'
+export { openModeSuite, type OpenModeHarness, type OpenMode } from './suites/open-mode.js'
