@@ -39,7 +39,7 @@ export class FrameTooLargeError extends QuireError {
 /**
  * Bytes (or text) could not be decoded into a valid value by a value codec: stored data this
  * codec did not write, or damaged. Code `CORRUPT` (it was `DECODE_FAILED`), the shared
- * {@link CorruptError}.
+ * `CorruptError`.
  */
 export class DecodeError extends CorruptError {
   declare readonly code: 'CORRUPT'
