@@ -1,5 +1,5 @@
 import { DELETE_HEADER_BYTES, FLAG_IN_BATCH, FRAME_BYTES, RECORD_COMMIT, RECORD_DELETE, RECORD_PUT, decodeRecord } from './record.js'
-import { WAL_MAX_BATCH_ENTRIES } from './limits.js'
+import { WAL_MAX_BATCH_ENTRIES, WAL_READ_CHUNK_BYTES } from './limits.js'
 import { SEGMENT_HEADER_BYTES, readU32, readU64 } from './segment-header.js'
 import type { WalEntry } from './types.js'
 
@@ -41,14 +41,50 @@ export class LogDecoder {
    * `truncateBefore` was given (issue 13).
    */
   readonly #wholeBatchesFrom: number | undefined
+  /** Recovery: seq marks of the current segment (see `SeqMarks`), or undefined when not kept. */
+  #markSeqs: number[] | undefined
+  #markOffsets: number[] = []
+  /** Where the last mark of the current segment ends. */
+  #markedEnd = SEGMENT_HEADER_BYTES
 
-  constructor(options: { materialize: boolean; fromSeq: number; toSeq: number; floorSeq: number; wholeBatchesAbove?: number }) {
+  constructor(options: { materialize: boolean; fromSeq: number; toSeq: number; floorSeq: number; wholeBatchesAbove?: number; marks?: boolean }) {
     this.#materialize = options.materialize
     this.#fromSeq = options.fromSeq
     this.#toSeq = options.toSeq
     this.#floorSeq = options.floorSeq
     // A batch holds at most WAL_MAX_BATCH_ENTRIES records: older ones cannot straddle the floor.
     this.#wholeBatchesFrom = options.wholeBatchesAbove === undefined ? undefined : options.wholeBatchesAbove - WAL_MAX_BATCH_ENTRIES
+    if (options.marks === true) this.#markSeqs = []
+  }
+
+  /** The seq marks of the current segment so far (recovery's decoder only), handed over once. */
+  takeMarks(): { seqs: number[]; offsets: number[] } | undefined {
+    const seqs = this.#markSeqs
+    if (seqs === undefined || seqs.length === 0) return undefined
+    const marks = { seqs, offsets: this.#markOffsets }
+    this.#markSeqs = []
+    this.#markOffsets = []
+    return marks
+  }
+
+  /**
+   * Starts decoding the segment begun with `beginSegment` at a seq mark: the records before
+   * `offset` were committed up to `seq` (recovery checked them) and are not read again.
+   */
+  resumeAt(seq: number, offset: number): void {
+    this.lastSeq = seq
+    this.#expectSeq = seq + 1
+    this.committedEnd = offset
+  }
+
+  /** After a record that committed: a mark at the floor, and at least one per read chunk. */
+  #mark(): void {
+    const seqs = this.#markSeqs
+    if (seqs === undefined) return
+    if (this.lastSeq !== this.#floorSeq && this.committedEnd - this.#markedEnd < WAL_READ_CHUNK_BYTES) return
+    seqs.push(this.lastSeq)
+    this.#markOffsets.push(this.committedEnd)
+    this.#markedEnd = this.committedEnd
   }
 
   /** True while batch records have been read without their COMMIT. */
@@ -59,6 +95,7 @@ export class LogDecoder {
   /** Starts a segment whose header says its first seq is `firstSeq`. */
   beginSegment(firstSeq: number): Problem | undefined {
     this.committedEnd = SEGMENT_HEADER_BYTES
+    this.#beginMarks()
     this.#dropPending()
     const expected = this.#expectSeq
     if (expected === undefined) {
@@ -74,6 +111,7 @@ export class LogDecoder {
   /** Starts a segment whose header cannot be trusted (skip mode): accept any later seq. */
   beginUntrustedSegment(): void {
     this.committedEnd = SEGMENT_HEADER_BYTES
+    this.#beginMarks()
     this.skip()
   }
 
@@ -133,6 +171,7 @@ export class LogDecoder {
     this.lastSeq = seq
     this.entries++
     this.committedEnd = offset + FRAME_BYTES + length
+    this.#mark()
     return undefined
   }
 
@@ -153,6 +192,7 @@ export class LogDecoder {
     this.entries += count
     this.committedEnd = offset + FRAME_BYTES + payload.byteLength
     this.#clearPending()
+    this.#mark()
     return undefined
   }
 
@@ -172,6 +212,14 @@ export class LogDecoder {
   /** Offset of the first record of the uncommitted batch, or -1. */
   get pendingStart(): number {
     return this.#pendingStart
+  }
+
+  #beginMarks(): void {
+    if (this.#markSeqs !== undefined && this.#markSeqs.length > 0) {
+      this.#markSeqs = []
+      this.#markOffsets = []
+    }
+    this.#markedEnd = SEGMENT_HEADER_BYTES
   }
 
   #dropPending(): void {

@@ -26,7 +26,8 @@ export async function scanSegments(
   readOnly: boolean,
   actions: RecoveryAction[],
 ): Promise<{ segments: SegmentInfo[]; decoder: LogDecoder }> {
-  const decoder = new LogDecoder({ materialize: false, fromSeq: Infinity, toSeq: 0, floorSeq })
+  // Seq marks let a replay start inside a segment (skip scans read their segments whole anyway).
+  const decoder = new LogDecoder({ materialize: false, fromSeq: Infinity, toSeq: 0, floorSeq, marks: mode !== 'skip-corrupt' })
   const segments: SegmentInfo[] = []
   for (let i = 0; i < names.length; i++) {
     const { name, firstSeq } = names[i]!
@@ -38,6 +39,9 @@ export async function scanSegments(
     const result = await drain(scanSegment(fs, path, decoder, { nameSeq: firstSeq, end: size, skip: mode === 'skip-corrupt' }))
     for (const s of result.skipped) actions.push({ segment: name, offset: s.offset, bytes: s.bytes, action: 'skipped-corrupt', reason: s.reason })
     const info: SegmentInfo = { name, firstSeq, lastSeq: firstSeq - 1, end: size }
+    // Every mark lies at or before the committed end, where any cut below is made.
+    const marks = decoder.takeMarks()
+    if (marks !== undefined) info.marks = marks
     let problem: Problem | undefined = result.problem
     const freeSpace =
       isLast && problem === undefined && result.status === 'torn' && !decoder.hasPending && (await isFreeSpace(fs, path, decoder.committedEnd, size))

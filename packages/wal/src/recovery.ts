@@ -14,6 +14,21 @@ export interface SegmentInfo {
   lastSeq: number
   /** Bytes acknowledged (header included): where the next write goes. */
   end: number
+  /** Where a replay may start reading this segment instead of at its header (see {@link SeqMarks}). */
+  marks?: SeqMarks
+}
+
+/**
+ * Seq marks of a segment, found by recovery's scan (which checked every CRC up to them): after
+ * the committed record ending at byte `offsets[i]` the last committed seq is `seqs[i]`, and no
+ * batch is open. Ascending; one at least every `WAL_READ_CHUNK_BYTES` of committed records, and
+ * one exactly at the truncation floor when it falls in the segment. A replay from `fromSeq`
+ * starts at the last mark with `seq < fromSeq` instead of decoding every record before it. The
+ * bytes before a mark never change (only the end of the last segment is ever written or cut).
+ */
+export interface SeqMarks {
+  readonly seqs: readonly number[]
+  readonly offsets: readonly number[]
 }
 
 export interface RecoveredLog {

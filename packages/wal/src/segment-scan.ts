@@ -31,7 +31,7 @@ export async function* scanSegment(
   fs: FileSystem,
   path: string,
   decoder: LogDecoder,
-  options: { readonly nameSeq: number; readonly end: number; readonly skip: boolean },
+  options: { readonly nameSeq: number; readonly end: number; readonly skip: boolean; readonly resume?: { readonly seq: number; readonly offset: number } },
 ): AsyncGenerator<void, SegmentScanResult> {
   const handle = await fs.open(path, 'r')
   try {
@@ -44,7 +44,10 @@ export async function* scanSegment(
     else headerProblem = decoder.beginSegment(decoded.seq)
     if (!options.skip) {
       if (headerProblem !== undefined) return { status: 'corrupt', problem: headerProblem, skipped: [] }
-      return yield* scanStrict(handle, decoder, options.end)
+      // From a seq mark of recovery's (strict scans only): the records before it are not read.
+      const resume = options.resume
+      if (resume !== undefined) decoder.resumeAt(resume.seq, resume.offset)
+      return yield* scanStrict(handle, decoder, resume === undefined ? SEGMENT_HEADER_BYTES : resume.offset, options.end)
     }
     const skipped: SkippedRange[] = []
     if (headerProblem !== undefined) {
@@ -60,10 +63,11 @@ export async function* scanSegment(
 async function* scanStrict(
   handle: { read(buffer: Uint8Array, position: number): Promise<number> },
   decoder: LogDecoder,
+  start: number,
   end: number,
 ): AsyncGenerator<void, SegmentScanResult> {
-  const scanner = new FrameScanner({ maxFrameBytes: WAL_MAX_FRAME_BYTES, offset: SEGMENT_HEADER_BYTES })
-  let pos = SEGMENT_HEADER_BYTES
+  const scanner = new FrameScanner({ maxFrameBytes: WAL_MAX_FRAME_BYTES, offset: start })
+  let pos = start
   while (pos < end) {
     const want = Math.min(WAL_READ_CHUNK_BYTES, end - pos)
     // A fresh buffer per chunk, never written again: entries are views of it.

@@ -18,7 +18,7 @@ import { checkBatch, checkOp, checkSeq, checkTimestamp } from './input.js'
 import { LogDecoder } from './log-decoder.js'
 import { OPEN_KEYS, REPLAY_KEYS, checkOptions, type ResolvedOptions } from './options.js'
 import { ReadOnlyWriter, type LogWriter } from './read-only-writer.js'
-import { recoverLog, type RecoveredLog, type SegmentInfo } from './recovery.js'
+import { recoverLog, type RecoveredLog, type SegmentInfo, type SeqMarks } from './recovery.js'
 import { scanSegment } from './segment-scan.js'
 import { SegmentWriter } from './segment-writer.js'
 import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from './types.js'
@@ -230,10 +230,19 @@ export class Wal implements AsyncDisposable {
       floorSeq: this.#floorSeq,
       ...(fromFloor ? { wholeBatchesAbove: fromSeq } : {}),
     })
-    for (let i = firstSegmentFor(segments, fromSeq); i < segments.length; i++) {
+    const first = firstSegmentFor(segments, fromSeq)
+    for (let i = first; i < segments.length; i++) {
       const seg = segments[i]!
       if (seg.firstSeq > toSeq) break
-      const scan = scanSegment(this.#fs, join(this.#dir, seg.name), decoder, { nameSeq: seg.firstSeq, end: seg.end, skip })
+      // The first segment read starts at its last seq mark below fromSeq (recovery checked what
+      // lies before it); a batch straddling fromSeq starts after a mark, so it is still read whole.
+      const resume = skip || i !== first ? undefined : markBelow(seg.marks, fromSeq)
+      const scan = scanSegment(this.#fs, join(this.#dir, seg.name), decoder, {
+        nameSeq: seg.firstSeq,
+        end: seg.end,
+        skip,
+        ...(resume === undefined ? {} : { resume }),
+      })
       try {
         let step
         try {
@@ -393,6 +402,20 @@ function firstSegmentFor(segments: readonly SegmentInfo[], fromSeq: number): num
     else hi = mid - 1
   }
   return lo
+}
+
+/** The last seq mark with a seq below `fromSeq`, or undefined. */
+function markBelow(marks: SeqMarks | undefined, fromSeq: number): { seq: number; offset: number } | undefined {
+  if (marks === undefined) return undefined
+  const { seqs, offsets } = marks
+  let lo = 0
+  let hi = seqs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (seqs[mid]! < fromSeq) lo = mid + 1
+    else hi = mid
+  }
+  return lo === 0 ? undefined : { seq: seqs[lo - 1]!, offset: offsets[lo - 1]! }
 }
 
 function rejected(err: unknown): Promise<never> {

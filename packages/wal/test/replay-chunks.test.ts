@@ -78,6 +78,58 @@ describe('Wal.replayChunks', () => {
     await wal.close()
   })
 
+  it('starts inside a segment at a seq mark of recovery: the same entries from any seq, also after truncateBefore and new appends', async () => {
+    await checkProperty(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.nat(9000), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 60 }),
+        fc.nat(300),
+        fc.nat(300),
+        fc.boolean(),
+        async (requests, cut, from, appendAfter) => {
+          const fs = new SimFileSystem()
+          const wal = await Wal.open(DIR, { fs })
+          const batches = await write(wal, requests)
+          const floor = cut % (wal.lastSeq + 1)
+          if (floor > 0) await wal.truncateBefore(floor)
+          await wal.close()
+          const reopened = await Wal.open(DIR, { fs })
+          try {
+            if (appendAfter) batches.push((await reopened.appendBatch([put('x'), put('y')])).map((e) => e.seq))
+            const fromSeq = from % (reopened.lastSeq + 2)
+            // What replay must give: every committed seq at or above fromSeq (and above the floor,
+            // except that a batch the floor cuts through comes whole when replaying from the floor).
+            const fromFloor = fromSeq <= floor + 1
+            const expected = batches.flatMap((seqs) => {
+              if (fromFloor) return seqs[seqs.length - 1]! > floor ? seqs : []
+              return seqs.filter((s) => s >= fromSeq)
+            })
+            expect((await chunksOf(reopened, fromSeq)).flat().map((e) => e.seq)).toEqual(expected)
+          } finally {
+            await reopened.close()
+          }
+        },
+      ),
+      { numRuns: propertyRuns(30) },
+    )
+  })
+
+  it('does not read again what lies before a seq mark in the segment it starts in', async () => {
+    const fs = new SimFileSystem()
+    const wal = await Wal.open(DIR, { fs })
+    for (let i = 0; i < 40; i++) await wal.append(put(`k${i}`, 30_000))
+    await wal.truncateBefore(30)
+    await wal.close()
+    const reopened = await Wal.open(DIR, { fs })
+    const name = (await fs.readdir(DIR)).find((n) => n.endsWith('.wal'))!
+    // Damage the first record once recovery has read it: a replay that read it again would fail.
+    const handle = await fs.open(`${DIR}/${name}`, 'r+')
+    await handle.write(Uint8Array.of(0xee), 40)
+    await handle.close()
+    expect((await chunksOf(reopened)).flat().map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 31 + i))
+    expect((await chunksOf(reopened, 20)).flat()[0]!.seq).toBe(31)
+    await reopened.close()
+  })
+
   it('never hands out the records of a batch whose COMMIT is missing (a torn tail), in any mode', async () => {
     const fs = new SimFileSystem()
     const wal = await Wal.open(DIR, { fs })
@@ -95,6 +147,27 @@ describe('Wal.replayChunks', () => {
       expect((await chunksOf(reopened)).flat().map((e) => e.seq)).toEqual([1])
       await reopened.close()
     }
+  })
+
+  it("never hands out the rest of a batch a damaged record breaks ('skip-corrupt'), before or after its damage", async () => {
+    const fs = new SimFileSystem()
+    const wal = await Wal.open(DIR, { fs })
+    await wal.append(put('a'))
+    const batch = await wal.appendBatch([put('b'), put('c'), put('d')])
+    await wal.append(put('e'))
+    await wal.close()
+    const name = (await fs.readdir(DIR)).find((n) => n.endsWith('.wal'))!
+    // The batch's second record ('c', seq 3): damage a byte of its value, so its CRC fails.
+    const bytes = await fs.readFile(`${DIR}/${name}`)
+    const at = bytes.findIndex((b, i) => i > 24 && b === 0x63 && bytes[i - 5] === 0x63)
+    expect(at).toBeGreaterThan(24)
+    const handle = await fs.open(`${DIR}/${name}`, 'r+')
+    await handle.write(Uint8Array.of(0x00), at)
+    await handle.close()
+    expect(batch.map((e) => e.seq)).toEqual([2, 3, 4])
+    const reopened = await Wal.open(DIR, { fs, recovery: 'skip-corrupt' })
+    expect((await chunksOf(reopened)).flat().map((e) => e.seq)).toEqual([1, 5])
+    await reopened.close()
   })
 
   it('hands out arrays and views the caller may keep: later chunks never overwrite them', async () => {
