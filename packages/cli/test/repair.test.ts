@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cutTail, flipByte, makeNdjson, makeRecordKeeper, makeWal, segmentsOf, staleLock, tearTail } from './support/make-stores.js'
+import { cutTail, flipByte, makeEventStore, makeNdjson, makeRecordKeeper, makeWal, segmentsOf, staleLock, tearTail } from './support/make-stores.js'
 import { hashTree, jsonOf, quire } from './support/run-cli.js'
 
 interface RepairDoc {
@@ -99,6 +99,28 @@ describe('repair: a dry run first, then --yes, every removed byte kept', () => {
     expect(done.code, done.stderr).toBe(0)
     const action = jsonOf<RepairDoc>(done).actions.find((a) => a.file === stray)!
     expect(await readFile(action.preservedIn!, 'utf8')).toBe('half a tail pointer')
+    expect((await quire(['verify', dir])).code).toBe(0)
+  })
+
+  it.each(['wal', 'record-keeper'] as const)('a %s event store that never saved a snapshot (empty state/): --yes says nothing to repair, exit 0', async (backend) => {
+    const dir = join(root, `es-empty-state-${backend}`)
+    await makeEventStore(backend, dir)
+    expect(await readdir(join(dir, 'state'))).toEqual([])
+    const done = await quire(['repair', dir, '--yes', '--json'])
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    expect(jsonOf<RepairDoc>(done).notes).toEqual(['nothing to repair'])
+  })
+
+  it('a torn tail in an event store with an empty state/: --yes reports the cut and its quarantine file, exit 0', async () => {
+    const dir = join(root, 'es-empty-state-torn')
+    await makeEventStore('wal', dir)
+    const last = (await segmentsOf(join(dir, 'log'))).at(-1)!
+    await tearTail(last, 9)
+    const done = await quire(['repair', dir, '--yes', '--json'])
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    const did = jsonOf<RepairDoc>(done)
+    expect(did.actions).toEqual([expect.objectContaining({ file: last, action: 'cut-torn-tail', bytes: 9 })])
+    expect(await readFile(did.actions[0]!.preservedIn!)).toEqual(Buffer.alloc(9, 0xab))
     expect((await quire(['verify', dir])).code).toBe(0)
   })
 

@@ -1,5 +1,5 @@
 import { resolveStore } from '../detect.js'
-import { EXIT_DAMAGE, EXIT_OK, type ExitCode } from '../exit-codes.js'
+import { EXIT_DAMAGE, EXIT_FAILED, EXIT_OK, type ExitCode } from '../exit-codes.js'
 import { CliError } from '../cli-error.js'
 import type { RepairRequest } from '../stores/handler.js'
 import { handlerFor } from '../stores/registry.js'
@@ -21,19 +21,21 @@ export async function repairCommand(ctx: CommandContext, path: string, kind: str
   const outcome = await (await handlerFor(store.kind)).repair(store, request, ctx)
   const refused = outcome.actions.length === 0 && outcome.notes.some((n) => n.startsWith('strict recovery refuses'))
   const pending = !apply && outcome.actions.length > 0
-  const code = refused || pending ? EXIT_DAMAGE : EXIT_OK
+  const code = outcome.failed !== undefined ? EXIT_FAILED : refused || pending ? EXIT_DAMAGE : EXIT_OK
   if (ctx.json) {
-    await ctx.document({ command: 'repair', path: store.path, kind: store.kind, mode, dryRun: !apply, actions: outcome.actions, notes: outcome.notes })
+    await ctx.document({ command: 'repair', path: store.path, kind: store.kind, mode, dryRun: !apply, actions: outcome.actions, notes: outcome.notes, ...(outcome.failed !== undefined ? { error: outcome.failed } : {}) })
     return code
   }
   const c = ctx.out
-  await ctx.line(`${apply ? 'repaired' : c.bold('dry run')}: ${store.path} (${store.kind}), recovery mode ${mode}`)
+  const head = outcome.failed !== undefined ? c.red('repair failed part-way') : apply ? 'repaired' : c.bold('dry run')
+  await ctx.line(`${head}: ${store.path} (${store.kind}), recovery mode ${mode}`)
   for (const a of outcome.actions) {
     const bytes = a.bytes !== undefined ? ` (${a.bytes} bytes)` : ''
     const kept = a.preservedIn !== undefined ? `\n      kept in ${a.preservedIn}` : apply ? '' : ''
     await ctx.line(`  ${apply ? c.green('done') : c.yellow('would')} ${a.action} ${whereOf(a)}${bytes}: ${a.reason}${kept}`)
   }
   for (const n of outcome.notes) await ctx.line(`  ${n}`)
+  if (outcome.failed !== undefined) await ctx.line(`  then failed: ${outcome.failed.code}: ${outcome.failed.message} (the actions above were done)`)
   if (pending) await ctx.line(`run again with --yes to do it (the bytes removed are kept in quarantine files or a copy next to the store)`)
   return code
 }

@@ -142,8 +142,14 @@ async function repairEventStore(store: DetectedStore, request: RepairRequest): P
   }
   const state = stateDirOf(store)
   if (await exists(state)) {
-    const s = await repairSnapshots(state, request)
-    outcome = { actions: [...outcome.actions, ...s.actions], notes: [...outcome.notes, ...s.notes.filter((n) => n !== 'nothing to repair')] }
+    try {
+      const s = await repairSnapshots(state, request)
+      outcome = { actions: [...outcome.actions, ...s.actions], notes: [...outcome.notes, ...s.notes.filter((n) => n !== 'nothing to repair')] }
+    } catch (err) {
+      // The log's repair already acted: report what it did (cuts, quarantine files) with the failure.
+      if (outcome.actions.length === 0 || !request.apply) throw err
+      return { ...outcome, failed: { code: codeOf(err), message: `the state directory ${state}: ${messageOf(err)}` } }
+    }
   }
   if (outcome.actions.length > 0) outcome = { ...outcome, notes: outcome.notes.filter((n) => n !== 'nothing to repair') }
   return outcome

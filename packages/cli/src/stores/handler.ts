@@ -47,6 +47,11 @@ export interface RepairOutcome {
   readonly actions: RepairAction[]
   /** Things a person must know (a mode refused, what cannot be repaired here). */
   readonly notes: string[]
+  /**
+   * A step that failed after earlier steps had acted: the actions above were done (and are
+   * reported), the rest was not. The command exits 2 with this error.
+   */
+  readonly failed?: { readonly code: string; readonly message: string }
 }
 
 /** Ranges for `dump` (each store reads the ones that apply to it). */

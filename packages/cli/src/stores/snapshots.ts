@@ -118,7 +118,10 @@ export async function repairSnapshots(dir: string, request: RepairRequest): Prom
   const walk = await walkSnapshots(dir, true)
   const notes = walk.damage.map((d) => `${d.file}: ${d.problem} — left in place: load skips it, and the store quarantines it when pruning reaches it`)
   const preserved = request.apply ? await preserveFiles(dir, temps) : new Map<string, string>()
-  if (request.apply) await (await SnapshotStore.open(dir, { createIfMissing: false })).close()
+  // An empty directory (an event store's state before its first checkpoint) holds nothing to
+  // repair, and a writable open with createIfMissing: false refuses it as NOT_FOUND.
+  const empty = (await readdir(dir).catch(() => ['?'])).length === 0
+  if (request.apply && !empty) await (await SnapshotStore.open(dir, { createIfMissing: false })).close()
   const actions = temps.map((file) => ({ file, action: 'remove-temp-file', reason: 'an interrupted save (never acknowledged)', ...preservedField(preserved, file) }))
   if (actions.length === 0 && notes.length === 0) notes.push('nothing to repair')
   return { actions, notes }
