@@ -1,5 +1,6 @@
 import * as shared from '@quire/errors'
 import { ClosedError, InvalidArgumentError } from '@quire/errors'
+import { ReadOnlyError } from '@quire/vfs'
 
 export { ClosedError, InvalidArgumentError } from '@quire/errors'
 
@@ -159,13 +160,11 @@ export class UnsupportedError extends EventStoreError {
 
 /**
  * A write (an append, a stream command, a checkpoint or snapshot save) on a store whose backend
- * was opened with `readOnly: true`. Nothing was written. Code `READ_ONLY`.
+ * was opened with `readOnly: true`, or a writable open of a folder the OS does not let this
+ * process write. Nothing was written. Code `READ_ONLY`. It is `@quire/vfs`'s class itself (which
+ * the backends' open throws), so one `instanceof ReadOnlyError` covers both cases.
  */
-export class ReadOnlyError extends shared.ReadOnlyError {
-  constructor(message = 'the store was opened with readOnly: true; nothing was written') {
-    super(message)
-  }
-}
+export { ReadOnlyError }
 
 /**
  * Whether `err` is one of the errors this package throws on purpose (its own classes and the

@@ -1,4 +1,5 @@
 import { ClosedError as SharedClosedError, CorruptError, InvalidArgumentError as SharedInvalidArgumentError, OverloadedError as SharedOverloadedError, PoisonedError, QuireError, ReadOnlyError as SharedReadOnlyError } from '@quire/errors'
+import { ReadOnlyError as VfsReadOnlyError } from '@quire/vfs'
 import { describe, expect, it } from 'vitest'
 import { AppendFailedError, ClosedError, EventStoreCorruptError, EventStoreError, InvalidArgumentError, OverloadedError, ReadOnlyError, StorePoisonedError, WrongExpectedVersionError } from '../src/index.js'
 import { isEventStoreError } from '../src/errors.js'
@@ -12,7 +13,16 @@ describe('event-store errors follow the shared contract of @quire/errors', () =>
     expect(new EventStoreCorruptError('a hole in positions')).toBeInstanceOf(CorruptError)
     expect(new EventStoreCorruptError('a hole in positions').code).toBe('CORRUPT')
     expect(new OverloadedError('maxQueuedOperations', 1, 1, 5)).toBeInstanceOf(SharedOverloadedError)
-    expect(new ReadOnlyError()).toBeInstanceOf(SharedReadOnlyError)
+    expect(new ReadOnlyError('append')).toBeInstanceOf(SharedReadOnlyError)
+  })
+
+  it('one ReadOnlyError: a read-only store refusing a write and a writable open the OS refuses are both instanceof it', () => {
+    // What a backend's writable open of an unwritable folder throws (vfs's notWritable on EACCES).
+    const refusedOpen = new VfsReadOnlyError('mkdir(/data/store)', 'the OS refuses to write there (EACCES)')
+    expect(refusedOpen).toBeInstanceOf(ReadOnlyError)
+    expect(new ReadOnlyError('append')).toBeInstanceOf(VfsReadOnlyError)
+    expect(ReadOnlyError).toBe(VfsReadOnlyError)
+    expect(isEventStoreError(refusedOpen)).toBe(true)
   })
 
   it('codes only the event store has extend EventStoreError, a QuireError', () => {

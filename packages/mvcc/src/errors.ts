@@ -43,14 +43,12 @@ export class TransactionTimeoutError extends MvccError {
 }
 
 /**
- * A write in a transaction begun with `{ readOnly: true }`, or on a store opened with
- * `readOnly: true`. Code `READ_ONLY`.
+ * A write in a transaction begun with `{ readOnly: true }`, on a store opened with
+ * `readOnly: true`, or a writable open of a folder the OS does not let this process write. Code
+ * `READ_ONLY`. It is `@quire/vfs`'s class itself (which the open throws), so one
+ * `instanceof ReadOnlyError` covers every case.
  */
-export class ReadOnlyError extends shared.ReadOnlyError {
-  constructor(message = 'transaction is read-only') {
-    super(message)
-  }
-}
+export { ReadOnlyError } from '@quire/vfs'
 
 /**
  * Writing a commit to the WAL failed. The commit may or may not be durable (a failed fsync

@@ -258,7 +258,7 @@ export class MvccStore implements AsyncDisposable {
         isolation: checked.isolation,
         txTimeoutMs: checked.txTimeoutMs,
         now: checked.now,
-        persist: () => Promise.reject(new ReadOnlyError(`${root} was opened with readOnly: true; nothing was written`)),
+        persist: () => Promise.reject(new ReadOnlyError(`persist to ${root}`)),
         maxQueuedOperations: checked.maxQueuedOperations,
         maxQueuedBytes: checked.maxQueuedBytes,
       })
@@ -294,7 +294,7 @@ export class MvccStore implements AsyncDisposable {
    */
   checkpoint(): Promise<CheckpointResult> {
     if (this.#state.closed) return Promise.reject(new ClosedError())
-    if (this.#readOnly) return Promise.reject(new ReadOnlyError(`${this.dir} was opened with readOnly: true: no checkpoint is written`))
+    if (this.#readOnly) return Promise.reject(new ReadOnlyError(`checkpoint of ${this.dir}`))
     // Calls made while a checkpoint waits to start share it (it starts after all of them, so it
     // covers what each of them asked for): waiting checkpoints never pile up.
     if (this.#nextCheckpoint !== undefined) return this.#nextCheckpoint
@@ -320,7 +320,7 @@ export class MvccStore implements AsyncDisposable {
     // The snapshot's position is the commit timestamp, which only grows; the WAL seq (which a
     // lossy sync 'none' recovery can make the log reuse) is kept inside the state.
     const snapshots = this.#snapshots
-    if (snapshots === undefined) throw new ReadOnlyError(`${this.dir} was opened with readOnly: true: no checkpoint is written`)
+    if (snapshots === undefined) throw new ReadOnlyError(`checkpoint of ${this.dir}`)
     await snapshots.save(CHECKPOINT_SNAPSHOT_KEY, {
       position: ts,
       state: encoded.bytes,

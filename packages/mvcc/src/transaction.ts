@@ -268,7 +268,7 @@ export class Transaction {
 
   private assertWritable(): void {
     this.assertOpen()
-    if (this.readOnly) throw new ReadOnlyError()
+    if (this.readOnly) throw new ReadOnlyError('write', 'the transaction is read-only')
   }
 
   private assertOpen(): void {

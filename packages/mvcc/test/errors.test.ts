@@ -1,4 +1,5 @@
 import { ClosedError as SharedClosedError, CorruptError, InvalidArgumentError as SharedInvalidArgumentError, OverloadedError as SharedOverloadedError, PoisonedError, QuireError, ReadOnlyError as SharedReadOnlyError, UnsupportedVersionError as SharedUnsupportedVersionError } from '@quire/errors'
+import { ReadOnlyError as VfsReadOnlyError } from '@quire/vfs'
 import { describe, expect, it } from 'vitest'
 import { ClosedError, CommitFailedError, ConflictError, InvalidArgumentError, MvccCorruptError, MvccError, OverloadedError, ReadOnlyError, TransactionClosedError, TransactionTimeoutError, UnsupportedVersionError } from '../src/index.js'
 
@@ -11,8 +12,10 @@ describe('mvcc errors follow the shared contract of @quire/errors', () => {
     expect(failed).toMatchObject({ code: 'POISONED', name: 'CommitFailedError', cause })
     expect(new MvccCorruptError('history is missing')).toBeInstanceOf(CorruptError)
     expect(new MvccCorruptError('history is missing').code).toBe('CORRUPT')
-    expect(new ReadOnlyError()).toBeInstanceOf(SharedReadOnlyError)
-    expect(new ReadOnlyError().code).toBe('READ_ONLY')
+    expect(new ReadOnlyError('put')).toBeInstanceOf(SharedReadOnlyError)
+    expect(new ReadOnlyError('put').code).toBe('READ_ONLY')
+    // One class for a read-only write and for a writable open the OS refuses (thrown by vfs).
+    expect(ReadOnlyError).toBe(VfsReadOnlyError)
     expect(new OverloadedError('maxQueuedBytes', 1, 2, 3)).toBeInstanceOf(SharedOverloadedError)
     expect(new OverloadedError('maxQueuedBytes', 1, 2, 3)).toMatchObject({ code: 'OVERLOADED', limit: 'maxQueuedBytes', max: 1, queuedOperations: 2, queuedBytes: 3 })
   })

@@ -12,7 +12,7 @@ export function readOnlyLog(log: CommitLog): CommitLog {
       return log.lastPosition
     },
     poisoned: false,
-    append: () => Promise.reject(new ReadOnlyError()),
+    append: () => Promise.reject(new ReadOnlyError('append')),
     replay: (options) => log.replay(options),
     close: () => log.close(),
   }

@@ -125,7 +125,7 @@ export class SnapshotSideStore implements SideStore {
   #save(key: string, state: unknown, schemaVersion: number): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError())
     const snaps = this.#snaps
-    if (snaps === undefined) return Promise.reject(new ReadOnlyError())
+    if (snaps === undefined) return Promise.reject(new ReadOnlyError('save'))
     return this.#serial(key, async () => {
       const generation = (await this.#generation(key)) + 1
       try {
@@ -142,7 +142,7 @@ export class SnapshotSideStore implements SideStore {
   #delete(key: string): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError())
     const snaps = this.#snaps
-    if (snaps === undefined) return Promise.reject(new ReadOnlyError())
+    if (snaps === undefined) return Promise.reject(new ReadOnlyError('delete'))
     return this.#serial(key, async () => {
       try {
         await snaps.delete(key)
@@ -217,7 +217,7 @@ const isWellFormed = (text: string): boolean => (text as string & { isWellFormed
 function mapError(err: unknown, what: string): Error {
   const code = (err as { code?: unknown }).code
   if (code === 'CLOSED') return new ClosedError()
-  if (code === 'READ_ONLY') return new ReadOnlyError()
+  if (code === 'READ_ONLY') return err instanceof ReadOnlyError ? err : new ReadOnlyError(what, 'the side store refused it', { cause: err })
   if (code === 'POISONED') return new StorePoisonedError(err)
   if (code === 'INVALID_ARGUMENT') return new InvalidArgumentError(`the side store refused the ${what}: ${(err as Error).message}`, { cause: err })
   const errno = typeof code === 'string' ? ` (${code})` : ''
