@@ -1,3 +1,4 @@
+import { StoreState } from '@quire/durable'
 import { createHash } from 'node:crypto'
 import { NodeFileSystem, storePathState, type FileSystem } from '@quire/vfs'
 import { MAX_KEY_BYTES, SnapshotStore } from '@quire/snapshots'
@@ -33,15 +34,23 @@ const utf8 = new TextEncoder()
 export class SnapshotSideStore implements SideStore {
   /** Absent only when read-only and the store never saved anything (no state directory). */
   readonly #snaps: SnapshotStore | undefined
-  readonly #onClose: () => Promise<void>
   readonly #generations = new Map<string, number>()
   readonly #queues = new Map<string, Promise<unknown>>()
-  #closed = false
-  #closing: Promise<void> | undefined
+  /** Close once (writes in flight first), `CLOSED` from its first call on. */
+  readonly #state: StoreState
 
   private constructor(snaps: SnapshotStore | undefined, onClose: () => Promise<void>) {
     this.#snaps = snaps
-    this.#onClose = onClose
+    this.#state = new StoreState({
+      onClose: async () => {
+        try {
+          await Promise.all(this.#queues.values())
+          await snaps?.close()
+        } finally {
+          await onClose()
+        }
+      },
+    })
   }
 
   /**
@@ -112,7 +121,7 @@ export class SnapshotSideStore implements SideStore {
   }
 
   async #load(key: string): Promise<{ position: number; schemaVersion: number; state: unknown } | undefined> {
-    if (this.#closed) throw new ClosedError()
+    this.#state.assertOpen()
     try {
       return await this.#snaps?.load(key)
     } catch (err) {
@@ -123,7 +132,7 @@ export class SnapshotSideStore implements SideStore {
   }
 
   #save(key: string, state: unknown, schemaVersion: number): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClosedError())
+    if (this.#state.closed) return Promise.reject(new ClosedError())
     const snaps = this.#snaps
     if (snaps === undefined) return Promise.reject(new ReadOnlyError('save'))
     return this.#serial(key, async () => {
@@ -140,7 +149,7 @@ export class SnapshotSideStore implements SideStore {
   }
 
   #delete(key: string): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClosedError())
+    if (this.#state.closed) return Promise.reject(new ClosedError())
     const snaps = this.#snaps
     if (snaps === undefined) return Promise.reject(new ReadOnlyError('delete'))
     return this.#serial(key, async () => {
@@ -189,16 +198,7 @@ export class SnapshotSideStore implements SideStore {
 
   /** Waits for writes in flight, closes the snapshot store, then runs `onClose`. Idempotent. */
   close(): Promise<void> {
-    this.#closed = true
-    this.#closing ??= (async () => {
-      try {
-        await Promise.all(this.#queues.values())
-        await this.#snaps?.close()
-      } finally {
-        await this.#onClose()
-      }
-    })()
-    return this.#closing
+    return this.#state.close()
   }
 }
 

@@ -1,3 +1,4 @@
+import { StoreState } from '@quire/durable'
 import type { AbortSignalLike } from '../abort-signal.js'
 import type { CommitLog, StoredEvent } from '../commit-log.js'
 import type {
@@ -12,7 +13,6 @@ import type {
 } from '../driver.js'
 import {
   AppendFailedError,
-  ClosedError,
   DuplicateEventIdError,
   EventStoreCorruptError,
   isEventStoreError,
@@ -177,7 +177,8 @@ export class LocalDriver implements EventStoreDriver {
   #inFlight = 0
   #drained: (() => void) | undefined
   readonly #waiters = new Set<() => void>()
-  #closing: Promise<void> | undefined
+  /** Close once (every later call gets the first call's promise), `CLOSED` from its first call on. */
+  readonly #state = new StoreState({ onClose: () => this.#closeNow() })
   /** Set when a live commit could not be applied to memory: memory is no longer trusted. */
   #broken: Error | undefined
 
@@ -386,7 +387,8 @@ export class LocalDriver implements EventStoreDriver {
           this.#wake()
           return done(firstPosition, Number(firstPosition))
         } catch (err) {
-          this.#broken = err as Error
+          // The first failure is what every later write reports.
+          this.#broken ??= err as Error
           throw err
         } finally {
           this.#unreserve(stored, reservation)
@@ -511,7 +513,7 @@ export class LocalDriver implements EventStoreDriver {
   }
 
   waitForAppend(after: bigint | undefined, signal: AbortSignalLike): Promise<void> {
-    if (this.#closing !== undefined || signal.aborted) return Promise.resolve()
+    if (this.#state.closed || signal.aborted) return Promise.resolve()
     if (BigInt(this.#index.lastPosition) > (after ?? 0n)) return Promise.resolve()
     return new Promise<void>((resolve) => {
       const done = (): void => {
@@ -546,8 +548,7 @@ export class LocalDriver implements EventStoreDriver {
 
   /** Idempotent. Appends in flight (and queued behind stream locks) finish or fail first. */
   close(): Promise<void> {
-    this.#closing ??= this.#closeNow()
-    return this.#closing
+    return this.#state.close()
   }
 
   async #closeNow(): Promise<void> {
@@ -571,7 +572,7 @@ export class LocalDriver implements EventStoreDriver {
   }
 
   #assertOpen(): void {
-    if (this.#closing !== undefined) throw new ClosedError()
+    this.#state.assertOpen()
   }
 
   #assertWritable(): void {
