@@ -37,7 +37,11 @@ export interface NdjsonBackendOptions extends OpenModeOptions {
    * positions; a checkpoint beyond the new end is then `CHECKPOINT_MISMATCH`.
    */
   readonly sync?: 'always' | 'none'
-  /** Damage in the middle of the file: `'strict'` (default) refuses to open with `CORRUPT`. */
+  /**
+   * Damage in the middle of the file: `'strict'` (default) refuses to open with `CORRUPT`;
+   * `'point-in-time'` keeps what precedes it. `'skip-corrupt'` skips the damaged records, which
+   * leaves a hole in positions: the store then refuses to open with `CORRUPT` as under `'strict'`.
+   */
   readonly recovery?: RecoveryMode
   /** Rotate the log into numbered archives past this size (default: never); see `@quire/ndjson-log`. */
   readonly maxFileBytes?: number

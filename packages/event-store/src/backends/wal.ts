@@ -36,7 +36,9 @@ export interface WalBackendOptions extends OpenModeOptions {
   /**
    * What the WAL does with damage in the middle of the log (default `'strict'`: refuse to open
    * with `CORRUPT`). `'point-in-time'` keeps what precedes the damage and re-gives the
-   * positions after it: checkpoints beyond are then `CHECKPOINT_MISMATCH`.
+   * positions after it: checkpoints beyond are then `CHECKPOINT_MISMATCH`. `'skip-corrupt'`
+   * skips the damaged entries, which leaves a hole in positions: the store then refuses to open
+   * with `CORRUPT` as under `'strict'` (`$all` never skips silently).
    */
   readonly recovery?: WalRecoveryMode
   /** The store's clock, for `recordedAt` (default `Date.now`). */
