@@ -16,3 +16,4 @@ export { storeLifecycleSuite, type StoreLifecycleHarness } from './suites/store-
 export { appendLogSuite, type AppendLogHarness, type SuiteRecord, type SuiteRecoveryMode } from './suites/append-log.js'
 export { sweepAfterCrashSuite, listTree, type SweepAfterCrashHarness } from './suites/sweep-after-crash.js'
 export { openModeSuite, type OpenModeHarness, type OpenMode } from './suites/open-mode.js'
+export { diskFullSuite, type DiskFullHarness } from './suites/disk-full.js'
