@@ -103,6 +103,16 @@ export async function replayCommits(
   }
 }
 
+/**
+ * The commit timestamp of `entry` when it is a commit-info entry (checked as replay checks it),
+ * else undefined.
+ */
+export function commitTsOf(entry: WalEntry): number | undefined {
+  if (entry.key.length !== 1 || entry.key[0] !== 0xff) return undefined
+  const info = checkCommitInfo(entry)
+  return readU32(info, 1) + readU32(info, 5) * 2 ** 32
+}
+
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
 
 /**

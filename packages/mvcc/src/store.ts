@@ -13,9 +13,9 @@ import {
 } from '@quire/vfs'
 import { describeValue, functionOption, integerOption, oneOfOption, openStore, StoreState } from '@quire/durable'
 import { SnapshotStore } from '@quire/snapshots'
-import { Wal } from '@quire/wal'
+import { Wal, type WalEntry } from '@quire/wal'
 import { encodeCheckpoint, forEachCheckpointEntry, readCheckpoint, type CheckpointState } from './checkpoint-format.js'
-import { commitBatch, replayCommits } from './commit-format.js'
+import { commitBatch, commitTsOf, replayCommits } from './commit-format.js'
 import { MvccEngine, type CommitWrites, type IsolationLevel } from './engine.js'
 import { ClosedError, InvalidArgumentError, MvccCorruptError, ReadOnlyError, UnsupportedVersionError } from './errors.js'
 import { BEGIN_OPTION_KEYS, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEYS } from './option-keys.js'
@@ -143,7 +143,7 @@ export class MvccStore implements AsyncDisposable {
     const snapshotsDir = safeJoin(root, 'snapshots')
     const walDir = safeJoin(root, 'wal')
     // Before anything is created: every path must hold what the store expects there, or nothing.
-    const state = await storePathState(fs, root, 'directory', ROLE)
+    const state = await storePathState(fs, root, 'directory', ROLE, (name) => name === 'wal' || name === 'snapshots')
     const existed = {
       snapshots: await expectPathKind(fs, snapshotsDir, 'directory', "the store's checkpoint directory"),
       wal: await expectPathKind(fs, walDir, 'directory', "the store's write-ahead log directory"),
@@ -416,14 +416,40 @@ async function recover(engine: MvccEngine, wal: Wal, checkpoint: CheckpointState
       `the WAL was truncated up to seq ${wal.floorSeq} but the newest valid checkpoint covers only up to seq ${walSeq}: commits in between are lost`,
     )
   }
-  // Replay everything the WAL still holds and skip the commits the checkpoint already has, by
-  // commit timestamp rather than by WAL position: under sync 'none' a crash right after a
-  // checkpoint may lose WAL entries at or below its position (they were in the OS cache only).
-  // minLastSeq keeps the log from giving those seqs again; skipping by timestamp does not even
-  // depend on it. Commit timestamps continue from the checkpoint's, so they never collide.
-  await replayCommits(wal.replayChunks(), checkpointTs, (ts, seq, keys, values, count) =>
+  // Replay what the WAL holds after the checkpoint and skip the commits the checkpoint already
+  // has, by commit timestamp: under sync 'none' a crash right after a checkpoint may lose WAL
+  // entries at or below its position, and a release before minLastSeq then gave those seqs to
+  // new commits. Commit timestamps continue from the checkpoint's, so they never collide. The
+  // replay starts after the floor (normally the checkpoint's position: truncateBefore put it
+  // there), or after the checkpoint's position when the log still holds the checkpoint's own
+  // commit there (see afterCheckpoint).
+  const chunks = walSeq > wal.floorSeq ? await afterCheckpoint(wal, walSeq, checkpointTs) : undefined
+  await replayCommits(chunks ?? wal.replayChunks(), checkpointTs, (ts, seq, keys, values, count) =>
     engine.recover(ts, seq, keys, values, count),
   )
+}
+
+/**
+ * The WAL's entries after seq `walSeq` when the entry at `walSeq` is the commit-info entry of
+ * the checkpoint's own commit (`ts`); else undefined (read the whole log, skipping by timestamp).
+ * Commit timestamps grow along the log, so every entry before that commit's belongs to a commit
+ * at or below `ts`, which the checkpoint holds. When a crash took back the entries at or below
+ * `walSeq` and a release before `minLastSeq` gave their seqs to newer commits, the entry at
+ * `walSeq` is one of those (a later timestamp) or missing, and the whole log is read.
+ */
+async function afterCheckpoint(wal: Wal, walSeq: number, ts: number): Promise<AsyncIterable<readonly WalEntry[]> | undefined> {
+  const chunks = wal.replayChunks({ fromSeq: walSeq })
+  const first = await chunks.next()
+  const entry = first.done === true ? undefined : first.value[0]
+  if (first.done === true || entry?.seq !== walSeq || commitTsOf(entry) !== ts) {
+    await chunks.return()
+    return undefined
+  }
+  const rest = first.value.slice(1)
+  return (async function* () {
+    if (rest.length > 0) yield rest
+    yield* chunks
+  })()
 }
 
 function checkOptions(options: MvccStoreOptions): {
