@@ -32,6 +32,18 @@ export interface ExportHeader {
   readonly gapFreePositions: boolean
 }
 
+/**
+ * The last line of an export file: how many events precede it and the last one's position. An
+ * export cut off (a failed read, a killed pipe) has no trailer, and import refuses it.
+ */
+export interface ExportTrailer {
+  readonly format: 'quire-event-export-end'
+  /** Event lines between the header and this line. */
+  readonly events: number
+  /** The last event's position; `null` for an export of an empty store. */
+  readonly lastPosition: number | null
+}
+
 /** One event of an export: a `RecordedEvent` with its position as a number. */
 export interface ExportedEvent {
   readonly position: number
@@ -65,25 +77,29 @@ export function exportedOf(e: RecordedEvent): ExportedEvent {
 }
 
 /** An export line (Dates as `{"$date": …}`, which the event store refuses as data, so it is unambiguous). */
-export const exportLine = (value: ExportHeader | ExportedEvent): string => jsonCodec.stringify(value) + '\n'
+export const exportLine = (value: ExportHeader | ExportTrailer | ExportedEvent): string => jsonCodec.stringify(value) + '\n'
 
 /** Parses one export line. */
-export function parseExportLine(line: string, lineNumber: number): ExportHeader | ExportedEvent {
+export function parseExportLine(line: string, lineNumber: number): ExportHeader | ExportTrailer | ExportedEvent {
   let value: unknown
   try {
     value = jsonCodec.parse(line)
   } catch (err) {
     throw new CliError('INVALID_ARGUMENT', `line ${lineNumber} of the export is not JSON: ${err instanceof Error ? err.message : String(err)}`)
   }
-  const v = value as Partial<ExportedEvent & ExportHeader>
+  const v = value as Partial<ExportedEvent> & { format?: unknown; version?: unknown; events?: unknown; lastPosition?: unknown }
+  if (v.format === 'quire-event-export-end') {
+    if (typeof v.events !== 'number' || !(typeof v.lastPosition === 'number' || v.lastPosition === null)) throw new CliError('EXPORT_INCOMPLETE', `line ${lineNumber}: the export's end line has no event count or last position`)
+    return v as ExportTrailer
+  }
   if (v.format === 'quire-event-export') {
     if (v.version !== 1) throw new CliError('UNSUPPORTED_VERSION', `export format version ${String(v.version)} is newer than this release reads`)
-    return v as ExportHeader
+    return v as unknown as ExportHeader
   }
   if (typeof v.position !== 'number' || typeof v.streamName !== 'string' || typeof v.revision !== 'number' || typeof v.id !== 'string' || typeof v.type !== 'string' || !(v.recordedAt instanceof Date) || !('data' in v)) {
     throw new CliError('INVALID_ARGUMENT', `line ${lineNumber} of the export is not an exported event (position, streamName, revision, id, type, data, recordedAt)`)
   }
-  return v as ExportedEvent
+  return v as unknown as ExportedEvent
 }
 
 /** A digest of what must survive a move (position only when `withPosition`). */
@@ -113,7 +129,7 @@ export async function openTarget(path: string, backend: TargetBackend | undefine
   try {
     store = await EventStore.open({ backend: b })
   } catch (err) {
-    if (codeOf(err) === 'EXISTS') throw new CliError('TARGET_NOT_EMPTY', `${path} already holds a store: import only into a new, empty one`, { cause: err })
+    if (codeOf(err) === 'EXISTS') throw new CliError('TARGET_NOT_EMPTY', `${path} is not empty: import only into a new path or an empty directory`, { cause: err })
     throw err
   }
   if (store.lastPosition !== undefined) {

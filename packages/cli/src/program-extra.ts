@@ -34,7 +34,8 @@ const addImport: AddCommand = (program, ctxOf, settle, withCommon) => {
     .description('export lines (from quire export) into a new, empty event store, verified at the end')
     .option('--in <file>', 'read the export lines from this file (default: standard input)')
     .addOption(new Option('--backend <backend>', 'backend of the new store').choices(TARGET_BACKENDS))
-    .addHelpText('after', examples(['quire export ./data/ledger | quire import ./copy --backend wal', 'quire import postgres://app@localhost/app --schema ledger --in ledger.export.ndjson']))
+    .option('--target-schema <name>', 'PostgreSQL schema of the target (default: --schema)')
+    .addHelpText('after', examples(['quire export ./data/ledger | quire import ./copy --backend wal', 'quire import postgres://app@localhost/app --target-schema ledger --in ledger.export.ndjson']))
     .action(async (target: string, options: CommonOptions & TransferOptions) => {
       const ctx = ctxOf(options)
       settle(await (await transfer()).importCommand(ctx, target, options), ctx)

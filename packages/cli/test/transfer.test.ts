@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,5 +78,47 @@ describe('export and import move an event store between embedded backends', () =
     r = await quire(['import', join(root, 'nowhere')], { input: 'not json\n' })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/INVALID_ARGUMENT/)
+  })
+})
+
+describe('import refuses incomplete export lines and leaves nothing behind', () => {
+  it('export ends with a trailer (count, last position); empty input, no header, no trailer or a wrong count: exit 2 EXPORT_INCOMPLETE, the created target removed, a retry works', async () => {
+    const source = join(root, 'source3')
+    await makeEventStore('wal', source)
+    const whole = await quire(['export', source])
+    expect(whole.code, whole.stderr).toBe(0)
+    const lines = whole.stdout.trimEnd().split('\n')
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ format: 'quire-event-export-end', events: 16, lastPosition: 16 })
+    const wrongCount = [...lines.slice(0, -1), JSON.stringify({ format: 'quire-event-export-end', events: 17, lastPosition: 16 })]
+    const bad = { empty: '', noHeader: lines.slice(1).join('\n') + '\n', noTrailer: lines.slice(0, -1).join('\n') + '\n', cutMidway: lines.slice(0, 8).join('\n') + '\n', wrongCount: wrongCount.join('\n') + '\n' }
+    for (const [name, input] of Object.entries(bad)) {
+      for (const backend of name === 'noTrailer' ? (['wal', 'ndjson'] as const) : (['record-keeper'] as const)) {
+        const target = join(root, `bad-${name}-${backend}`)
+        const r = await quire(['import', target, '--backend', backend, '--json'], { input })
+        expect(r.code, `${name} ${backend}: ${r.stdout}${r.stderr}`).toBe(2)
+        expect(jsonOf(r), name).toMatchObject({ ok: false, error: { code: 'EXPORT_INCOMPLETE' } })
+        expect((await readdir(root)).filter((n) => n.startsWith(`bad-${name}-${backend}`)), name).toEqual([])
+      }
+    }
+    // An empty directory given as the target is emptied again, not removed.
+    const emptyDir = join(root, 'bad-empty-dir')
+    await mkdir(emptyDir)
+    expect((await quire(['import', emptyDir, '--backend', 'wal'], { input: bad.noTrailer })).code).toBe(2)
+    expect(await readdir(emptyDir)).toEqual([])
+    const retry = await quire(['import', emptyDir, '--backend', 'wal', '--json'], { input: whole.stdout })
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0)
+    expect(jsonOf<TransferDoc>(retry)).toMatchObject({ events: 16, verified: true })
+  })
+
+  it('a folder holding only other files is "not empty", not "already holds a store"', async () => {
+    const dir = join(root, 'notes')
+    await mkdir(dir)
+    await writeFile(join(dir, 'notes.txt'), 'mine\n')
+    const r = await quire(['import', dir, '--backend', 'wal'], { input: '' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/TARGET_NOT_EMPTY/)
+    expect(r.stderr).toMatch(/is not empty/)
+    expect(r.stderr).not.toMatch(/already holds/)
+    expect(await readdir(dir)).toEqual(['notes.txt'])
   })
 })

@@ -6,7 +6,9 @@ import { CliError } from '../cli-error.js'
 import { isPostgresUrl, resolveStore } from '../detect.js'
 import { EXIT_DAMAGE, EXIT_OK, type ExitCode } from '../exit-codes.js'
 import { writeOut } from '../io.js'
-import { allEvents, appendEvents, eventDigest, exportLine, openTarget, parseExportLine, type ExportedEvent, type ExportHeader } from '../event-transfer.js'
+import { allEvents, appendEvents, eventDigest, exportLine, openTarget, parseExportLine, type ExportedEvent, type ExportHeader, type ExportTrailer } from '../event-transfer.js'
+import { codeOf, messageOf } from '../plain-error.js'
+import { TargetUndo } from '../target-undo.js'
 import { TARGET_BACKENDS, type TargetBackend } from '../target-backends.js'
 import { openEventStoreReadOnly } from '../stores/event-store.js'
 import type { CommandContext } from './context.js'
@@ -74,15 +76,21 @@ async function copyInto(ctx: CommandContext, command: 'export' | 'import', sourc
   const schema = options.targetSchema ?? ctx.schema
   const clock = { at: Date.now() }
   const expect = new Expectation(!toPostgres)
+  const undo = await TargetUndo.record(targetPath, backend)
   const target = await openTarget(targetPath, backend, schema, clock)
   const progress = ctx.progress(`${command} → ${targetPath}`, total)
   let tally
   try {
     tally = await appendEvents(target, expect.record(events), clock, progress)
-  } finally {
+  } catch (err) {
     progress.stop()
-    await target.close()
+    await target.close().catch(() => undefined)
+    // A failed import leaves no half-filled target behind that a retry would refuse.
+    const left = await undo.undo(targetPath)
+    throw new CliError(codeOf(err), `${messageOf(err)} — ${left}`, { cause: err })
   }
+  progress.stop()
+  await target.close()
   const gapFree = (headerGapFree ?? true) && expect.gapFree
   const positionsKept = !toPostgres && gapFree
   // Reopened from disk (or a new connection) and read back: the check covers what was made durable.
@@ -137,14 +145,18 @@ export async function exportCommand(ctx: CommandContext, sourcePath: string, kin
     const header: ExportHeader = { format: 'quire-event-export', version: 1, source: store.kind, gapFreePositions: store.kind !== 'event-store-postgres' }
     const out = options.out === undefined ? ctx.io.stdout : createWriteStream(options.out, { flags: 'wx' })
     let n = 0
+    let lastPosition: number | null = null
     const progress = ctx.progress(`export ${sourcePath}`, total)
     try {
       await writeOut(out, exportLine(header))
       for await (const e of allEvents(source)) {
         await writeOut(out, exportLine(e))
         n++
+        lastPosition = e.position
         progress.tick()
       }
+      // Written only after the last event: an export cut off anywhere has no trailer.
+      await writeOut(out, exportLine({ format: 'quire-event-export-end', events: n, lastPosition }))
     } finally {
       progress.stop()
       if (options.out !== undefined) {
@@ -164,20 +176,42 @@ export async function exportCommand(ctx: CommandContext, sourcePath: string, kin
   }
 }
 
-/** Export lines from `input`, the header checked and passed on through `onHeader`. */
-async function* readExport(input: NodeJS.ReadableStream, onHeader: (h: ExportHeader) => void): AsyncIterable<ExportedEvent> {
+/**
+ * Export lines from `input`: the first must be the header and the last the trailer, whose count
+ * and last position must match the lines between; otherwise `EXPORT_INCOMPLETE` (thrown at the
+ * end, after the events were yielded: the caller undoes what it appended).
+ */
+async function* readExport(input: NodeJS.ReadableStream): AsyncIterable<ExportedEvent> {
   const lines = createInterface({ input, crlfDelay: Infinity })
   let n = 0
+  let header = false
+  let trailer: ExportTrailer | undefined
+  let events = 0
+  let lastPosition: number | null = null
   for await (const line of lines) {
     n++
     if (line.trim() === '') continue
+    if (trailer !== undefined) throw new CliError('EXPORT_INCOMPLETE', `line ${n}: input after the export's end line`)
     const value = parseExportLine(line, n)
     if ('format' in value) {
-      if (n !== 1) throw new CliError('INVALID_ARGUMENT', `line ${n}: an export header in the middle of the input`)
-      onHeader(value)
+      if (value.format === 'quire-event-export-end') {
+        if (!header) break
+        trailer = value
+        continue
+      }
+      if (header) throw new CliError('INVALID_ARGUMENT', `line ${n}: an export header in the middle of the input`)
+      header = true
       continue
     }
+    if (!header) break
+    events++
+    lastPosition = value.position
     yield value
+  }
+  if (!header) throw new CliError('EXPORT_INCOMPLETE', n === 0 ? 'the input is empty: no export header (was the export cut off or did it fail?)' : 'the input does not start with an export header (quire export writes one)')
+  if (trailer === undefined) throw new CliError('EXPORT_INCOMPLETE', `the input ends after ${events} event(s) without the export's end line: the export was cut off or failed`)
+  if (trailer.events !== events || trailer.lastPosition !== lastPosition) {
+    throw new CliError('EXPORT_INCOMPLETE', `the export's end line says ${trailer.events} event(s) up to position ${String(trailer.lastPosition)}, the input held ${events} up to ${String(lastPosition)}`)
   }
 }
 
@@ -193,6 +227,6 @@ export async function importCommand(ctx: CommandContext, targetPath: string, opt
   }
   const input = file === undefined ? ctx.io.stdin : createReadStream(file)
   // The header only says where the lines came from; what is kept is judged from the lines themselves.
-  const events = readExport(input, () => undefined)
+  const events = readExport(input)
   return copyInto(ctx, 'import', options.in ?? 'standard input', targetPath, options, events, 0, undefined)
 }
