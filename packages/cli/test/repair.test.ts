@@ -124,6 +124,27 @@ describe('repair: a dry run first, then --yes, every removed byte kept', () => {
     expect((await quire(['verify', dir])).code).toBe(0)
   })
 
+  it('skip-corrupt is a read mode: --yes is refused (exit 2, nothing changed); the dry run says it removes nothing and never "repaired"', async () => {
+    const dir = join(root, 'wal-skip')
+    await makeWal(dir, 60, 1024)
+    await flipByte((await segmentsOf(dir))[1]!, 40)
+    const before = await hashTree(dir)
+    const yes = await quire(['repair', dir, '--mode', 'skip-corrupt', '--yes', '--json'])
+    expect(yes.code, yes.stdout + yes.stderr).toBe(2)
+    expect(jsonOf(yes)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/read mode.*--mode point-in-time --yes/s) } })
+    expect(await hashTree(dir)).toBe(before)
+    const dry = await quire(['repair', dir, '--mode', 'skip-corrupt'])
+    expect(dry.code).toBe(1)
+    expect(dry.stdout).not.toMatch(/repaired|run again with --yes|would skipped/)
+    expect(dry.stdout).toMatch(/remove nothing/)
+    expect(dry.stdout).toMatch(/skip-corrupt removes no byte/)
+    // The action names are nouns after "would do:", never "would removed-after-corruption".
+    const pit = await quire(['repair', dir, '--mode', 'point-in-time'])
+    expect(pit.stdout).toMatch(/would do: (cut-corrupt|removed-after-corruption) /)
+    expect(pit.stdout).not.toMatch(/would (cut|removed|skipped)-/)
+    expect(await hashTree(dir)).toBe(before)
+  })
+
   it('--yes and --dry-run together, or an unknown mode, cannot run', async () => {
     const dir = join(root, 'wal-args')
     await makeWal(dir, 2)

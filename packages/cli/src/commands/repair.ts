@@ -16,9 +16,14 @@ const MODES = ['strict', 'point-in-time', 'skip-corrupt'] as const
  */
 export async function repairCommand(ctx: CommandContext, path: string, kind: string | undefined, mode: string, apply: boolean): Promise<ExitCode> {
   if (!(MODES as readonly string[]).includes(mode)) throw new CliError('INVALID_ARGUMENT', `--mode must be one of ${MODES.join(', ')}, got ${mode}`)
+  if (mode === 'skip-corrupt' && apply) {
+    // Opening with skip-corrupt skips damage on read and rewrites nothing: --yes would remove no byte.
+    throw new CliError('INVALID_ARGUMENT', '--mode skip-corrupt is a read mode: a store opened with it skips the damaged frames or lines when reading but removes nothing, so --yes would change no byte. To remove the damage (kept in quarantine files) run quire repair <path> --mode point-in-time --yes; to read past it, run the dry run (quire repair <path> --mode skip-corrupt) or quire dump')
+  }
   const store = await resolveStore(path, kind)
   const request: RepairRequest = { mode: mode as RepairRequest['mode'], apply }
-  const outcome = await (await handlerFor(store.kind)).repair(store, request, ctx)
+  const found = await (await handlerFor(store.kind)).repair(store, request, ctx)
+  const outcome = mode === 'skip-corrupt' && found.actions.length > 0 ? { ...found, notes: [...found.notes, 'skip-corrupt removes no byte (it only skips on read, and --yes is refused with it); --mode point-in-time --yes removes the damage into quarantine files'] } : found
   const refused = outcome.actions.length === 0 && outcome.notes.some((n) => n.startsWith('strict recovery refuses'))
   const pending = !apply && outcome.actions.length > 0
   const code = outcome.failed !== undefined ? EXIT_FAILED : refused || pending ? EXIT_DAMAGE : EXIT_OK
@@ -27,15 +32,16 @@ export async function repairCommand(ctx: CommandContext, path: string, kind: str
     return code
   }
   const c = ctx.out
-  const head = outcome.failed !== undefined ? c.red('repair failed part-way') : apply ? 'repaired' : c.bold('dry run')
+  const head = outcome.failed !== undefined ? c.red('repair failed part-way') : !apply ? c.bold('dry run') : outcome.actions.length > 0 ? 'repaired' : 'checked, nothing changed'
   await ctx.line(`${head}: ${store.path} (${store.kind}), recovery mode ${mode}`)
   for (const a of outcome.actions) {
     const bytes = a.bytes !== undefined ? ` (${a.bytes} bytes)` : ''
     const kept = a.preservedIn !== undefined ? `\n      kept in ${a.preservedIn}` : apply ? '' : ''
-    await ctx.line(`  ${apply ? c.green('done') : c.yellow('would')} ${a.action} ${whereOf(a)}${bytes}: ${a.reason}${kept}`)
+    const verb = apply ? c.green('done') : mode === 'skip-corrupt' ? c.yellow('a skip-corrupt open would skip (remove nothing)') : c.yellow('would do')
+    await ctx.line(`  ${verb}: ${a.action} ${whereOf(a)}${bytes}: ${a.reason}${kept}`)
   }
   for (const n of outcome.notes) await ctx.line(`  ${n}`)
   if (outcome.failed !== undefined) await ctx.line(`  then failed: ${outcome.failed.code}: ${outcome.failed.message} (the actions above were done)`)
-  if (pending) await ctx.line(`run again with --yes to do it (the bytes removed are kept in quarantine files or a copy next to the store)`)
+  if (pending && mode !== 'skip-corrupt') await ctx.line(`run again with --yes to do it (the bytes removed are kept in quarantine files or a copy next to the store)`)
   return code
 }
