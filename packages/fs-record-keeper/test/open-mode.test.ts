@@ -1,31 +1,17 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openModeSuite } from '@quire/test-kit'
+import { describe, expect, it } from 'vitest'
+import { dirListing, openModeSuite, useTempDirs } from '@quire/test-kit'
 import { Depot, PathKindError, RecordKeeper, StoreNotFoundError } from '../src/index.js'
 
 const A = '11111111-1111-4111-8111-111111111111'
 const B = '22222222-2222-4222-8222-222222222222'
 const OBJ = '33333333-3333-4333-8333-333333333333'
 
-const dirs: string[] = []
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'quire-rk-open-'))
-  dirs.push(d)
-  return d
-}
+const tempDir = useTempDirs('quire-rk-open-')
 
-/** Names and sizes of everything under `dir`. */
-async function listing(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const name of (await readdir(dir, { recursive: true })).sort()) out.push(`${name}:${(await stat(join(dir, name))).size}`)
-  return out
-}
+const listing = dirListing
 
 async function storesWith(dir: string): Promise<void> {
   const rk = await RecordKeeper.open(dir)

@@ -1,27 +1,13 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openModeSuite } from '@quire/test-kit'
+import { describe, expect, it } from 'vitest'
+import { dirListing, openModeSuite, useTempDirs } from '@quire/test-kit'
 import { MvccStore, ReadOnlyError } from '../src/index.js'
 
-const dirs: string[] = []
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'quire-mvcc-open-'))
-  dirs.push(d)
-  return d
-}
+const tempDir = useTempDirs('quire-mvcc-open-')
 
-/** Names and sizes of everything under `dir`. */
-async function listing(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const name of (await readdir(dir, { recursive: true })).sort()) out.push(`${name}:${(await stat(join(dir, name))).size}`)
-  return out
-}
+const listing = dirListing
 
 async function storeWith(dir: string, checkpoint = true): Promise<void> {
   const db = await MvccStore.open(dir)

@@ -1,27 +1,13 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openModeSuite } from '@quire/test-kit'
+import { describe, expect, it } from 'vitest'
+import { dirListing, openModeSuite, useTempDirs } from '@quire/test-kit'
 import { SnapshotStore } from '../src/index.js'
 
-const dirs: string[] = []
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'quire-snapshots-open-'))
-  dirs.push(d)
-  return d
-}
+const tempDir = useTempDirs('quire-snapshots-open-')
 
-/** Names and sizes of everything under `dir`. */
-async function listing(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const name of (await readdir(dir, { recursive: true })).sort()) out.push(`${name}:${(await stat(join(dir, name))).size}`)
-  return out
-}
+const listing = dirListing
 
 async function storeWith(dir: string): Promise<void> {
   const store = await SnapshotStore.open(dir)

@@ -17,3 +17,4 @@ export { appendLogSuite, type AppendLogHarness, type SuiteRecord, type SuiteReco
 export { sweepAfterCrashSuite, listTree, type SweepAfterCrashHarness } from './suites/sweep-after-crash.js'
 export { openModeSuite, type OpenModeHarness, type OpenMode } from './suites/open-mode.js'
 export { diskFullSuite, type DiskFullHarness } from './suites/disk-full.js'
+export { useTempDirs, dirListing } from './temp-dirs.js'
