@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { openModeSuite } from '@quire/test-kit'
@@ -22,7 +22,9 @@ for (const { kind, path, backend } of kinds) {
   openModeSuite<EventStore>({
     name: `EventStore on the ${kind} backend`,
     location: path,
-    ...(kind === 'ndjson' ? { makeEmpty: (p: string) => writeFile(p, '') } : {}),
+    ...(kind === 'ndjson'
+      ? { makeEmpty: (p: string) => writeFile(p, ''), makeForeign: (p: string) => writeFile(join(dirname(p), 'notes.txt'), 'not a log\n') }
+      : {}),
     open: (p, mode) => EventStore.open({ backend: backend(p, mode) }),
     close: (store) => store.close(),
     fill: async (p) => {

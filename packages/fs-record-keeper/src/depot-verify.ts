@@ -1,5 +1,5 @@
 import { optionKeys } from '@quire/durable'
-import { isTempFile, LOCK_FILE_NAME, NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
+import { absentReason, isTempFile, LOCK_FILE_NAME, NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
 import { join, resolve } from 'node:path'
 import { DepotError } from './errors.js'
 import { isUuid } from './ids.js'
@@ -30,13 +30,21 @@ export interface DepotReport {
 /** What the depot's directory is called in errors. */
 export const DEPOT_ROLE = 'depot (<dir>/depot)'
 
+/**
+ * Whether an entry of `depot/` is one the depot writes (`FORMAT`, a one-hex-digit prefix directory
+ * of the object tree, a temp file): a `depot/` with none is not a depot.
+ */
+export function isDepotEntry(name: string): boolean {
+  return name === 'FORMAT' || /^[0-9a-f]$/.test(name) || isTempFile(name)
+}
+
 /** `Depot.verify(dir)`'s work: a check through a file system that refuses every change. */
 export async function verifyDepot(dir: string, options: { readonly fs?: FileSystem }): Promise<DepotReport> {
   VERIFY_OPTION_KEYS.check(options)
   const fs = new ReadOnlyFileSystem(options.fs ?? new NodeFileSystem())
   const root = join(resolve(dir), 'depot')
-  const state = await storePathState(fs, root, 'directory', DEPOT_ROLE)
-  if (state !== 'present') throw new StoreNotFoundError(root, DEPOT_ROLE, state === 'missing' ? 'nothing is there' : 'it is empty')
+  const state = await storePathState(fs, root, 'directory', DEPOT_ROLE, isDepotEntry)
+  if (state !== 'present') throw new StoreNotFoundError(root, DEPOT_ROLE, absentReason(state, DEPOT_ROLE))
   return verifyTree(fs, root)
 }
 

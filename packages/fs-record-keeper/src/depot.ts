@@ -15,7 +15,7 @@ import {
   type OpenModeOptions,
 } from '@quire/vfs'
 import { dirname, join, resolve } from 'node:path'
-import { DEPOT_ROLE, verifyDepot, verifyTree, type DepotReport } from './depot-verify.js'
+import { DEPOT_ROLE, isDepotEntry, verifyDepot, verifyTree, type DepotReport } from './depot-verify.js'
 import { DepotError, errnoOf, overloadedError } from './errors.js'
 import { checkFormatMarker, DEPOT_MAGIC } from './format-marker.js'
 import { assertUuid, leafDir, prefixDirs } from './ids.js'
@@ -127,7 +127,7 @@ export class Depot implements AsyncDisposable {
     const limits = queueLimitOptions(options, { maxQueuedOperations: DEFAULT_MAX_QUEUED_OPERATIONS, maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES }, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const root = join(resolve(dir), 'depot')
-    enforceOpenMode(mode, await storePathState(fs, root, 'directory', DEPOT_ROLE), root, DEPOT_ROLE)
+    enforceOpenMode(mode, await storePathState(fs, root, 'directory', DEPOT_ROLE, isDepotEntry), root, DEPOT_ROLE)
     if (mode.readOnly) {
       // No lock, no sweep of temp files, no FORMAT written: nothing changes.
       const ro = new ReadOnlyFileSystem(fs)

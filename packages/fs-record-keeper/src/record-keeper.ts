@@ -26,7 +26,7 @@ import { assertUuid, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MIN_EVENT_BYTES, READ_CONCURRENCY } from './limits.js'
 import { readOnlyReport, refuseUnrecoverable, repair, type RecoveryReport } from './recovery.js'
 import { TailWriter } from './tail-writer.js'
-import { RK_ROLE, toReport, verifyRecordKeeper, type RecordKeeperReport } from './verify.js'
+import { isRkEntry, RK_ROLE, toReport, verifyRecordKeeper, type RecordKeeperReport } from './verify.js'
 
 /** An event: a JSON object whose `id` is a canonical lower-case UUID. */
 export interface RecordKeeperEvent {
@@ -168,7 +168,7 @@ export class RecordKeeper implements AsyncDisposable {
     const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const paths = rkPaths(resolve(dir))
-    const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE)
+    const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE, isRkEntry)
     await expectPathKind(fs, paths.events, 'directory', "the record keeper's event tree")
     enforceOpenMode(mode, state, paths.rk, RK_ROLE)
     if (mode.readOnly) return RecordKeeper.#openReadOnly(new ReadOnlyFileSystem(fs), paths, maxEventBytes, limits)

@@ -1,5 +1,5 @@
 import { optionKeys } from '@quire/durable'
-import { NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
+import { absentReason, isTempFile, NodeFileSystem, ReadOnlyFileSystem, storePathState, StoreNotFoundError, type FileSystem } from '@quire/vfs'
 import { resolve } from 'node:path'
 import { emptyScan, rkPaths, scanChain, type ChainScan } from './chain-scan.js'
 import { RecordKeeperError } from './errors.js'
@@ -32,13 +32,21 @@ export interface RecordKeeperReport {
 /** What the record keeper's directory is called in errors. */
 export const RK_ROLE = 'record keeper (<dir>/rk)'
 
+/**
+ * Whether an entry of `rk/` is one the record keeper writes (`FORMAT`, the `head` and `tail`
+ * pointers, the `events` tree, a temp file of one of them): an `rk/` with none is not a record keeper.
+ */
+export function isRkEntry(name: string): boolean {
+  return name === 'FORMAT' || name === 'head' || name === 'tail' || name === 'events' || isTempFile(name)
+}
+
 /** `RecordKeeper.verify(dir)`'s work: a scan through a file system that refuses every change. */
 export async function verifyRecordKeeper(dir: string, options: { readonly fs?: FileSystem }): Promise<RecordKeeperReport> {
   VERIFY_OPTION_KEYS.check(options)
   const fs = new ReadOnlyFileSystem(options.fs ?? new NodeFileSystem())
   const paths = rkPaths(resolve(dir))
-  const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE)
-  if (state !== 'present') throw new StoreNotFoundError(paths.rk, RK_ROLE, state === 'missing' ? 'nothing is there' : 'it is empty')
+  const state = await storePathState(fs, paths.rk, 'directory', RK_ROLE, isRkEntry)
+  if (state !== 'present') throw new StoreNotFoundError(paths.rk, RK_ROLE, absentReason(state, RK_ROLE))
   return toReport((await fs.exists(paths.events)) ? await scanChain(fs, paths) : emptyScan())
 }
 

@@ -1,13 +1,22 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { SimFileSystem } from '@quire/vfs/sim'
-import { openModeSuite, useTempDirs } from '@quire/test-kit'
+import { openModeSuite } from '@quire/test-kit'
 import { NdjsonLog, NotNdjsonLogError } from '@quire/ndjson-log'
 import { LOG } from './helpers.js'
 
-const tempDir = useTempDirs('quire-ndjson-open-')
+const dirs: string[] = []
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'quire-ndjson-open-'))
+  dirs.push(d)
+  return d
+}
 
 async function logWith(path: string, n: number): Promise<void> {
   const log = await NdjsonLog.open(path)
@@ -26,6 +35,9 @@ openModeSuite<NdjsonLog>({
   name: 'NdjsonLog',
   location: (root) => join(root, 'ledger.ndjson'),
   makeEmpty: (path) => writeFile(path, ''),
+  // A file store: the foreign case is a folder of other files where the log would be (a file that
+  // is not a log is NotNdjsonLogError, tested below).
+  makeForeign: (path) => writeFile(join(dirname(path), 'notes.txt'), 'not a log\n'),
   open: (path, mode) => NdjsonLog.open(path, mode),
   close: (log) => log.close(),
   fill: (path) => logWith(path, 4),

@@ -75,7 +75,9 @@ export class SnapshotStore implements AsyncDisposable {
     const mode = resolveOpenMode(options, invalid)
     const fs = options.fs ?? new NodeFileSystem()
     const root = resolve(dir)
-    enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE), root, ROLE)
+    // Key directories mark a snapshot store, and a FORMAT marker (a store embedding this one, such as
+    // the event store's state directory, writes its own): a folder of other files is not one.
+    enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE, (name) => name === 'FORMAT' || keyFromDirName(name) !== undefined), root, ROLE)
     // Read-only: no lock, no recovery (its only work is removing temp files), nothing written.
     if (mode.readOnly) return new SnapshotStore(root, READ_ONLY_FS(fs), NO_LOCK, resolved, true)
     return openStore({

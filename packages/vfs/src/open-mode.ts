@@ -1,5 +1,6 @@
 import { StoreExistsError, StoreNotFoundError } from './errors.js'
 import { isFsError, type FileSystem } from './file-system.js'
+import { LOCK_FILE_NAME } from './lock.js'
 import { expectPathKind } from './path-kind.js'
 
 /**
@@ -9,9 +10,10 @@ import { expectPathKind } from './path-kind.js'
  */
 export interface OpenModeOptions {
   /**
-   * Create the store when nothing is at its path (or an empty directory). Default `true`. With
-   * `false`, opening a path that holds no store fails with `NOT_FOUND` and creates nothing, so a
-   * typo in a path is an error instead of a fresh, empty store.
+   * Create the store when nothing is at its path (or an empty directory, or a directory holding
+   * none of the store's own files: it is created next to them). Default `true`. With `false`,
+   * opening a path that holds no store, a non-empty folder of other files included, fails with
+   * `NOT_FOUND` and creates nothing, so a typo in a path is an error instead of a fresh, empty store.
    */
   readonly createIfMissing?: boolean
   /** Refuse (`EXISTS`) to open a store that already exists. Default `false`. */
@@ -58,18 +60,39 @@ export function resolveOpenMode(options: OpenModeOptions, invalid: (message: str
   return { createIfMissing: !readOnly && read.createIfMissing !== false, errorIfExists: read.errorIfExists === true, readOnly }
 }
 
-/** What is at a store's path before `open` changes anything. */
-export type StorePathState = 'missing' | 'empty' | 'present'
+/**
+ * What is at a store's path before `open` changes anything: `'missing'`, `'empty'`, `'foreign'`
+ * (a non-empty directory that holds none of the store's own files: someone else's folder, or a
+ * typo that names one), `'present'`.
+ */
+export type StorePathState = 'missing' | 'empty' | 'foreign' | 'present'
 
 /**
  * Looks at a store's path without changing anything: `'missing'` (nothing there), `'empty'` (an
- * empty directory, or an empty file for a file store), `'present'`. Throws `PathKindError` when
- * the path (or one of its parents) is the wrong kind of thing.
+ * empty directory, or an empty file for a file store), `'foreign'` (a directory whose entries are
+ * all names `owns` does not claim), `'present'`. Throws `PathKindError` when the path (or one of
+ * its parents) is the wrong kind of thing.
+ *
+ * @param owns for a directory store: whether an entry name is one the store writes (its segments,
+ *   its `FORMAT` marker, its temp files; the lock file is claimed here). Claim every name the store may have left,
+ *   even after a crash mid-create, so a damaged store stays `'present'` (its open reports the
+ *   damage) and is never taken for a stranger's folder. Without it any entry counts as the store.
  */
-export async function storePathState(fs: FileSystem, path: string, expected: 'directory' | 'file', role: string): Promise<StorePathState> {
+export async function storePathState(
+  fs: FileSystem,
+  path: string,
+  expected: 'directory' | 'file',
+  role: string,
+  owns?: (name: string) => boolean,
+): Promise<StorePathState> {
   if (!(await expectPathKind(fs, path, expected, role))) return 'missing'
   try {
-    if (expected === 'directory') return (await fs.readdir(path)).length === 0 ? 'empty' : 'present'
+    if (expected === 'directory') {
+      const names = await fs.readdir(path)
+      if (names.length === 0) return 'empty'
+      // The writer lock (and a stale one set aside) is every store's own name.
+      return owns === undefined || names.some((name) => name === LOCK_FILE_NAME || name.startsWith(`${LOCK_FILE_NAME}.`) || owns(name)) ? 'present' : 'foreign'
+    }
     return (await fs.stat(path)).size === 0 ? 'empty' : 'present'
   } catch (err) {
     if (isFsError(err, 'ENOENT')) return 'missing' // removed meanwhile
@@ -79,16 +102,37 @@ export async function storePathState(fs: FileSystem, path: string, expected: 'di
 
 /**
  * Applies the open mode to what is at the path: `NOT_FOUND` ({@link StoreNotFoundError}) when no
- * store is there and the mode may not create one, `EXISTS` ({@link StoreExistsError}) when one is
- * there and `errorIfExists` is set. Call it before creating anything.
+ * store is there and the mode may not create one (a `'foreign'` folder included: its message says
+ * it is not empty but holds no store), `EXISTS` ({@link StoreExistsError}) when one is there and
+ * `errorIfExists` is set. With `createIfMissing` (the default) a store is created in a
+ * `'foreign'` folder next to what is there, as in an empty one: the store only ever writes,
+ * sweeps and removes names it owns, so the other files are left as they are. Call it before
+ * creating anything.
  */
 export function enforceOpenMode(mode: OpenMode, state: StorePathState, path: string, role: string): void {
   if (state === 'present') {
     if (mode.errorIfExists) throw new StoreExistsError(path, role)
     return
   }
-  if (mode.readOnly) throw new StoreNotFoundError(path, role, `${state === 'missing' ? 'nothing is there' : 'it is empty'}, and readOnly: true creates nothing`)
-  if (!mode.createIfMissing) throw new StoreNotFoundError(path, role, `${state === 'missing' ? 'nothing is there' : 'it is empty'}, and createIfMissing is false`)
+  const what = absentReason(state, role)
+  if (mode.readOnly) throw new StoreNotFoundError(path, role, `${what}, and readOnly: true creates nothing`)
+  if (!mode.createIfMissing) throw new StoreNotFoundError(path, role, `${what}, and createIfMissing is false`)
+}
+
+/**
+ * Why no store is at a path, for a `NOT_FOUND` message: `'nothing is there'`, `'it is empty'`,
+ * `'it is not empty but holds no write-ahead log'` (from `role`, "the write-ahead log's directory").
+ */
+export function absentReason(state: Exclude<StorePathState, 'present'>, role: string): string {
+  if (state === 'missing') return 'nothing is there'
+  return state === 'empty' ? 'it is empty' : `it is not empty but holds no ${storeName(role)}`
+}
+
+/** "the write-ahead log's directory" → "write-ahead log"; "record keeper (<dir>/rk)" → "record keeper". */
+function storeName(role: string): string {
+  const owner = /^the (.+)'s directory$/.exec(role)
+  if (owner?.[1] !== undefined) return owner[1]
+  return role.replace(/ \(.*\)$/, '')
 }
 
 /**

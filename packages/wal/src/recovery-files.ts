@@ -88,6 +88,14 @@ export async function refuseNewerFiles(fs: FileSystem, dir: string): Promise<voi
   }
 }
 
+/**
+ * Whether a directory entry is one a WAL writes (a segment, the floor, a quarantine file or a temp
+ * file of one): the open mode's test of whether a non-empty folder holds a log.
+ */
+export function isWalFileName(name: string): boolean {
+  return parseSegmentName(name) !== undefined || name === FLOOR_FILE || isQuarantineFile(name) || isOwnTempFile(name)
+}
+
 /** A temp file of `writeFileAtomic` for the floor or a quarantine file. */
 function isOwnTempFile(name: string): boolean {
   if (!isTempFile(name)) return false

@@ -19,6 +19,7 @@ import { LogDecoder } from './log-decoder.js'
 import { OPEN_KEYS, REPLAY_KEYS, checkOptions, type ResolvedOptions } from './options.js'
 import { ReadOnlyWriter, type LogWriter } from './read-only-writer.js'
 import { recoverLog, type RecoveredLog, type SegmentInfo, type SeqMarks } from './recovery.js'
+import { isWalFileName } from './recovery-files.js'
 import { scanSegment } from './segment-scan.js'
 import { SegmentWriter } from './segment-writer.js'
 import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from './types.js'
@@ -101,7 +102,7 @@ export class Wal implements AsyncDisposable {
     const mode = resolveOpenMode(opts, invalid)
     const fs = opts.fs ?? new NodeFileSystem()
     const root = resolve(dir)
-    enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE), root, ROLE)
+    enforceOpenMode(mode, await storePathState(fs, root, 'directory', ROLE, isWalFileName), root, ROLE)
     if (mode.readOnly) return Wal.#openReadOnly(new ReadOnlyFileSystem(fs), root, options)
     // One poison for the log: its segment file, its group commit and its lifecycle stop together.
     const poison = new Poison((cause) => new WalPoisonedError(cause))

@@ -1,13 +1,22 @@
-import { readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { SimFileSystem } from '@quire/vfs/sim'
-import { openModeSuite, useTempDirs } from '@quire/test-kit'
-import { Wal } from '../src/index.js'
+import { openModeSuite } from '@quire/test-kit'
+import { StoreNotFoundError, Wal } from '../src/index.js'
 import { collect, DIR, enc, plain } from './helpers.js'
 
-const tempDir = useTempDirs('quire-wal-open-')
+const dirs: string[] = []
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'quire-wal-open-'))
+  dirs.push(d)
+  return d
+}
 
 async function logWith(dir: string, n: number): Promise<void> {
   const wal = await Wal.open(dir)
@@ -80,5 +89,16 @@ describe('options and paths', () => {
     const wal = await Wal.open(join(root, 'w'))
     await expect(collect(wal, undefined).then(() => wal.replay({ form: 1 } as never).next())).rejects.toThrow('Wal.replay: unknown option "form"')
     await wal.close()
+  })
+})
+
+describe('a folder that is not a log', () => {
+  it('createIfMissing: false on a folder with only notes.txt says it is not empty but holds no write-ahead log, and writes no segment', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'notes.txt'), 'mine\n')
+    const err = await Wal.open(dir, { createIfMissing: false }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreNotFoundError)
+    expect((err as Error).message).toMatch(/not empty but holds no write-ahead log, and createIfMissing is false/)
+    expect(await readdir(dir)).toEqual(['notes.txt'])
   })
 })

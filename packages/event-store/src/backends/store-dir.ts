@@ -17,6 +17,14 @@ import { EventStoreCorruptError, InvalidArgumentError, UnsupportedError } from '
 
 /** Name of the marker file that says which event-store layout a directory holds. */
 export const FORMAT_FILE = 'FORMAT'
+/**
+ * Whether a directory entry is one a directory backend writes (its `FORMAT` marker or a temp file
+ * of it, the `log` and `state` directories): a folder with none of them holds no event store.
+ */
+function isStoreDirEntry(name: string): boolean {
+  return name === FORMAT_FILE || name === 'log' || name === 'state' || (name.startsWith(`${FORMAT_FILE}.`) && isTempFile(name))
+}
+
 /** The marker's magic. */
 export const FORMAT_MAGIC = 'quire-event-store'
 /** The layout version this code writes and reads (FORMAT.md). */
@@ -127,7 +135,7 @@ export async function openBackendDir<R, S>(
   role: string,
   steps: BackendOpenSteps<R, S>,
 ): Promise<S> {
-  enforceOpenMode(mode, await storePathState(fs, dir, 'directory', role), dir, role)
+  enforceOpenMode(mode, await storePathState(fs, dir, 'directory', role, isStoreDirEntry), dir, role)
   const recover = async (lock: DirLock): Promise<R> => {
     await checkFormat(fs, dir, backend, mode.readOnly)
     return steps.recover(lock)

@@ -38,6 +38,12 @@ export interface OpenModeHarness<S> {
    */
   makeEmpty?(path: string): Promise<void>
   /**
+   * Makes `path` someone else's non-empty folder that holds no store of this kind (default: a
+   * directory with a `notes.txt`; the NDJSON log: a `notes.txt` next to where its file would be).
+   * `createIfMissing: false` and `readOnly` must refuse it with `NOT_FOUND` and change nothing.
+   */
+  makeForeign?(path: string): Promise<void>
+  /**
    * The read-only copy check: `fill(location(root))`, then `root` is copied with mode 555 and
    * `reader` (a script in the package's `test/fixtures`) runs as a user who cannot write it, with
    * `args(location(copy))`; its stdout must be the JSON `expected` and the copy must be unchanged.
@@ -125,6 +131,26 @@ export function openModeSuite<S>(h: OpenModeHarness<S>): void {
       const store = await h.open(path, { createIfMissing: false })
       expect(await h.read(store)).toEqual(expected)
       await h.close(store)
+    })
+
+    it('a non-empty folder holding no store is NOT_FOUND under createIfMissing: false and readOnly, changing nothing; the default creates the store next to what is there', async () => {
+      const root = await tempDir()
+      const path = location(root)
+      await (h.makeForeign ?? (async (p: string) => {
+        await mkdir(p, { recursive: true })
+        await writeFile(join(p, 'notes.txt'), 'not a store\n')
+      }))(path)
+      const before = await listing(root)
+      for (const mode of [{ createIfMissing: false }, { readOnly: true }]) {
+        const err = await h.open(path, mode).catch((e: unknown) => e)
+        expect(code(err), JSON.stringify(mode)).toBe('NOT_FOUND')
+        expect(await listing(root)).toEqual(before)
+      }
+      const store = await h.open(path)
+      await h.write(store, 1)
+      await h.close(store)
+      const after = await listing(root)
+      for (const entry of before) expect(after).toContain(entry)
     })
 
     it('errorIfExists: true creates a new store and refuses an existing one with EXISTS, changing nothing', async () => {
