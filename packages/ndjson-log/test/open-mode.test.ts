@@ -1,22 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SimFileSystem } from '@quire/vfs/sim'
-import { openModeSuite } from '@quire/test-kit'
+import { openModeSuite, useTempDirs } from '@quire/test-kit'
 import { NdjsonLog, NotNdjsonLogError } from '@quire/ndjson-log'
 import { LOG } from './helpers.js'
 
-const dirs: string[] = []
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'quire-ndjson-open-'))
-  dirs.push(d)
-  return d
-}
+const tempDir = useTempDirs('quire-ndjson-open-')
 
 async function logWith(path: string, n: number): Promise<void> {
   const log = await NdjsonLog.open(path)

@@ -1,22 +1,13 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SimFileSystem } from '@quire/vfs/sim'
-import { openModeSuite } from '@quire/test-kit'
+import { openModeSuite, useTempDirs } from '@quire/test-kit'
 import { StoreNotFoundError, Wal } from '../src/index.js'
 import { collect, DIR, enc, plain } from './helpers.js'
 
-const dirs: string[] = []
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'quire-wal-open-'))
-  dirs.push(d)
-  return d
-}
+const tempDir = useTempDirs('quire-wal-open-')
 
 async function logWith(dir: string, n: number): Promise<void> {
   const wal = await Wal.open(dir)
