@@ -10,10 +10,20 @@ import { StorePoisonedError } from '../errors.js'
  * after it is refused with `POISONED` (cause: that first failure) until the store is reopened,
  * whatever the log below would say. Reads stay allowed while poisoned (`assertOpen`).
  *
- * @param onClose - closes the log below and releases what it holds; runs once.
+ * @param closeLog - closes the log below (it waits for its appends in flight); runs once.
+ * @param onClose - runs after it, even when it failed (releases the store lock).
  */
-export function commitLogState(onClose: () => Promise<void>): StoreState {
-  return new StoreState({ onClose, poison: new Poison((cause) => new StorePoisonedError(cause)) })
+export function commitLogState(closeLog: () => Promise<void>, onClose: () => Promise<void>): StoreState {
+  return new StoreState({
+    onClose: async () => {
+      try {
+        await closeLog()
+      } finally {
+        await onClose()
+      }
+    },
+    poison: new Poison((cause) => new StorePoisonedError(cause)),
+  })
 }
 
 /** A caught value as an `Error` (to reject a promise with). */

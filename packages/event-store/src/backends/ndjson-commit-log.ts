@@ -32,13 +32,7 @@ export class NdjsonCommitLog implements CommitLog {
   /** Takes ownership of an open `log`; `onClose` runs after it closed. */
   constructor(log: NdjsonLog<NdjsonEventRecord>, onClose: () => Promise<void> = () => Promise.resolve()) {
     this.#log = log
-    this.#state = commitLogState(async () => {
-      try {
-        await log.close()
-      } finally {
-        await onClose()
-      }
-    })
+    this.#state = commitLogState(() => log.close(), onClose)
   }
 
   get lastPosition(): bigint {

@@ -49,13 +49,7 @@ export class RecordKeeperCommitLog implements CommitLog {
     this.#last = last
     this.#next = last + 1n
     this.#maxCommitBytes = maxCommitBytes
-    this.#state = commitLogState(async () => {
-      try {
-        await rk.close()
-      } finally {
-        await onClose()
-      }
-    })
+    this.#state = commitLogState(() => rk.close(), onClose)
   }
 
   /**

@@ -40,13 +40,7 @@ export class WalCommitLog implements CommitLog, EncodedReplay {
   /** Takes ownership of an open `wal`; `onClose` runs after the WAL closed (releases the store lock). */
   constructor(wal: Wal, onClose: () => Promise<void> = () => Promise.resolve()) {
     this.#wal = wal
-    this.#state = commitLogState(async () => {
-      try {
-        await wal.close()
-      } finally {
-        await onClose()
-      }
-    })
+    this.#state = commitLogState(() => wal.close(), onClose)
   }
 
   get lastPosition(): bigint {
