@@ -30,14 +30,15 @@ export async function verifyCommand(ctx: CommandContext, path: string, kind: str
   }
   const ok = findings.damage.length === 0
   if (ctx.json) {
-    await ctx.document({ command: 'verify', path: store.path, kind: store.kind, ok, checked: findings.checked, damage: findings.damage, warnings: findings.warnings, locks })
+    await ctx.document({ command: 'verify', path: store.path, kind: store.kind, ok, checked: findings.checked, damage: findings.damage, warnings: findings.warnings, info: findings.info ?? [], locks })
     return ok ? EXIT_OK : EXIT_DAMAGE
   }
   const c = ctx.out
   await ctx.line(`verified ${store.path} (${store.kind})`)
   const checked = Object.entries(findings.checked).map(([k, v]) => `${k} ${v}`).join(', ')
-  await ctx.line(`checked: ${checked === '' ? '-' : checked}`)
+  await ctx.line(`checked: ${checked === '' ? 'nothing counted (reading stopped at the damage below)' : checked}`)
   for (const l of locks) await ctx.line(`lock: ${describeLock(l, c)}`)
+  for (const i of findings.info ?? []) await ctx.line(`info: ${i}`)
   for (const w of findings.warnings) await ctx.line(`${c.yellow('warning')}: ${w}`)
   if (ok) {
     await ctx.line(c.green('OK: no damage found'))

@@ -27,6 +27,8 @@ export interface VerifyFindings {
   readonly damage: Damage[]
   /** Things worth knowing that are not damage (a newer snapshot format left alone, …). */
   readonly warnings: string[]
+  /** Routine state that is neither damage nor a warning (segments below the truncation floor a writable open deletes, …). */
+  readonly info?: string[]
 }
 
 /** One thing `repair` does (or, in a dry run, would do). */
@@ -99,7 +101,8 @@ export interface StoreHandler {
 export function mergeFindings(a: VerifyFindings, b: VerifyFindings, prefix = ''): VerifyFindings {
   const checked = { ...a.checked }
   for (const [k, v] of Object.entries(b.checked)) checked[prefix + k] = (checked[prefix + k] ?? 0) + v
-  return { checked, damage: [...a.damage, ...b.damage], warnings: [...a.warnings, ...b.warnings] }
+  const info = [...(a.info ?? []), ...(b.info ?? [])]
+  return { checked, damage: [...a.damage, ...b.damage], warnings: [...a.warnings, ...b.warnings], ...(info.length > 0 ? { info } : {}) }
 }
 
 /** Findings with nothing in them. */

@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { readdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import { MvccStore } from '@quire/mvcc'
 import { CliError } from '../cli-error.js'
 import { codeOf, messageOf } from '../plain-error.js'
@@ -69,12 +70,24 @@ async function repairMvcc(dir: string, request: RepairRequest): Promise<RepairOu
   if (request.mode !== 'strict') throw new CliError('UNSUPPORTED', '@quire/mvcc opens its WAL in strict mode only; repair its WAL directory (quire repair <store>/wal --mode …) first if it is corrupt in the middle')
   const plan = await repairWal(join(dir, 'wal'), { mode: 'strict', apply: false })
   if (!request.apply || plan.actions.length === 0) return plan
+  const walDir = join(dir, 'wal')
+  const before = new Set(await quarantineFiles(walDir))
   const db = await MvccStore.open(dir, { createIfMissing: false })
   await db.close()
-  // The store's open ran the WAL's recovery; what it did is what the dry run showed, and the
-  // quarantine files it wrote are in the WAL directory.
-  return { actions: plan.actions, notes: [`done; the removed bytes are in quarantine files in ${join(dir, 'wal')} (*.quarantine)`] }
+  // The store's open ran the WAL's recovery and does not hand back its report: the quarantine
+  // files it wrote are the new ones, named <segment>.<offset>.<id>.quarantine; an action without
+  // one (a segment below the truncation floor, deleted on request) claims none.
+  const written = (await quarantineFiles(walDir)).filter((n) => !before.has(n))
+  const actions = plan.actions.map((a) => {
+    const { preservedIn: _p, ...rest } = a
+    const file = written.find((n) => n.startsWith(`${basename(a.file)}.${a.offset ?? 0}.`))
+    return file === undefined ? rest : { ...rest, preservedIn: join(walDir, file) }
+  })
+  const notes = written.length === 0 ? ['no quarantine file was written (nothing removed was damage)'] : [`quarantine files written: ${written.map((n) => join(walDir, n)).join(', ')}`]
+  return { actions, notes }
 }
+
+const quarantineFiles = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((n) => n.endsWith('.quarantine'))
 
 /** Key/values at the newest commit: `--prefix`, `--from` (≥) and `--to` (<) on keys. */
 async function dumpMvcc(dir: string, range: DumpRange, emit: Emit): Promise<number> {

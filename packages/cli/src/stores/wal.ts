@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Wal, type RecoveryReport, type WalRecoveryMode } from '@quire/wal'
+import { Wal, type RecoveryAction, type RecoveryReport, type WalRecoveryMode } from '@quire/wal'
 import { codeOf, messageOf } from '../plain-error.js'
 import { intArg } from '../range-args.js'
 import { putBytes } from '../json-value.js'
@@ -25,8 +25,19 @@ function corruptDamage(dir: string, err: unknown): Damage {
 
 const openReadOnly = (dir: string, recovery: WalRecoveryMode = 'strict'): Promise<Wal> => Wal.open(dir, { readOnly: true, createIfMissing: false, recovery })
 
+/**
+ * `removed-truncated-segment` is the WAL finishing a `truncateBefore` (the floor was written, the
+ * unlink had not happened yet): routine cleanup of entries the application discarded, not damage.
+ */
+const isCleanup = (a: RecoveryAction): boolean => a.action === 'removed-truncated-segment'
+
+/** Cleanup a writable open would do, as info lines. */
+function cleanupInfo(dir: string, report: RecoveryReport): string[] {
+  return report.actions.filter(isCleanup).map((a) => `${join(dir, a.segment)} (${a.bytes} bytes): ${a.reason}; a writable open deletes it (the end of a truncateBefore), not damage`)
+}
+
 function actionsAsDamage(dir: string, report: RecoveryReport): Damage[] {
-  return report.actions.map((a) => ({
+  return report.actions.filter((a) => !isCleanup(a)).map((a) => ({
     file: join(dir, a.segment),
     offset: a.offset,
     problem: `${a.action}: ${a.reason} (${a.bytes} bytes)`,
@@ -70,7 +81,8 @@ export async function verifyWal(dir: string, ctx: HandlerContext): Promise<Verif
     } finally {
       progress.stop()
     }
-    return { checked: { segments: report.segments, entries }, damage, warnings: [] }
+    const info = cleanupInfo(dir, report)
+    return { checked: { segments: report.segments, entries }, damage, warnings: [], ...(info.length > 0 ? { info } : {}) }
   } finally {
     await wal.close()
   }
@@ -94,7 +106,9 @@ export async function walInfo(dir: string): Promise<Record<string, unknown>> {
     }
     return {
       segments: r.segments,
-      entries: r.entries,
+      // The report counts every frame scanned, those at or below the truncation floor too; what
+      // the log holds (what replay, verify and dump see) is firstSeq..lastSeq, seqs being consecutive.
+      entries: firstSeq === null ? 0 : r.lastSeq - firstSeq + 1,
       firstSeq,
       lastSeq: r.lastSeq,
       floorSeq: r.floorSeq,
