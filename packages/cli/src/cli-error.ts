@@ -3,7 +3,7 @@
  * `code` like the packages' errors, so `--json` output and scripts can branch on it.
  */
 export class CliError extends Error {
-  /** `NOT_A_STORE`, `NOT_FOUND`, `INVALID_ARGUMENT`, `UNSUPPORTED`, `TARGET_NOT_EMPTY`, `IMPORT_MISMATCH`, `EXPORT_INCOMPLETE`. */
+  /** `NOT_A_STORE`, `NOT_FOUND`, `INVALID_ARGUMENT`, `UNSUPPORTED`, `TARGET_NOT_EMPTY`, `IMPORT_MISMATCH`, `EXPORT_INCOMPLETE`, `KIND_MISMATCH`. */
   readonly code: string
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {

@@ -174,9 +174,51 @@ export async function detectStore(path: string): Promise<DetectedStore> {
   throw new CliError('NOT_A_STORE', `no Quire store recognised in ${path} (no WAL segment, FORMAT marker, rk/ or depot/, wal/ + snapshots/, or snapshot key directory); pass --kind to say which it is`)
 }
 
-/** The store at `path`, of `kind` when the user named it (no detection), else detected. */
+/**
+ * Whether the markers of `kind` are at `path` (what detection would look for), so that `--kind`
+ * can override a guess but never make a command read a store of another kind as clean. An empty
+ * directory passes for a snapshot store (an event store's state before its first checkpoint).
+ */
+async function hasMarkersOf(kind: StoreKind, path: string): Promise<boolean> {
+  if (kind === 'event-store-postgres') return isPostgresUrl(path)
+  if (isPostgresUrl(path)) return false
+  const what = await kindOf(path)
+  switch (kind) {
+    case 'ndjson-log':
+      return what === 'file' && (await ndjsonVersion(path)) !== undefined
+    case 'event-store-ndjson':
+      return what === 'file' && (await ndjsonVersion(path)) !== undefined && (await eventStoreMarker(join(`${path}.state`, 'FORMAT')))?.backend === 'ndjson'
+    case 'event-store-wal':
+    case 'event-store-record-keeper':
+      return what === 'dir' && `event-store-${(await eventStoreMarker(join(path, 'FORMAT')))?.backend ?? ''}` === kind
+    case 'record-keeper':
+      return what === 'dir' && ((await readText(join(path, 'rk', 'FORMAT'))) !== undefined || (await readText(join(path, 'depot', 'FORMAT'))) !== undefined)
+    case 'mvcc':
+      return what === 'dir' && (await kindOf(join(path, 'wal'))) === 'dir' && (await kindOf(join(path, 'snapshots'))) === 'dir'
+    case 'wal':
+      return what === 'dir' && (await readdir(path)).some((n) => SEGMENT_NAME.test(n) || n === 'wal.floor')
+    case 'snapshots':
+      return what === 'dir' && ((await readdir(path)).length === 0 || (await firstSnapshotVersion(path)) !== 'none')
+  }
+}
+
+/**
+ * The store at `path`, of `kind` when the user named it (no guessing, but its markers must be
+ * there), else detected.
+ *
+ * @throws `CliError` `KIND_MISMATCH` when `kind`'s markers are not at `path` (naming what
+ *   detection finds there instead).
+ */
 export async function resolveStore(path: string, kind: string | undefined): Promise<DetectedStore> {
   if (kind === undefined) return detectStore(path)
   if (!(STORE_KINDS as readonly string[]).includes(kind)) throw new CliError('INVALID_ARGUMENT', `unknown --kind ${kind}; one of ${STORE_KINDS.join(', ')}`)
+  if (!isPostgresUrl(path) && (await kindOf(path)) === undefined) throw new CliError('NOT_FOUND', `nothing at ${path}`)
+  if (!(await hasMarkersOf(kind as StoreKind, path))) {
+    const found = await detectStore(path).then(
+      (d) => `it looks like a ${d.kind} (${d.evidence})`,
+      () => 'no Quire store is recognised there',
+    )
+    throw new CliError('KIND_MISMATCH', `--kind ${kind}: ${path} does not have the files of a ${kind} store; ${found}`)
+  }
   return { kind: kind as StoreKind, path, formatVersion: undefined, evidence: '--kind' }
 }

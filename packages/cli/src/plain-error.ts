@@ -26,6 +26,7 @@ const SENTENCES: Readonly<Record<string, string>> = {
   INVALID_ARGUMENT: 'an argument or option is not valid',
   INVALID_PATH: 'a name in the path is not allowed',
   NOT_A_STORE: 'no Quire store was recognised at that path',
+  KIND_MISMATCH: 'the store at that path is not of the --kind given (its files are missing); nothing was read as that kind',
   TARGET_NOT_EMPTY: 'the import target is not empty; import only into a new path or an empty directory',
   EXPORT_INCOMPLETE: 'the export lines are incomplete (no header, no end line, or a count that does not match): the export was cut off or failed; nothing was imported',
   IMPORT_MISMATCH: 'the copy does not match its source',

@@ -1,0 +1,42 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeNdjson, makeSnapshots, makeWal } from './support/make-stores.js'
+import { jsonOf, quire } from './support/run-cli.js'
+
+let root: string
+let wal: string
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'quire-cli-options-'))
+  wal = join(root, 'wal')
+  await makeWal(wal, 5)
+})
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+describe('--kind must name the kind that is there', () => {
+  it('a WAL directory with --kind snapshots (or ndjson-log, mvcc): exit 2 KIND_MISMATCH naming what is there, never "OK"', async () => {
+    for (const [command, kind] of [['verify', 'snapshots'], ['info', 'mvcc'], ['dump', 'ndjson-log'], ['repair', 'event-store-wal']] as const) {
+      const r = await quire([command, wal, '--kind', kind, '--json'])
+      expect(r.code, `${command} --kind ${kind}: ${r.stdout}${r.stderr}`).toBe(2)
+      const doc = jsonOf<{ ok: boolean; error: { code: string; message: string } }>(r)
+      expect(doc.error.code).toBe('KIND_MISMATCH')
+      expect(doc.error.message).toMatch(/looks like a wal/)
+    }
+  })
+
+  it('the right --kind still works, and an empty directory passes as a snapshot store', async () => {
+    expect((await quire(['verify', wal, '--kind', 'wal'])).code).toBe(0)
+    const file = join(root, 'log.ndjson')
+    await makeNdjson(file, 3)
+    expect((await quire(['verify', file, '--kind', 'ndjson-log'])).code).toBe(0)
+    const snaps = join(root, 'snaps')
+    await makeSnapshots(snaps)
+    expect((await quire(['verify', snaps, '--kind', 'snapshots'])).code).toBe(0)
+    const empty = join(root, 'empty')
+    await mkdir(empty)
+    expect((await quire(['verify', empty, '--kind', 'wal'])).code).toBe(2)
+  })
+})
