@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeNdjson, makeSnapshots, makeWal } from './support/make-stores.js'
+import { makeNdjson, makeRecordKeeper, makeSnapshots, makeWal } from './support/make-stores.js'
 import { jsonOf, quire } from './support/run-cli.js'
 
 let root: string
@@ -40,3 +40,26 @@ describe('--kind must name the kind that is there', () => {
     expect((await quire(['verify', empty, '--kind', 'wal'])).code).toBe(2)
   })
 })
+
+describe('dump refuses options that do not apply to the store', () => {
+  it('dump <wal> --stream, dump <record keeper> --prefix, dump <snapshots> --from: exit 2 naming the option and the kinds it applies to', async () => {
+    const snaps = join(root, 'snaps-dump')
+    await makeSnapshots(snaps)
+    const rk = join(root, 'rk')
+    await makeRecordKeeper(rk, 2)
+    const cases = [
+      [wal, '--stream', 'x', /--stream does not apply to a wal store; it applies to: event-store-wal/],
+      [rk, '--prefix', 'x', /--prefix does not apply to a record-keeper store; it applies to: wal, snapshots, mvcc, event-store-wal/],
+      [snaps, '--from', '1', /--from does not apply to a snapshots store/],
+    ] as const
+    for (const [path, option, value, message] of cases) {
+      const r = await quire(['dump', path, option, value])
+      expect(r.code, `${option}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toMatch(/INVALID_ARGUMENT/)
+      expect(r.stderr).toMatch(message)
+      expect(r.stdout).toBe('')
+    }
+    expect((await quire(['dump', wal, '--prefix', 'k'])).code).toBe(0)
+  })
+})
+
