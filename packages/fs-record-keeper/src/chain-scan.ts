@@ -1,7 +1,7 @@
 import { isFsError, isTempFile, LOCK_FILE_NAME, mapLimit, readSmallFile, type FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { decodeEventFile, newerEventFileVersion, type EventRecord } from './event-file.js'
-import { isUuid } from './ids.js'
+import { isUuid, leafDir } from './ids.js'
 import { READ_CONCURRENCY } from './limits.js'
 import { decodePointer } from './pointer-file.js'
 import { scanTree } from './tree-scan.js'
@@ -33,8 +33,22 @@ export interface ChainScan {
   readonly recordedTail: PointerState
   /** Why the chain could not be followed to a `next: null` (missing or damaged event, cycle). */
   readonly brokenLinks: string[]
-  /** Paths of well-formed event files that are not on the chain. */
+  /**
+   * Paths of well-formed event files an interrupted add left: not on an intact chain, linked from
+   * no file, named by no pointer, linking nowhere. Never acknowledged, so recovery removes them.
+   */
   readonly orphans: string[]
+  /**
+   * Paths of well-formed event files that were part of the chain but cannot be reached from
+   * `head`: past a break (`brokenAt`), or linked from another file or `rk/tail`, or linking on
+   * themselves. Acknowledged history: never orphans, never removed.
+   */
+  readonly unreachable: string[]
+  /**
+   * The file where the chain broke (a missing or damaged event file, a damaged or missing
+   * `rk/head`, the file that links back in a cycle), or null when the chain is intact.
+   */
+  readonly brokenAt: string | null
   /** Paths of event-tree files that fail their checks and are not on the chain. */
   readonly damaged: string[]
   /** Temp files of interrupted atomic replaces (in `rk/` and the event tree). */
@@ -96,22 +110,29 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
   const onChain = new Set<string>()
   const brokenLinks: string[] = []
   let lastPath: string | undefined
+  let brokenAt: string | null = null
   if (head !== null && typeof head !== 'string') {
     brokenLinks.push(`${paths.head} is damaged`)
+    brokenAt = paths.head
   } else {
+    // No crash leaves a tail without its head (refuseUnrecoverable): the head is what broke.
+    if (head === null && recordedTail !== null) brokenAt = paths.head
     let from = 'rk/head'
     let cur: string | null = head
     while (cur !== null) {
       const entry = entries.get(cur)
       if (entry === undefined) {
-        brokenLinks.push(`${from} links to ${cur}, which does not exist`)
+        brokenAt = join(leafDir(paths.events, cur), cur)
+        brokenLinks.push(`${from} links to ${cur}, whose file ${brokenAt} does not exist`)
         break
       }
       if (!entry.ok) {
+        brokenAt = entry.path
         brokenLinks.push(`${from} links to ${cur}, whose file ${entry.path} is damaged`)
         break
       }
       if (onChain.has(cur)) {
+        brokenAt = lastPath ?? paths.head
         brokenLinks.push(`${from} links back to ${cur}: the chain has a cycle`)
         break
       }
@@ -123,12 +144,22 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
       cur = entry.next
     }
   }
+  // Off a chain that broke, every well-formed file is kept as unreachable history: the last
+  // acknowledged event may look unlinked there (rk/tail can lag behind it), so none is an orphan.
+  // Off an intact chain, a file an interrupted add left is an orphan (a group's files link to
+  // each other but nothing links to the group, FORMAT.md), unless its links lead to what rk/tail
+  // names: the tail names only linked events, so those files were history a lost link cut off.
+  const history = brokenAt === null ? linkedToTail(entries, recordedTail, onChain) : undefined
   const orphans: string[] = []
+  const unreachable: string[] = []
   const damaged: string[] = []
   const newer: string[] = []
   for (const [id, entry] of entries) {
     if (entry.newer) newer.push(entry.path)
-    else if (!onChain.has(id)) (entry.ok ? orphans : damaged).push(entry.path)
+    else if (onChain.has(id)) continue
+    else if (!entry.ok) damaged.push(entry.path)
+    else if (history === undefined || history.has(id)) unreachable.push(entry.path)
+    else orphans.push(entry.path)
   }
   // Read the last event again, whole: it is the one the next add relinks.
   const last = lastPath === undefined ? null : (decodeEventFile(await fs.readFile(lastPath)) ?? null)
@@ -140,6 +171,8 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
     recordedTail,
     brokenLinks,
     orphans,
+    unreachable,
+    brokenAt,
     damaged,
     temps,
     strays,
@@ -147,6 +180,23 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
     leafDirs: tree.dirs,
     chainDirs,
   }
+}
+
+/** Ids off the chain whose `next` links lead to the event `rk/tail` names (it included). */
+function linkedToTail(entries: ReadonlyMap<string, Entry>, recordedTail: PointerState, onChain: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>()
+  if (typeof recordedTail !== 'string' || onChain.has(recordedTail) || entries.get(recordedTail)?.ok !== true) return found
+  const linkedFrom = new Map<string, string[]>()
+  for (const [id, entry] of entries) {
+    if (entry.ok && entry.next !== null && !onChain.has(id)) linkedFrom.set(entry.next, [...(linkedFrom.get(entry.next) ?? []), id])
+  }
+  const todo = [recordedTail]
+  for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+    if (found.has(id)) continue
+    found.add(id)
+    todo.push(...(linkedFrom.get(id) ?? []))
+  }
+  return found
 }
 
 /** The scan of a store without an event tree (nothing was ever added). */
@@ -158,6 +208,8 @@ export function emptyScan(): ChainScan {
     recordedTail: null,
     brokenLinks: [],
     orphans: [],
+    unreachable: [],
+    brokenAt: null,
     damaged: [],
     temps: [],
     strays: [],

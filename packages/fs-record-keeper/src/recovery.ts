@@ -24,8 +24,9 @@ export interface RecoveryReport {
 
 /**
  * Refuses a store recovery must not touch: `UNSUPPORTED_VERSION` when a newer release wrote an
- * event file (it would otherwise be removed as damage), `CORRUPT` when the chain is broken (no
- * crash causes that, and recovery must not treat the history as orphans to remove).
+ * event file (it would otherwise be removed as damage), `CORRUPT` when the chain is broken or an
+ * event file that was linked is off it (no crash causes either, and recovery must not treat the
+ * history as orphans to remove).
  */
 export function refuseUnrecoverable(scan: ChainScan, paths: RkPaths, readOnly: boolean): void {
   if (scan.newer.length > 0) {
@@ -33,7 +34,7 @@ export function refuseUnrecoverable(scan: ChainScan, paths: RkPaths, readOnly: b
     throw new RecordKeeperError('UNSUPPORTED_VERSION', readOnly ? which : `${which}; this release will not touch the store`)
   }
   if (readOnly) {
-    if ((scan.head === null && scan.recordedTail !== null) || scan.brokenLinks.length > 0) {
+    if ((scan.head === null && scan.recordedTail !== null) || scan.brokenLinks.length > 0 || scan.unreachable.length > 0) {
       throw new RecordKeeperError('CORRUPT', `the history in ${paths.rk} is broken; RecordKeeper.verify(dir) reports more`)
     }
     return
@@ -47,7 +48,15 @@ export function refuseUnrecoverable(scan: ChainScan, paths: RkPaths, readOnly: b
   if (scan.brokenLinks.length > 0) {
     throw new RecordKeeperError(
       'CORRUPT',
-      `the history in ${paths.rk} is broken (${scan.brokenLinks.join('; ')}); RecordKeeper.verify(dir) reports more`,
+      `the history in ${paths.rk} is broken at ${scan.brokenAt ?? paths.head} (${scan.brokenLinks.join('; ')}); ${scan.unreachable.length} later event files are unreachable and kept; RecordKeeper.verify(dir) reports more`,
+    )
+  }
+  // A whole chain, yet files its links show were on it are off it (a link lost): damage too,
+  // and those files are history, never orphans to remove.
+  if (scan.unreachable.length > 0) {
+    throw new RecordKeeperError(
+      'CORRUPT',
+      `${scan.unreachable[0]!} (and ${scan.unreachable.length - 1} more) was linked into the history in ${paths.rk} but is not on its chain; RecordKeeper.verify(dir) reports more`,
     )
   }
 }

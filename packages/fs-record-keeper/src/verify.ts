@@ -21,8 +21,22 @@ export interface RecordKeeperReport {
   readonly staleTail: boolean
   /** Links that lead nowhere or to a damaged file, damaged pointer files, cycles. */
   readonly brokenLinks: readonly string[]
-  /** Well-formed event files not on the chain (paths). */
+  /**
+   * Well-formed event files an interrupted add left (paths): off an intact chain, never linked,
+   * never acknowledged. A writable open removes them.
+   */
   readonly orphans: readonly string[]
+  /**
+   * Well-formed event files that belong to the history but cannot be reached from `head` (paths):
+   * every file off a chain that broke at `brokenAt`, and files whose links lead to what `rk/tail`
+   * names. Acknowledged events: never orphans, never removed (a writable open refuses with `CORRUPT`).
+   */
+  readonly unreachable: readonly string[]
+  /**
+   * The file at which the chain breaks: a missing or damaged event file (its path), a damaged or
+   * missing `rk/head`, the file that links back in a cycle; null when the chain is whole.
+   */
+  readonly brokenAt: string | null
   /** Event files not on the chain that fail their checks (paths). */
   readonly damaged: readonly string[]
   /** Temp files and entries that have no place in the layout (paths). */
@@ -60,7 +74,7 @@ export function toReport(scan: ChainScan): RecordKeeperReport {
   const staleTail = recordedTail !== tail
   const strays = [...scan.temps, ...scan.strays, ...scan.newer]
   return {
-    ok: brokenLinks.length === 0 && scan.orphans.length === 0 && damaged.length === 0 && strays.length === 0 && !staleTail,
+    ok: brokenLinks.length === 0 && scan.orphans.length === 0 && scan.unreachable.length === 0 && damaged.length === 0 && strays.length === 0 && !staleTail,
     events: scan.chain.length,
     head: scan.chain[0] ?? null,
     tail,
@@ -68,6 +82,8 @@ export function toReport(scan: ChainScan): RecordKeeperReport {
     staleTail,
     brokenLinks,
     orphans: scan.orphans,
+    unreachable: scan.unreachable,
+    brokenAt: scan.brokenAt,
     damaged,
     strays,
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
 import { RecordKeeper, RecordKeeperError, type RecordKeeperEvent } from '../src/index.js'
+import { decodeEventFile, encodeEventFile } from '../src/event-file.js'
 
 const DIR = '/store'
 
@@ -24,6 +25,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
   return 'OK'
 }
+
+/** The path of an event's file under DIR (FORMAT.md: three one-hex-digit prefix directories). */
+const fileOf = (id: string): string => `${DIR}/rk/events/${id[0]!}/${id[1]!}/${id[2]!}/${id}`
 
 describe('RecordKeeper', () => {
   it('starts empty', async () => {
@@ -274,6 +278,50 @@ describe('RecordKeeper', () => {
     const report = await RecordKeeper.verify(DIR, { fs })
     expect(report.ok).toBe(false)
     expect(report.brokenLinks[0]).toContain(a.id)
+  })
+
+  it.each(['deleted', 'damaged'])('an event file %s mid-chain: the later acknowledged events are unreachable after it, never orphans; open refuses, nothing removed', async (how) => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const events = Array.from({ length: 20 }, (_, i) => ({ id: randomUUID(), n: i }))
+    for (const e of events) await rk.add(e)
+    await rk.close()
+    const tenth = fileOf(events[9]!.id)
+    if (how === 'deleted') await fs.unlink(tenth)
+    else fs.corruptByte(tenth, 40)
+    const report = await RecordKeeper.verify(DIR, { fs })
+    expect(report.ok).toBe(false)
+    expect(report.events).toBe(9)
+    expect(report.brokenAt).toBe(tenth)
+    expect(report.brokenLinks).toEqual([expect.stringContaining(tenth)])
+    expect(report.orphans).toEqual([])
+    expect([...report.unreachable].sort()).toEqual(events.slice(10).map((e) => fileOf(e.id)).sort())
+    // Neither open removes or changes anything: the writable one refuses, naming the break.
+    const before = await Promise.all(events.slice(10).map((e) => fs.readFile(fileOf(e.id))))
+    const err = await RecordKeeper.open(DIR, { fs }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'CORRUPT' })
+    expect((err as Error).message).toContain(`broken at ${tenth}`)
+    expect(await codeOf(RecordKeeper.open(DIR, { fs, readOnly: true }))).toBe('CORRUPT')
+    expect(await Promise.all(events.slice(10).map((e) => fs.readFile(fileOf(e.id))))).toEqual(before)
+  })
+
+  it('an intact chain whose tail names a file off it (a lost link): the files leading there are unreachable, not orphans; open refuses', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const events = Array.from({ length: 6 }, (_, i) => ({ id: randomUUID(), n: i }))
+    for (const e of events) await rk.add(e)
+    await rk.close()
+    // Event 3's file as it was before event 4 was linked (next: null): the chain ends at 3.
+    const third = fileOf(events[2]!.id)
+    const record = decodeEventFile(await fs.readFile(third))!
+    expect(record.next).toBe(events[3]!.id)
+    await fs.writeFile(third, encodeEventFile({ ...record, next: null }))
+    const report = await RecordKeeper.verify(DIR, { fs })
+    expect(report.brokenAt).toBeNull()
+    expect(report.events).toBe(3)
+    expect(report.orphans).toEqual([])
+    expect([...report.unreachable].sort()).toEqual(events.slice(3).map((e) => fileOf(e.id)).sort())
+    expect(await codeOf(RecordKeeper.open(DIR, { fs }))).toBe('CORRUPT')
   })
 
   it('a missing head is CORRUPT, not a history of orphans to delete (regression)', async () => {
