@@ -53,6 +53,12 @@ describe('next to a live writer in another process', () => {
       expect(linesOf(dump).map((l) => l.seq)).toEqual([1, 2, 3])
       // The writer's lock is the same file, untouched: no reader took it over or rewrote it.
       expect(await readFile(join(dir, 'LOCK'))).toEqual(lock)
+      // The dry run says the store is in use and what --yes would get; an in-flight tail is not work to do.
+      const dry = await quire(['repair', dir])
+      expect(dry.code, dry.stdout + dry.stderr).toBe(0)
+      expect(dry.stdout).toMatch(/the store is in use: .*LOCK is held by pid \d+; --yes would be refused with LOCKED/)
+      expect(dry.stdout).not.toMatch(/would do: cut-torn-tail|run again with --yes/)
+      expect(jsonOf<{ recovery: string }>(info).recovery).toMatch(/in use by a live writer .*would get LOCKED/)
       const repair = await quire(['repair', dir, '--yes'])
       expect(repair.code).toBe(2)
       expect(repair.stderr).toMatch(/quire: LOCKED: another process holds the store's writer lock/)

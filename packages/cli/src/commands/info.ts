@@ -11,7 +11,10 @@ export async function infoCommand(ctx: CommandContext, path: string, kind: strin
   const store = await resolveStore(path, kind)
   const size = await treeSize(store)
   const locks = await locksOf(store)
-  const details = await (await handlerFor(store.kind)).info(store, ctx)
+  const found = await (await handlerFor(store.kind)).info(store, ctx)
+  const live = locks.filter((l) => l.holder === 'alive')
+  // Next to a live writer a writable open gets LOCKED, and an incomplete tail is its appends in flight.
+  const details = live.length === 0 ? found : { ...found, recovery: `in use by a live writer (${live.map((l) => `pid ${l.pid ?? '?'}`).join(', ')}): a writable open (repair --yes) would get LOCKED; an incomplete tail is its appends in flight` }
   if (ctx.json) {
     await ctx.document({ command: 'info', path: store.path, kind: store.kind, formatVersion: store.formatVersion ?? null, detectedBy: store.evidence, sizeBytes: size.bytes, files: size.files, locks, ...details })
     return EXIT_OK

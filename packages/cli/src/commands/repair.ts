@@ -2,11 +2,15 @@ import { resolveStore } from '../detect.js'
 import { EXIT_DAMAGE, EXIT_FAILED, EXIT_OK, type ExitCode } from '../exit-codes.js'
 import { CliError } from '../cli-error.js'
 import type { RepairRequest } from '../stores/handler.js'
+import { locksOf } from '../lock-info.js'
 import { handlerFor } from '../stores/registry.js'
 import type { CommandContext } from './context.js'
 import { whereOf } from './verify.js'
 
 const MODES = ['strict', 'point-in-time', 'skip-corrupt'] as const
+
+/** Actions on the end of a log that, next to a live writer, are its appends in flight. */
+const IN_FLIGHT: ReadonlySet<string> = new Set(['cut-torn-tail', 'removed-torn-segment'])
 
 /**
  * `quire repair <path>`: what a writable open with the chosen recovery mode does, shown as a dry
@@ -22,8 +26,23 @@ export async function repairCommand(ctx: CommandContext, path: string, kind: str
   }
   const store = await resolveStore(path, kind)
   const request: RepairRequest = { mode: mode as RepairRequest['mode'], apply }
-  const found = await (await handlerFor(store.kind)).repair(store, request, ctx)
-  const outcome = mode === 'skip-corrupt' && found.actions.length > 0 ? { ...found, notes: [...found.notes, 'skip-corrupt removes no byte (it only skips on read, and --yes is refused with it); --mode point-in-time --yes removes the damage into quarantine files'] } : found
+  const locks = apply ? [] : await locksOf(store)
+  const live = locks.filter((l) => l.holder === 'alive')
+  let outcome = await (await handlerFor(store.kind)).repair(store, request, ctx)
+  if (mode === 'skip-corrupt' && outcome.actions.length > 0) outcome = { ...outcome, notes: [...outcome.notes, 'skip-corrupt removes no byte (it only skips on read, and --yes is refused with it); --mode point-in-time --yes removes the damage into quarantine files'] }
+  if (live.length > 0) {
+    // Next to a live writer an incomplete tail is its appends in flight, not work to do (as verify says).
+    const inFlight = outcome.actions.filter((a) => IN_FLIGHT.has(a.action))
+    outcome = {
+      ...outcome,
+      actions: outcome.actions.filter((a) => !IN_FLIGHT.has(a.action)),
+      notes: [
+        `the store is in use: ${live.map((l) => `${l.file} is held by pid ${l.pid ?? '?'}`).join(', ')}; --yes would be refused with LOCKED (stop the writer first)`,
+        ...inFlight.map((a) => `${whereOf(a)}: an incomplete tail next to the live writer (its appends in flight), not work to do`),
+        ...outcome.notes.filter((n) => n !== 'nothing to repair' || inFlight.length === 0),
+      ],
+    }
+  }
   const refused = outcome.actions.length === 0 && outcome.notes.some((n) => n.startsWith('strict recovery refuses'))
   const pending = !apply && outcome.actions.length > 0
   const code = outcome.failed !== undefined ? EXIT_FAILED : refused || pending ? EXIT_DAMAGE : EXIT_OK
