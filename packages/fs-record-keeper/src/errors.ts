@@ -1,4 +1,5 @@
 import * as shared from '@quire/errors'
+import { ReadOnlyError } from '@quire/vfs'
 
 /**
  * Stable error codes, the shared contract of `@quire/errors` (listed for all packages in its
@@ -65,6 +66,17 @@ export interface FsStoreErrorOptions {
   readonly overload?: shared.OverloadDetails
 }
 
+/**
+ * `READ_ONLY` as `@quire/vfs`'s `ReadOnlyError` (the class this package exports, and the one a
+ * writable open of an unwritable folder throws), so one `instanceof ReadOnlyError` covers both.
+ */
+class StoreReadOnlyError extends ReadOnlyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('write', 'the store was opened with readOnly: true', options)
+    this.message = message
+  }
+}
+
 /** The shared class of each shared code (`OVERLOADED` needs its details, so it is built apart). */
 const SHARED_CLASS: Partial<Record<StoreErrorCode, new (message: string, options?: { cause?: unknown }) => shared.QuireError>> = {
   INVALID_ARGUMENT: shared.InvalidArgumentError,
@@ -74,7 +86,7 @@ const SHARED_CLASS: Partial<Record<StoreErrorCode, new (message: string, options
   CLOSED: shared.ClosedError,
   POISONED: shared.PoisonedError,
   UNSUPPORTED_VERSION: shared.UnsupportedVersionError,
-  READ_ONLY: shared.ReadOnlyError,
+  READ_ONLY: StoreReadOnlyError,
 }
 
 /** Which store class built each shared-class error, for `instanceof RecordKeeperError` / `DepotError`. */

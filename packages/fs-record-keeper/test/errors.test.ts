@@ -1,6 +1,6 @@
-import { CorruptError, InvalidArgumentError, OverloadedError, PoisonedError, QuireError } from '@quire/errors'
+import { CorruptError, InvalidArgumentError, OverloadedError, PoisonedError, QuireError, ReadOnlyError as SharedReadOnlyError } from '@quire/errors'
 import { describe, expect, it } from 'vitest'
-import { DepotError, RecordKeeperError } from '../src/index.js'
+import { DepotError, ReadOnlyError, RecordKeeperError } from '../src/index.js'
 import { FsStoreError } from '../src/errors.js'
 
 describe('fs-record-keeper errors follow the shared contract of @quire/errors', () => {
@@ -31,6 +31,15 @@ describe('fs-record-keeper errors follow the shared contract of @quire/errors', 
     expect(notWritable).toBeInstanceOf(QuireError)
     expect(notWritable).not.toBeInstanceOf(CorruptError)
     expect(notWritable).toMatchObject({ code: 'NOT_WRITABLE', name: 'DepotError' })
+  })
+
+  it('READ_ONLY is the ReadOnlyError this package exports (vfs\'s, what a writable open of an unwritable folder throws)', () => {
+    const err = new RecordKeeperError('READ_ONLY', '/x/rk was opened with readOnly: true; nothing was written')
+    expect(err).toBeInstanceOf(ReadOnlyError)
+    expect(err).toBeInstanceOf(SharedReadOnlyError)
+    expect(err).toBeInstanceOf(RecordKeeperError)
+    expect(err).toMatchObject({ code: 'READ_ONLY', name: 'RecordKeeperError', message: '/x/rk was opened with readOnly: true; nothing was written' })
+    expect(new DepotError('READ_ONLY', 'x')).toBeInstanceOf(ReadOnlyError)
   })
 
   it('instanceof stays false for what no store built', () => {
