@@ -147,6 +147,16 @@ describe('repair: a dry run first, then --yes, every removed byte kept', () => {
     expect(await hashTree(dir)).toBe(before)
   })
 
+  it.each(['wal', 'record-keeper'] as const)('a %s event store whose writer died: --yes takes over the top-level LOCK too (none is left)', async (backend) => {
+    const dir = join(root, `es-dead-writer-${backend}`)
+    await makeEventStore(backend, dir)
+    await staleLock(dir)
+    const done = await quire(['repair', dir, '--yes'])
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    expect(await readdir(dir)).not.toContain('LOCK')
+    expect((await quire(['verify', dir])).code).toBe(0)
+  })
+
   it('--yes and --dry-run together, or an unknown mode, cannot run', async () => {
     const dir = join(root, 'wal-args')
     await makeWal(dir, 2)

@@ -151,6 +151,12 @@ async function repairEventStore(store: DetectedStore, request: RepairRequest): P
       return { ...outcome, failed: { code: codeOf(err), message: `the state directory ${state}: ${messageOf(err)}` } }
     }
   }
+  if (request.apply && store.kind !== 'event-store-ndjson') {
+    // The event store's own writer lock (<store>/LOCK) is not the log's: a writable open of the
+    // event store takes a stale one over (as it would for the application) and releases it on close.
+    const es = await EventStore.open({ backend: store.kind === 'event-store-wal' ? walBackend(store.path, { createIfMissing: false }) : recordKeeperBackend(store.path, { createIfMissing: false }) })
+    await es.close()
+  }
   if (outcome.actions.length > 0) outcome = { ...outcome, notes: outcome.notes.filter((n) => n !== 'nothing to repair') }
   return outcome
 }
