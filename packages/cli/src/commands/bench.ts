@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -102,6 +103,8 @@ async function openSubject(kind: (typeof BENCH_KINDS)[number], dir: string, valu
   }
 }
 
+const BENCH_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 /**
  * `quire bench <kind>`: the raw `write` + `fdatasync` floor of the disk under `--dir`, then the
  * store's durable appends with one writer and with `--writers` concurrent writers (group commit),
@@ -118,6 +121,13 @@ export async function benchCommand(ctx: CommandContext, kind: string, options: B
   const dir = await mkdtemp(join(base, '.quire-bench-'))
   const value = new Uint8Array(bytes).fill(0x61)
   const rows: BenchRow[] = []
+  // Ctrl-C or a kill mid-measurement must not leave the directory behind: remove it, then let the
+  // signal end the process as it would have (its usual exit status).
+  const onSignal = (signal: NodeJS.Signals): void => {
+    rmSync(dir, { recursive: true, force: true })
+    process.kill(process.pid, signal)
+  }
+  for (const signal of BENCH_SIGNALS) process.once(signal, onSignal)
   try {
     if (!ctx.json) await ctx.note(ctx.err.dim(`measuring in ${dir} (${seconds} s per subject, ${bytes}-byte values)…`))
     const floor = await rawFloor(dir, seconds, bytes)
@@ -133,6 +143,7 @@ export async function benchCommand(ctx: CommandContext, kind: string, options: B
       }
     }
   } finally {
+    for (const signal of BENCH_SIGNALS) process.removeListener(signal, onSignal)
     await rm(dir, { recursive: true, force: true })
   }
   if (ctx.json) {
