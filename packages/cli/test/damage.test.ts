@@ -111,6 +111,19 @@ describe('damaged stores: verify exits 1 and names the damage by file and offset
     expect(v.damage.some((d) => d.file.includes(tail) || d.problem.includes(tail))).toBe(true)
   })
 
+  it('a record-keeper event file deleted mid-chain: the later events are unreachable after it, not orphans', async () => {
+    const ids: string[] = []
+    const dir = await fresh(async (p) => ids.push(...(await makeRecordKeeper(p, 20))), 'rk')
+    const fileOf = (id: string): string => join(dir, 'rk', 'events', id[0]!, id[1]!, id[2]!, id)
+    await unlink(fileOf(ids[9]!))
+    const r = await quire(['verify', dir, '--json'])
+    expect(r.code).toBe(1)
+    const v = jsonOf<VerifyDoc>(r)
+    expect(v.damage.filter((d) => d.problem.startsWith('orphan'))).toEqual([])
+    const unreachable = v.damage.filter((d) => d.problem.startsWith(`unreachable after damage at ${fileOf(ids[9]!)}`))
+    expect(unreachable.map((d) => d.file).sort()).toEqual(ids.slice(10).map(fileOf).sort())
+  })
+
   it('a torn tail under an event store and under an MVCC store is found through their WALs', async () => {
     const es = await fresh((p) => makeEventStore('wal', p), 'es')
     const seg = (await segmentsOf(join(es, 'log'))).at(-1)!

@@ -17,6 +17,7 @@ export async function verifyRecordKeeper(dir: string): Promise<VerifyFindings> {
     ...r.brokenLinks.map((file) => ({ file, problem: 'broken link: leads nowhere, to a damaged file, or in a cycle' })),
     ...r.damaged.map((file) => ({ file, problem: 'damaged event file (checksum, magic or JSON failed)' })),
     ...r.orphans.map((file) => ({ file, problem: 'orphan: an event file written but never linked (an add a crash interrupted; never acknowledged)' })),
+    ...r.unreachable.map((file) => ({ file, problem: `unreachable after damage at ${r.brokenAt ?? 'a lost link'}: acknowledged history cut off from the chain (kept; restore the broken file from a backup)` })),
     ...r.strays.map((file) => ({ file, problem: 'stray: a temp file or a name with no place in the layout' })),
     ...(r.staleTail ? [{ file: join(dir, 'rk', 'tail'), problem: `stale tail: names ${r.recordedTail ?? 'nothing'}, the chain ends at ${r.tail ?? 'nothing'}` }] : []),
   ]
@@ -86,6 +87,7 @@ export async function repairRecordKeeper(dir: string, request: RepairRequest): P
     for (const file of v.orphans) doomed.push({ file, action: 'remove-orphan', reason: 'written, never linked (never acknowledged)' })
     for (const file of v.damaged) doomed.push({ file, action: 'remove-damaged-unlinked', reason: 'damaged and not on the chain' })
     for (const file of v.strays) doomed.push({ file, action: 'remove-stray', reason: 'temp file or foreign name' })
+    for (const file of v.unreachable) notes.push(`${file}: unreachable after damage at ${v.brokenAt ?? 'a lost link'} — acknowledged history, kept; restore the broken file from a backup`)
     for (const file of v.brokenLinks) notes.push(`${file}: broken link — the package cannot repair it (open refuses with CORRUPT); restore from a backup`)
     if (v.staleTail) doomed.push({ file: join(dir, 'rk', 'tail'), action: 'rewrite-tail', reason: `tail names ${v.recordedTail ?? 'nothing'}, chain ends at ${v.tail ?? 'nothing'}` })
   }
