@@ -1,5 +1,5 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { CliError } from './cli-error.js'
 
 /**
@@ -137,7 +137,7 @@ function versionIn(text: string | undefined, magic: string): number | undefined 
 export async function detectStore(path: string): Promise<DetectedStore> {
   if (isPostgresUrl(path)) return { kind: 'event-store-postgres', path, formatVersion: undefined, evidence: 'a PostgreSQL connection string' }
   const what = await kindOf(path)
-  if (what === undefined) throw new CliError('NOT_FOUND', `nothing at ${path}`)
+  if (what === undefined) throw await nothingAt(path)
   if (what === 'file') {
     const version = await ndjsonVersion(path)
     if (version === undefined) {
@@ -172,6 +172,16 @@ export async function detectStore(path: string): Promise<DetectedStore> {
   const snap = await firstSnapshotVersion(path)
   if (snap !== 'none') return { kind: 'snapshots', path, formatVersion: snap, evidence: 'k-<hex> key directories' }
   throw new CliError('NOT_A_STORE', `no Quire store recognised in ${path} (no WAL segment, FORMAT marker, rk/ or depot/, wal/ + snapshots/, or snapshot key directory); pass --kind to say which it is`)
+}
+
+/** Why nothing is at `path`: missing (`NOT_FOUND`), or a parent is a file (`ENOTDIR`, naming it). */
+async function nothingAt(path: string): Promise<CliError> {
+  for (let parent = dirname(path); parent !== dirname(parent); parent = dirname(parent)) {
+    const what = await kindOf(parent)
+    if (what === 'file') return new CliError('ENOTDIR', `nothing can be at ${path}: a parent, ${parent}, is a file, not a directory`)
+    if (what === 'dir') break
+  }
+  return new CliError('NOT_FOUND', `nothing at ${path}`)
 }
 
 /**
@@ -209,10 +219,12 @@ async function hasMarkersOf(kind: StoreKind, path: string): Promise<boolean> {
  * @throws `CliError` `KIND_MISMATCH` when `kind`'s markers are not at `path` (naming what
  *   detection finds there instead).
  */
-export async function resolveStore(path: string, kind: string | undefined): Promise<DetectedStore> {
+export async function resolveStore(given: string, kind: string | undefined): Promise<DetectedStore> {
+  // Every path the commands print is absolute, whatever form it was given in.
+  const path = isPostgresUrl(given) ? given : resolve(given)
   if (kind === undefined) return detectStore(path)
   if (!(STORE_KINDS as readonly string[]).includes(kind)) throw new CliError('INVALID_ARGUMENT', `unknown --kind ${kind}; one of ${STORE_KINDS.join(', ')}`)
-  if (!isPostgresUrl(path) && (await kindOf(path)) === undefined) throw new CliError('NOT_FOUND', `nothing at ${path}`)
+  if (!isPostgresUrl(path) && (await kindOf(path)) === undefined) throw await nothingAt(path)
   if (!(await hasMarkersOf(kind as StoreKind, path))) {
     const found = await detectStore(path).then(
       (d) => `it looks like a ${d.kind} (${d.evidence})`,

@@ -52,8 +52,22 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+/**
+ * The packages' messages speak to programmers (open options); a command-line user has no such
+ * option: each phrase is said in the command line's terms instead.
+ */
+const API_PHRASES: readonly (readonly [RegExp, string])[] = [
+  [/,? and readOnly: true creates nothing/g, ' (quire reads without creating anything)'],
+  [/,? and createIfMissing is false/g, ' (quire never creates a store there)'],
+  [/open the store with readOnly: true to read it/g, 'read it with a read-only command (info, verify, dump)'],
+  [/(was )?opened with readOnly: true/g, '$1opened read-only'],
+]
+
+/** `message` in the command line's terms (see {@link API_PHRASES}). */
+export const forCliUser = (message: string): string => API_PHRASES.reduce((m, [from, to]) => m.replace(from, to), message)
+
 /** An error as a person should read it. */
 export function plainError(err: unknown): PlainError {
   const code = codeOf(err)
-  return { code, sentence: SENTENCES[code] ?? 'the command failed', message: messageOf(err) }
+  return { code, sentence: SENTENCES[code] ?? 'the command failed', message: forCliUser(messageOf(err)) }
 }

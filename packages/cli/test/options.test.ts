@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeNdjson, makeRecordKeeper, makeSnapshots, makeWal } from './support/make-stores.js'
-import { jsonOf, quire } from './support/run-cli.js'
+import { makeEventStore, makeNdjson, makeRecordKeeper, makeSnapshots, makeWal } from './support/make-stores.js'
+import { jsonOf, PACKAGE_DIR, quire } from './support/run-cli.js'
 
 let root: string
 let wal: string
@@ -60,6 +60,30 @@ describe('dump refuses options that do not apply to the store', () => {
       expect(r.stdout).toBe('')
     }
     expect((await quire(['dump', wal, '--prefix', 'k'])).code).toBe(0)
+  })
+})
+
+describe('messages for command-line users', () => {
+  it('a parent that is a file is ENOTDIR naming it; a relative path is shown absolute; no API option advice', async () => {
+    const file = join(root, 'file.txt')
+    await writeFile(file, 'not a store\n')
+    const r = await quire(['verify', join(file, 'sub')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/ENOTDIR/)
+    expect(r.stderr).toContain(`a parent, ${file}, is a file`)
+    const rel = relative(PACKAGE_DIR, wal)
+    const v = await quire(['verify', rel])
+    expect(v.code, v.stderr).toBe(0)
+    expect(v.stdout).toContain(`verified ${wal} (wal)`)
+    // An event store whose log directory is empty: the WAL's read-only open refuses it in API terms.
+    const es = join(root, 'es-empty-log')
+    await makeEventStore('wal', es)
+    await rm(join(es, 'log'), { recursive: true })
+    await mkdir(join(es, 'log'))
+    const e = await quire(['verify', es])
+    expect(e.code).toBe(2)
+    expect(e.stderr).toMatch(/NOT_FOUND/)
+    expect(e.stderr).not.toMatch(/readOnly: true|createIfMissing/)
   })
 })
 

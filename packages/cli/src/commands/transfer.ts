@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs'
+import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { finished } from 'node:stream/promises'
 import type { EventStore } from '@quire/event-store'
@@ -70,7 +71,8 @@ function backendArg(value: string | undefined): TargetBackend | undefined {
 }
 
 /** Appends `events` to a new store at `targetPath`, reopens it and compares; reports. */
-async function copyInto(ctx: CommandContext, command: 'export' | 'import', source: string, targetPath: string, options: TransferOptions, events: AsyncIterable<ExportedEvent>, total: number, headerGapFree: boolean | undefined): Promise<ExitCode> {
+async function copyInto(ctx: CommandContext, command: 'export' | 'import', source: string, target_: string, options: TransferOptions, events: AsyncIterable<ExportedEvent>, total: number, headerGapFree: boolean | undefined): Promise<ExitCode> {
+  const targetPath = isPostgresUrl(target_) ? target_ : resolve(target_)
   const backend = backendArg(options.backend)
   const toPostgres = isPostgresUrl(targetPath)
   const schema = options.targetSchema ?? ctx.schema
