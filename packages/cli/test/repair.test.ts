@@ -147,6 +147,24 @@ describe('repair: a dry run first, then --yes, every removed byte kept', () => {
     expect(await hashTree(dir)).toBe(before)
   })
 
+  it('a step failing after the log was cut: exit 2, and the output still names the cut and its quarantine file', async () => {
+    const dir = join(root, 'es-state-fails')
+    await makeEventStore('wal', dir)
+    const last = (await segmentsOf(join(dir, 'log'))).at(-1)!
+    await tearTail(last, 5)
+    await writeFile(join(dir, 'state', 'junk.txt'), 'not a snapshot store\n')
+    const r = await quire(['repair', dir, '--yes', '--json'])
+    expect(r.code, r.stdout + r.stderr).toBe(2)
+    const doc = jsonOf<RepairDoc & { error: { code: string; message: string } }>(r)
+    expect(doc.actions).toEqual([expect.objectContaining({ file: last, action: 'cut-torn-tail', bytes: 5 })])
+    expect(await readFile(doc.actions[0]!.preservedIn!)).toEqual(Buffer.alloc(5, 0xab))
+    expect(doc.error.message).toContain(join(dir, 'state'))
+    // Run again: the log is clean now, so only the state's failure is left to report.
+    const again = await quire(['repair', dir, '--yes'])
+    expect(again.code).toBe(2)
+    expect(again.stdout).not.toMatch(/repaired/)
+  })
+
   it.each(['wal', 'record-keeper'] as const)('a %s event store whose writer died: --yes takes over the top-level LOCK too (none is left)', async (backend) => {
     const dir = join(root, `es-dead-writer-${backend}`)
     await makeEventStore(backend, dir)

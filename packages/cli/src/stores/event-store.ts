@@ -5,7 +5,7 @@ import { CliError } from '../cli-error.js'
 import type { DetectedStore } from '../detect.js'
 import { bigintOut } from '../json-value.js'
 import { exportedOf } from '../event-transfer.js'
-import { codeOf, messageOf } from '../plain-error.js'
+import { codeOf, forCliUser, messageOf } from '../plain-error.js'
 import { bigintArg, intArg } from '../range-args.js'
 import type { Damage, DumpRange, Emit, HandlerContext, RepairOutcome, RepairRequest, StoreHandler, VerifyFindings } from './handler.js'
 import { mergeFindings, noFindings } from './handler.js'
@@ -148,7 +148,7 @@ async function repairEventStore(store: DetectedStore, request: RepairRequest): P
     } catch (err) {
       // The log's repair already acted: report what it did (cuts, quarantine files) with the failure.
       if (outcome.actions.length === 0 || !request.apply) throw err
-      return { ...outcome, failed: { code: codeOf(err), message: `the state directory ${state}: ${messageOf(err)}` } }
+      return { ...outcome, failed: { code: codeOf(err), message: `the state directory ${state}: ${forCliUser(messageOf(err))}` } }
     }
   }
   if (request.apply && store.kind !== 'event-store-ndjson') {
