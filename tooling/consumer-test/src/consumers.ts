@@ -31,9 +31,14 @@ export interface ProjectKind {
 /**
  * Packages whose declarations need more than their own: `@quire/event-store-postgres` exposes
  * `pg`'s types (a `pg.Pool` option), so a TypeScript user installs `@types/pg` (which itself
- * needs `@types/node`), as its README says.
+ * needs `@types/node`), as its README says. `@quire/cli`'s programmatic API (`run(argv, io)`)
+ * takes Node's streams, so its declarations name `NodeJS.WritableStream`: its TypeScript users
+ * have `@types/node`, as its README says.
  */
-export const TYPES_NEEDED: Readonly<Record<string, readonly string[]>> = { '@quire/event-store-postgres': ['@types/pg@^8'] }
+export const TYPES_NEEDED: Readonly<Record<string, readonly string[]>> = {
+  '@quire/event-store-postgres': ['@types/pg@^8'],
+  '@quire/cli': ['@types/node@^20.19.0'],
+}
 const TYPES_PACKAGES = [...new Set(Object.values(TYPES_NEEDED).flat())]
 
 /** What every TypeScript consumer turns on: what `tsc --init` suggests, and lib checks on. */

