@@ -42,13 +42,33 @@ export interface AppendFileOptions {
    * looks at `handle.dsync` instead.
    */
   readonly dsync?: boolean
+  /**
+   * A second, synchronous way to write the same file (default: none). When given, a synced
+   * append that needs no free space written after it, while no sync is in flight, is written
+   * through it on the calling thread instead of through the handle: no thread-pool hop, and the
+   * event loop is blocked for one device sync. See {@link InlineWriter}.
+   */
+  readonly inline?: InlineWriter
+}
+
+/**
+ * A synchronous positional writer of the same file as the handle, through a descriptor opened
+ * with `O_DSYNC`: `write` returns once the bytes are durable, or throws (an `fs` error with its
+ * `code`), blocking the calling thread meanwhile. better-sqlite3 commits the same way. A throw
+ * other than "did not fit" is treated as a failed sync, as for a `dsync` handle.
+ */
+export interface InlineWriter {
+  /** Writes all of `data` at `position` and returns once it is durable; throws on failure. */
+  write(data: Uint8Array, position: number): void
+  /** Closes the descriptor. Errors are ignored. */
+  close(): void
 }
 
 /** Errors of a write that did not fit (nothing of it is durable; the file is as the rollback leaves it). */
 const DID_NOT_FIT = ['ENOSPC', 'EDQUOT', 'EFBIG']
 
 /** What {@link DurableAppendFile.roll} is given to make the next file. */
-export type NextFile = (previous: FileHandle) => Promise<{ readonly handle: FileHandle; readonly end: number }>
+export type NextFile = (previous: FileHandle) => Promise<{ readonly handle: FileHandle; readonly end: number; readonly inline?: InlineWriter }>
 
 /**
  * One file written only at its end, with the discipline every Quire log needs, written once:
@@ -80,6 +100,9 @@ export class DurableAppendFile {
   #syncedEnd: number
   /** The syncs, one after the other (see `#syncSerial`). */
   #syncQueue: Promise<unknown> = Promise.resolve()
+  /** Steps queued in sync order and not settled yet: an inline write may go only when none is. */
+  #syncsInFlight = 0
+  #inline: InlineWriter | undefined
   readonly #poison: Poison
   readonly #writeFailed: (cause: unknown) => Error
   readonly #preallocate: number
@@ -95,6 +118,7 @@ export class DurableAppendFile {
     this.#writeFailed = options.writeFailed ?? defaultWriteFailed
     this.#preallocate = options.preallocate ?? 0
     this.#maxFileEnd = options.maxFileEnd ?? Infinity
+    this.#inline = options.inline
   }
 
   /** Opens `path` (`'r+'`, with `O_DSYNC` if `options.dsync`) for appending at `options.end`. */
@@ -148,6 +172,19 @@ export class DurableAppendFile {
     const at = this.#end
     const advance = options.advance ?? bytes.byteLength
     const data = this.#withFreeSpace(bytes, at)
+    const inline = this.#inline
+    if (inline !== undefined && options.sync === true && data === bytes && this.#syncsInFlight === 0) {
+      // Nothing else in sync order, so writing now keeps it; the bytes are durable on return.
+      try {
+        inline.write(data, at)
+      } catch (err) {
+        await this.#writeFailedInSyncOrder(err)
+      }
+      this.#fileEnd = Math.max(this.#fileEnd, at + data.byteLength)
+      this.#syncedEnd = at + advance
+      this.#end = at + advance
+      return
+    }
     const dsync = this.#handle.dsync === true
     if (dsync) {
       // The write is a sync too: in the syncs' order, so that a sync failing meanwhile cannot cut
@@ -156,8 +193,7 @@ export class DurableAppendFile {
         try {
           await this.#handle.write(data, at)
         } catch (err) {
-          if (!DID_NOT_FIT.some((code) => isFsError(err, code))) await this.#failedSync(err)
-          await this.#rollBack(err)
+          await this.#dsyncWriteFailed(err)
         }
       })
     } else {
@@ -174,6 +210,18 @@ export class DurableAppendFile {
       this.#syncedEnd = at + advance
     }
     this.#end = at + advance
+  }
+
+  /** A write that was also a sync failed: a failed sync (poison) unless it did not fit (rolled back). Always throws. */
+  async #dsyncWriteFailed(err: unknown): Promise<never> {
+    if (!DID_NOT_FIT.some((code) => isFsError(err, code))) await this.#failedSync(err)
+    return this.#rollBack(err)
+  }
+
+  /** An inline write failed: handled as a `dsync` write's failure, in sync order. Always throws. */
+  async #writeFailedInSyncOrder(err: unknown): Promise<never> {
+    await this.#inSyncOrder(() => this.#dsyncWriteFailed(err))
+    throw err
   }
 
   /** `bytes`, followed by zeros up to `preallocate` past them when they would end past the file. */
@@ -235,6 +283,8 @@ export class DurableAppendFile {
     await this.seal()
     const previous = this.#handle
     const made = await next(previous)
+    this.#inline?.close()
+    this.#inline = made.inline
     this.#handle = made.handle
     this.#end = made.end
     this.#fileEnd = made.end
@@ -244,6 +294,8 @@ export class DurableAppendFile {
 
   /** Closes the handle (does not sync: `seal()` first for that). Errors are ignored. */
   async close(): Promise<void> {
+    this.#inline?.close()
+    this.#inline = undefined
     await this.#handle.close().catch(() => undefined)
   }
 
@@ -278,7 +330,11 @@ export class DurableAppendFile {
       this.#poison.check()
       await step()
     })
-    this.#syncQueue = run.catch(() => undefined)
+    this.#syncsInFlight++
+    this.#syncQueue = run.then(
+      () => void this.#syncsInFlight--,
+      () => void this.#syncsInFlight--,
+    )
     return run
   }
 

@@ -10,7 +10,8 @@ export {
   OptionKeys,
   type InvalidFactory,
 } from './options.js'
-export { DurableAppendFile, type AppendFileOptions, type NextFile } from './append-file.js'
+export { DurableAppendFile, type AppendFileOptions, type InlineWriter, type NextFile } from './append-file.js'
+export { openInlineWriter } from './inline-writer.js'
 export {
   GroupCommit,
   DEFAULT_SCHEDULING,

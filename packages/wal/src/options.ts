@@ -1,4 +1,5 @@
 import { RECOVERY_MODES, functionOption, integerOption, oneOfOption, optionKeys } from '@quire/durable'
+import { NodeFileSystem } from '@quire/vfs'
 import { InvalidArgumentError } from './errors.js'
 import {
   WAL_DEFAULT_MAX_QUEUED_BYTES,
@@ -11,7 +12,7 @@ import type { ReplayOptions, WalOptions, WalRecoveryMode } from './types.js'
 
 /** Every key `Wal.open` knows (a key of `WalOptions` missing here fails to compile). */
 export const OPEN_KEYS = optionKeys<WalOptions>()(
-  ['fs', 'sync', 'segmentBytes', 'recovery', 'now', 'minLastSeq', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly'],
+  ['fs', 'sync', 'segmentBytes', 'recovery', 'now', 'minLastSeq', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly', 'io'],
   'Wal.open',
 )
 
@@ -27,6 +28,8 @@ export interface ResolvedOptions {
   readonly minLastSeq: number
   readonly maxQueuedOperations: number
   readonly maxQueuedBytes: number
+  /** `io: 'inline'`: durable groups written synchronously on the calling thread. */
+  readonly inline: boolean
 }
 
 const ANY_SAFE = { min: 0, max: Number.MAX_SAFE_INTEGER }
@@ -36,8 +39,16 @@ const POSITIVE = { min: 1, max: Number.MAX_SAFE_INTEGER }
 export function checkOptions(opts: WalOptions): ResolvedOptions {
   if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('options must be an object')
   if (opts.fs !== undefined && (typeof opts.fs !== 'object' || opts.fs === null)) throw new InvalidArgumentError('fs must be a FileSystem')
+  const syncAlways = oneOfOption('sync', opts.sync, ['always', 'none'], 'always') === 'always'
+  const inline = oneOfOption('io', opts.io, ['async', 'inline'], 'async') === 'inline'
+  if (inline && !syncAlways) throw new InvalidArgumentError("io 'inline' needs sync 'always' (it writes durable groups synchronously)")
+  // The inline descriptor is opened with node:fs, beside the file system's handle: only the real one.
+  if (inline && opts.fs !== undefined && !(opts.fs instanceof NodeFileSystem)) {
+    throw new InvalidArgumentError("io 'inline' needs the real file system (no fs option, or a NodeFileSystem)")
+  }
   return {
-    syncAlways: oneOfOption('sync', opts.sync, ['always', 'none'], 'always') === 'always',
+    syncAlways,
+    inline,
     segmentBytes: integerOption('segmentBytes', opts.segmentBytes, { min: WAL_MIN_SEGMENT_BYTES, max: WAL_MAX_SEGMENT_BYTES }, WAL_DEFAULT_SEGMENT_BYTES),
     recovery: oneOfOption('recovery', opts.recovery, RECOVERY_MODES, 'strict'),
     now: functionOption<() => number>('now', opts.now, Date.now),

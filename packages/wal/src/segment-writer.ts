@@ -1,4 +1,4 @@
-import { DurableAppendFile, type Poison } from '@quire/durable'
+import { DurableAppendFile, openInlineWriter, type InlineWriter, type Poison } from '@quire/durable'
 import type { FileHandle, FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { WalWriteError } from './errors.js'
@@ -6,6 +6,13 @@ import { WAL_PREALLOCATE_BYTES } from './limits.js'
 import type { SegmentInfo } from './recovery.js'
 import type { LogWriter } from './read-only-writer.js'
 import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, encodeHeader, segmentName } from './segment-header.js'
+
+/** What a {@link SegmentWriter} needs of `Wal.open`'s options. */
+export interface SegmentWriterOptions {
+  readonly segmentBytes: number
+  readonly syncAlways: boolean
+  readonly inline: boolean
+}
 
 /**
  * Writes groups to the active (last) segment and rolls segments. The append discipline (write at
@@ -19,33 +26,46 @@ export class SegmentWriter implements LogWriter {
   readonly #segments: SegmentInfo[]
   readonly #segmentBytes: number
   readonly #syncAlways: boolean
+  /** `io: 'inline'`: every segment also gets a synchronous `O_DSYNC` descriptor. */
+  readonly #inline: boolean
   readonly #file: DurableAppendFile
   readonly #poison: Poison
 
-  private constructor(fs: FileSystem, dir: string, segments: SegmentInfo[], file: DurableAppendFile, segmentBytes: number, syncAlways: boolean, poison: Poison) {
+  private constructor(fs: FileSystem, dir: string, segments: SegmentInfo[], file: DurableAppendFile, options: SegmentWriterOptions, poison: Poison) {
     this.#fs = fs
     this.#dir = dir
     this.#segments = segments
     this.#file = file
-    this.#segmentBytes = segmentBytes
-    this.#syncAlways = syncAlways
+    this.#segmentBytes = options.segmentBytes
+    this.#syncAlways = options.syncAlways
+    this.#inline = options.inline
     this.#poison = poison
   }
 
   /** Opens the last of `segments` (recovered and synced, non-empty list) for appending. */
-  static async open(fs: FileSystem, dir: string, segments: SegmentInfo[], segmentBytes: number, syncAlways: boolean, poison: Poison): Promise<SegmentWriter> {
+  static async open(fs: FileSystem, dir: string, segments: SegmentInfo[], options: SegmentWriterOptions, poison: Poison): Promise<SegmentWriter> {
+    const { segmentBytes, syncAlways } = options
     const active = segments[segments.length - 1]!
-    const file = await DurableAppendFile.open(fs, join(dir, active.name), {
-      end: active.end,
-      poison,
-      writeFailed: (cause) => new WalWriteError(cause),
-      // Under sync 'always': overwrite zeroed free space (FORMAT.md), through O_DSYNC (one write
-      // per group, no separate fdatasync). Under 'none' neither buys anything.
-      dsync: syncAlways,
-      preallocate: syncAlways ? WAL_PREALLOCATE_BYTES : 0,
-      maxFileEnd: segmentBytes,
-    })
-    return new SegmentWriter(fs, dir, segments, file, segmentBytes, syncAlways, poison)
+    const path = join(dir, active.name)
+    const inline = options.inline ? openInlineWriter(path) : undefined
+    let file: DurableAppendFile
+    try {
+      file = await DurableAppendFile.open(fs, path, {
+        end: active.end,
+        poison,
+        writeFailed: (cause) => new WalWriteError(cause),
+        // Under sync 'always': overwrite zeroed free space (FORMAT.md), through O_DSYNC (one write
+        // per group, no separate fdatasync). Under 'none' neither buys anything.
+        dsync: syncAlways,
+        preallocate: syncAlways ? WAL_PREALLOCATE_BYTES : 0,
+        maxFileEnd: segmentBytes,
+        ...(inline === undefined ? {} : { inline }),
+      })
+    } catch (err) {
+      inline?.close()
+      throw err
+    }
+    return new SegmentWriter(fs, dir, segments, file, options, poison)
   }
 
   get #active(): SegmentInfo {
@@ -75,7 +95,7 @@ export class SegmentWriter implements LogWriter {
     const previous = this.#active
     const name = segmentName(firstSeq)
     try {
-      await this.#file.roll((): Promise<{ handle: FileHandle; end: number }> => this.#createSegment(join(this.#dir, name), firstSeq))
+      await this.#file.roll((): Promise<{ handle: FileHandle; end: number; inline?: InlineWriter }> => this.#createSegment(join(this.#dir, name), firstSeq))
     } catch (err) {
       previous.end = this.#file.end
       throw err
@@ -103,17 +123,19 @@ export class SegmentWriter implements LogWriter {
    * A new segment, durably: header written and synced, then its name (directory sync). A failure
    * removes the half-made file durably (the roll was not done: `WalWriteError`), or poisons the log.
    */
-  async #createSegment(path: string, firstSeq: number): Promise<{ handle: FileHandle; end: number }> {
+  async #createSegment(path: string, firstSeq: number): Promise<{ handle: FileHandle; end: number; inline?: InlineWriter }> {
     let handle: FileHandle
     try {
       handle = await this.#fs.open(path, 'wx', { dsync: this.#syncAlways })
     } catch (err) {
       throw new WalWriteError(err)
     }
+    let inline: InlineWriter | undefined
     try {
       await handle.write(encodeHeader(SEGMENT_MAGIC, firstSeq), 0)
       await handle.sync()
       await this.#fs.syncDir(this.#dir)
+      if (this.#inline) inline = openInlineWriter(path)
     } catch (err) {
       try {
         await handle.close()
@@ -124,6 +146,6 @@ export class SegmentWriter implements LogWriter {
       }
       throw new WalWriteError(err)
     }
-    return { handle, end: SEGMENT_HEADER_BYTES }
+    return { handle, end: SEGMENT_HEADER_BYTES, ...(inline === undefined ? {} : { inline }) }
   }
 }

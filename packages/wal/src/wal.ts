@@ -112,7 +112,7 @@ export class Wal implements AsyncDisposable {
       dir: root,
       recover: async () => {
         const recovered = await recoverAbove(fs, root, options)
-        const writer = await SegmentWriter.open(fs, root, recovered.segments, options.segmentBytes, options.syncAlways, poison)
+        const writer = await SegmentWriter.open(fs, root, recovered.segments, options, poison)
         return { recovered, writer }
       },
       construct: ({ recovered, writer }, lock) => new Wal(fs, root, options, lock, recovered, writer, poison, false),

@@ -14,8 +14,8 @@ const child = fileURLToPath(new URL('./fixtures/wal-child.ts', import.meta.url))
  * Runs the child until SIGKILL after `killAfterMs` (counted from its first ack); returns its acked
  * lines. `whileAlive` runs once the child has acknowledged something, before the kill.
  */
-async function runAndKill(dir: string, killAfterMs: number, whileAlive?: () => Promise<void>): Promise<string[]> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@quire/source', child, dir], {
+async function runAndKill(dir: string, io: 'async' | 'inline', killAfterMs: number, whileAlive?: () => Promise<void>): Promise<string[]> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@quire/source', child, dir, io], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const acked: string[] = []
@@ -42,7 +42,8 @@ async function runAndKill(dir: string, killAfterMs: number, whileAlive?: () => P
 }
 
 describe('real SIGKILL', () => {
-  it('every entry the child reported acknowledged is replayed after kill -9', async () => {
+  // 'inline' writes groups synchronously through a second O_DSYNC descriptor: the same promise.
+  it.each(['async', 'inline'] as const)('every entry the child reported acknowledged is replayed after kill -9 (io %s)', async (io) => {
     const dir = await mkdtemp(join(tmpdir(), 'quire-wal-kill-'))
     try {
       const acked = new Map<number, string>()
@@ -51,7 +52,7 @@ describe('real SIGKILL', () => {
         const secondWriter = async (): Promise<void> => {
           await expect(Wal.open(dir)).rejects.toMatchObject({ code: 'LOCKED' })
         }
-        for (const line of await runAndKill(dir, 50 + Math.floor(Math.random() * 250), round === 0 ? secondWriter : undefined)) {
+        for (const line of await runAndKill(dir, io, 50 + Math.floor(Math.random() * 250), round === 0 ? secondWriter : undefined)) {
           const [seq, key, value] = line.split(' ')
           acked.set(Number(seq), `${key} ${value}`)
         }
