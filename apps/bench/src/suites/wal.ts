@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, open, openSync, write, writeSync } from 'node:fs'
+import { closeSync, constants, fdatasync, fdatasyncSync, fsyncSync, open, openSync, write, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
@@ -41,14 +41,24 @@ const RECORD_BYTES = 16 + VALUE_BYTES
  * fdatasync has no size change to commit, as SQLite's WAL mode reuses its file), one appending.
  * Both block the event loop: they are floors, not designs.
  */
-function openFloors(dir: string): { overwrite: (i: number) => Promise<void>; append: (i: number) => Promise<void>; close(): void } {
-  const overwriteFd = openSync(join(dir, 'prealloc'), 'w+')
-  const zeros = Buffer.alloc(1 << 20)
-  for (let at = 0; at < PREALLOC_BYTES; at += zeros.byteLength) writeSync(overwriteFd, zeros, 0, zeros.byteLength, at)
-  fsyncSync(overwriteFd)
+function openFloors(dir: string): {
+  overwrite: (i: number) => Promise<void>
+  append: (i: number) => Promise<void>
+  oneHop: (i: number) => Promise<void>
+  close(): void
+} {
+  const overwriteFd = openPreallocated(join(dir, 'prealloc'), 0)
+  const oneHopFd = openPreallocated(join(dir, 'prealloc-dsync'), constants.O_DSYNC)
   const appendFd = openSync(join(dir, 'append'), 'a')
   const slots = Math.floor(PREALLOC_BYTES / RECORD_BYTES)
   return {
+    // The same overwrite, as one fs.write callback on an O_DSYNC descriptor: what one thread-pool
+    // hop costs on top of the synchronous floor (the WAL's default io takes this hop).
+    oneHop: (i) =>
+      new Promise((resolve, reject) => {
+        const r = record(i)
+        write(oneHopFd, r, 0, r.byteLength, (i % slots) * RECORD_BYTES, (err) => (err ? reject(err) : resolve()))
+      }),
     overwrite: (i) => {
       const r = record(i)
       writeSync(overwriteFd, r, 0, r.byteLength, (i % slots) * RECORD_BYTES)
@@ -63,9 +73,19 @@ function openFloors(dir: string): { overwrite: (i: number) => Promise<void>; app
     },
     close() {
       closeSync(overwriteFd)
+      closeSync(oneHopFd)
       closeSync(appendFd)
     },
   }
+}
+
+/** A file of `PREALLOC_BYTES` zeros, written and fsynced, open for overwriting (`flags` added). */
+function openPreallocated(path: string, flags: number): number {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | flags)
+  const zeros = Buffer.alloc(1 << 20)
+  for (let at = 0; at < PREALLOC_BYTES; at += zeros.byteLength) writeSync(fd, zeros, 0, zeros.byteLength, at)
+  fsyncSync(fd)
+  return fd
 }
 
 /** One raw record: a 16-byte header (the key's first bytes) + the value. */
@@ -76,6 +96,8 @@ interface Peers {
   readonly rawNoSync: (i: number) => Promise<void>
   readonly wal: Wal
   readonly walNone: Wal
+  /** `io: 'inline'`: the opt-in that blocks the event loop for each group's device sync. */
+  readonly walInline: Wal
   readonly level: ClassicLevel<Buffer, Buffer>
   readonly lmdb: ReturnType<typeof openLmdb>
   readonly sqlite: Database.Database
@@ -93,6 +115,7 @@ async function openPeers(ctx: { subdir(name: string): Promise<string> }, tag: st
   const rawNoSync = (i: number): Promise<void> => writeAll(rawNoSyncFd, record(i))
   const wal = await Wal.open(await ctx.subdir(`wal-${tag}`))
   const walNone = await Wal.open(await ctx.subdir(`wal-none-${tag}`), { sync: 'none' })
+  const walInline = await Wal.open(await ctx.subdir(`wal-inline-${tag}`), { io: 'inline' })
   const level = new ClassicLevel<Buffer, Buffer>(await ctx.subdir(`level-${tag}`), { keyEncoding: 'buffer', valueEncoding: 'buffer' })
   await level.open()
   const lmdb = openLmdb({ path: await ctx.subdir(`lmdb-${tag}`) })
@@ -105,12 +128,14 @@ async function openPeers(ctx: { subdir(name: string): Promise<string> }, tag: st
     rawNoSync,
     wal,
     walNone,
+    walInline,
     level,
     lmdb,
     sqlite,
     async close() {
       await wal.close()
       await walNone.close()
+      await walInline.close()
       await level.close()
       await lmdb.close()
       sqlite.close()
@@ -124,7 +149,9 @@ const S = {
   overwrite: 'floor: writeSync + fdatasyncSync, overwriting preallocated space',
   append: 'floor: writeSync + fdatasyncSync, appending',
   raw: 'raw write + fdatasync loop (fs callbacks)',
+  oneHop: 'raw one-hop loop: fs.write callback on an O_DSYNC fd, overwriting preallocated space',
   wal: '@quire/wal',
+  walInline: "@quire/wal io: 'inline' (opt-in; blocks the event loop per sync)",
   level: 'classic-level (sync: true)',
   lmdb: 'lmdb',
   sqlite: 'better-sqlite3 (WAL, synchronous=FULL)',
@@ -144,9 +171,14 @@ function durableSubjects(p: Peers): PointSubject[] {
 
 /** Issue 17's WAL goals, from the table's rows. */
 function judge(ctx: BenchContext, rows: readonly BenchRow[]): void {
+  // Judged on the default io; the opt-in's ratios go in the note, so the table says which meets them.
   const wal1 = rateOf(rows, ONE, S.wal)
-  ctx.goal({ goal: 'WAL 1 writer ≥ 1.5× better-sqlite3', measured: wal1 / rateOf(rows, ONE, S.sqlite), target: 1.5, direction: 'atLeast', unit: '×' })
-  ctx.goal({ goal: 'WAL 1 writer ≥ 0.85× the preallocated-overwrite floor', measured: wal1 / rateOf(rows, ONE, S.overwrite), target: 0.85, direction: 'atLeast', unit: '×' })
+  const inline1 = rateOf(rows, ONE, S.walInline)
+  const sqlite1 = rateOf(rows, ONE, S.sqlite)
+  const floor1 = rateOf(rows, ONE, S.overwrite)
+  const optIn = (r: number): string => `default io; io 'inline' (opt-in, blocks the event loop): ${r.toFixed(2)}×`
+  ctx.goal({ goal: 'WAL 1 writer ≥ 1.5× better-sqlite3', measured: wal1 / sqlite1, target: 1.5, direction: 'atLeast', unit: '×', note: optIn(inline1 / sqlite1) })
+  ctx.goal({ goal: 'WAL 1 writer ≥ 0.85× the preallocated-overwrite floor', measured: wal1 / floor1, target: 0.85, direction: 'atLeast', unit: '×', note: optIn(inline1 / floor1) })
   ctx.goal({ goal: 'WAL 256 writers ≥ 1.5× lmdb', measured: rateOf(rows, MANY, S.wal) / rateOf(rows, MANY, S.lmdb), target: 1.5, direction: 'atLeast', unit: '×' })
 }
 
@@ -201,7 +233,9 @@ export const suite: BenchSuite = {
             { subject: S.overwrite, ops: 900 * s, op: floors.overwrite, baseline: true, note: 'the physical floor: no size change to commit' },
             { subject: S.append, ops: 900 * s, op: floors.append, note: 'each fdatasync also commits the new file size' },
             { subject: S.raw, ops: 900 * s, op: p.raw, note: 'fs.promises-style: two thread-pool hops per op' },
-            { subject: S.wal, ops: 900 * s, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }) },
+            { subject: S.oneHop, ops: 900 * s, op: floors.oneHop, note: 'the floor plus one thread-pool round trip' },
+            { subject: S.wal, ops: 900 * s, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }), note: "default io ('async'): one O_DSYNC write per group on the thread pool" },
+            { subject: S.walInline, ops: 900 * s, op: (i) => p.walInline.append({ op: 'put', key: keyOf(i), value: valueOf(i) }), note: 'the O_DSYNC write on the calling thread, as better-sqlite3 commits' },
             { subject: S.level, ops: 900 * s, op: (i) => p.level.put(keyOf(i), valueOf(i), { sync: true }) },
             { subject: S.lmdb, ops: 900 * s, op: (i) => p.lmdb.put(keyOf(i), valueOf(i)) },
             {
@@ -228,6 +262,7 @@ export const suite: BenchSuite = {
           [
             { subject: S.raw, ops: 6_000 * s, op: p.raw, note: '256 independent write + fdatasync' },
             { subject: S.wal, ops: 150_000 * s, op: (i) => p.wal.append({ op: 'put', key: keyOf(i), value: valueOf(i) }) },
+            { subject: S.walInline, ops: 150_000 * s, op: (i) => p.walInline.append({ op: 'put', key: keyOf(i), value: valueOf(i) }), note: 'writers chained on promises still group' },
             { subject: S.level, ops: 15_000 * s, op: (i) => p.level.put(keyOf(i), valueOf(i), { sync: true }) },
             { subject: S.lmdb, ops: 90_000 * s, op: (i) => p.lmdb.put(keyOf(i), valueOf(i)), baseline: true },
             {
