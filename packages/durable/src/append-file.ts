@@ -43,10 +43,11 @@ export interface AppendFileOptions {
    */
   readonly dsync?: boolean
   /**
-   * A second, synchronous way to write the same file (default: none). When given, a synced
-   * append that needs no free space written after it, while no sync is in flight, is written
-   * through it on the calling thread instead of through the handle: no thread-pool hop, and the
-   * event loop is blocked for one device sync. See {@link InlineWriter}.
+   * A second, synchronous way to write the same file (default: none). When given, an append
+   * called with `{ sync: true, inline: true }` that needs no free space written after it, while
+   * no sync is in flight, is written through it on the calling thread instead of through the
+   * handle: no thread-pool hop, and the event loop is blocked for one device sync. See
+   * {@link InlineWriter}.
    */
   readonly inline?: InlineWriter
 }
@@ -154,7 +155,8 @@ export class DurableAppendFile {
   }
 
   /**
-   * Writes `bytes` at `end`; with `options.sync`, then syncs. `end` moves by `options.advance`
+   * Writes `bytes` at `end`; with `options.sync`, then syncs. With `options.inline` too, the write
+   * may go through the file's {@link InlineWriter} (see `AppendFileOptions.inline`), blocking. `end` moves by `options.advance`
    * (default: all of `bytes`) only once that succeeded; bytes past the advance (free space a log
    * preallocates) are written but not acknowledged, and a later append overwrites them.
    *
@@ -167,13 +169,13 @@ export class DurableAppendFile {
    *   outcome is unknown: reopen); the `writeFailed` error when the write failed and was rolled
    *   back (nothing appended, the file is as before, the next append may succeed).
    */
-  async append(bytes: Uint8Array, options: { readonly sync?: boolean; readonly advance?: number } = {}): Promise<void> {
+  async append(bytes: Uint8Array, options: { readonly sync?: boolean; readonly advance?: number; readonly inline?: boolean } = {}): Promise<void> {
     this.#poison.check()
     const at = this.#end
     const advance = options.advance ?? bytes.byteLength
     const data = this.#withFreeSpace(bytes, at)
     const inline = this.#inline
-    if (inline !== undefined && options.sync === true && data === bytes && this.#syncsInFlight === 0) {
+    if (inline !== undefined && options.sync === true && options.inline === true && data === bytes && this.#syncsInFlight === 0) {
       // Nothing else in sync order, so writing now keeps it; the bytes are durable on return.
       try {
         inline.write(data, at)

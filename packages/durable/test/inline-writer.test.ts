@@ -32,7 +32,7 @@ async function simFile(inline: InlineWriter): Promise<{ fs: SimFileSystem; file:
 }
 
 describe('DurableAppendFile with an inline writer', () => {
-  it('a synced append that needs no free space goes through the inline writer; one that grows the file does not', async () => {
+  it('a synced append asked inline that needs no free space goes through the inline writer; others do not', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'quire-inline-'))
     try {
       const path = join(dir, 'log')
@@ -47,9 +47,11 @@ describe('DurableAppendFile with an inline writer', () => {
         close: () => real.close(),
       }
       const file = await DurableAppendFile.open(new NodeFileSystem(), path, { end: 3, dsync: true, preallocate: 8, inline: counted })
-      await file.append(bytes('ab'), { sync: true }) // grows the file by its free space: through the handle
+      await file.append(bytes('ab'), { sync: true, inline: true }) // grows the file by its free space: through the handle
       expect(inlineWrites).toBe(0)
-      await file.append(bytes('cd'), { sync: true }) // inside the free space: inline
+      await file.append(bytes('cd'), { sync: true, inline: true }) // inside the free space: inline
+      expect(inlineWrites).toBe(1)
+      await file.append(bytes('xy'), { sync: true, advance: 0 }) // not asked inline (a pad the next append overwrites)
       expect(inlineWrites).toBe(1)
       expect([file.end, file.syncedEnd, file.fileEnd]).toEqual([7, 7, 13])
       await file.append(bytes('e')) // not synced: through the handle
@@ -64,7 +66,7 @@ describe('DurableAppendFile with an inline writer', () => {
 
   it('an inline write that did not fit (ENOSPC) is rolled back durably: WRITE_FAILED, not poisoned', async () => {
     const { fs, file, poison } = await simFile(failing('ENOSPC'))
-    await expect(file.append(bytes('ab'), { sync: true })).rejects.toMatchObject({ code: 'WRITE_FAILED', errno: 'ENOSPC' })
+    await expect(file.append(bytes('ab'), { sync: true, inline: true })).rejects.toMatchObject({ code: 'WRITE_FAILED', errno: 'ENOSPC' })
     expect(poison.poisoned).toBe(false)
     expect([file.end, file.syncedEnd]).toEqual([3, 3])
     expect(text(await fs.crash(1, { pessimistic: true }).readFile('/d/log'))).toBe('HDR')
@@ -73,13 +75,13 @@ describe('DurableAppendFile with an inline writer', () => {
   it('an inline write failing otherwise (EIO) may be a failed sync: poison, cut back to what the disk holds', async () => {
     const { fs, file, poison } = await simFile(failing('EIO'))
     await file.append(bytes('ab')) // unsynced: through the (O_DSYNC) handle, so durable too
-    const err = await file.append(bytes('cd'), { sync: true }).catch((e: unknown) => e)
+    const err = await file.append(bytes('cd'), { sync: true, inline: true }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'POISONED' })
     expect(poison.error).toBe(err)
     expect([file.end, file.syncedEnd]).toEqual([5, 5])
     expect(text(await fs.readFile('/d/log'))).toBe('HDRab')
     expect(text(await fs.crash(2, { pessimistic: true }).readFile('/d/log'))).toBe('HDRab')
-    await expect(file.append(bytes('x'), { sync: true })).rejects.toBe(err)
+    await expect(file.append(bytes('x'), { sync: true, inline: true })).rejects.toBe(err)
   })
 
   it("roll switches to the next file's inline writer and closes the previous one; close closes it", async () => {

@@ -22,9 +22,10 @@ export interface GroupWriter {
    * Writes sealed frames holding seqs `[firstSeq, lastSeq]` at the end of the active segment and
    * resolves once they are acknowledged (durable under sync 'always'). Rejects with
    * `WalWriteError` when the write failed and was rolled back (nothing appended), or with
-   * `WalPoisonedError` when the log can no longer be trusted.
+   * `WalPoisonedError` when the log can no longer be trusted. `requests` is how many callers'
+   * requests the bytes hold (under `io: 'inline'`, one alone is written on the calling thread).
    */
-  write(bytes: Uint8Array, firstSeq: number, lastSeq: number): Promise<void>
+  write(bytes: Uint8Array, firstSeq: number, lastSeq: number, requests: number): Promise<void>
   /** Makes a new, empty segment starting at `firstSeq` the active one (same rejections). */
   roll(firstSeq: number): Promise<void>
 }
@@ -176,7 +177,7 @@ export class GroupCommit {
         const end = queue[j - 1]!.end
         const firstSeq = this.#lastSeq + 1
         const lastSeq = sealFrames(buf, view, first.start, end, firstSeq)
-        await writer.write(buf.subarray(first.start, end), firstSeq, lastSeq)
+        await writer.write(buf.subarray(first.start, end), firstSeq, lastSeq, j - i)
         this.#lastSeq = lastSeq
         settle(core, queue, i, j, firstSeq)
         i = j

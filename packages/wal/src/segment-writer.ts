@@ -80,10 +80,12 @@ export class SegmentWriter implements LogWriter {
     return this.#active.end <= SEGMENT_HEADER_BYTES
   }
 
-  async write(bytes: Uint8Array, _firstSeq: number, lastSeq: number): Promise<void> {
+  async write(bytes: Uint8Array, _firstSeq: number, lastSeq: number, requests: number): Promise<void> {
     const active = this.#active
     try {
-      await this.#file.append(bytes, { sync: this.#syncAlways })
+      // io 'inline' blocks for a lone caller only: a group of many shares one thread-pool hop,
+      // and the event loop stays free while its sync runs.
+      await this.#file.append(bytes, { sync: this.#syncAlways, inline: this.#inline && requests === 1 })
     } finally {
       // A failed sync may have cut the segment back to what the disk holds.
       active.end = this.#file.end

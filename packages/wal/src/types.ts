@@ -88,14 +88,15 @@ export interface WalOptions extends OpenModeOptions {
    * - `'async'` (default): through Node's thread pool, as one `O_DSYNC` write. The event loop
    *   never waits for the disk; a lone writer pays a thread-pool round trip per put (about
    *   35-50 µs on a small VM, a third of an SSD's sync).
-   * - `'inline'`: **blocks the event loop for one device sync per group.** A group that fits
-   *   the segment's free space is written synchronously on the calling thread, through a second
-   *   descriptor opened with `O_DSYNC`, as better-sqlite3 commits every transaction: no
-   *   thread-pool hop, so one writer at a time gets the synchronous loop's rate. Nothing else
-   *   in the process runs meanwhile (timers, sockets, other stores), and callers woken by I/O
-   *   in separate event-loop callbacks each pay their own blocking sync instead of sharing a
-   *   group. Callers chained on promises (an `await` loop, `Promise.all`) still group. Writes
-   *   that grow the segment (its free space, every 1 MiB) and segment rolls stay asynchronous.
+   * - `'inline'`: **blocks the event loop for one device sync per lone operation.** A group
+   *   of one append (or one batch) that fits the segment's free space is written synchronously
+   *   on the calling thread, through a second descriptor opened with `O_DSYNC`, as
+   *   better-sqlite3 commits every transaction: no thread-pool hop, so one writer at a time
+   *   gets the synchronous loop's rate. Nothing else in the process runs meanwhile (timers,
+   *   sockets, other stores), and callers woken by I/O in separate event-loop callbacks each pay
+   *   their own blocking sync instead of sharing a group. Groups of several operations (callers
+   *   chained on promises, `Promise.all`, work arriving while a write is in flight), writes that
+   *   grow the segment (its free space, every 1 MiB) and segment rolls stay asynchronous.
    *   Needs `sync: 'always'` and the real file system (no `fs` option, or a `NodeFileSystem`).
    *
    * Durability is the same in both: an append resolves only after its bytes are durable.
