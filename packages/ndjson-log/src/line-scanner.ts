@@ -134,11 +134,43 @@ export interface LinesEnd {
   readonly partialLineNo: number
 }
 
+/** A read in flight: the chunk's buffer (a carried partial line first) and what the read gives. */
+interface PendingRead {
+  readonly buf: Buffer
+  readonly carryLength: number
+  /** File offset the read starts at. */
+  readonly at: number
+  /** How many bytes the read gave. */
+  readonly got: Promise<number>
+  /** Settles with the read, never rejects: a handler from the start, so that a failed read the
+   * caller has not reached yet is no unhandled rejection; and what an early stop waits for. */
+  readonly settled: Promise<unknown>
+}
+
+/** Starts reading the chunk at `at` (at most `to`), after `carry`. */
+function startRead(handle: FileHandle, at: number, to: number, carry: Buffer | undefined): PendingRead {
+  const carryLength = carry?.length ?? 0
+  // A line longer than a chunk is carried into the next read: reads grow with it, so that a long
+  // line is copied a few times rather than once per chunk, while the buffer stays within
+  // MAX_LINE_BYTES plus a chunk.
+  const want = Math.min(Math.max(READ_CHUNK_BYTES, Math.min(carryLength, MAX_LINE_BYTES - carryLength)), to - at)
+  const buf = Buffer.allocUnsafe(carryLength + want)
+  if (carry !== undefined) carry.copy(buf, 0)
+  const got = handle.read(buf.subarray(carryLength, carryLength + want), at)
+  const settled = got.then(
+    () => undefined,
+    () => undefined,
+  )
+  return { buf, carryLength, at, got, settled }
+}
+
 /**
  * Reads `handle` from `from` to `to` chunk by chunk and yields the complete lines of each chunk
  * (never an empty chunk), in order; returns what lies after the last complete line. Lines longer
  * than {@link MAX_LINE_BYTES} are marked and not buffered, so a hostile file cannot make it
  * allocate without bound. A chunk's buffer is its own: lines stay valid after the next chunk.
+ * The next chunk is read while the caller works on this one (the disk and the CPU overlap); a
+ * read still in flight when the caller stops early is waited for, so the handle may be closed.
  */
 export async function* readLines(
   handle: FileHandle,
@@ -148,47 +180,48 @@ export async function* readLines(
 ): AsyncGenerator<LineChunk, LinesEnd, undefined> {
   let position = from
   let lineNo = firstLineNo
-  let carry: Buffer | undefined
   let carryOffset = from
   let skipping = false
-  while (position < to) {
-    const carryLength = carry?.length ?? 0
-    // A line longer than a chunk is carried into the next read: reads grow with it, so that a long
-    // line is copied a few times rather than once per chunk, while the buffer stays within
-    // MAX_LINE_BYTES plus a chunk.
-    const want = Math.min(Math.max(READ_CHUNK_BYTES, Math.min(carryLength, MAX_LINE_BYTES - carryLength)), to - position)
-    const buf = Buffer.allocUnsafe(carryLength + want)
-    if (carry !== undefined) carry.copy(buf, 0)
-    const got = await handle.read(buf.subarray(carryLength, carryLength + want), position)
-    if (got === 0) break
-    const length = carryLength + got
-    const base = position - carryLength // file offset of buf[0]
-    position += got
-    const chunk = new LineChunk(buf, length, base, lineNo)
-    const { starts, ends, nexts } = chunk
-    let lineStart = 0
-    for (;;) {
-      const nl = buf.indexOf(NEWLINE, lineStart)
-      if (nl === -1 || nl >= length) break
-      if (skipping) {
-        skipping = false
-        chunk.overlongOffset = carryOffset
-        starts.push(-1)
-        ends.push(-1)
-      } else {
-        // A line ending `\r\n` (a text editor's doing) is a line ending, not part of the line.
-        starts.push(lineStart)
-        ends.push(nl > lineStart && buf[nl - 1] === CARRIAGE_RETURN ? nl - 1 : nl)
+  let pending = position < to ? startRead(handle, position, to, undefined) : undefined
+  try {
+    while (pending !== undefined) {
+      const { buf, carryLength, at } = pending
+      const read = pending.got
+      pending = undefined
+      const got = await read
+      if (got === 0) break
+      const length = carryLength + got
+      const base = at - carryLength // file offset of buf[0]
+      position = at + got
+      const chunk = new LineChunk(buf, length, base, lineNo)
+      const { starts, ends, nexts } = chunk
+      let lineStart = 0
+      for (;;) {
+        const nl = buf.indexOf(NEWLINE, lineStart)
+        if (nl === -1 || nl >= length) break
+        if (skipping) {
+          skipping = false
+          chunk.overlongOffset = carryOffset
+          starts.push(-1)
+          ends.push(-1)
+        } else {
+          // A line ending `\r\n` (a text editor's doing) is a line ending, not part of the line.
+          starts.push(lineStart)
+          ends.push(nl > lineStart && buf[nl - 1] === CARRIAGE_RETURN ? nl - 1 : nl)
+        }
+        nexts.push(nl + 1)
+        lineNo++
+        lineStart = nl + 1
       }
-      nexts.push(nl + 1)
-      lineNo++
-      lineStart = nl + 1
+      if (!skipping) carryOffset = base + lineStart
+      let carry: Buffer | undefined
+      if (!skipping && length - lineStart > MAX_LINE_BYTES) skipping = true
+      else if (!skipping && lineStart < length) carry = buf.subarray(lineStart, length)
+      if (position < to) pending = startRead(handle, position, to, carry)
+      if (chunk.count > 0) yield chunk
     }
-    if (!skipping) carryOffset = base + lineStart
-    carry = undefined
-    if (!skipping && length - lineStart > MAX_LINE_BYTES) skipping = true
-    else if (!skipping && lineStart < length) carry = buf.subarray(lineStart, length)
-    if (chunk.count > 0) yield chunk
+  } finally {
+    if (pending !== undefined) await pending.settled
   }
   return { end: carryOffset, partialBytes: position - carryOffset, partialLineNo: lineNo }
 }
