@@ -3,6 +3,7 @@ import { checkProperty, fc } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
 import { chunkCrc } from '../src/chunk-crc.js'
+import { encodedBoundBytes, encodeTransactions, parseLine } from '../src/format.js'
 import { lineCrc } from '../src/line-crc.js'
 import { readLines } from '../src/line-scanner.js'
 
@@ -66,6 +67,43 @@ describe('line text: what Buffer#toString("utf8") gives, from windows of ASCII o
         expect(got).toEqual(lines.map((l) => l.toString('utf8')))
       }),
       { numRuns: 40 },
+    )
+  })
+})
+
+describe('line layout: a line whose checksum matches is still refused unless laid out as FORMAT.md says', () => {
+  /** A record line (newline excluded) and where its parts lie. */
+  function recordLine(): { line: Buffer; recAt: number; crcAt: number } {
+    const out = Buffer.alloc(encodedBoundBytes(64, 1))
+    const end = encodeTransactions(out, 0, 42, [{ records: ['{"a":1}'] }]) - 1
+    const line = Buffer.from(out.subarray(0, end))
+    return { line, recAt: line.indexOf(',"rec":'), crcAt: end - 18 }
+  }
+
+  /** Rewrites the checksum of `line` so that it matches its bytes again. */
+  function reseal(line: Buffer): Buffer {
+    const crcAt = line.length - 18
+    line.write(crc32(line.subarray(0, crcAt)).toString(16).padStart(8, '0'), crcAt + 8, 'latin1')
+    return line
+  }
+
+  it('the line as written is a record', () => {
+    const { line } = recordLine()
+    expect(parseLine(line, 0, line.length)).toMatchObject({ kind: 'record', seq: 42 })
+  })
+
+  it('any other byte in `{"seq":`, `,"rec":` or `,"crc":"` makes it bad, checksum or not', async () => {
+    const { line, recAt, crcAt } = recordLine()
+    const positions = [0, 1, 2, 3, 4, 5, 6, ...[0, 1, 2, 3, 4, 5, 6].map((i) => recAt + i), ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => crcAt + i)]
+    await checkProperty(
+      fc.property(fc.constantFrom(...positions), fc.integer({ min: 0, max: 255 }), (at, byte) => {
+        fc.pre(byte !== line[at])
+        const changed = Buffer.from(line)
+        changed[at] = byte
+        const parsed = parseLine(at < crcAt ? reseal(changed) : changed, 0, changed.length)
+        expect(parsed.kind).toBe('bad')
+      }),
+      { numRuns: 300 },
     )
   })
 })
