@@ -167,7 +167,7 @@ async function* readFile<T extends object>(
         // sequence) by the assembler, so that damage anywhere in the file is seen.
         const item =
           parsed.kind === 'record' && parsed.seq >= fromSeq && parsed.seq <= upTo
-            ? { seq: parsed.seq, record: parseRecord<T>(chunk.buf.toString('utf8', parsed.recStart, parsed.recEnd), file, lineNo) }
+            ? { seq: parsed.seq, record: parseRecord<T>(chunk.text(parsed.recStart, parsed.recEnd), file, lineNo) }
             : undefined
         assembler.line(lineNo, chunk.offset(i), chunk.next(i), parsed, item)
         if (!skip && assembler.first !== undefined) {
