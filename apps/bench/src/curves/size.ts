@@ -30,11 +30,13 @@ export async function timed<T>(step: () => Promise<T>): Promise<{ value: T; seco
 export async function forEachSize(ctx: BenchContext, tag: string, body: (n: number, dir: string) => Promise<void>): Promise<void> {
   for (const n of sizesUpTo(ctx.maxEntries)) {
     const dir = await ctx.subdir(`${tag}-${n}`)
+    const started = process.hrtime.bigint()
     try {
       await body(n, dir)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+    process.stdout.write(`  ${sizeLabel(n)}: fill, open and writers took ${since(started).toFixed(0)} s\n`)
   }
 }
 

@@ -3,12 +3,13 @@ import { join } from 'node:path'
 import { getInMemoryEventStore, STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett'
 import { EventStore, ndjsonBackend, recordKeeperBackend, walBackend } from '@quire/event-store'
 import type { BenchCurve, CurvePoint } from '../../curves.js'
-import { ratesAt, type BenchContext, type PointSubject } from '../../harness.js'
+import type { BenchContext, PointSubject } from '../../harness.js'
 import { concurrencyCurve } from '../../curves/concurrency.js'
 import { latencyCurve } from '../../curves/latency.js'
 import { memoryCurve } from '../../curves/memory.js'
-import { fillProgress, forEachSize, sizeLabel, timed } from '../../curves/size.js'
+import { fillProgress, forEachSize, sizeLabel } from '../../curves/size.js'
 import { runChild } from '../../children/run-child.js'
+import type { SizePoint } from '../../children/size-point-result.js'
 import { event, EVENTS_PER_STREAM } from './fill.js'
 import { SqliteEventTable } from './sqlite-event-table.js'
 
@@ -42,11 +43,19 @@ async function withAppenders<T>(ctx: BenchContext, tag: string, emmett: boolean,
   }
 }
 
-interface OpenMeasure {
-  readonly seconds: number
-  readonly heapBytes: number
-  readonly externalBytes: number
-  readonly entries: number
+/**
+ * The writers of the size curve: one event to a new stream per append, Quire's WAL backend and
+ * the SQLite event table; `added[series]` counts the events each adds to its store.
+ */
+export function sizeSubjects(store: EventStore, table: SqliteEventTable, added: Record<string, number>): PointSubject[] {
+  const counted = (series: string, op: (i: number) => Promise<unknown>): PointSubject => {
+    added[series] = 0
+    return { series, op: (i) => ((added[series] = (added[series] ?? 0) + 1), op(i)) }
+  }
+  return [
+    counted('Quire walBackend', (i) => append(store, `new-${i}`, i)),
+    counted('better-sqlite3 event table (eventsourcing layout)', (i) => Promise.resolve(table.append(`new-${i}`, [event(i)], -1))),
+  ]
 }
 
 /** Streams per SQLite fill transaction: 10 k events, so a 10 M fill pays 1 000 commits, not 10 000. */
@@ -73,10 +82,10 @@ function fillTable(path: string, n: number): void {
  * Throughput, open time and index memory against store size: at each size (10 k ... 10 M events,
  * capped by --max-entries) a new event store on the WAL backend and a new SQLite event table are
  * filled with exactly n events (streams of 10 events; Quire without fsync in commits of 100
- * streams, in a child process, SQLite meanwhile in this one), Quire is opened in a fresh process
- * that reports the heap and external memory the open store holds, the table is opened here, then
- * 256 concurrent durable single-event appends to new streams run on each, interleaved. Both
- * stores are deleted before the next size.
+ * streams, in a child process, SQLite meanwhile in this one); then one fresh process
+ * (`children/size-point.ts`) opens Quire's store, reports the heap and external memory it holds,
+ * opens the table, and runs 256 concurrent durable single-event appends to new streams on each,
+ * interleaved. Both stores are deleted before the next size.
  */
 async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
   const rate: CurvePoint[] = []
@@ -89,45 +98,22 @@ async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
     const tablePath = join(dir, 'sqlite', 'events.db')
     process.stdout.write(`  ${sizeLabel(n)} events: filling\n`)
     await Promise.all([runChild('fill-store', ['event-store-wal', walDir, String(n)]), Promise.resolve().then(() => fillTable(tablePath, n))])
-    const m = await runChild<OpenMeasure>('open-store', ['event-store-wal', walDir, join(dir, 'scratch')])
-    const q = await timed(async () => {
-      const table = SqliteEventTable.open(tablePath)
-      const rows = table.eventsAfter('fill-0-0', -1)
-      table.close()
-      return rows.length
-    })
-    if (q.value !== EVENTS_PER_STREAM) throw new Error(`the SQLite table lost events (${q.value} in a stream)`)
+    const m = await runChild<SizePoint>('size-point', ['event-store-wal', walDir, tablePath, join(dir, 'scratch'), String(n), String(ctx.pointSeconds)])
     if (m.entries !== n) throw new Error(`Quire's event store opened with ${m.entries} of ${n} events`)
-    open.push({ series: 'Quire walBackend EventStore.open, fresh process', x: n, y: m.seconds }, { series: 'better-sqlite3 event table open + one stream read', x: n, y: q.seconds })
+    open.push({ series: 'Quire walBackend EventStore.open, fresh process', x: n, y: m.open.seconds }, { series: 'better-sqlite3 event table open + one stream read', x: n, y: m.peerOpenSeconds })
     memory.push(
-      { series: 'Quire walBackend heap per event', x: n, y: m.heapBytes / n },
-      { series: 'Quire walBackend external (buffers) per event', x: n, y: m.externalBytes / n },
+      { series: 'Quire walBackend heap per event', x: n, y: m.open.heapBytes / n },
+      { series: 'Quire walBackend external (buffers) per event', x: n, y: m.open.externalBytes / n },
     )
-    process.stdout.write(`  ${sizeLabel(n)} events: open ${m.seconds.toFixed(3)} s, ${Math.round(m.heapBytes / n)} B heap + ${Math.round(m.externalBytes / n)} B external per event\n`)
-    const store = await EventStore.open({ backend: walBackend(walDir) })
-    const table = SqliteEventTable.open(tablePath)
-    try {
-      const count = { wal: 0, sqlite: 0 }
-      const rates = await ratesAt(
-        [
-          { series: 'Quire walBackend', op: (i) => (count.wal++, append(store, `new-${i}`, i)) },
-          { series: 'better-sqlite3 event table (eventsourcing layout)', op: (i) => (count.sqlite++, Promise.resolve(table.append(`new-${i}`, [event(i)], -1))) },
-        ],
-        256,
-        { seconds: ctx.pointSeconds, rounds: 2 },
-      )
-      for (const [series, y] of rates) rate.push({ series, x: n, y })
-      added.push(`${sizeLabel(n)}: +${count.wal} (Quire), +${count.sqlite} (SQLite)`)
-      process.stdout.write(`  ${sizeLabel(n)} events: ${[...rates].map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
-    } finally {
-      await store.close()
-      table.close()
-    }
+    for (const [series, y] of Object.entries(m.rates)) rate.push({ series, x: n, y })
+    added.push(`${sizeLabel(n)}: ${Object.entries(m.added).map(([series, k]) => `+${k} (${series.split(' ')[0]!})`).join(', ')}`)
+    process.stdout.write(`  ${sizeLabel(n)} events: open ${m.open.seconds.toFixed(3)} s, ${Math.round(m.open.heapBytes / n)} B heap + ${Math.round(m.open.externalBytes / n)} B external per event\n`)
+    process.stdout.write(`  ${sizeLabel(n)} events: ${Object.entries(m.rates).map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
   })
   const sizes = { title: 'events in the store', log: true }
   return [
     { id: 'size', title: 'Event store: durable appends (256 concurrent) against store size', x: sizes, y: { title: 'events/s', log: true }, points: rate, note: `each store built new with exactly the stated number of events (streams of 10) before its timed appends; ${ctx.pointSeconds} s per subject per round, 2 interleaved rounds (with warm-up); one event to a new stream per append; events the timed appends added: ${added.join('; ')}` },
-    { id: 'size', title: 'Event store: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'Quire in a fresh process (index rebuilt from the log of the fill); the SQLite table in the bench process; page cache warm' },
+    { id: 'size', title: 'Event store: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'each opened in a fresh process (Quire: index rebuilt from the log of the fill), page cache warm' },
     { id: 'size', title: 'Event store: bytes of memory per event held by the open store', x: sizes, y: { title: 'bytes per event' }, points: memory, note: 'heapUsed and external after open minus before, both after two forced GCs, divided by the events (commits of 100 streams × 10 events; fixed buffers of an open store weigh on small stores); SQLite keeps its data in its page cache and on disk' },
   ]
 }

@@ -2,62 +2,30 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { open as openLmdb } from 'lmdb'
-import { Wal, WAL_MAX_BATCH_ENTRIES } from '@quire/wal'
+import { Wal } from '@quire/wal'
 import type { BenchCurve, CurvePoint } from '../../curves.js'
 import { ratesAt, type BenchContext } from '../../harness.js'
 import { fillProgress, forEachSize, sizeLabel, timed } from '../../curves/size.js'
+import { runChild } from '../../children/run-child.js'
+import { WAL_CURVE_VALUE, walCurveKey } from './fill.js'
 
-const VALUE = Buffer.alloc(100, 0x5a)
-const keyOf = (i: number): Buffer => Buffer.from(`key-${i.toString().padStart(11, '0')}`)
+const VALUE = WAL_CURVE_VALUE
+const keyOf = walCurveKey
 const WRITERS = 256
-/** Puts per fill transaction of lmdb and SQLite. */
-const PEER_FILL_TX = 100_000
-
-/** Appends keys 0 .. n-1 to a new WAL at `dir` without fsync, in the largest batches the WAL takes. */
-async function fillWal(dir: string, n: number): Promise<void> {
-  const wal = await Wal.open(dir, { sync: 'none' })
-  const progress = fillProgress('@quire/wal', n)
-  try {
-    for (let from = 0; from < n; from += WAL_MAX_BATCH_ENTRIES) {
-      const to = Math.min(n, from + WAL_MAX_BATCH_ENTRIES)
-      await wal.appendBatch(Array.from({ length: to - from }, (_, k) => ({ op: 'put' as const, key: keyOf(from + k), value: VALUE })))
-      progress(to)
-    }
-  } finally {
-    await wal.close()
-  }
-}
+/** Puts per fill transaction of lmdb. */
+const LMDB_FILL_TX = 100_000
 
 async function fillLmdb(path: string, n: number): Promise<void> {
   const lmdb = openLmdb({ path })
   const progress = fillProgress('lmdb', n)
-  for (let from = 0; from < n; from += PEER_FILL_TX) {
-    const to = Math.min(n, from + PEER_FILL_TX)
+  for (let from = 0; from < n; from += LMDB_FILL_TX) {
+    const to = Math.min(n, from + LMDB_FILL_TX)
     await lmdb.transaction(() => {
       for (let i = from; i < to; i++) void lmdb.put(keyOf(i), VALUE)
     })
     progress(to)
   }
   await lmdb.close()
-}
-
-/** The table of the WAL suite's better-sqlite3 peer, filled without fsync (the fill is setup, not measured). */
-function fillSqlite(path: string, n: number): void {
-  const sqlite = new Database(path)
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = OFF')
-  sqlite.exec('CREATE TABLE kv (k BLOB PRIMARY KEY, v BLOB)')
-  const insert = sqlite.prepare('INSERT INTO kv (k, v) VALUES (?, ?)')
-  const fill = sqlite.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) insert.run(keyOf(i), VALUE)
-  })
-  const progress = fillProgress('better-sqlite3', n)
-  for (let from = 0; from < n; from += PEER_FILL_TX) {
-    fill(from, Math.min(n, from + PEER_FILL_TX))
-    progress(Math.min(n, from + PEER_FILL_TX))
-  }
-  sqlite.pragma('wal_checkpoint(TRUNCATE)')
-  sqlite.close()
 }
 
 /**
@@ -80,9 +48,13 @@ export async function walSizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
     await mkdir(join(dir, 'sqlite'))
     const sqlitePath = join(dir, 'sqlite', 'db.sqlite')
     process.stdout.write(`  ${sizeLabel(n)} entries: filling\n`)
-    await fillWal(walDir, n)
-    await fillLmdb(lmdbPath, n)
-    fillSqlite(sqlitePath, n)
+    // Quire's log and SQLite's table fill in child processes while lmdb fills here: a 10 M fill
+    // is CPU-bound, and the three at once use both cores of the machine.
+    await Promise.all([
+      runChild('fill-store', ['wal', walDir, String(n)]),
+      runChild('fill-store', ['sqlite-kv', sqlitePath, String(n)]),
+      fillLmdb(lmdbPath, n),
+    ])
     // Open again, timed (the page cache is warm: this is the CPU side of recovery).
     {
       const o = await timed(() => Wal.open(walDir))
