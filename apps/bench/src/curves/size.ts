@@ -27,7 +27,7 @@ export async function timed<T>(step: () => Promise<T>): Promise<{ value: T; seco
  * would carry that size's timed writes), and a 10 M-entry store never waits on the disk for the
  * next one.
  */
-export async function forEachSize(ctx: BenchContext, tag: string, body: (n: number, dir: string) => Promise<void>): Promise<void> {
+export async function forEachSize(ctx: Pick<BenchContext, 'maxEntries' | 'subdir'>, tag: string, body: (n: number, dir: string) => Promise<void>): Promise<void> {
   for (const n of sizesUpTo(ctx.maxEntries)) {
     const dir = await ctx.subdir(`${tag}-${n}`)
     const started = process.hrtime.bigint()
