@@ -1,14 +1,16 @@
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getInMemoryEventStore, STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett'
 import { EventStore, ndjsonBackend, recordKeeperBackend, walBackend } from '@quire/event-store'
 import type { BenchCurve, CurvePoint } from '../../curves.js'
-import { ratesAt, type BenchContext, type PointSubject } from '../../harness.js'
+import type { BenchContext, PointSubject } from '../../harness.js'
 import { concurrencyCurve } from '../../curves/concurrency.js'
 import { latencyCurve } from '../../curves/latency.js'
 import { memoryCurve } from '../../curves/memory.js'
-import { sizesUpTo, timed } from '../../curves/size.js'
+import { fillProgress, forEachSize, sizeLabel } from '../../curves/size.js'
 import { runChild } from '../../children/run-child.js'
-import { event, EVENTS_PER_STREAM, fill, STREAMS_PER_COMMIT } from './fill.js'
+import type { SizePoint } from '../../children/size-point-result.js'
+import { event, EVENTS_PER_STREAM } from './fill.js'
 import { SqliteEventTable } from './sqlite-event-table.js'
 
 const append = (store: EventStore, stream: string, i: number): Promise<unknown> =>
@@ -41,79 +43,77 @@ async function withAppenders<T>(ctx: BenchContext, tag: string, emmett: boolean,
   }
 }
 
-interface OpenMeasure {
-  readonly seconds: number
-  readonly heapBytes: number
-  readonly externalBytes: number
+/**
+ * The writers of the size curve: one event to a new stream per append, Quire's WAL backend and
+ * the SQLite event table; `added[series]` counts the events each adds to its store.
+ */
+export function sizeSubjects(store: EventStore, table: SqliteEventTable, added: Record<string, number>): PointSubject[] {
+  const counted = (series: string, op: (i: number) => Promise<unknown>): PointSubject => {
+    added[series] = 0
+    return { series, op: (i) => ((added[series] = (added[series] ?? 0) + 1), op(i)) }
+  }
+  return [
+    counted('Quire walBackend', (i) => append(store, `new-${i}`, i)),
+    counted('better-sqlite3 event table (eventsourcing layout)', (i) => Promise.resolve(table.append(`new-${i}`, [event(i)], -1))),
+  ]
+}
+
+/** Streams per SQLite fill transaction: 10 k events, so a 10 M fill pays 1 000 commits, not 10 000. */
+const SQLITE_FILL_STREAMS = 1000
+
+/** Fills a new SQLite event table at `path` with `n` events in streams of 10, as Quire's fill lays them out, untimed. */
+function fillTable(path: string, n: number): void {
+  const table = SqliteEventTable.open(path)
+  const progress = fillProgress('better-sqlite3 event table', n)
+  const events = Array.from({ length: EVENTS_PER_STREAM }, (_, i) => event(i))
+  try {
+    for (let done = 0, c = 0; done < n; c++) {
+      const streams = Math.min(SQLITE_FILL_STREAMS, Math.ceil((n - done) / EVENTS_PER_STREAM))
+      table.load(Array.from({ length: streams }, (_, k) => ({ stream: `fill-${c}-${k}`, events })))
+      done += streams * EVENTS_PER_STREAM
+      progress(done)
+    }
+  } finally {
+    table.close()
+  }
 }
 
 /**
- * Throughput, open time and index memory against store size: an event store on the WAL backend
- * and the SQLite event table grown to 10 k ... 10 M events (capped by --max-entries; commits of
- * 100 new streams × 10 events, the WAL backend filled without fsync); at each size each store
- * is opened, Quire in a fresh process that reports the heap and external memory the open store
- * holds, then 256 concurrent durable single-event appends to new streams run on it.
+ * Throughput, open time and index memory against store size: at each size (10 k ... 10 M events,
+ * capped by --max-entries) a new event store on the WAL backend and a new SQLite event table are
+ * filled with exactly n events (streams of 10 events; Quire without fsync in commits of 100
+ * streams, in a child process, SQLite meanwhile in this one); then one fresh process
+ * (`children/size-point.ts`) opens Quire's store, reports the heap and external memory it holds,
+ * opens the table, and runs 256 concurrent durable single-event appends to new streams on each,
+ * interleaved. Both stores are deleted before the next size.
  */
 async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
-  const walDir = await ctx.subdir('wal')
-  const tablePath = join(await ctx.subdir('sqlite'), 'events.db')
   const rate: CurvePoint[] = []
   const open: CurvePoint[] = []
   const memory: CurvePoint[] = []
-  // Events each store holds: the timed appends of one size add events too, and the next size's
-  // fill counts them, so that every x is the store's true size (fills round up to whole streams
-  // of 10 events: at most 9 more).
-  const held = { wal: 0, sqlite: 0 }
-  const perStream = EVENTS_PER_STREAM
-  for (const [level, n] of sizesUpTo(ctx.maxEntries).entries()) {
-    {
-      const store = await EventStore.open({ backend: walBackend(walDir, { sync: 'none' }) })
-      if (n > held.wal) await fill(store, n - held.wal, `fill${level}`)
-      held.wal += Math.max(0, Math.ceil((n - held.wal) / perStream) * perStream)
-      await store.close()
-      const table = SqliteEventTable.open(tablePath)
-      for (let c = 0; held.sqlite < n; c++) {
-        const streams = Math.min(STREAMS_PER_COMMIT, Math.ceil((n - held.sqlite) / perStream))
-        table.load(Array.from({ length: streams }, (_, k) => ({ stream: `fill${level}-${c}-${k}`, events: Array.from({ length: perStream }, (_, i) => event(i)) })))
-        held.sqlite += streams * perStream
-      }
-      table.close()
-    }
-    const m = await runChild<OpenMeasure>('open-store', ['event-store-wal', walDir, await ctx.subdir(`scratch-${n}`)])
-    const q = await timed(async () => {
-      const table = SqliteEventTable.open(tablePath)
-      const rows = table.eventsAfter(`fill${level}-0-0`, -1)
-      table.close()
-      return rows.length
-    })
-    if (q.value !== perStream) throw new Error(`the SQLite table lost events (${q.value} in a stream)`)
-    open.push({ series: 'Quire walBackend EventStore.open, fresh process', x: n, y: m.seconds }, { series: 'better-sqlite3 event table open + one stream read', x: n, y: q.seconds })
+  const added: string[] = []
+  await forEachSize(ctx, 'events', async (n, dir) => {
+    const walDir = join(dir, 'wal')
+    await mkdir(join(dir, 'sqlite'))
+    const tablePath = join(dir, 'sqlite', 'events.db')
+    process.stdout.write(`  ${sizeLabel(n)} events: filling\n`)
+    await Promise.all([runChild('fill-store', ['event-store-wal', walDir, String(n)]), Promise.resolve().then(() => fillTable(tablePath, n))])
+    const m = await runChild<SizePoint>('size-point', ['event-store-wal', walDir, tablePath, join(dir, 'scratch'), String(n), String(ctx.pointSeconds)])
+    if (m.entries !== n) throw new Error(`Quire's event store opened with ${m.entries} of ${n} events`)
+    open.push({ series: 'Quire walBackend EventStore.open, fresh process', x: n, y: m.open.seconds }, { series: 'better-sqlite3 event table open + one stream read', x: n, y: m.peerOpenSeconds })
     memory.push(
-      { series: 'Quire walBackend heap per event', x: n, y: m.heapBytes / n },
-      { series: 'Quire walBackend external (buffers) per event', x: n, y: m.externalBytes / n },
+      { series: 'Quire walBackend heap per event', x: n, y: m.open.heapBytes / n },
+      { series: 'Quire walBackend external (buffers) per event', x: n, y: m.open.externalBytes / n },
     )
-    process.stdout.write(`  ${n} events: open ${m.seconds.toFixed(3)} s, ${Math.round(m.heapBytes / n)} B heap + ${Math.round(m.externalBytes / n)} B external per event\n`)
-    {
-      const store = await EventStore.open({ backend: walBackend(walDir) })
-      const table = SqliteEventTable.open(tablePath)
-      const rates = await ratesAt(
-        [
-          { series: 'Quire walBackend', op: (i) => (held.wal++, append(store, `new${level}-${i}`, i)) },
-          { series: 'better-sqlite3 event table (eventsourcing layout)', op: (i) => (held.sqlite++, Promise.resolve(table.append(`new${level}-${i}`, [event(i)], -1))) },
-        ],
-        256,
-        { seconds: ctx.pointSeconds, rounds: 2 },
-      )
-      for (const [series, y] of rates) rate.push({ series, x: n, y })
-      process.stdout.write(`  ${n} events: ${[...rates].map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
-      await store.close()
-      table.close()
-    }
-  }
+    for (const [series, y] of Object.entries(m.rates)) rate.push({ series, x: n, y })
+    added.push(`${sizeLabel(n)}: ${Object.entries(m.added).map(([series, k]) => `+${k} (${series.split(' ')[0]!})`).join(', ')}`)
+    process.stdout.write(`  ${sizeLabel(n)} events: open ${m.open.seconds.toFixed(3)} s, ${Math.round(m.open.heapBytes / n)} B heap + ${Math.round(m.open.externalBytes / n)} B external per event\n`)
+    process.stdout.write(`  ${sizeLabel(n)} events: ${Object.entries(m.rates).map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
+  })
   const sizes = { title: 'events in the store', log: true }
   return [
-    { id: 'size', title: 'Event store: durable appends (256 concurrent) against store size', x: sizes, y: { title: 'events/s', log: true }, points: rate, note: `${ctx.pointSeconds} s per subject per round, 2 interleaved rounds; one event to a new stream per append` },
-    { id: 'size', title: 'Event store: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'Quire in a fresh process (index rebuilt from the log); the SQLite table in the bench process' },
+    { id: 'size', title: 'Event store: durable appends (256 concurrent) against store size', x: sizes, y: { title: 'events/s', log: true }, points: rate, note: `each store built new with exactly the stated number of events (streams of 10) before its timed appends; ${ctx.pointSeconds} s per subject per round, 2 interleaved rounds (with warm-up); one event to a new stream per append; events the timed appends added: ${added.join('; ')}` },
+    { id: 'size', title: 'Event store: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'each opened in a fresh process (Quire: index rebuilt from the log of the fill), page cache warm' },
     { id: 'size', title: 'Event store: bytes of memory per event held by the open store', x: sizes, y: { title: 'bytes per event' }, points: memory, note: 'heapUsed and external after open minus before, both after two forced GCs, divided by the events (commits of 100 streams × 10 events; fixed buffers of an open store weigh on small stores); SQLite keeps its data in its page cache and on disk' },
   ]
 }

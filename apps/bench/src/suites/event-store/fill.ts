@@ -9,9 +9,10 @@ export const event = (i: number): Deposited => ({ type: 'Deposited', data: { amo
 
 /**
  * Fills `store` with `n` events: commits of 100 new streams × 10 events each (multiStreamAppend),
- * streams named `${tag}-${commit}-${k}`.
+ * streams named `${tag}-${commit}-${k}`; the last commit is smaller when `n` is not a multiple of
+ * 1 000, and `n` is rounded up to whole streams of 10. Calls `progress(events so far)` after each commit.
  */
-export async function fill(store: EventStore, n: number, tag: string): Promise<void> {
+export async function fill(store: EventStore, n: number, tag: string, progress?: (done: number) => void): Promise<void> {
   const perCommit = STREAMS_PER_COMMIT * EVENTS_PER_STREAM
   const events = Array.from({ length: EVENTS_PER_STREAM }, (_, i) => event(i))
   for (let done = 0, c = 0; done < n; done += perCommit, c++) {
@@ -19,5 +20,6 @@ export async function fill(store: EventStore, n: number, tag: string): Promise<v
     await store.multiStreamAppend(
       Array.from({ length: streams }, (_, s) => ({ streamName: `${tag}-${c}-${s}`, events, expectedRevision: 'no_stream' as const })),
     )
+    progress?.(done + streams * EVENTS_PER_STREAM)
   }
 }

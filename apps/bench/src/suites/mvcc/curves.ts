@@ -1,21 +1,23 @@
 import { randomInt } from 'node:crypto'
+import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { open as openLmdb } from 'lmdb'
 import { MvccStore } from '@quire/mvcc'
 import type { BenchCurve, CurvePoint } from '../../curves.js'
-import { ratesAt, type BenchContext, type PointSubject } from '../../harness.js'
+import type { BenchContext, PointSubject } from '../../harness.js'
 import { concurrencyCurve } from '../../curves/concurrency.js'
 import { latencyCurve } from '../../curves/latency.js'
 import { memoryCurve } from '../../curves/memory.js'
-import { sizesUpTo, timed } from '../../curves/size.js'
+import { fillProgress, forEachSize, sizeLabel } from '../../curves/size.js'
 import { runChild } from '../../children/run-child.js'
+import type { SizePoint } from '../../children/size-point-result.js'
+import { MVCC_VALUE, mvccKey } from './fill.js'
 
-const VALUE = new Uint8Array(100).fill(0x5a)
-const keyOf = (i: number): string => `acct-${String(i).padStart(10, '0')}`
-const FILL_TX = 1000
+const VALUE = MVCC_VALUE
+const keyOf = mvccKey
 
 /** Small transactions (read one key of `space`, write one), Quire and its peers. */
-function smallTx(space: number, quire: MvccStore, lmdb: ReturnType<typeof openLmdb>, level?: ClassicLevel<string, Uint8Array>): PointSubject[] {
+export function smallTx(space: number, quire: MvccStore, lmdb: ReturnType<typeof openLmdb>, level?: ClassicLevel<string, Uint8Array>): PointSubject[] {
   const subjects: PointSubject[] = [
     {
       series: "@quire/mvcc (snapshot, sync 'always')",
@@ -58,74 +60,54 @@ async function withStores<T>(ctx: BenchContext, tag: string, body: (q: MvccStore
   }
 }
 
-interface OpenMeasure {
-  readonly seconds: number
-  readonly heapBytes: number
-  readonly externalBytes: number
-  readonly entries: number
+/** Fills a new lmdb database at `path` with the same keys and values as the MvccStore's fill, untimed, in transactions of 100 k puts. */
+async function fillLmdb(path: string, n: number): Promise<void> {
+  const lmdb = openLmdb({ path })
+  const progress = fillProgress('lmdb', n)
+  const value = Buffer.from(MVCC_VALUE)
+  for (let from = 0; from < n; from += 100_000) {
+    const to = Math.min(n, from + 100_000)
+    await lmdb.transaction(() => {
+      for (let i = from; i < to; i++) void lmdb.put(mvccKey(i), value)
+    })
+    progress(to)
+  }
+  await lmdb.close()
 }
 
 /**
- * Throughput, open time and index memory against store size: an MvccStore and an lmdb database
- * grown to 10 k ... 10 M keys (capped by --max-entries; 100 B values, filled without fsync in
- * transactions of 1000 puts); at each size the store is opened (recovered from its WAL, no
- * checkpoint) in a fresh process that reports the heap and external memory the open store holds,
- * then 256 concurrent durable small transactions run over the whole key space (their commits stay
- * in the WAL that the next size's open replays).
+ * Throughput, open time and index memory against store size: at each size (10 k ... 10 M keys,
+ * capped by --max-entries) a new MvccStore and a new lmdb database are filled with exactly n keys
+ * (100 B values, without fsync; Quire in a child process, lmdb meanwhile in this one); then one
+ * fresh process (`children/size-point.ts`) opens the MvccStore (recovered from its WAL, no
+ * checkpoint), reports the heap and external memory the open store holds, opens lmdb, and runs
+ * 256 concurrent durable small transactions (read one key, update another, both of the n) on
+ * each, interleaved; updates keep the key count at n. Both stores are deleted before the next size.
  */
 async function sizeCurves(ctx: BenchContext): Promise<BenchCurve[]> {
-  const quireDir = await ctx.subdir('quire')
-  const lmdbPath = await ctx.subdir('lmdb')
   const rate: CurvePoint[] = []
   const open: CurvePoint[] = []
   const memory: CurvePoint[] = []
-  let have = 0
-  for (const n of sizesUpTo(ctx.maxEntries)) {
-    {
-      const quire = await MvccStore.open(quireDir, { sync: 'none' })
-      const lmdb = openLmdb({ path: lmdbPath })
-      for (let from = have; from < n; from += FILL_TX) {
-        const to = Math.min(n, from + FILL_TX)
-        await quire.transaction(async (tx) => {
-          for (let i = from; i < to; i++) await tx.put(keyOf(i), VALUE)
-        })
-        await lmdb.transaction(() => {
-          for (let i = from; i < to; i++) void lmdb.put(keyOf(i), Buffer.from(VALUE))
-        })
-      }
-      have = n
-      await quire.close()
-      await lmdb.close()
-    }
-    const m = await runChild<OpenMeasure>('open-store', ['mvcc', quireDir, await ctx.subdir(`scratch-${n}`)])
-    const l = await timed(async () => {
-      const db = openLmdb({ path: lmdbPath })
-      const got: unknown = db.get(keyOf(n - 1))
-      await db.close()
-      return got
-    })
-    if (l.value === undefined || m.entries !== n) throw new Error(`a store lost entries (Quire opened ${m.entries} of ${n} keys)`)
-    open.push({ series: '@quire/mvcc open (replay the WAL), fresh process', x: n, y: m.seconds }, { series: 'lmdb open + one get', x: n, y: l.seconds })
+  await forEachSize(ctx, 'mvcc', async (n, dir) => {
+    const quireDir = join(dir, 'quire')
+    const lmdbPath = join(dir, 'lmdb')
+    process.stdout.write(`  ${sizeLabel(n)} keys: filling\n`)
+    await Promise.all([runChild('fill-store', ['mvcc', quireDir, String(n)]), fillLmdb(lmdbPath, n)])
+    const m = await runChild<SizePoint>('size-point', ['mvcc', quireDir, lmdbPath, join(dir, 'scratch'), String(n), String(ctx.pointSeconds)])
+    if (m.entries !== n) throw new Error(`Quire opened ${m.entries} of ${n} keys`)
+    open.push({ series: '@quire/mvcc open (replay the WAL), fresh process', x: n, y: m.open.seconds }, { series: 'lmdb open + one get', x: n, y: m.peerOpenSeconds })
     memory.push(
-      { series: '@quire/mvcc heap per key', x: n, y: m.heapBytes / n },
-      { series: '@quire/mvcc external (buffers) per key', x: n, y: m.externalBytes / n },
+      { series: '@quire/mvcc heap per key', x: n, y: m.open.heapBytes / n },
+      { series: '@quire/mvcc external (buffers) per key', x: n, y: m.open.externalBytes / n },
     )
-    process.stdout.write(`  ${n} keys: open ${m.seconds.toFixed(3)} s, ${Math.round(m.heapBytes / n)} B heap + ${Math.round(m.externalBytes / n)} B external per key\n`)
-    // The timed transactions update keys of the store (its key count stays n), after the open.
-    {
-      const quire = await MvccStore.open(quireDir, { sync: 'always' })
-      const lmdb = openLmdb({ path: lmdbPath })
-      const rates = await ratesAt(smallTx(n, quire, lmdb), 256, { seconds: ctx.pointSeconds, rounds: 2 })
-      for (const [series, y] of rates) rate.push({ series, x: n, y })
-      process.stdout.write(`  ${n} keys: ${[...rates].map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
-      await quire.close()
-      await lmdb.close()
-    }
-  }
+    for (const [series, y] of Object.entries(m.rates)) rate.push({ series, x: n, y })
+    process.stdout.write(`  ${sizeLabel(n)} keys: open ${m.open.seconds.toFixed(3)} s, ${Math.round(m.open.heapBytes / n)} B heap + ${Math.round(m.open.externalBytes / n)} B external per key\n`)
+    process.stdout.write(`  ${sizeLabel(n)} keys: ${Object.entries(m.rates).map(([series, y]) => `${series} ${Math.round(y)}/s`).join(', ')}\n`)
+  })
   const sizes = { title: 'keys in the store', log: true }
   return [
-    { id: 'size', title: 'MVCC: durable small tx (256 concurrent) against store size', x: sizes, y: { title: 'tx/s', log: true }, points: rate, note: `${ctx.pointSeconds} s per subject per round, 2 interleaved rounds` },
-    { id: 'size', title: 'MVCC: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'Quire opened in a fresh process (no checkpoint: the whole WAL replayed, with the timed transactions of the smaller sizes); lmdb in the bench process' },
+    { id: 'size', title: 'MVCC: durable small tx (256 concurrent) against store size', x: sizes, y: { title: 'tx/s', log: true }, points: rate, note: `each store built new with exactly the stated number of keys (one version each, 100 B values); ${ctx.pointSeconds} s per subject per round, 2 interleaved rounds; the transactions update keys of the store, so its key count stays the same` },
+    { id: 'size', title: 'MVCC: open (recovery) time against store size', x: sizes, y: { title: 'seconds (lower is better)', log: true }, points: open, note: 'each opened in a fresh process (Quire: no checkpoint, the whole WAL of the fill replayed, transactions of 5 000 puts), page cache warm' },
     { id: 'size', title: 'MVCC: bytes of memory per key held by the open store', x: sizes, y: { title: 'bytes per key' }, points: memory, note: 'heapUsed and external after open minus before, both after two forced GCs, divided by the keys (one version each, 100 B values; fixed buffers of an open store weigh on small stores); lmdb holds its data in the page cache, outside the process heap' },
   ]
 }
