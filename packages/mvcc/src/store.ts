@@ -332,11 +332,9 @@ export class MvccStore implements AsyncDisposable {
 
   /** Counters (walks the whole index for `versions`). */
   stats(): MvccStats {
-    let versions = 0
-    for (const [, chain] of this.#engine.index.entries()) versions += chain.length
     return {
       keys: this.#engine.index.keyCount,
-      versions,
+      versions: this.#engine.index.versionCount(),
       openTransactions: this.#engine.openTransactions,
       visibleTs: this.#engine.visibleTs,
     }

@@ -22,10 +22,16 @@ export class Version {
  * Point reads go through a hash map; the ordered map (a red-black tree from @js-sdsl, ordered by
  * UTF-8 bytes) is only touched when a key appears or disappears, and by scans. Both hold the
  * same chain arrays.
+ *
+ * The tree is built on first use (the first scan or checkpoint), from the map's keys sorted once,
+ * and kept up to date from then on. Until then a new key costs no tree node: recovery of 100 000
+ * keys spent about half its index time inserting nodes (and collecting them into the old
+ * generation), and a store that only gets and puts never reads the tree at all.
  */
 export class VersionIndex {
   private readonly chains = new Map<string, Version[]>()
-  private readonly ordered = new OrderedMap<string, Version[]>([], compareKeys)
+  /** Undefined until something needs key order; then it holds exactly the keys of `chains`. */
+  private ordered: OrderedMap<string, Version[]> | undefined = undefined
 
   get keyCount(): number {
     return this.chains.size
@@ -56,7 +62,7 @@ export class VersionIndex {
     }
     const fresh = [version]
     this.chains.set(key, fresh)
-    this.ordered.setElement(key, fresh)
+    this.ordered?.setElement(key, fresh)
   }
 
   /**
@@ -69,7 +75,7 @@ export class VersionIndex {
       if (value === undefined) return
       const fresh = [new Version(ts, value)]
       this.chains.set(key, fresh)
-      this.ordered.setElement(key, fresh)
+      this.ordered?.setElement(key, fresh)
     } else if (value === undefined) {
       this.dropKey(key)
     } else {
@@ -122,10 +128,11 @@ export class VersionIndex {
    */
   chunk(range: KeyRange, after: string | undefined, reverse: boolean, max: number): [string, Version[]][] {
     const out: [string, Version[]][] = []
-    const end = this.ordered.end()
+    const ordered = this.tree()
+    const end = ordered.end()
     if (!reverse) {
       const it =
-        after !== undefined ? this.ordered.upperBound(after) : range.gte !== undefined ? this.ordered.lowerBound(range.gte) : this.ordered.begin()
+        after !== undefined ? ordered.upperBound(after) : range.gte !== undefined ? ordered.lowerBound(range.gte) : ordered.begin()
       for (; !it.equals(end) && out.length < max; it.next()) {
         const [key, chain] = it.pointer
         if (range.lt !== undefined && compareKeys(key, range.lt) >= 0) break
@@ -133,15 +140,15 @@ export class VersionIndex {
       }
     } else {
       let it
-      if (after !== undefined) it = this.ordered.reverseUpperBound(after)
-      else if (range.lt !== undefined) it = this.ordered.reverseUpperBound(range.lt)
+      if (after !== undefined) it = ordered.reverseUpperBound(after)
+      else if (range.lt !== undefined) it = ordered.reverseUpperBound(range.lt)
       else {
-        const last = this.ordered.back()
+        const last = ordered.back()
         if (last === undefined) return out
-        it = this.ordered.find(last[0])
+        it = ordered.find(last[0])
       }
       // A forward iterator walked with pre(); js-sdsl throws on pre() at begin, so stop there.
-      const begin = this.ordered.begin()
+      const begin = ordered.begin()
       while (!it.equals(end) && out.length < max) {
         const [key, chain] = it.pointer
         if (range.gte !== undefined && compareKeys(key, range.gte) < 0) break
@@ -155,12 +162,31 @@ export class VersionIndex {
 
   /** Every key with its chain, in key order (for checkpoints). */
   *entries(): Generator<[string, Version[]]> {
-    for (const [key, chain] of this.ordered) yield [key, chain]
+    for (const [key, chain] of this.tree()) yield [key, chain]
+  }
+
+  /** Versions held, all keys together (walks the map, in no particular order). */
+  versionCount(): number {
+    let versions = 0
+    for (const chain of this.chains.values()) versions += chain.length
+    return versions
+  }
+
+  /** The ordered map, built now from the hash map when this is its first use. */
+  private tree(): OrderedMap<string, Version[]> {
+    if (this.ordered !== undefined) return this.ordered
+    const ordered = new OrderedMap<string, Version[]>([], compareKeys)
+    // Inserted in ascending order, each key lands right of the current maximum: js-sdsl checks
+    // that first and skips the descent from the root.
+    const keys = [...this.chains.keys()].sort(compareKeys)
+    for (const key of keys) ordered.setElement(key, this.chains.get(key)!)
+    this.ordered = ordered
+    return ordered
   }
 
   private dropKey(key: string): void {
     this.chains.delete(key)
-    this.ordered.eraseElementByKey(key)
+    this.ordered?.eraseElementByKey(key)
   }
 }
 
