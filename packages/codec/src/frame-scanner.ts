@@ -1,4 +1,4 @@
-import { crc32 as zlibCrc32 } from 'node:zlib'
+import { crc32At } from './crc-at.js'
 import { InvalidArgumentError } from './errors.js'
 import { FRAME_OVERHEAD_BYTES, isValidFrameAt, readU32, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
 import { Resync } from './resync.js'
@@ -125,7 +125,7 @@ export class FrameScanner {
         return
       }
       const crcAt = i + 4 + length
-      if (zlibCrc32(new Uint8Array(buffer, base + i, 4 + length)) !== readU32(chunk, crcAt)) break
+      if (crc32At(chunk, i, crcAt) !== readU32(chunk, crcAt)) break
       frames.push({ offset: this.#end, payload: new Uint8Array(buffer, base + i + 4, length) })
       this.#end += length + FRAME_OVERHEAD_BYTES
       i = crcAt + 4
