@@ -1,6 +1,6 @@
 import { ConflictError } from './errors.js'
 import { inRange, type KeyRange } from './keys.js'
-import type { VersionIndex } from './versions.js'
+import type { Version, VersionIndex } from './versions.js'
 
 /** The keys one commit wrote, kept while some open transaction's snapshot predates it. */
 export interface RecentCommit {
@@ -42,10 +42,15 @@ export function validateCommit(
   ranges: readonly KeyRange[] | undefined,
   index: VersionIndex,
   recent: readonly RecentCommit[],
+  /** Filled with the chain of each written key, in the order of `writes` (for `installOn`). */
+  chains: (readonly Version[] | undefined)[],
 ): void {
   // Positional arguments, no candidate object: this runs once per commit.
+  chains.length = 0
   for (const key of writes.keys()) {
-    if (index.latestTs(key) > snapshotTs) throw new ConflictError(key, 'write-write')
+    const chain = index.chainOf(key)
+    if (chain !== undefined && chain.length > 0 && chain[chain.length - 1]!.ts > snapshotTs) throw new ConflictError(key, 'write-write')
+    chains.push(chain)
   }
   if (readKeys !== undefined) {
     for (const key of readKeys) {

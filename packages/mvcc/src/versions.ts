@@ -49,20 +49,39 @@ export class VersionIndex {
     return chain === undefined || chain.length === 0 ? 0 : chain[chain.length - 1]!.ts
   }
 
-  /** Appends a version; versions of one key must be installed in ascending `ts`. */
-  install(key: string, version: Version): void {
-    const chain = this.chains.get(key)
-    if (chain !== undefined) {
-      const last = chain[chain.length - 1]
-      if (last !== undefined && last.ts >= version.ts) {
+  /**
+   * The versions of `key`, oldest first, or undefined: for a caller that looks a key up once and
+   * then installs on it ({@link VersionIndex.installOn}). Not to be changed by the caller.
+   */
+  chainOf(key: string): readonly Version[] | undefined {
+    return this.chains.get(key)
+  }
+
+  /** Appends a version; versions of one key must be installed in ascending `ts`. Returns the key's chain. */
+  install(key: string, version: Version): readonly Version[] {
+    return this.installOn(key, this.chains.get(key), version)
+  }
+
+  /**
+   * {@link VersionIndex.install} with the chain `chainOf(key)` gave, when nothing but garbage
+   * collection ran since (one hash lookup per written key instead of two on the commit path). A
+   * chain garbage collection dropped meanwhile is empty (see `dropKey`): the key gets a new one.
+   */
+  installOn(key: string, found: readonly Version[] | undefined, version: Version): readonly Version[] {
+    // Only this class hands chains out, and only read-only: the cast takes back its own array.
+    const chain = found as Version[] | undefined
+    if (chain !== undefined && chain.length > 0) {
+      const last = chain[chain.length - 1]!
+      if (last.ts >= version.ts) {
         throw new Error(`mvcc invariant: version ${version.ts} of ${key} installed after ${last.ts}`)
       }
       chain.push(version)
-      return
+      return chain
     }
     const fresh = [version]
     this.chains.set(key, fresh)
     this.ordered?.setElement(key, fresh)
+    return fresh
   }
 
   /**
@@ -77,7 +96,7 @@ export class VersionIndex {
       this.chains.set(key, fresh)
       this.ordered?.setElement(key, fresh)
     } else if (value === undefined) {
-      this.dropKey(key)
+      this.dropKey(key, chain)
     } else {
       if (chain.length !== 1) chain.length = 1
       const only = chain[0]!
@@ -96,16 +115,18 @@ export class VersionIndex {
         break
       }
     }
-    if (chain.length === 0) this.dropKey(key)
+    if (chain.length === 0) this.dropKey(key, chain)
   }
 
   /**
    * Drops versions no snapshot `>= oldestSnapshotTs` can read: everything older than the newest
    * version at or below it. A key whose only remaining version is an old tombstone disappears.
+   * `found` is the key's chain as `install` returned it: no lookup. A chain dropped since is empty
+   * (see `dropKey`), and a chain that is not empty is still the key's.
    */
-  prune(key: string, oldestSnapshotTs: number): void {
-    const chain = this.chains.get(key)
-    if (chain === undefined) return
+  prune(key: string, found: readonly Version[], oldestSnapshotTs: number): void {
+    const chain = found as Version[]
+    if (chain.length === 0) return
     let keepFrom = -1
     for (let i = chain.length - 1; i >= 0; i--) {
       if (chain[i]!.ts <= oldestSnapshotTs) {
@@ -118,7 +139,7 @@ export class VersionIndex {
       chain.copyWithin(0, keepFrom)
       chain.length -= keepFrom
     }
-    if (chain.length === 1 && chain[0]!.value === undefined && chain[0]!.ts <= oldestSnapshotTs) this.dropKey(key)
+    if (chain.length === 1 && chain[0]!.value === undefined && chain[0]!.ts <= oldestSnapshotTs) this.dropKey(key, chain)
   }
 
   /**
@@ -184,7 +205,13 @@ export class VersionIndex {
     return ordered
   }
 
-  private dropKey(key: string): void {
+  /**
+   * Forgets `key` and empties its chain, so that a reference to it kept elsewhere (garbage
+   * collection's, a scan's chunk) reads as "no version", which is what a dropped key is to every
+   * snapshot that can still read (its last version was a tombstone no snapshot predates).
+   */
+  private dropKey(key: string, chain: Version[]): void {
+    chain.length = 0
     this.chains.delete(key)
     this.ordered?.eraseElementByKey(key)
   }
