@@ -42,15 +42,18 @@ export function validateCommit(
   ranges: readonly KeyRange[] | undefined,
   index: VersionIndex,
   recent: readonly RecentCommit[],
-  /** Filled with the chain of each written key, in the order of `writes` (for `installOn`). */
+  /**
+   * Its first `writes.size` slots are set to the chain of each written key, in the order of
+   * `writes` (for `installOn`). Written by index, never shortened: the caller reuses one array.
+   */
   chains: (readonly Version[] | undefined)[],
 ): void {
   // Positional arguments, no candidate object: this runs once per commit.
-  chains.length = 0
+  let at = 0
   for (const key of writes.keys()) {
     const chain = index.chainOf(key)
     if (chain !== undefined && chain.length > 0 && chain[chain.length - 1]!.ts > snapshotTs) throw new ConflictError(key, 'write-write')
-    chains.push(chain)
+    chains[at++] = chain
   }
   if (readKeys !== undefined) {
     for (const key of readKeys) {

@@ -188,7 +188,8 @@ export class MvccEngine {
       this.assertRoom()
       validateCommit(tx.snapshotTs, writes, readKeys, ranges, this.index, this.recent, chains)
     } catch (error) {
-      chains.length = 0
+      // Emptied by slot (length = 0 would drop the array's storage, reallocated by the next commit).
+      chains.fill(undefined)
       throw error
     } finally {
       this.release(tx)
@@ -203,7 +204,7 @@ export class MvccEngine {
       this.gcChains.push(chain)
       this.gcTs.push(ts)
     }
-    chains.length = 0
+    chains.fill(undefined, 0, at)
     if (this.isolation === 'serializable') this.recent.push({ ts, keys: [...writes.keys()] })
     const entry = new PendingCommit(ts, tx, writes, bytes)
     this.pending.push(entry)
