@@ -57,6 +57,17 @@ export class VersionIndex {
     return this.chains.get(key)
   }
 
+  /**
+   * Makes `version` the only version of `key`, which the caller knows is absent (a checkpoint's
+   * keys loaded into an empty index): no lookup first. A key loaded twice keeps its last version,
+   * so the caller compares `keyCount` with what it loaded.
+   */
+  load(key: string, version: Version): void {
+    const fresh = [version]
+    this.chains.set(key, fresh)
+    this.ordered?.setElement(key, fresh)
+  }
+
   /** Appends a version; versions of one key must be installed in ascending `ts`. Returns the key's chain. */
   install(key: string, version: Version): readonly Version[] {
     return this.installOn(key, this.chains.get(key), version)
