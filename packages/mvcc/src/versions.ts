@@ -209,8 +209,11 @@ export class VersionIndex {
     if (this.ordered !== undefined) return this.ordered
     const ordered = new OrderedMap<string, Version[]>([], compareKeys)
     // Inserted in ascending order, each key lands right of the current maximum: js-sdsl checks
-    // that first and skips the descent from the root.
-    const keys = [...this.chains.keys()].sort(compareKeys)
+    // that first and skips the descent from the root. The native default sort (UTF-16 code unit
+    // order) is 2–3× faster than one through compareKeys and agrees with it except between keys
+    // with surrogates and keys with U+E000..U+FFFF; such a key just takes the ordinary descent,
+    // since the tree places every key by compareKeys whatever the order it comes in.
+    const keys = [...this.chains.keys()].sort()
     for (const key of keys) ordered.setElement(key, this.chains.get(key)!)
     this.ordered = ordered
     return ordered
