@@ -1,4 +1,4 @@
-import { crc32 as zlibCrc32 } from 'node:zlib'
+import { crc32At } from './crc-at.js'
 import { InvalidArgumentError } from './errors.js'
 import { FRAME_OVERHEAD_BYTES, isValidFrameAt, readU32, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
 import { Resync } from './resync.js'
@@ -14,6 +14,20 @@ export interface FrameScannerOptions extends FrameOptions {
 const MIN_BUFFER_BYTES = 64 * 1024
 
 type Mode = 'frames' | 'searching' | 'corrupt'
+
+/**
+ * Takes the frames of {@link FrameScanner.pushTo} one by one, without an object or a view per
+ * frame (what a log reader with millions of small frames spends most of its allocations on).
+ */
+export interface FrameSink {
+  /**
+   * A complete good frame starting at absolute `offset`; its payload is `bytes[start, start +
+   * length)`, memory the scanner never writes again (the pushed chunk, or a private buffer for a
+   * frame that spanned chunks). Return `false` to stop the scan there: the scanner is then done
+   * and refuses further use.
+   */
+  frameAt(offset: number, bytes: Uint8Array, start: number, length: number): boolean
+}
 
 /**
  * An incremental {@link scanFrames}: push a big file chunk by chunk, get the complete good
@@ -44,6 +58,8 @@ export class FrameScanner {
 
   // 'searching' mode: is there a good frame anywhere after the bad one?
   #resync: Resync | undefined
+  /** A sink returned false: the scanner refuses further use. */
+  #stopped = false
 
   constructor(options: FrameScannerOptions = {}) {
     this.#maxFrameBytes = resolveMaxFrameBytes(options.maxFrameBytes)
@@ -61,28 +77,47 @@ export class FrameScanner {
    * @throws {@link InvalidArgumentError} when `chunk` is not a Uint8Array or after `finish()`.
    */
   push(chunk: Uint8Array): ScannedFrame[] {
+    const frames: ScannedFrame[] = []
+    this.pushTo(chunk, {
+      frameAt: (offset, bytes, start, length) => {
+        frames.push({ offset, payload: new Uint8Array(bytes.buffer, bytes.byteOffset + start, length) })
+        return true
+      },
+    })
+    return frames
+  }
+
+  /**
+   * {@link FrameScanner.push}, handing each frame to `sink` instead of returning them: the same
+   * frames in the same order. Returns `false` when the sink stopped the scan.
+   *
+   * @throws {@link InvalidArgumentError} when `chunk` is not a Uint8Array, after `finish()`, or
+   *   after a sink stopped the scan.
+   */
+  pushTo(chunk: Uint8Array, sink: FrameSink): boolean {
     if (!(chunk instanceof Uint8Array)) throw new InvalidArgumentError('FrameScanner.push expects a Uint8Array')
     if (this.#result !== undefined) throw new InvalidArgumentError('FrameScanner.push called after finish()')
-    const frames: ScannedFrame[] = []
-    if (this.#mode === 'corrupt' || chunk.length === 0) return frames
+    if (this.#stopped) throw new InvalidArgumentError('FrameScanner.push called after a sink stopped the scan')
+    if (this.#mode === 'corrupt' || chunk.length === 0) return true
     if (this.#mode === 'searching') {
       this.#feedSearch(chunk)
-      return frames
+      return true
     }
     let i = 0
     if (this.#partial !== undefined) {
-      i = this.#feedPartial(chunk, frames)
+      i = this.#feedPartial(chunk, sink)
+      if (this.#stopped) return false
       // #feedPartial may have switched to the search, which may already have found a good
       // frame (TypeScript cannot see the mode change).
       const mode = this.#mode as Mode
       if (mode !== 'frames') {
         if (mode === 'searching') this.#feedSearch(chunk.subarray(i))
-        return frames
+        return true
       }
-      if (this.#partial !== undefined) return frames // still incomplete: all of chunk was taken
+      if (this.#partial !== undefined) return true // still incomplete: all of chunk was taken
     }
-    this.#scanChunk(chunk, i, frames)
-    return frames
+    this.#scanChunk(chunk, i, sink)
+    return !this.#stopped
   }
 
   /**
@@ -92,6 +127,7 @@ export class FrameScanner {
    */
   finish(): ScanEnd {
     if (this.#result !== undefined) return this.#result
+    if (this.#stopped) throw new InvalidArgumentError('FrameScanner.finish called after a sink stopped the scan')
     if (this.#mode === 'frames' && this.#partial !== undefined) {
       // An incomplete last frame: bad, unless... a good frame hides in its bytes (corruption).
       this.#enterSearch(this.#partial.subarray(1, this.#partialHeld))
@@ -107,11 +143,9 @@ export class FrameScanner {
   }
 
   /** Scans whole frames inside `chunk` from `i`; keeps an incomplete tail as the partial frame. */
-  #scanChunk(chunk: Uint8Array, start: number, frames: ScannedFrame[]): void {
+  #scanChunk(chunk: Uint8Array, start: number, sink: FrameSink): void {
     const limit = chunk.length
     const maxFrameBytes = this.#maxFrameBytes
-    const buffer = chunk.buffer
-    const base = chunk.byteOffset
     let i = start
     while (i < limit) {
       if (limit - i < 4) {
@@ -125,10 +159,14 @@ export class FrameScanner {
         return
       }
       const crcAt = i + 4 + length
-      if (zlibCrc32(new Uint8Array(buffer, base + i, 4 + length)) !== readU32(chunk, crcAt)) break
-      frames.push({ offset: this.#end, payload: new Uint8Array(buffer, base + i + 4, length) })
+      if (crc32At(chunk, i, crcAt) !== readU32(chunk, crcAt)) break
+      const offset = this.#end
       this.#end += length + FRAME_OVERHEAD_BYTES
       i = crcAt + 4
+      if (!sink.frameAt(offset, chunk, crcAt - length, length)) {
+        this.#stop()
+        return
+      }
     }
     if (i === limit) return
     // The frame at i is bad: look for a good frame anywhere after its first byte.
@@ -144,7 +182,7 @@ export class FrameScanner {
   }
 
   /** Feeds `chunk` to the partial frame; returns how many bytes of it were taken. */
-  #feedPartial(chunk: Uint8Array, frames: ScannedFrame[]): number {
+  #feedPartial(chunk: Uint8Array, sink: FrameSink): number {
     let partial = this.#partial!
     let consumed = 0
     if (this.#partialTotal === -1) {
@@ -175,12 +213,13 @@ export class FrameScanner {
     consumed += take
     if (this.#partialHeld < total) return consumed
     if (isValidFrameAt(partial, 0, total, this.#maxFrameBytes)) {
-      frames.push({ offset: this.#end, payload: partial.subarray(4, total - 4) })
+      const offset = this.#end
       this.#end += total
       // The buffer now backs a returned payload: never write to it again.
       this.#partial = undefined
       this.#partialHeld = 0
       this.#partialTotal = -1
+      if (!sink.frameAt(offset, partial, 4, total - FRAME_OVERHEAD_BYTES)) this.#stop()
     } else {
       this.#enterSearch(partial.subarray(1, total))
     }
@@ -202,6 +241,12 @@ export class FrameScanner {
       this.#mode = 'corrupt'
       this.#release()
     }
+  }
+
+  /** A sink stopped the scan: nothing more is read (the caller has what it needed). */
+  #stop(): void {
+    this.#stopped = true
+    this.#release()
   }
 
   #release(): void {

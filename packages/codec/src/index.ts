@@ -14,7 +14,7 @@ export {
   type ScanStatus,
   type ScannedFrame,
 } from './scan.js'
-export { FrameScanner, type FrameScannerOptions } from './frame-scanner.js'
+export { FrameScanner, type FrameScannerOptions, type FrameSink } from './frame-scanner.js'
 export { MAX_VALUE_DEPTH, validateValue, type ValueFormat } from './validate.js'
 export type { ValueCodec } from './value-codec.js'
 export { msgpackCodec } from './msgpack-codec.js'

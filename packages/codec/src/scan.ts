@@ -1,4 +1,4 @@
-import { crc32 as zlibCrc32 } from 'node:zlib'
+import { crc32At } from './crc-at.js'
 import { InvalidArgumentError } from './errors.js'
 import { FRAME_OVERHEAD_BYTES, readU32, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
 import { Resync } from './resync.js'
@@ -77,13 +77,13 @@ export function scanFrames(bytes: Uint8Array, options: ScanOptions = {}): ScanRe
   const buffer = bytes.buffer
   const base = bytes.byteOffset
   let pos = start
-  // The hot loop: one length read, one view for the CRC, one for the payload, per frame.
+  // The hot loop: one length read, the CRC in place (a view only for long frames), one view for the payload, per frame.
   // (`new Uint8Array(buffer, ...)` is cheaper than `subarray`, which looks up a species.)
   while (limit - pos >= FRAME_OVERHEAD_BYTES) {
     const length = readU32(bytes, pos)
     if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) break
     const crcAt = pos + 4 + length
-    if (zlibCrc32(new Uint8Array(buffer, base + pos, 4 + length)) !== readU32(bytes, crcAt)) break
+    if (crc32At(bytes, pos, crcAt) !== readU32(bytes, crcAt)) break
     frames.push({ offset: pos, payload: new Uint8Array(buffer, base + pos + 4, length) })
     pos = crcAt + 4
   }

@@ -47,6 +47,38 @@ describe('FrameScanner', () => {
     )
   })
 
+  it('pushTo hands a sink the frames of scanFrames in order, and stops where the sink says', async () => {
+    await checkProperty(
+      fc.property(arbScanInput, fc.array(fc.nat(), { maxLength: 12 }), fc.nat({ max: 20 }), (bytes, cuts, stopAfter) => {
+        const whole = scanFrames(bytes).frames.map((f) => ({ offset: f.offset, payload: [...f.payload] }))
+        const scanner = new FrameScanner()
+        const seen: { offset: number; payload: number[] }[] = []
+        const sink = {
+          frameAt: (offset: number, data: Uint8Array, start: number, length: number): boolean => {
+            seen.push({ offset, payload: [...data.subarray(start, start + length)] })
+            return seen.length < stopAfter
+          },
+        }
+        let stopped = false
+        for (const chunk of split(bytes, cuts)) {
+          if (!scanner.pushTo(chunk.slice(), sink)) {
+            stopped = true
+            break
+          }
+        }
+        if (stopped) {
+          expect(seen).toEqual(whole.slice(0, Math.max(stopAfter, 1)))
+          expect(() => scanner.push(new Uint8Array(1))).toThrow(InvalidArgumentError)
+          expect(() => scanner.finish()).toThrow(InvalidArgumentError)
+        } else {
+          expect(seen).toEqual(whole)
+          expect(whole.length).toBeLessThan(Math.max(stopAfter, 1))
+        }
+      }),
+      { numRuns: propertyRuns(300) },
+    )
+  })
+
   it('started at an offset, agrees with scanFrames from that offset', async () => {
     await checkProperty(
       fc.property(arbScanInput, fc.nat(), fc.array(fc.nat(), { maxLength: 6 }), (bytes, from, cuts) => {

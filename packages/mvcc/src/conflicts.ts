@@ -1,6 +1,6 @@
 import { ConflictError } from './errors.js'
 import { inRange, type KeyRange } from './keys.js'
-import type { VersionIndex } from './versions.js'
+import type { Version, VersionIndex } from './versions.js'
 
 /** The keys one commit wrote, kept while some open transaction's snapshot predates it. */
 export interface RecentCommit {
@@ -42,10 +42,18 @@ export function validateCommit(
   ranges: readonly KeyRange[] | undefined,
   index: VersionIndex,
   recent: readonly RecentCommit[],
+  /**
+   * Its first `writes.size` slots are set to the chain of each written key, in the order of
+   * `writes` (for `installOn`). Written by index, never shortened: the caller reuses one array.
+   */
+  chains: (readonly Version[] | undefined)[],
 ): void {
   // Positional arguments, no candidate object: this runs once per commit.
+  let at = 0
   for (const key of writes.keys()) {
-    if (index.latestTs(key) > snapshotTs) throw new ConflictError(key, 'write-write')
+    const chain = index.chainOf(key)
+    if (chain !== undefined && chain.length > 0 && chain[chain.length - 1]!.ts > snapshotTs) throw new ConflictError(key, 'write-write')
+    chains[at++] = chain
   }
   if (readKeys !== undefined) {
     for (const key of readKeys) {

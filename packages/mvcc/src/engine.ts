@@ -93,7 +93,11 @@ export class MvccEngine {
   private readonly recent: RecentCommit[] = []
   /** Keys that got a new visible version, and its timestamp (parallel arrays, no per-entry object). */
   private gcKeys: string[] = []
+  /** The chain each of those versions went into (pruned without a lookup). */
+  private gcChains: (readonly Version[])[] = []
   private gcTs: number[] = []
+  /** The chains of the written keys of the commit being validated (reused by every commit). */
+  private readonly writeChains: (readonly Version[] | undefined)[] = []
   private gcHead = 0
   private lastExpireCheckMs = Number.NEGATIVE_INFINITY
   /**
@@ -177,16 +181,30 @@ export class MvccEngine {
     ranges: readonly KeyRange[] | undefined,
     bytes: number,
   ): Promise<number> {
+    const chains = this.writeChains
     try {
       this.assertUsable()
       // Refused before it takes a timestamp: a commit the WAL could not take would poison the store.
       this.assertRoom()
-      validateCommit(tx.snapshotTs, writes, readKeys, ranges, this.index, this.recent)
+      validateCommit(tx.snapshotTs, writes, readKeys, ranges, this.index, this.recent, chains)
+    } catch (error) {
+      // Emptied by slot (length = 0 would drop the array's storage, reallocated by the next commit).
+      chains.fill(undefined)
+      throw error
     } finally {
       this.release(tx)
     }
     const ts = ++this.lastTs
-    for (const key of writes.keys()) this.index.install(key, new Version(ts, writes.get(key)))
+    // Garbage collection learns of the versions now, in timestamp order; it reaches them only
+    // once they are visible (it stops at the oldest snapshot, never above the visible commit).
+    let at = 0
+    for (const key of writes.keys()) {
+      const chain = this.index.installOn(key, chains[at++], new Version(ts, writes.get(key)))
+      this.gcKeys.push(key)
+      this.gcChains.push(chain)
+      this.gcTs.push(ts)
+    }
+    chains.fill(undefined, 0, at)
     if (this.isolation === 'serializable') this.recent.push({ ts, keys: [...writes.keys()] })
     const entry = new PendingCommit(ts, tx, writes, bytes)
     this.pending.push(entry)
@@ -307,10 +325,6 @@ export class MvccEngine {
       entry.settled = true
       this.visible = entry.ts
       this.visiblePos = entry.position
-      for (const key of entry.writes.keys()) {
-        this.gcKeys.push(key)
-        this.gcTs.push(entry.ts)
-      }
       entry.tx.markCommitted()
       entry.waiter?.resolve(entry.ts)
     }
@@ -347,13 +361,15 @@ export class MvccEngine {
   private collectGarbage(): void {
     const oldest = this.oldestSnapshot()
     const keys = this.gcKeys
+    const chains = this.gcChains
     const stamps = this.gcTs
     while (this.gcHead < keys.length && stamps[this.gcHead]! <= oldest) {
-      this.index.prune(keys[this.gcHead]!, oldest)
+      this.index.prune(keys[this.gcHead]!, chains[this.gcHead]!, oldest)
       this.gcHead++
     }
     if (this.gcHead >= GC_COMPACT_AT && this.gcHead * 2 >= keys.length) {
       this.gcKeys = keys.slice(this.gcHead)
+      this.gcChains = chains.slice(this.gcHead)
       this.gcTs = stamps.slice(this.gcHead)
       this.gcHead = 0
     }

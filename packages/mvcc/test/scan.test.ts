@@ -12,6 +12,18 @@ const keyArb = fc.oneof(
 )
 
 describe('scan', () => {
+  it('the first scan of a store (the ordered index built then) is in UTF-8 order, astral and U+FFFF keys included', async () => {
+    const db = memoryDb('snapshot')
+    // Committed before any scan, in an order that is neither UTF-8 nor UTF-16 order.
+    const keys = ['k😀', 'a', 'k\uFFFF', 'kä', 'z', '\uE000', '😀', ...Array.from({ length: 300 }, (_, i) => `m${i}`)]
+    await db.transaction(async (tx) => {
+      for (const k of keys) await tx.put(k, 1)
+    })
+    const scanned = (await collect(db.begin({ readOnly: true }).scan())).map(([k]) => k)
+    expect(scanned).toEqual([...keys].sort(utf8Compare))
+    await db.close()
+  })
+
   it('matches a sorted model across chunk boundaries, with own writes, bounds, reverse and limit', async () => {
     await checkProperty(
       fc.asyncProperty(

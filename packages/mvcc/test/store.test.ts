@@ -10,6 +10,7 @@ import {
   TransactionTimeoutError,
 } from '../src/index.js'
 import { msgpackCodec } from '@quire/codec'
+import { SnapshotStore } from '@quire/snapshots'
 import { Wal } from '@quire/wal'
 import { COMMIT_INFO_KEY, encodeCommitInfo } from '../src/commit-format.js'
 import { collect } from './helpers.js'
@@ -284,6 +285,29 @@ describe('MvccStore faults', () => {
     }
     const newest = files.filter((f) => !f.includes('lock')).sort().at(-1)!
     fs.corruptByte(newest, 40)
+    await expect(open(fs)).rejects.toMatchObject({ code: 'CORRUPT' })
+  })
+
+  it('refuses with CORRUPT a checkpoint whose state holds one key twice (well framed, so only the key count shows it)', async () => {
+    const fs = new SimFileSystem()
+    const db = await open(fs)
+    await db.transaction(async (tx) => {
+      await tx.put('a', 1)
+      await tx.put('b', 2)
+    })
+    await db.checkpoint()
+    await db.close()
+    const snaps = await SnapshotStore.open('/db/snapshots', { fs, codec: 'raw' })
+    const current = await snaps.load('mvcc')
+    const state = (current!.state as Uint8Array).slice()
+    // Header (32), then [u32 1]['a'][u32 1][0x01][u32 1]['b']...: the second key becomes 'a'.
+    expect(state[46]).toBe(0x62)
+    state[46] = 0x61
+    // A newer checkpoint: its commit timestamp is its position.
+    const position = current!.position + 1
+    new DataView(state.buffer).setUint32(12, position, true)
+    await snaps.save('mvcc', { position, state, schemaVersion: 1 })
+    await snaps.close()
     await expect(open(fs)).rejects.toMatchObject({ code: 'CORRUPT' })
   })
 

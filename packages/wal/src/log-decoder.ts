@@ -1,3 +1,4 @@
+import type { FrameSink } from '@quire/codec'
 import { DELETE_HEADER_BYTES, FLAG_IN_BATCH, FRAME_BYTES, RECORD_COMMIT, RECORD_DELETE, RECORD_PUT, decodeRecord } from './record.js'
 import { WAL_MAX_BATCH_ENTRIES, WAL_READ_CHUNK_BYTES } from './limits.js'
 import { SEGMENT_HEADER_BYTES, readU32, readU64 } from './segment-header.js'
@@ -15,7 +16,7 @@ export interface Problem {
  * followed by a COMMIT that covers exactly them, nothing else in between. Used by recovery
  * (count only) and replay (materialize entries in a seq range).
  */
-export class LogDecoder {
+export class LogDecoder implements FrameSink {
   /** Last committed seq (0 before any). */
   lastSeq = 0
   /** Committed entries seen. */
@@ -26,6 +27,8 @@ export class LogDecoder {
   out: WalEntry[] = []
 
   #expectSeq: number | undefined
+  /** Why `frameAt` stopped the scan (see `takeProblem`). */
+  #problem: Problem | undefined = undefined
   /** The uncommitted batch: its first seq, record count, and the entries materialized from it. */
   #pendingFirstSeq = 0
   #pendingCount = 0
@@ -117,23 +120,45 @@ export class LogDecoder {
 
   /** Consumes one frame read at `offset` of the current segment. */
   frame(offset: number, payload: Uint8Array): Problem | undefined {
-    // The hot path of replay: PUT and DELETE are parsed inline (no intermediate object).
-    const type = payload[0]
-    if (type !== RECORD_PUT && type !== RECORD_DELETE) return this.#other(offset, payload)
-    const length = payload.byteLength
-    const flags = payload[1]!
+    return this.#frame(offset, payload, 0, payload.byteLength)
+  }
+
+  /** The problem that made `frameAt` stop a scan, handed over once. */
+  takeProblem(): Problem | undefined {
+    const problem = this.#problem
+    this.#problem = undefined
+    return problem
+  }
+
+  /**
+   * `frame` as a `FrameScanner` sink (the payload is `bytes[start, start + length)`, no view of
+   * its own): false stops the scan at a problem, which `takeProblem` gives.
+   */
+  frameAt(offset: number, bytes: Uint8Array, start: number, length: number): boolean {
+    const problem = this.#frame(offset, bytes, start, length)
+    if (problem === undefined) return true
+    this.#problem = problem
+    return false
+  }
+
+  #frame(offset: number, bytes: Uint8Array, p: number, length: number): Problem | undefined {
+    // The hot path of replay: PUT and DELETE are parsed inline (no intermediate object), at
+    // offsets into the read chunk (views only for what an entry keeps).
+    const type = bytes[p]
+    if (type !== RECORD_PUT && type !== RECORD_DELETE) return this.#other(offset, new Uint8Array(bytes.buffer, bytes.byteOffset + p, length))
+    const flags = bytes[p + 1]!
     if (length < DELETE_HEADER_BYTES || (flags & ~FLAG_IN_BATCH) !== 0) return { offset, reason: 'malformed record' }
-    const seq = readU64(payload, 2)
-    const timestampMs = readU64(payload, 10)
+    const seq = readU64(bytes, p + 2)
+    const timestampMs = readU64(bytes, p + 10)
     if (seq < 1 || timestampMs < 0) return { offset, reason: 'seq or timestamp out of range' }
-    const keyEnd = DELETE_HEADER_BYTES + readU32(payload, 18)
+    const keyEnd = DELETE_HEADER_BYTES + readU32(bytes, p + 18)
     const isTombstone = type === RECORD_DELETE
     let valueStart = 0
     if (isTombstone) {
       if (keyEnd !== length) return { offset, reason: 'DELETE record length mismatch' }
     } else {
       valueStart = keyEnd + 4
-      if (valueStart > length || valueStart + readU32(payload, keyEnd) !== length) {
+      if (valueStart > length || valueStart + readU32(bytes, p + keyEnd) !== length) {
         return { offset, reason: 'PUT record length mismatch' }
       }
     }
@@ -148,12 +173,13 @@ export class LogDecoder {
     const tentative = inBatch && this.#wholeBatchesFrom !== undefined && seq < this.#fromSeq && seq > this.#wholeBatchesFrom
     if (this.#materialize && ((seq >= this.#fromSeq && seq <= this.#toSeq) || tentative)) {
       // Views, not copies: every chunk is a fresh buffer that is never written again.
+      const at = bytes.byteOffset + p
       entry = {
         seq,
         timestampMs,
         op: isTombstone ? 'delete' : 'put',
-        key: payload.subarray(DELETE_HEADER_BYTES, keyEnd),
-        value: isTombstone ? null : payload.subarray(valueStart, length),
+        key: new Uint8Array(bytes.buffer, at + DELETE_HEADER_BYTES, keyEnd - DELETE_HEADER_BYTES),
+        value: isTombstone ? null : new Uint8Array(bytes.buffer, at + valueStart, length - valueStart),
         isTombstone,
       }
     }

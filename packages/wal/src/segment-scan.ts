@@ -73,10 +73,9 @@ async function* scanStrict(
     // A fresh buffer per chunk, never written again: entries are views of it.
     const chunk = new Uint8Array(want)
     const got = await handle.read(chunk, pos)
-    const frames = scanner.push(got < want ? chunk.subarray(0, got) : chunk)
-    for (const f of frames) {
-      const problem = decoder.frame(f.offset, f.payload)
-      if (problem !== undefined) return { status: 'corrupt', problem, skipped: [] }
+    // The decoder takes each frame where it lies in the chunk: no frame object or view per frame.
+    if (!scanner.pushTo(got < want ? chunk.subarray(0, got) : chunk, decoder)) {
+      return { status: 'corrupt', problem: decoder.takeProblem(), skipped: [] }
     }
     pos += got
     yield

@@ -21,6 +21,24 @@ async function frameOffsets(fs: SimFileSystem, name: string): Promise<number[]> 
   return scanFrames(await fs.readFile(`${DIR}/${name}`), { offset: 24 }).frames.map((f) => f.offset)
 }
 
+describe('records the framing accepts but the log refuses', () => {
+  it('a CRC-valid record whose seq skips ahead: strict open fails with CORRUPT at its offset', async () => {
+    const fs = await buildLog(3)
+    const [name] = await segments(fs)
+    const bytes = (await fs.readFile(`${DIR}/${name!}`)).slice()
+    const second = scanFrames(bytes, { offset: 24 }).frames[1]!
+    const payload = second.payload.slice()
+    // A PUT record: [type][flags][u64 seq]...; seq 2 becomes 9, the frame's CRC made good again.
+    expect(payload[2]).toBe(2)
+    payload[2] = 9
+    bytes.set(encodeFrame(payload), second.offset)
+    await fs.writeFile(`${DIR}/${name!}`, bytes)
+    const err = await Wal.open(DIR, { fs, segmentBytes: 1024 }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(WalCorruptError)
+    expect(err).toMatchObject({ code: 'CORRUPT', offset: second.offset })
+  })
+})
+
 describe('on-disk format', () => {
   it('segments are a 24-byte header then one codec frame per record', async () => {
     const fs = new SimFileSystem()
