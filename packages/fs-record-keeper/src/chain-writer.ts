@@ -127,7 +127,7 @@ export class ChainWriter {
 
   /**
    * Creates the prefix directories the group needs that are not known durable (top level first),
-   * without syncing: the caller syncs their parents in step 1's round. Returns the ones it made.
+   * without syncing: the caller syncs their parents in the group's round. Returns the ones it made.
    */
   async #createDirs(ids: readonly string[]): Promise<string[]> {
     const created: string[] = []

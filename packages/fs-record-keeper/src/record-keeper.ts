@@ -243,8 +243,9 @@ export class RecordKeeper implements AsyncDisposable {
 
   /**
    * Appends `event` (a JSON object with a canonical lower-case UUID `id`) to the history. Resolves
-   * once it is durable and linked: it then survives any crash. Concurrent adds are ordered by call
-   * and written in groups. `EXISTS` when the id is in the history or being added;
+   * once it is durable with its link (the relinked file, or its temp file that recovery renames
+   * into place: FORMAT.md): it then survives any crash. Concurrent adds are ordered by call and
+   * written in groups, one round of syncs each. `EXISTS` when the id is in the history or being added;
    * `INVALID_ARGUMENT` for a bad event (nothing written).
    */
   async add(event: RecordKeeperEvent): Promise<void> {
@@ -352,7 +353,7 @@ export class RecordKeeper implements AsyncDisposable {
     this.#state.assertWritable('RecordKeeper.add')
   }
 
-  /** Writes, syncs and links one group, then (durable and linked) shows it in memory and asks for the tail hint. */
+  /** Writes and syncs one group with its link, then (durable) shows it in memory and, now and then, asks for the tail hint. */
   async #commitGroup(group: readonly QueuedAdd[]): Promise<void> {
     const records = await this.#chain.append(group)
     for (const record of records) {
