@@ -81,33 +81,22 @@ export class ChainWriter {
     }))
     writes.push({ path: linkTemp, bytes: linkBytes, flags: 'wx' })
     const handles: FileHandle[] = []
-    // Every change that adds or replaces a name, by directory: a directory is synced as soon as
-    // its own changes are done, while the files' data are still being written (each write with
-    // O_DSYNC: open, durable write, close, three thread-pool hops instead of four).
-    const names = new Map<string, Promise<unknown>[]>()
-    const named = (dir: string, change: Promise<unknown>): void => {
-      const list = names.get(dir)
-      if (list === undefined) names.set(dir, [change])
-      else list.push(change)
-    }
-    for (const d of newDirs) named(dirname(d), Promise.resolve())
-    const work: Promise<unknown>[] = writes.map((w) => {
-      const opened = this.#fs.open(w.path, w.flags, { dsync: true }).then((handle) => {
-        handles.push(handle)
-        return handle
-      })
-      named(dirname(w.path), opened)
-      return opened.then(async (handle) => {
-        await handle.write(w.bytes, 0)
-        if (handle.dsync !== true) await handle.sync()
-      })
-    })
-    // The previous group is acknowledged (its temp is durable): its rename may go at any time.
-    if (previous !== null) named(dirname(previous.target), this.#fs.rename(previous.temp, previous.target))
-    for (const [dir, changes] of names) work.push(allOrFirstError(changes).then(() => this.#fs.syncDir(dir)))
     try {
       // allSettled, not all: every open must have finished before the finally closes the handles.
-      await allOrFirstError(work)
+      await allOrFirstError([
+        ...writes.map(async (w) => {
+          const handle = await this.#fs.open(w.path, w.flags)
+          handles.push(handle)
+          await handle.write(w.bytes, 0)
+        }),
+        // The previous group is acknowledged (its temp is durable): its rename may go at any time.
+        ...(previous === null ? [] : [this.#fs.rename(previous.temp, previous.target)]),
+      ])
+      const dirs = new Set(records.map((r) => leafDir(this.#paths.events, r.id)))
+      for (const d of newDirs) dirs.add(dirname(d))
+      dirs.add(dirname(linkTemp))
+      if (previous !== null) dirs.add(dirname(previous.target))
+      await allOrFirstError([...handles.map((h) => h.sync()), ...[...dirs].map((d) => this.#fs.syncDir(d))])
     } catch (err) {
       // Not acknowledged: without its link temp recovery takes the group for orphans (best effort,
       // not synced: if the unlink is lost too, the group is whole and recovery may keep it).
