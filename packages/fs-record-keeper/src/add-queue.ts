@@ -16,7 +16,7 @@ export interface QueuedAdd extends PendingRequest<undefined> {
  * group waits one `setImmediate` before it is cut, so adds issued together (and callers woken by
  * the previous group) share its syncs. A failed group poisons the store: it and every later add
  * reject with `POISONED` (the first cause kept). Memory follows the disk: an add resolves only
- * once `commit` (FORMAT.md's steps 1-2) made its group durable and linked.
+ * once `commit` (FORMAT.md's step 1, one round of syncs) made its group and its link durable.
  */
 export class AddQueue {
   /** Ids queued or being written: an `add` of one of them is `EXISTS`. */
@@ -43,7 +43,7 @@ export class AddQueue {
     return this.#pending.has(id)
   }
 
-  /** Queues `event`; resolves once its group is durable and linked. `OVERLOADED` at once when the queue is full. */
+  /** Queues `event`; resolves once its group is durable with its link (FORMAT.md). `OVERLOADED` at once when the queue is full. */
   enqueue(event: EncodedEvent): Promise<void> {
     const refused = this.#commit.admit(event.bytes)
     if (refused !== undefined) throw refused

@@ -1,5 +1,5 @@
 import { isFsError, isTempFile, LOCK_FILE_NAME, mapLimit, readSmallFile, type FileSystem } from '@quire/vfs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { decodeEventFile, newerEventFileVersion, type EventRecord } from './event-file.js'
 import { isUuid, leafDir } from './ids.js'
 import { READ_CONCURRENCY } from './limits.js'
@@ -18,6 +18,14 @@ export interface RkPaths {
 export function rkPaths(dir: string): RkPaths {
   const rk = join(dir, 'rk')
   return { rk, events: join(rk, 'events'), head: join(rk, 'head'), tail: join(rk, 'tail'), format: join(rk, 'FORMAT') }
+}
+
+/** A link found as a temp file only, and the group it links (FORMAT.md, "roll forward"). */
+export interface PendingLinkScan {
+  readonly temp: string
+  readonly target: string
+  /** Paths of the group's event files, in chain order. */
+  readonly files: readonly string[]
 }
 
 /** A pointer file's state: absent, naming an id, or damaged. */
@@ -51,8 +59,14 @@ export interface ChainScan {
   readonly brokenAt: string | null
   /** Paths of event-tree files that fail their checks and are not on the chain. */
   readonly damaged: string[]
-  /** Temp files of interrupted atomic replaces (in `rk/` and the event tree). */
+  /** Temp files of interrupted atomic replaces (in `rk/` and the event tree), link temps to finish excluded. */
   readonly temps: string[]
+  /**
+   * Links of acknowledged groups that are durable as a temp file only (FORMAT.md, "roll forward"),
+   * in chain order: the chain above already runs through them; recovery renames each temp over
+   * its target.
+   */
+  readonly pendingLinks: PendingLinkScan[]
   /** Anything else that has no place in the tree. */
   readonly strays: string[]
   /** Event files of a newer format version (paths): never removed; `open` refuses the store. */
@@ -144,6 +158,40 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
       cur = entry.next
     }
   }
+  // Roll forward (FORMAT.md): an intact chain may continue through the link temp file of an
+  // acknowledged group whose rename was not done yet. Such a temp sits next to the chain's end
+  // (or is `rk/head`'s while there is no head), names the end's own event with `next` set, and
+  // links to a group whose files are all present, well-formed and end at `next: null`.
+  const pendingLinks: PendingLinkScan[] = []
+  while (brokenAt === null) {
+    const target = lastPath ?? (head === null ? paths.head : undefined)
+    if (target === undefined) break
+    const prefix = `${target}.`
+    const found: { temp: string; first: string }[] = []
+    for (const temp of temps) {
+      if (!temp.startsWith(prefix) || !isTempFile(temp.slice(dirname(target).length + 1)) || temp.length !== prefix.length + 16) continue
+      const first = await linkTempTarget(fs, temp, lastPath === undefined ? undefined : chain.at(-1)!, lastPath)
+      if (first !== undefined && completeGroup(entries, first, onChain) !== undefined) found.push({ temp, first })
+    }
+    if (found.length === 0) break
+    if (found.length > 1) {
+      brokenAt = target
+      brokenLinks.push(`${found.length} link temp files next to ${target} each link a whole group: no crash leaves more than one`)
+      break
+    }
+    const { temp, first } = found[0]!
+    const files: string[] = []
+    for (const id of completeGroup(entries, first, onChain)!) {
+      const entry = entries.get(id)!
+      files.push(entry.path)
+      onChain.add(id)
+      chain.push(id)
+      chainDirs.push(entry.dir)
+      lastPath = entry.path
+    }
+    temps.splice(temps.indexOf(temp), 1)
+    pendingLinks.push({ temp, target, files })
+  }
   // Off a chain that broke, every well-formed file is kept as unreachable history: the last
   // acknowledged event may look unlinked there (rk/tail can lag behind it), so none is an orphan.
   // Off an intact chain, a file an interrupted add left is an orphan (a group's files link to
@@ -177,9 +225,42 @@ export async function scanChain(fs: FileSystem, paths: RkPaths): Promise<ChainSc
     temps,
     strays,
     newer,
+    pendingLinks,
     leafDirs: tree.dirs,
     chainDirs,
   }
+}
+
+/**
+ * The first id a link temp file links to, or `undefined` when it is not a link of the chain's end:
+ * for `rk/head` (no `lastId`) a well-formed pointer; for the end's event file, its own record
+ * (same id and event) with `next` set.
+ */
+async function linkTempTarget(fs: FileSystem, temp: string, lastId: string | undefined, lastPath: string | undefined): Promise<string | undefined> {
+  const bytes = await readSmallFile(fs, temp)
+  if (lastId === undefined || lastPath === undefined) return decodePointer(bytes)
+  const link = decodeEventFile(bytes)
+  if (link?.id !== lastId || link.next === null) return undefined
+  const last = decodeEventFile(await readSmallFile(fs, lastPath))
+  return last?.next === null && last.eventJson === link.eventJson ? link.next : undefined
+}
+
+/**
+ * The ids of the group starting at `first`, in order, when every one of its files is present and
+ * well-formed, off the chain, and the last links to `null`; otherwise `undefined` (a group whose
+ * round did not finish, never acknowledged).
+ */
+function completeGroup(entries: ReadonlyMap<string, Entry>, first: string, onChain: ReadonlySet<string>): string[] | undefined {
+  const ids: string[] = []
+  const seen = new Set<string>()
+  for (let id: string | null = first; id !== null; ) {
+    const entry = entries.get(id)
+    if (entry?.ok !== true || entry.newer || onChain.has(id) || seen.has(id)) return undefined
+    seen.add(id)
+    ids.push(id)
+    id = entry.next
+  }
+  return ids
 }
 
 /** Ids off the chain whose `next` links lead to the event `rk/tail` names (it included). */
@@ -214,6 +295,7 @@ export function emptyScan(): ChainScan {
     temps: [],
     strays: [],
     newer: [],
+    pendingLinks: [],
     leafDirs: [],
     chainDirs: [],
   }

@@ -7,6 +7,13 @@ export const MIN_EVENT_BYTES = 256
 /** Most events written, synced and linked as one group. */
 export const MAX_GROUP_EVENTS = 256
 
+/**
+ * Events linked between two writes of the `rk/tail` hint (and at `close`). A write per group
+ * would cost two syncs per add, as many as the add; recovery finds the true tail from the links,
+ * and a lagging hint only makes the directory syncs of its step 4 run over more events.
+ */
+export const TAIL_HINT_EVENTS = 1024
+
 /** Most event files read at once while recovering or walking. */
 export const READ_CONCURRENCY = 32
 

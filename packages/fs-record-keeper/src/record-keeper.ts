@@ -21,7 +21,7 @@ import { ChainWriter } from './chain-writer.js'
 import { errnoOf, RecordKeeperError } from './errors.js'
 import { encodeEvent } from './event-input.js'
 import { readLinkedEvent } from './event-reader.js'
-import { checkFormatMarker, RECORD_KEEPER_MAGIC } from './format-marker.js'
+import { checkFormatMarker, RECORD_KEEPER_MAGIC, RECORD_KEEPER_OLDER } from './format-marker.js'
 import { assertUuid, prefixDirs } from './ids.js'
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_OPERATIONS, MIN_EVENT_BYTES, READ_CONCURRENCY } from './limits.js'
 import { readOnlyReport, refuseUnrecoverable, repair, type RecoveryReport } from './recovery.js'
@@ -137,9 +137,11 @@ export class RecordKeeper implements AsyncDisposable {
         closed: () => new RecordKeeperError('CLOSED', 'the record keeper is closed'),
         readOnly: () => new RecordKeeperError('READ_ONLY', `${paths.rk} was opened with readOnly: true; nothing was written`),
       },
-      // Queued adds finish, then the tail hint, then the lock goes.
+      // Queued adds finish, then the newest link's rename and the tail hint, then the lock goes.
       onClose: async () => {
         await this.#adds.drained()
+        // A poisoned store writes nothing more: recovery finishes the newest link from its temp file.
+        if (!poison.poisoned) await this.#writer.run(() => this.#finishLinks()).catch((err: unknown) => void poison.poison(err))
         await this.#tailWriter.settle()
         await store.lock.release()
       },
@@ -195,7 +197,7 @@ export class RecordKeeper implements AsyncDisposable {
     let formatCreated = false
     let eventsCreated: string[] = []
     try {
-      formatCreated = await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError)
+      formatCreated = await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError, false, RECORD_KEEPER_OLDER)
       // syncExisting: a killed writer may have left it without making it durable.
       eventsCreated = await ensureDir(fs, paths.events, { syncExisting: true })
       const scan = await scanChain(fs, paths)
@@ -214,7 +216,7 @@ export class RecordKeeper implements AsyncDisposable {
    * a writable open does; nothing is repaired (the report says what would be).
    */
   static async #openReadOnly(fs: FileSystem, paths: RkPaths, maxEventBytes: number, limits: QueueLimits): Promise<RecordKeeper> {
-    await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError, true)
+    await checkFormatMarker(fs, paths.format, RECORD_KEEPER_MAGIC, RecordKeeperError, true, RECORD_KEEPER_OLDER)
     const scan = (await fs.exists(paths.events)) ? await scanChain(fs, paths) : emptyScan()
     refuseUnrecoverable(scan, paths, true)
     const recovery = readOnlyReport(scan)
@@ -241,8 +243,9 @@ export class RecordKeeper implements AsyncDisposable {
 
   /**
    * Appends `event` (a JSON object with a canonical lower-case UUID `id`) to the history. Resolves
-   * once it is durable and linked: it then survives any crash. Concurrent adds are ordered by call
-   * and written in groups. `EXISTS` when the id is in the history or being added;
+   * once it is durable with its link (the relinked file, or its temp file that recovery renames
+   * into place: FORMAT.md): it then survives any crash. Concurrent adds are ordered by call and
+   * written in groups, one round of syncs each. `EXISTS` when the id is in the history or being added;
    * `INVALID_ARGUMENT` for a bad event (nothing written).
    */
   async add(event: RecordKeeperEvent): Promise<void> {
@@ -326,7 +329,7 @@ export class RecordKeeper implements AsyncDisposable {
   async verify(): Promise<RecordKeeperReport> {
     this.#assertOpen()
     return this.#writer.run(async () => {
-      await this.#tailWriter.settle()
+      if (!this.#state.poison.poisoned) await this.#finishLinks()
       return toReport(await scanChain(this.#fs, this.#paths))
     })
   }
@@ -350,15 +353,25 @@ export class RecordKeeper implements AsyncDisposable {
     this.#state.assertWritable('RecordKeeper.add')
   }
 
-  /** Writes, syncs and links one group, then (durable and linked) shows it in memory and asks for the tail hint. */
+  /** Writes and syncs one group with its link, then (durable) shows it in memory and, now and then, asks for the tail hint. */
   async #commitGroup(group: readonly QueuedAdd[]): Promise<void> {
     const records = await this.#chain.append(group)
     for (const record of records) {
       this.#index.set(record.id, this.#order.length)
       this.#order.push(record.id)
     }
-    // Step 3 of FORMAT.md's append order, in the background: the tail hint.
-    this.#tailWriter.request(records.at(-1)!.id)
+    // Step 3 of FORMAT.md's append order, in the background and only now and then: the tail hint,
+    // naming the last event whose link is durable by its rename.
+    const linked = this.#chain.linked
+    if (linked !== null) this.#tailWriter.hint(linked, records.length)
+  }
+
+  /** Renames the newest link into place and brings `rk/tail` up to date (for `close` and `verify`). */
+  async #finishLinks(): Promise<void> {
+    await this.#chain.finishLink()
+    const linked = this.#chain.linked
+    if (linked !== null) this.#tailWriter.request(linked)
+    await this.#tailWriter.settle()
   }
 }
 

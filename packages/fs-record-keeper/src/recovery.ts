@@ -5,6 +5,16 @@ import { RecordKeeperError } from './errors.js'
 import { READ_CONCURRENCY } from './limits.js'
 import { encodePointer } from './pointer-file.js'
 
+/** fsyncs a file that is already written (opened for reading: `fdatasync` needs no write access). */
+async function syncFile(fs: FileSystem, path: string): Promise<void> {
+  const handle = await fs.open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
 /** What `open` found and repaired. */
 export interface RecoveryReport {
   /** Events on the chain. */
@@ -13,6 +23,8 @@ export interface RecoveryReport {
   readonly orphansRemoved: number
   /** Temp files of interrupted atomic replaces, removed. */
   readonly tempFilesRemoved: number
+  /** Links of acknowledged groups found as temp files only, renamed into place (FORMAT.md, "roll forward"). */
+  readonly linksFinished: number
   /** True when `rk/tail` did not name the true tail and was rewritten. */
   readonly tailRepaired: boolean
   /**
@@ -63,11 +75,24 @@ export function refuseUnrecoverable(scan: ChainScan, paths: RkPaths, readOnly: b
 
 /** Recovery's repairs, each idempotent (a crash during them is recovered the same way). */
 export async function repair(fs: FileSystem, paths: RkPaths, scan: ChainScan): Promise<RecoveryReport> {
+  // Roll forward: the links of groups durable as temp files go into place (their directories are
+  // synced with the chain's below). A killed writer may have left a group whose round never
+  // finished looking whole in the page cache: make its files, their names and the temp durable
+  // before the rename, or a power loss later could take them from under a durable link.
+  for (const link of scan.pendingLinks) {
+    await mapLimit([...link.files, link.temp], READ_CONCURRENCY, (path) => syncFile(fs, path))
+    const dirs = new Set<string>()
+    for (const file of link.files) for (let d = dirname(file); d !== paths.rk; d = dirname(d)) dirs.add(d)
+    await mapLimit([...dirs], READ_CONCURRENCY, (d) => fs.syncDir(d))
+    await fs.syncDir(dirname(link.temp))
+    await fs.rename(link.temp, link.target)
+  }
   // A writer killed (not powered off) may leave its last linking rename without its directory
   // fsync: make every link from the recorded tail on durable before building on it.
   await fs.syncDir(paths.rk)
   const from = typeof scan.recordedTail === 'string' ? scan.chain.indexOf(scan.recordedTail) : -1
   const linkDirs = new Set(scan.chainDirs.slice(Math.max(from, 0)))
+  for (const link of scan.pendingLinks) linkDirs.add(dirname(link.target))
   await mapLimit([...linkDirs], READ_CONCURRENCY, (d) => fs.syncDir(d))
 
   const garbage = [...scan.orphans, ...scan.damaged, ...scan.temps]
@@ -88,6 +113,7 @@ export async function repair(fs: FileSystem, paths: RkPaths, scan: ChainScan): P
     events: scan.chain.length,
     orphansRemoved: scan.orphans.length + scan.damaged.length,
     tempFilesRemoved: scan.temps.length,
+    linksFinished: scan.pendingLinks.length,
     tailRepaired,
     readOnly: false,
   }
@@ -99,6 +125,7 @@ export function readOnlyReport(scan: ChainScan): RecoveryReport {
     events: scan.chain.length,
     orphansRemoved: scan.orphans.length + scan.damaged.length,
     tempFilesRemoved: scan.temps.length,
+    linksFinished: scan.pendingLinks.length,
     tailRepaired: (scan.chain.at(-1) ?? null) !== scan.recordedTail,
     readOnly: true,
   }

@@ -54,7 +54,7 @@ describe('RecordKeeper', () => {
     await rk.close()
 
     const again = await RecordKeeper.open(DIR, { fs })
-    expect(again.recovery).toEqual({ events: 5, orphansRemoved: 0, tempFilesRemoved: 0, tailRepaired: false, readOnly: false })
+    expect(again.recovery).toEqual({ events: 5, orphansRemoved: 0, tempFilesRemoved: 0, linksFinished: 0, tailRepaired: false, readOnly: false })
     expect(await collect(again)).toEqual(events)
     expect((await again.verify()).ok).toBe(true)
     await again.close()
@@ -271,6 +271,8 @@ describe('RecordKeeper', () => {
     const b = { id: randomUUID() }
     await rk.add(a)
     await rk.add(b)
+    // The link a -> b is renamed into place with the next group's round: damage a's final file.
+    await rk.add({ id: randomUUID() })
     fs.corruptByte(`${DIR}/rk/events/9/6/f/${a.id}`, 130)
     expect(await codeOf(rk.read(a.id))).toBe('CORRUPT')
     await rk.close()
@@ -332,6 +334,47 @@ describe('RecordKeeper', () => {
     await fs.unlink(`${DIR}/rk/head`)
     await fs.syncDir(`${DIR}/rk`)
     expect(await codeOf(RecordKeeper.open(DIR, { fs }))).toBe('CORRUPT')
+  })
+
+  it('an acknowledged group whose link is durable only as its temp file: recovery renames it into place (roll forward)', async () => {
+    const fs = new SimFileSystem({ pessimistic: true })
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: randomUUID(), n: 1 }
+    const burst = [
+      { id: randomUUID(), n: 2 },
+      { id: randomUUID(), n: 3 },
+    ]
+    await rk.add(a)
+    await Promise.all(burst.map((e) => rk.add(e)))
+    // A power loss now: a's link (rk/head) is renamed, the burst's link is a temp file next to a.
+    const image = fs.crash(7)
+    const temps = (await image.readdir(fileOf(a.id).slice(0, -37))).filter((n) => n.startsWith(`${a.id}.`))
+    expect(temps).toHaveLength(1)
+    const again = await RecordKeeper.open(DIR, { fs: image })
+    expect(again.recovery).toMatchObject({ events: 3, linksFinished: 1, tempFilesRemoved: 0, orphansRemoved: 0 })
+    expect(await collect(again)).toEqual([a, ...burst])
+    expect(decodeEventFile(await image.readFile(fileOf(a.id)))?.next).toBe(burst[0]!.id)
+    expect((await again.verify()).ok).toBe(true)
+    await again.close()
+    await rk.close()
+  })
+
+  it('opens a version 1 store and upgrades its marker, so that a version 1 release refuses it', async () => {
+    const fs = new SimFileSystem()
+    const rk = await RecordKeeper.open(DIR, { fs })
+    const a = { id: randomUUID() }
+    await rk.add(a)
+    await rk.close()
+    const v1 = new TextEncoder().encode('quire-fs-record-keeper 1\n')
+    await fs.writeFile(`${DIR}/rk/FORMAT`, v1)
+    const readOnly = await RecordKeeper.open(DIR, { fs, readOnly: true })
+    expect(await collect(readOnly)).toEqual([a])
+    await readOnly.close()
+    expect(await fs.readFile(`${DIR}/rk/FORMAT`)).toEqual(v1)
+    const again = await RecordKeeper.open(DIR, { fs })
+    expect(await collect(again)).toEqual([a])
+    await again.close()
+    expect(new TextDecoder().decode(await fs.readFile(`${DIR}/rk/FORMAT`))).toBe('quire-fs-record-keeper 2\n')
   })
 
   it('repairs a stale or missing tail file', async () => {

@@ -17,10 +17,10 @@ async function expectRefused(fs: SimFileSystem, open: () => Promise<unknown>): P
 }
 
 describe('stores of a newer format version', () => {
-  it('RecordKeeper: rk/FORMAT of version 2 is UNSUPPORTED_VERSION, not CORRUPT', async () => {
+  it('RecordKeeper: rk/FORMAT of version 3 is UNSUPPORTED_VERSION, not CORRUPT', async () => {
     const fs = new SimFileSystem()
     await (await RecordKeeper.open('/s', { fs })).close()
-    await fs.writeFile('/s/rk/FORMAT', new TextEncoder().encode('quire-fs-record-keeper 2\n'))
+    await fs.writeFile('/s/rk/FORMAT', new TextEncoder().encode('quire-fs-record-keeper 3\n'))
     await expectRefused(fs, () => RecordKeeper.open('/s', { fs }))
   })
 
