@@ -1,4 +1,4 @@
-import { crc32At } from './crc-at.js'
+import { crc32InPlace } from './crc-range.js'
 import { InvalidArgumentError } from './errors.js'
 import { FRAME_OVERHEAD_BYTES, isValidFrameAt, readU32, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
 import { Resync } from './resync.js'
@@ -159,7 +159,7 @@ export class FrameScanner {
         return
       }
       const crcAt = i + 4 + length
-      if (crc32At(chunk, i, crcAt) !== readU32(chunk, crcAt)) break
+      if (crc32InPlace(chunk, i, crcAt) !== readU32(chunk, crcAt)) break
       const offset = this.#end
       this.#end += length + FRAME_OVERHEAD_BYTES
       i = crcAt + 4

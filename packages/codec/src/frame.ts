@@ -1,5 +1,5 @@
 import { crc32 as zlibCrc32 } from 'node:zlib'
-import { crc32At } from './crc-at.js'
+import { crc32InPlace } from './crc-range.js'
 import { FrameTooLargeError, InvalidArgumentError } from './errors.js'
 
 /** Bytes a frame adds around its payload: a u32 length before it and a u32 CRC after it. */
@@ -113,5 +113,5 @@ export function isValidFrameAt(bytes: Uint8Array, pos: number, limit: number, ma
   const length = readU32(bytes, pos)
   if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) return false
   const crcAt = pos + 4 + length
-  return crc32At(bytes, pos, crcAt) === readU32(bytes, crcAt)
+  return crc32InPlace(bytes, pos, crcAt) === readU32(bytes, crcAt)
 }

@@ -1,4 +1,6 @@
 export { crc32 } from './crc.js'
+export { crc32Range } from './crc-range.js'
+export { chunkCrc32, type ChunkCrc32 } from './chunk-crc-wasm.js'
 export {
   DEFAULT_MAX_FRAME_BYTES,
   FRAME_OVERHEAD_BYTES,

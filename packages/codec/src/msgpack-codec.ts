@@ -13,7 +13,7 @@ const encoder = new Encoder({ useBigInt64: true, maxDepth: MAX_VALUE_DEPTH + 1 }
  * byte and every array item or map entry takes at least one byte, so a larger declared length
  * is a lie and is refused before anything is allocated for it.
  */
-function decoderFor(byteLength: number): Decoder {
+function newDecoder(byteLength: number): Decoder {
   return new Decoder({
     useBigInt64: true,
     maxStrLength: byteLength,
@@ -25,9 +25,31 @@ function decoderFor(byteLength: number): Decoder {
 }
 
 /**
+ * The decoders made so far, by input size (their limits), so that decoding values of the sizes
+ * seen before makes no decoder (about 240 bytes each, a tenth of an MVCC commit's allocations).
+ * Reusing one is what @msgpack/msgpack's README recommends; `decode` is synchronous and resets
+ * the decoder's state at each call, and a decode entered again while one runs (not possible
+ * here: no extension of ours calls back) gets a clone from the library. Emptied when full, so it
+ * holds at most {@link MAX_CACHED_DECODERS}.
+ */
+const decoders = new Map<number, Decoder>()
+const MAX_CACHED_DECODERS = 64
+
+function decoderFor(byteLength: number): Decoder {
+  let decoder = decoders.get(byteLength)
+  if (decoder === undefined) {
+    if (decoders.size >= MAX_CACHED_DECODERS) decoders.clear()
+    decoder = newDecoder(byteLength)
+    decoders.set(byteLength, decoder)
+  }
+  return decoder
+}
+
+/**
  * Checks and finishes a freshly decoded value in place: depth limit, no unknown extensions,
  * no non-finite numbers or invalid Dates (another writer may have produced them), and binary
- * values copied so they do not alias the caller's buffer.
+ * values copied so they do not alias the caller's buffer (the decoder hands out views). Only
+ * those are written back: every other value is checked where it lies.
  */
 function finish(value: unknown, depth: number): unknown {
   if (typeof value === 'number') {
@@ -43,13 +65,21 @@ function finish(value: unknown, depth: number): unknown {
   if (value instanceof ExtData) throw new DecodeError(`msgpack: unknown extension type ${value.type}`)
   if (depth >= MAX_VALUE_DEPTH) throw new DecodeError(`msgpack: nested deeper than ${MAX_VALUE_DEPTH} arrays/maps`)
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = finish(value[i], depth + 1)
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      const done = finish(item, depth + 1)
+      if (done !== item) value[i] = done
+    }
     return value
   }
   const record = value as Record<string, unknown>
   // The decoder builds maps as fresh plain objects and refuses the key "__proto__", so these
   // assignments only ever replace own data properties.
-  for (const key of Object.keys(record)) record[key] = finish(record[key], depth + 1)
+  for (const key of Object.keys(record)) {
+    const item = record[key]
+    const done = finish(item, depth + 1)
+    if (done !== item) record[key] = done
+  }
   return record
 }
 

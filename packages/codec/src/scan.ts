@@ -1,4 +1,4 @@
-import { crc32At } from './crc-at.js'
+import { crc32InPlace } from './crc-range.js'
 import { InvalidArgumentError } from './errors.js'
 import { FRAME_OVERHEAD_BYTES, readU32, resolveMaxFrameBytes, type FrameOptions } from './frame.js'
 import { Resync } from './resync.js'
@@ -83,7 +83,7 @@ export function scanFrames(bytes: Uint8Array, options: ScanOptions = {}): ScanRe
     const length = readU32(bytes, pos)
     if (length > maxFrameBytes || length > limit - pos - FRAME_OVERHEAD_BYTES) break
     const crcAt = pos + 4 + length
-    if (crc32At(bytes, pos, crcAt) !== readU32(bytes, crcAt)) break
+    if (crc32InPlace(bytes, pos, crcAt) !== readU32(bytes, crcAt)) break
     frames.push({ offset: pos, payload: new Uint8Array(buffer, base + pos + 4, length) })
     pos = crcAt + 4
   }

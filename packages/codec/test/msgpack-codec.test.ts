@@ -108,6 +108,65 @@ describe('msgpackCodec: hostile input', () => {
     decodeFails(hex('c9 ffffffff 01 00')) // ext 32
   })
 
+  it('holds each declared length to the size of the input it is in, whatever was decoded before', () => {
+    // Decoders are reused by input size: a larger input decoded first (or an honest one of the
+    // same size) must not lend its limits to the next. Each input below declares more items or
+    // bytes than it has, so its own size is the limit that refuses it.
+    const cases: [string, string][] = [
+      ['dc 0010 c0 c0 c0', 'maxArrayLength'], // array 16 declaring 16 items, in 6 bytes
+      ['de 0010 a1 61 c0', 'maxMapLength'], // map 16 declaring 16 entries
+      ['d9 10 61 62 63', 'maxStrLength'], // str 8 declaring 16 bytes
+      ['c4 10 01 02 03', 'maxBinLength'], // bin 8 declaring 16 bytes
+      ['c7 10 01 02 03', 'maxExtLength'], // ext 8 declaring 16 bytes
+    ]
+    for (const [bytes, limit] of cases) {
+      const input = hex(bytes)
+      msgpackCodec.decode(msgpackCodec.encode({ big: 'x'.repeat(300), list: Array.from({ length: 40 }, (_, i) => i) }))
+      msgpackCodec.decode(msgpackCodec.encode('x'.repeat(input.length - 1))) // an honest input of the same size
+      // The library's message names the limit (the map's as "maxMapLengthLength") and its value.
+      expect(decodeFails(input).message).toMatch(new RegExp(`> ${limit}\\w* \\(${input.length}\\)$`))
+    }
+  })
+
+  it('decodes right after inputs of many sizes (more than the decoders it keeps)', () => {
+    for (let n = 0; n < 300; n++) {
+      const value = { n, text: 'y'.repeat(n), bin: new Uint8Array(n % 7) }
+      const bytes = msgpackCodec.encode(value)
+      const decoded = msgpackCodec.decode(bytes) as typeof value
+      expect(sameValue(decoded, value)).toBe(true)
+      // Binary is a copy, not a view of the input.
+      if (decoded.bin.length > 0) expect(decoded.bin.buffer).not.toBe(bytes.buffer)
+    }
+  })
+
+  it('validates each value afresh after a refused one, and when a getter encodes during the walk', () => {
+    const cyclic: Record<string, unknown> = { a: 1 }
+    cyclic.self = cyclic
+    expect(() => msgpackCodec.encode({ deep: { x: cyclic } })).toThrow(/deep\.x\.self/)
+    const shared = { s: 1 }
+    expect(msgpackCodec.decode(msgpackCodec.encode({ p: shared, q: shared }))).toEqual({ p: { s: 1 }, q: { s: 1 } })
+    expect(() => msgpackCodec.encode({ bad: [undefined] })).toThrow(/bad\[0\]/)
+    // A getter that encodes (and fails) inside the outer walk: the outer walk's path and
+    // ancestors are its own.
+    const outer = {
+      get inner(): unknown {
+        expect(() => msgpackCodec.encode({ nested: Symbol('s') })).toThrow(InvalidValueError)
+        return { ok: true }
+      },
+      after: cyclic,
+    }
+    const err = (() => {
+      try {
+        msgpackCodec.encode(outer)
+      } catch (e) {
+        return e as InvalidValueError
+      }
+      throw new Error('expected INVALID_VALUE')
+    })()
+    expect(err.message).toContain('after.self')
+    expect(err.message).not.toContain('nested')
+  })
+
   it('refuses unknown extensions, trailing bytes, empty input, non-finite floats and out-of-range timestamps', () => {
     expect(decodeFails(hex('d4 05 00')).message).toContain('extension')
     decodeFails(hex('c0 c0'))

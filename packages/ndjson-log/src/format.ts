@@ -1,6 +1,5 @@
 import { FORMAT_MAGIC, FORMAT_VERSION } from './format-version.js'
-import type { ChunkCrc } from './chunk-crc.js'
-import { lineCrc } from './line-crc.js'
+import { crc32Range, type ChunkCrc32 } from '@quire/codec'
 
 export { FORMAT_MAGIC, FORMAT_VERSION }
 
@@ -22,7 +21,7 @@ const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1')
 
 /** Appends the CRC suffix and newline for the line that starts at `lineStart`; returns the new end. */
 function sealLine(out: Buffer, lineStart: number, end: number): number {
-  const crc = lineCrc(out, lineStart, end)
+  const crc = crc32Range(out, lineStart, end)
   // Byte by byte rather than through a string: this runs once per line on the hot path.
   end += CRC_PREFIX.copy(out, end)
   for (let shift = 28; shift >= 0; shift -= 4) out[end++] = HEX_DIGITS[(crc >>> shift) & 0xf]!
@@ -191,9 +190,9 @@ function layout(reason: string): BadLine {
  * Checks and parses the line `buf[start, end)` (newline excluded). Never throws: a line that is
  * not good comes back as a {@link BadLine}. The record's JSON is not parsed here (its checksum
  * vouches for it); the caller parses it when it needs the value. `crc` checksums a range of `buf`
- * (a chunk's {@link ChunkCrc}; by default `lineCrc`).
+ * (a chunk's {@link ChunkCrc32}; by default `crc32Range`).
  */
-export function parseLine(buf: Uint8Array, start: number, end: number, crc?: ChunkCrc): ParsedLine | BadLine {
+export function parseLine(buf: Uint8Array, start: number, end: number, crc?: ChunkCrc32): ParsedLine | BadLine {
   // Each prefix test first looks at the one byte that tells it from a record line's prefix.
   if (buf[start + 2] === 0x70 && matchAt(buf, start, PAD_PREFIX) && end - start >= PAD_MIN_BYTES - 1 && buf[end - 2] === 0x22 && buf[end - 1] === 0x7d) {
     let i = start + PAD_PREFIX.length
@@ -206,7 +205,7 @@ export function parseLine(buf: Uint8Array, start: number, end: number, crc?: Chu
   }
   const stored = readHex8(buf, suffixAt + CRC_PREFIX.length)
   if (stored === undefined) return { kind: 'bad', reason: 'malformed checksum', crcValid: false }
-  const actual = crc === undefined ? lineCrc(buf, start, suffixAt) : crc(start, suffixAt)
+  const actual = crc === undefined ? crc32Range(buf, start, suffixAt) : crc(start, suffixAt)
   if (actual !== stored) return { kind: 'bad', reason: 'checksum mismatch', crcValid: false }
 
   if (isSeqPrefix(buf, start)) {

@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer'
 import type { FileHandle } from '@quire/vfs'
-import { chunkCrc, type ChunkCrc } from './chunk-crc.js'
+import { chunkCrc32, type ChunkCrc32 } from '@quire/codec'
 import { parseLine, type BadLine, type ParsedLine } from './format.js'
 import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from './limits.js'
 
@@ -56,7 +56,7 @@ export class LineChunk {
   #textStart = 0
   #textEnd = 0
   /** Checksums this chunk's lines; made at the first line checked. */
-  #crc: ChunkCrc | undefined
+  #crc: ChunkCrc32 | undefined
 
   constructor(buf: Buffer, length: number, base: number, firstLineNo: number) {
     this.buf = buf
@@ -85,7 +85,7 @@ export class LineChunk {
     const start = this.starts[i]!
     if (start < 0) return OVERLONG
     // The buffer is never written after it was read: a copy of it can checksum its lines.
-    this.#crc ??= chunkCrc(this.buf, this.#length)
+    this.#crc ??= chunkCrc32(this.buf, this.#length)
     return parseLine(this.buf, start, this.ends[i]!, this.#crc)
   }
 

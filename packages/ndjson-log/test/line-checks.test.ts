@@ -1,10 +1,8 @@
-import { crc32 } from '@quire/codec'
+import { chunkCrc32, crc32, crc32Range } from '@quire/codec'
 import { checkProperty, fc } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
-import { chunkCrc } from '../src/chunk-crc.js'
 import { encodedBoundBytes, encodeTransactions, parseLine } from '../src/format.js'
-import { lineCrc } from '../src/line-crc.js'
 import { readLines } from '../src/line-scanner.js'
 
 /** Bytes and a range in them (lengths on both sides of the 8-byte step and of the switch to zlib). */
@@ -14,12 +12,12 @@ const arbRange = fc
   .map(([bytes, a, b]) => ({ bytes: Buffer.from(bytes), start: Math.min(a, b), end: Math.max(a, b) }))
 
 describe('line checksums: the CRC-32 of @quire/codec, by every path', () => {
-  it('lineCrc and a chunk checksummer agree with crc32 on any range', async () => {
+  it('crc32Range and a chunk checksummer agree with crc32 on any range', async () => {
     await checkProperty(
       fc.property(arbRange, ({ bytes, start, end }) => {
         const expected = crc32(bytes.subarray(start, end))
-        expect(lineCrc(bytes, start, end)).toBe(expected)
-        expect(chunkCrc(bytes, bytes.length)(start, end)).toBe(expected)
+        expect(crc32Range(bytes, start, end)).toBe(expected)
+        expect(chunkCrc32(bytes, bytes.length)(start, end)).toBe(expected)
       }),
       { numRuns: 300 },
     )
@@ -28,8 +26,8 @@ describe('line checksums: the CRC-32 of @quire/codec, by every path', () => {
   it('a chunk checksummer stays right once another chunk took its place', async () => {
     await checkProperty(
       fc.property(arbRange, arbRange, (a, b) => {
-        const first = chunkCrc(a.bytes, a.bytes.length)
-        const second = chunkCrc(b.bytes, b.bytes.length)
+        const first = chunkCrc32(a.bytes, a.bytes.length)
+        const second = chunkCrc32(b.bytes, b.bytes.length)
         expect(first(a.start, a.end)).toBe(crc32(a.bytes.subarray(a.start, a.end)))
         expect(second(b.start, b.end)).toBe(crc32(b.bytes.subarray(b.start, b.end)))
       }),
