@@ -20,7 +20,7 @@ export const HEALTHY: Readonly<Record<string, HealthyCase>> = {
   wal: { name: 'wal', make: (p) => makeWal(p), info: { entries: 23, firstSeq: 1, lastSeq: 23 }, checked: { segments: 2, entries: 23 } },
   'ndjson-log': { name: 'log.ndjson', make: (p) => makeNdjson(p), info: { firstSeq: 1, lastSeq: 20 }, checked: { records: 20 } },
   snapshots: { name: 'snaps', make: makeSnapshots, info: { keys: 2, snapshots: 6 }, checked: { keys: 2, snapshots: 6 } },
-  'record-keeper': { name: 'rk', make: (p) => makeRecordKeeper(p), info: { events: 5, depotReadable: 1 }, checked: { events: 5, objects: 1 } },
+  'record-keeper': { name: 'rk', make: (p) => makeRecordKeeper(p), info: { formatVersion: 2, events: 5, depotReadable: 1 }, checked: { events: 5, objects: 1 } },
   mvcc: { name: 'mvcc', make: makeMvcc, info: { keys: 4 }, checked: { keys: 4 } },
   'event-store-wal': { name: 'es-wal', make: (p) => makeEventStore('wal', p), ...ES_COUNTS },
   'event-store-ndjson': { name: 'es.ndjson', make: (p) => makeEventStore('ndjson', p), ...ES_COUNTS },
