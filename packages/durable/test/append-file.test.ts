@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { SimFileSystem } from '@quire/vfs/sim'
-import { DurableAppendFile, Poison } from '../src/index.js'
+import { DurableAppendFile } from '../src/index.js'
+import { bytes, simAppendFile, text } from './support/sim-append-file.js'
 
-const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
-const text = (b: Uint8Array): string => new TextDecoder().decode(b)
-
-async function fresh(options: { readonly preallocate?: number; readonly maxFileEnd?: number; readonly dsync?: boolean } = {}): Promise<{ fs: SimFileSystem; file: DurableAppendFile; poison: Poison }> {
-  const fs = new SimFileSystem()
-  await fs.mkdir('/d')
-  await fs.syncDir('/')
-  await fs.writeFile('/d/log', bytes('HDR'))
-  await fs.syncDir('/d')
-  const h = await fs.open('/d/log', 'r+')
-  await h.sync()
-  await h.close()
-  const poison = new Poison()
-  const file = await DurableAppendFile.open(fs, '/d/log', { end: 3, poison, ...options })
-  return { fs, file, poison }
-}
+const fresh = simAppendFile
 
 describe('DurableAppendFile', () => {
   it('appends at the end; a synced append survives a crash, end and syncedEnd follow', async () => {

@@ -2,12 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NodeFileSystem } from '@quire/vfs'
-import { SimFileSystem } from '@quire/vfs/sim'
 import { describe, expect, it } from 'vitest'
-import { DurableAppendFile, Poison, openInlineWriter, type InlineWriter } from '../src/index.js'
-
-const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
-const text = (b: Uint8Array): string => new TextDecoder().decode(b)
+import { DurableAppendFile, openInlineWriter, type InlineWriter } from '../src/index.js'
+import { bytes, simAppendFile, text } from './support/sim-append-file.js'
 
 /** An inline writer that fails every write with `code`: the fault a real O_DSYNC write can hit. */
 const failing = (code: string): InlineWriter => ({
@@ -17,19 +14,7 @@ const failing = (code: string): InlineWriter => ({
   close() {},
 })
 
-async function simFile(inline: InlineWriter): Promise<{ fs: SimFileSystem; file: DurableAppendFile; poison: Poison }> {
-  const fs = new SimFileSystem()
-  await fs.mkdir('/d')
-  await fs.syncDir('/')
-  await fs.writeFile('/d/log', bytes('HDR'))
-  await fs.syncDir('/d')
-  const h = await fs.open('/d/log', 'r+')
-  await h.sync()
-  await h.close()
-  const poison = new Poison()
-  const file = await DurableAppendFile.open(fs, '/d/log', { end: 3, poison, dsync: true, inline })
-  return { fs, file, poison }
-}
+const simFile = (inline: InlineWriter): ReturnType<typeof simAppendFile> => simAppendFile({ dsync: true, inline })
 
 describe('DurableAppendFile with an inline writer', () => {
   it('a synced append asked inline that needs no free space goes through the inline writer; others do not', async () => {
