@@ -53,26 +53,36 @@ function checkCommitInfo(entry: WalEntry): Uint8Array {
   return value
 }
 
+/** What `CommitReplay` hands each commit to: its keys, values (`undefined`: a delete) and count. */
+export type ApplyCommit = (ts: number, position: number, keys: readonly string[], values: readonly (Uint8Array | undefined)[], count: number) => void
+
 /**
  * Groups replayed WAL entries into committed transactions and hands each one with a commit
  * timestamp above `afterTs` to `apply`: a group is the entries up to and including a
  * commit-info entry. Groups at or below `afterTs` (already in the checkpoint) are skipped
- * without decoding their keys. `chunks` are the WAL's entries as `Wal.replayChunks` hands them
- * out (one array per read chunk: no `await` per entry), and the loop is plain with reused
+ * without decoding their keys. `push` takes the WAL's entries as `Wal.open`'s `onRecover` (or
+ * `Wal.replayChunks`) hands them out, one array per read chunk; the loop is plain with reused
  * buffers, because recovery runs it millions of times. `apply` gets the group's keys and values
- * (`undefined`: a delete) and their count; the arrays are reused for the next group.
+ * and their count; the arrays are reused for the next group.
  */
-export async function replayCommits(
-  chunks: AsyncIterable<readonly WalEntry[]>,
-  afterTs: number,
-  apply: (ts: number, position: number, keys: readonly string[], values: readonly (Uint8Array | undefined)[], count: number) => void,
-): Promise<void> {
-  const raw: WalEntry[] = []
-  const keys: string[] = []
-  const values: (Uint8Array | undefined)[] = []
-  let count = 0
-  const keyText = new KeyDecoder()
-  for await (const chunk of chunks) {
+export class CommitReplay {
+  readonly #afterTs: number
+  readonly #apply: ApplyCommit
+  readonly #raw: WalEntry[] = []
+  readonly #keys: string[] = []
+  readonly #values: (Uint8Array | undefined)[] = []
+  #count = 0
+  readonly #keyText = new KeyDecoder()
+
+  constructor(afterTs: number, apply: ApplyCommit) {
+    this.#afterTs = afterTs
+    this.#apply = apply
+  }
+
+  /** Takes the next entries of the log, in order. @throws `MvccCorruptError`, `UnsupportedVersionError`. */
+  push(chunk: readonly WalEntry[]): void {
+    const raw = this.#raw
+    let count = this.#count
     for (let at = 0; at < chunk.length; at++) {
       const entry = chunk[at]!
       // The commit-info key is the single byte 0xFF (see COMMIT_INFO_KEY).
@@ -86,31 +96,28 @@ export async function replayCommits(
       if (writes !== count) {
         throw new MvccCorruptError(`commit ${ts} at WAL seq ${entry.seq} announces ${writes} writes but ${count} precede it`)
       }
-      if (ts > afterTs) {
+      if (ts > this.#afterTs) {
+        const keys = this.#keys
+        const values = this.#values
         for (let i = 0; i < count; i++) {
           const e = raw[i]!
-          keys[i] = keyText.decode(e)
+          keys[i] = this.#keyText.decode(e)
           values[i] = e.isTombstone ? undefined : (e.value ?? undefined)
         }
-        apply(ts, entry.seq, keys, values, count)
+        this.#apply(ts, entry.seq, keys, values, count)
       }
       count = 0
     }
+    this.#count = count
   }
-  if (count > 0) {
-    // The WAL never yields part of a batch, so writes without their commit info are not ours.
-    throw new MvccCorruptError(`WAL entries from seq ${raw[0]!.seq} on are not followed by a commit-info record`)
-  }
-}
 
-/**
- * The commit timestamp of `entry` when it is a commit-info entry (checked as replay checks it),
- * else undefined.
- */
-export function commitTsOf(entry: WalEntry): number | undefined {
-  if (entry.key.length !== 1 || entry.key[0] !== 0xff) return undefined
-  const info = checkCommitInfo(entry)
-  return readU32(info, 1) + readU32(info, 5) * 2 ** 32
+  /** After the last entry. @throws `MvccCorruptError` when writes are left without their commit info. */
+  finish(): void {
+    if (this.#count > 0) {
+      // The WAL never yields part of a batch, so writes without their commit info are not ours.
+      throw new MvccCorruptError(`WAL entries from seq ${this.#raw[0]!.seq} on are not followed by a commit-info record`)
+    }
+  }
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true })

@@ -13,9 +13,9 @@ import {
 } from '@quire/vfs'
 import { describeValue, functionOption, integerOption, oneOfOption, openStore, StoreState } from '@quire/durable'
 import { SnapshotStore } from '@quire/snapshots'
-import { Wal, type WalEntry } from '@quire/wal'
+import { Wal } from '@quire/wal'
 import { encodeCheckpoint, forEachCheckpointEntry, readCheckpoint, type CheckpointState } from './checkpoint-format.js'
-import { commitBatch, commitTsOf, replayCommits } from './commit-format.js'
+import { CommitReplay, commitBatch } from './commit-format.js'
 import { MvccEngine, type CommitWrites, type IsolationLevel } from './engine.js'
 import { ClosedError, InvalidArgumentError, MvccCorruptError, ReadOnlyError, UnsupportedVersionError } from './errors.js'
 import { BEGIN_OPTION_KEYS, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEYS } from './option-keys.js'
@@ -171,6 +171,17 @@ export class MvccStore implements AsyncDisposable {
           // The checkpoint first: its WAL position is a seq the log has given out, even if a power
           // loss under sync 'none' took the entry back; the WAL must never give it again.
           const checkpoint = await loadCheckpoint(snapshots)
+          const engine = new MvccEngine({
+            isolation: checked.isolation,
+            txTimeoutMs: checked.txTimeoutMs,
+            now: checked.now,
+            // The WAL's entries as they come: the engine takes the commit's position from the last.
+            // No transaction exists before the WAL is open (recovery only applies what it reads).
+            persist: (ts: number, writes: CommitWrites) => (wal === undefined ? Promise.reject(new ClosedError()) : wal.appendBatch(commitBatch(ts, writes))),
+            maxQueuedOperations: checked.maxQueuedOperations,
+            maxQueuedBytes: checked.maxQueuedBytes,
+          })
+          const replay = startRecovery(engine, checkpoint)
           wal = await Wal.open(walDir, {
             fs,
             sync: checked.sync,
@@ -180,18 +191,10 @@ export class MvccStore implements AsyncDisposable {
             maxQueuedOperations: Number.MAX_SAFE_INTEGER,
             maxQueuedBytes: Number.MAX_SAFE_INTEGER,
             ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+            // The log is replayed while recovery scans it: read once, not twice.
+            onRecover: (entries) => replay.push(entries),
           })
-          const log = wal
-          const engine = new MvccEngine({
-            isolation: checked.isolation,
-            txTimeoutMs: checked.txTimeoutMs,
-            now: checked.now,
-            // The WAL's entries as they come: the engine takes the commit's position from the last.
-            persist: (ts: number, writes: CommitWrites) => log.appendBatch(commitBatch(ts, writes)),
-            maxQueuedOperations: checked.maxQueuedOperations,
-            maxQueuedBytes: checked.maxQueuedBytes,
-          })
-          await recover(engine, wal, checkpoint)
+          finishRecovery(wal, replay, checkpoint)
           return { engine, wal, snapshots }
         } catch (error) {
           await wal?.close().catch(() => undefined)
@@ -253,7 +256,6 @@ export class MvccStore implements AsyncDisposable {
     let wal: Wal | undefined
     try {
       const checkpoint = snapshots === undefined ? undefined : await loadCheckpoint(snapshots)
-      wal = await Wal.open(walDir, { fs, readOnly: true })
       const engine = new MvccEngine({
         isolation: checked.isolation,
         txTimeoutMs: checked.txTimeoutMs,
@@ -262,7 +264,9 @@ export class MvccStore implements AsyncDisposable {
         maxQueuedOperations: checked.maxQueuedOperations,
         maxQueuedBytes: checked.maxQueuedBytes,
       })
-      await recover(engine, wal, checkpoint)
+      const replay = startRecovery(engine, checkpoint)
+      wal = await Wal.open(walDir, { fs, readOnly: true, onRecover: (entries) => replay.push(entries) })
+      finishRecovery(wal, replay, checkpoint)
       return new MvccStore(root, checked.isolation, { engine, wal, snapshots }, NO_LOCK, true)
     } catch (error) {
       await wal?.close().catch(() => undefined)
@@ -396,12 +400,19 @@ async function loadCheckpoint(snapshots: SnapshotStore): Promise<CheckpointState
   return state
 }
 
-async function recover(engine: MvccEngine, wal: Wal, checkpoint: CheckpointState | undefined): Promise<void> {
-  let walSeq = 0
+/**
+ * Recovery's first half, before the WAL is opened: loads the checkpoint into the (empty) engine
+ * and returns what replays the WAL after it, fed by `Wal.open`'s `onRecover` while the log is
+ * scanned. Commits the checkpoint already has are skipped by commit timestamp: under sync 'none'
+ * a crash right after a checkpoint may lose WAL entries at or below its position, and a release
+ * before minLastSeq then gave those seqs to new commits. Commit timestamps continue from the
+ * checkpoint's, so they never collide. The WAL hands out what lies above its floor (normally the
+ * checkpoint's position: truncateBefore put it there), a batch the floor cut through whole.
+ */
+function startRecovery(engine: MvccEngine, checkpoint: CheckpointState | undefined): CommitReplay {
   let checkpointTs = 0
   if (checkpoint !== undefined) {
     checkpointTs = checkpoint.ts
-    walSeq = checkpoint.walSeq
     const index = engine.index
     // The index is empty: each key is loaded without a lookup, and a key written twice (the state
     // is checked for framing only) shows as fewer keys than the state holds.
@@ -409,9 +420,15 @@ async function recover(engine: MvccEngine, wal: Wal, checkpoint: CheckpointState
     if (index.keyCount !== checkpoint.keys) {
       throw new MvccCorruptError(`checkpoint state holds ${checkpoint.keys} entries but only ${index.keyCount} distinct keys`)
     }
-    // The WAL was opened with minLastSeq = walSeq: it holds, or has moved past, every seq up to it.
-    engine.resetClock(checkpointTs, walSeq)
+    // The WAL is opened with minLastSeq = walSeq: it holds, or has moved past, every seq up to it.
+    engine.resetClock(checkpointTs, checkpoint.walSeq)
   }
+  return new CommitReplay(checkpointTs, (ts, seq, keys, values, count) => engine.recover(ts, seq, keys, values, count))
+}
+
+/** Recovery's second half, once the WAL is open (and replayed). */
+function finishRecovery(wal: Wal, replay: CommitReplay, checkpoint: CheckpointState | undefined): void {
+  const walSeq = checkpoint?.walSeq ?? 0
   // The WAL was only ever truncated up to a checkpoint that was durable first; if it is
   // truncated beyond the checkpoint we found (the newer one is damaged), history is missing.
   if (wal.floorSeq > walSeq) {
@@ -419,40 +436,7 @@ async function recover(engine: MvccEngine, wal: Wal, checkpoint: CheckpointState
       `the WAL was truncated up to seq ${wal.floorSeq} but the newest valid checkpoint covers only up to seq ${walSeq}: commits in between are lost`,
     )
   }
-  // Replay what the WAL holds after the checkpoint and skip the commits the checkpoint already
-  // has, by commit timestamp: under sync 'none' a crash right after a checkpoint may lose WAL
-  // entries at or below its position, and a release before minLastSeq then gave those seqs to
-  // new commits. Commit timestamps continue from the checkpoint's, so they never collide. The
-  // replay starts after the floor (normally the checkpoint's position: truncateBefore put it
-  // there), or after the checkpoint's position when the log still holds the checkpoint's own
-  // commit there (see afterCheckpoint).
-  const chunks = walSeq > wal.floorSeq ? await afterCheckpoint(wal, walSeq, checkpointTs) : undefined
-  await replayCommits(chunks ?? wal.replayChunks(), checkpointTs, (ts, seq, keys, values, count) =>
-    engine.recover(ts, seq, keys, values, count),
-  )
-}
-
-/**
- * The WAL's entries after seq `walSeq` when the entry at `walSeq` is the commit-info entry of
- * the checkpoint's own commit (`ts`); else undefined (read the whole log, skipping by timestamp).
- * Commit timestamps grow along the log, so every entry before that commit's belongs to a commit
- * at or below `ts`, which the checkpoint holds. When a crash took back the entries at or below
- * `walSeq` and a release before `minLastSeq` gave their seqs to newer commits, the entry at
- * `walSeq` is one of those (a later timestamp) or missing, and the whole log is read.
- */
-async function afterCheckpoint(wal: Wal, walSeq: number, ts: number): Promise<AsyncIterable<readonly WalEntry[]> | undefined> {
-  const chunks = wal.replayChunks({ fromSeq: walSeq })
-  const first = await chunks.next()
-  const entry = first.done === true ? undefined : first.value[0]
-  if (first.done === true || entry?.seq !== walSeq || commitTsOf(entry) !== ts) {
-    await chunks.return()
-    return undefined
-  }
-  const rest = first.value.slice(1)
-  return (async function* () {
-    if (rest.length > 0) yield rest
-    yield* chunks
-  })()
+  replay.finish()
 }
 
 function checkOptions(options: MvccStoreOptions): {

@@ -21,9 +21,10 @@ async function state(fs: SimFileSystem): Promise<[string, unknown][]> {
 }
 
 /** A store with commits a, b, c (timestamps 1..3, WAL seqs 1..6) and a checkpoint of them. */
-async function checkpointed(fs: SimFileSystem): Promise<void> {
+async function checkpointed(fs: SimFileSystem, beforeCheckpoint?: () => Promise<void>): Promise<void> {
   const db = await MvccStore.open(DIR, { fs })
   for (const key of ['a', 'b', 'c']) await db.transaction(async (tx) => tx.put(key, key))
+  await beforeCheckpoint?.()
   expect(await db.checkpoint()).toMatchObject({ commitTs: 3, position: 6 })
   await db.close()
 }
@@ -31,9 +32,20 @@ async function checkpointed(fs: SimFileSystem): Promise<void> {
 describe('recovery from the checkpoint position', () => {
   it('a checkpoint whose WAL truncation never happened: the commits after it, none twice', async () => {
     const fs = new SimFileSystem()
-    await checkpointed(fs)
-    // As if the process died between the snapshot and truncateBefore: no floor, seqs 1..6 still there.
-    await fs.unlink(`${DIR}/wal/wal.floor`)
+    // As if the process died between the snapshot and truncateBefore: the WAL as it was before the
+    // checkpoint (no floor, seqs 1..6 still there; truncateBefore's roll and unlink never happened).
+    const wal = `${DIR}/wal`
+    const before = new Map<string, Uint8Array>()
+    await checkpointed(fs, async () => {
+      for (const name of await fs.readdir(wal)) if (name !== 'LOCK') before.set(name, await fs.readFile(`${wal}/${name}`))
+    })
+    for (const name of await fs.readdir(wal)) await fs.unlink(`${wal}/${name}`)
+    for (const [name, bytes] of before) {
+      const handle = await fs.open(`${wal}/${name}`, 'wx')
+      await handle.write(bytes, 0)
+      await handle.sync()
+      await handle.close()
+    }
     const db = await MvccStore.open(DIR, { fs })
     await db.transaction(async (tx) => tx.put('d', 'd'))
     await db.close()

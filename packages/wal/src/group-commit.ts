@@ -30,14 +30,22 @@ export interface GroupWriter {
   roll(firstSeq: number): Promise<void>
 }
 
-/** One caller's operation (or batch) waiting for the next group. */
+/** One caller's operation (or batch) waiting for the next group, or a roll (see `rollIfDead`). */
 interface Request extends PendingRequest<never> {
-  /** Frames of this request in the accumulating buffer: `[start, end)`. */
+  /** Frames of this request in the accumulating buffer: `[start, end)` (empty for a roll). */
   readonly start: number
   readonly end: number
-  readonly ops: WalOp | readonly WalOp[]
+  readonly ops: WalOp | readonly WalOp[] | RollRequest
   readonly timestampMs: number
 }
+
+/** A roll queued behind the operations accepted before it. */
+interface RollRequest {
+  /** Roll only when the active segment holds records and none above this seq. */
+  readonly atOrBelow: number
+}
+
+const isRoll = (ops: Request['ops']): ops is RollRequest => 'atOrBelow' in ops
 
 /** Initial size of each of the two group buffers; they grow on demand. */
 const INITIAL_BUFFER_BYTES = 1024 * 1024
@@ -122,6 +130,22 @@ export class GroupCommit {
     return this.#enqueue<WalEntry[]>(start, ops, timestampMs, bytes + COMMIT_FRAME_BYTES)
   }
 
+  /**
+   * Rolls to a new, empty segment, in order with the appends accepted before (it waits for them),
+   * when the active segment holds records and every one is at or below `seq`: `truncateBefore`
+   * then removes that segment whole, and the next open reads none of its dead bytes. Resolves
+   * with whether it rolled (not when the queue is full); rejects as a write does (`WalWriteError`:
+   * no roll; or poisoned).
+   */
+  rollIfDead(seq: number): Promise<boolean> {
+    // A full queue (or a poisoned log, which the caller reports) skips the roll: it only saves reading.
+    if (this.#core.admit(0) !== undefined) return Promise.resolve(false)
+    const start = this.#accLength
+    return new Promise<boolean>((resolve, reject) => {
+      this.#core.enqueue({ start, end: start, ops: { atOrBelow: seq }, timestampMs: 0, bytes: 0, resolve: resolve, reject, settled: false })
+    })
+  }
+
   /** Resolves once nothing is queued or in flight. */
   whenIdle(): Promise<void> {
     return this.#core.drain()
@@ -164,11 +188,24 @@ export class GroupCommit {
     const core = this.#core
     let i = 0
     while (i < queue.length) {
-      // The requests from i that fit the active segment (at least one if the segment is empty).
-      const room = writer.room
       const first = queue[i]!
+      if (isRoll(first.ops)) {
+        try {
+          const roll = !writer.activeEmpty && this.#lastSeq <= first.ops.atOrBelow
+          if (roll) await writer.roll(this.#lastSeq + 1)
+          core.resolve(first, roll as never)
+        } catch (err) {
+          if (!(err instanceof WalWriteError)) throw err
+          core.reject(first, err)
+        }
+        i++
+        continue
+      }
+      // The requests from i that fit the active segment (at least one if the segment is empty),
+      // up to a roll.
+      const room = writer.room
       let j = i
-      while (j < queue.length && (queue[j]!.end - first.start <= room || (j === i && writer.activeEmpty))) j++
+      while (j < queue.length && !isRoll(queue[j]!.ops) && (queue[j]!.end - first.start <= room || (j === i && writer.activeEmpty))) j++
       try {
         if (j === i) {
           await writer.roll(this.#lastSeq + 1)
@@ -197,7 +234,7 @@ function settle(core: CoreGroupCommit<Request>, queue: Request[], i: number, j: 
   let seq = firstSeq
   for (let k = i; k < j; k++) {
     const r = queue[k]!
-    const ops = r.ops
+    const ops = r.ops as WalOp | readonly WalOp[]
     if (Array.isArray(ops)) {
       const entries: WalEntry[] = []
       for (const op of ops as readonly WalOp[]) entries.push(toEntry(op, seq++, r.timestampMs))

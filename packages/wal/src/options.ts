@@ -8,11 +8,11 @@ import {
   WAL_MAX_SEGMENT_BYTES,
   WAL_MIN_SEGMENT_BYTES,
 } from './limits.js'
-import type { ReplayOptions, WalOptions, WalRecoveryMode } from './types.js'
+import type { ReplayOptions, WalEntry, WalOptions, WalRecoveryMode } from './types.js'
 
 /** Every key `Wal.open` knows (a key of `WalOptions` missing here fails to compile). */
 export const OPEN_KEYS = optionKeys<WalOptions>()(
-  ['fs', 'sync', 'segmentBytes', 'recovery', 'now', 'minLastSeq', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly', 'io'],
+  ['fs', 'sync', 'segmentBytes', 'recovery', 'now', 'minLastSeq', 'maxQueuedOperations', 'maxQueuedBytes', 'createIfMissing', 'errorIfExists', 'readOnly', 'io', 'onRecover'],
   'Wal.open',
 )
 
@@ -30,6 +30,8 @@ export interface ResolvedOptions {
   readonly maxQueuedBytes: number
   /** `io: 'inline'`: durable groups written synchronously on the calling thread. */
   readonly inline: boolean
+  /** See `WalOptions.onRecover`. */
+  readonly onRecover: ((entries: WalEntry[]) => void) | undefined
 }
 
 const ANY_SAFE = { min: 0, max: Number.MAX_SAFE_INTEGER }
@@ -55,5 +57,6 @@ export function checkOptions(opts: WalOptions): ResolvedOptions {
     minLastSeq: integerOption('minLastSeq', opts.minLastSeq, ANY_SAFE, 0),
     maxQueuedOperations: integerOption('maxQueuedOperations', opts.maxQueuedOperations, POSITIVE, WAL_DEFAULT_MAX_QUEUED_OPERATIONS),
     maxQueuedBytes: integerOption('maxQueuedBytes', opts.maxQueuedBytes, POSITIVE, WAL_DEFAULT_MAX_QUEUED_BYTES),
+    onRecover: opts.onRecover === undefined ? undefined : functionOption<(entries: WalEntry[]) => void>('onRecover', opts.onRecover, undefined, (m) => new InvalidArgumentError(m)),
   }
 }

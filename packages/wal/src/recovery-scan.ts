@@ -6,7 +6,7 @@ import { LogDecoder, type Problem } from './log-decoder.js'
 import type { SegmentName } from './recovery-files.js'
 import type { SegmentInfo } from './recovery.js'
 import { scanSegment, type SegmentScanResult } from './segment-scan.js'
-import type { RecoveryAction, WalRecoveryMode } from './types.js'
+import type { RecoveryAction, WalEntry, WalRecoveryMode } from './types.js'
 
 // Recovery's step 3 (see `recoverLog`).
 
@@ -16,18 +16,38 @@ import type { RecoveryAction, WalRecoveryMode } from './types.js'
  * anywhere else is handled per `mode` ('strict': `WalCorruptError`; 'point-in-time': everything
  * from it on is cut or removed, quarantined first; 'skip-corrupt': skipped and reported). Returns
  * the segments kept and the decoder that read them (its `entries` and `lastSeq`).
+ *
+ * With `onRecover`, the committed entries above the floor go to it after every read chunk, as
+ * the decoder commits them: exactly what `replayChunks()` from the floor later yields. The
+ * decoder hands out an entry only once its record (or its batch's COMMIT) is read, and every
+ * cut made here (torn tail, point-in-time) is at `committedEnd`, after all of them, so nothing
+ * given is ever cut; a batch `truncateBefore` cut through is given whole, as replay gives it.
  */
 export async function scanSegments(
   fs: FileSystem,
   dir: string,
   names: readonly SegmentName[],
-  floorSeq: number,
-  mode: WalRecoveryMode,
-  readOnly: boolean,
+  how: {
+    readonly floorSeq: number
+    readonly mode: WalRecoveryMode
+    readonly readOnly: boolean
+    readonly onRecover: ((entries: WalEntry[]) => void) | undefined
+  },
   actions: RecoveryAction[],
 ): Promise<{ segments: SegmentInfo[]; decoder: LogDecoder }> {
+  const { floorSeq, mode, readOnly, onRecover } = how
   // Seq marks let a replay start inside a segment (skip scans read their segments whole anyway).
-  const decoder = new LogDecoder({ materialize: false, fromSeq: Infinity, toSeq: 0, floorSeq, marks: mode !== 'skip-corrupt' })
+  const decoder =
+    onRecover === undefined
+      ? new LogDecoder({ materialize: false, fromSeq: Infinity, toSeq: 0, floorSeq, marks: mode !== 'skip-corrupt' })
+      : new LogDecoder({
+          materialize: true,
+          fromSeq: floorSeq + 1,
+          toSeq: Infinity,
+          floorSeq,
+          marks: mode !== 'skip-corrupt',
+          ...(floorSeq > 0 ? { wholeBatchesAbove: floorSeq + 1 } : {}),
+        })
   const segments: SegmentInfo[] = []
   for (let i = 0; i < names.length; i++) {
     const { name, firstSeq } = names[i]!
@@ -36,7 +56,7 @@ export async function scanSegments(
     const size = (await fs.stat(path)).size
     const entriesBefore = decoder.entries
     const lastSeqBefore = decoder.lastSeq
-    const result = await drain(scanSegment(fs, path, decoder, { nameSeq: firstSeq, end: size, skip: mode === 'skip-corrupt' }))
+    const result = await drain(scanSegment(fs, path, decoder, { nameSeq: firstSeq, end: size, skip: mode === 'skip-corrupt' }), decoder, onRecover)
     for (const s of result.skipped) actions.push({ segment: name, offset: s.offset, bytes: s.bytes, action: 'skipped-corrupt', reason: s.reason })
     const info: SegmentInfo = { name, firstSeq, lastSeq: firstSeq - 1, end: size }
     // Every mark lies at or before the committed end, where any cut below is made.
@@ -144,9 +164,20 @@ async function cutSegment(fs: FileSystem, path: string, length: number): Promise
   }
 }
 
-async function drain(scan: AsyncGenerator<void, SegmentScanResult>): Promise<SegmentScanResult> {
-  for (;;) {
-    const step = await scan.next()
-    if (step.done === true) return step.value
+/** Runs a segment's scan to its end, handing `onRecover` what each read chunk committed. */
+async function drain(
+  scan: AsyncGenerator<void, SegmentScanResult>,
+  decoder: LogDecoder,
+  onRecover: ((entries: WalEntry[]) => void) | undefined,
+): Promise<SegmentScanResult> {
+  try {
+    for (;;) {
+      const step = await scan.next()
+      if (onRecover !== undefined && decoder.out.length > 0) onRecover(decoder.take())
+      if (step.done === true) return step.value
+    }
+  } finally {
+    // Closes the segment's handle when onRecover throws.
+    await scan.return(undefined as never)
   }
 }

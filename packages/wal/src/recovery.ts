@@ -4,7 +4,7 @@ import { FLOOR_FILE, readFloor } from './floor.js'
 import { dropBelowFloor, dropTornCreation, listSegments, refuseNewerFiles } from './recovery-files.js'
 import { ensureTail, makeDurable } from './recovery-finish.js'
 import { scanSegments } from './recovery-scan.js'
-import type { RecoveryAction, RecoveryReport, WalRecoveryMode } from './types.js'
+import type { RecoveryAction, RecoveryReport, WalEntry, WalRecoveryMode } from './types.js'
 
 /** What the log knows about one segment (memory mirrors what the disk acknowledged). */
 export interface SegmentInfo {
@@ -36,6 +36,17 @@ export interface RecoveredLog {
   readonly lastSeq: number
   readonly floorSeq: number
   readonly report: RecoveryReport
+  /** True when `onRecover` was given every entry during the scan. */
+  readonly delivered: boolean
+}
+
+/** How recovery runs (see `recoverLog`). */
+export interface RecoverHow {
+  readonly readOnly: boolean
+  /** Gets the committed entries above the floor as the scan reads them (see `WalOptions.onRecover`). */
+  readonly onRecover?: ((entries: WalEntry[]) => void) | undefined
+  /** Deliver during the scan only when the floor on disk is at or above this seq (default 0). */
+  readonly deliverUpTo?: number
 }
 
 /**
@@ -50,7 +61,9 @@ export interface RecoveredLog {
  * 2. a last segment whose header never became durable (a crash while rolling) is quarantined
  *    ({@link dropTornCreation});
  * 3. every segment is scanned; a torn tail of the last segment is cut off and the cut synced;
- *    corruption anywhere else is handled per `mode` ({@link scanSegments});
+ *    corruption anywhere else is handled per `mode` ({@link scanSegments}); `how.onRecover` gets
+ *    the committed entries above the floor as they are read (only when the floor on disk is at
+ *    or above `how.deliverUpTo`: `delivered` in the result says so);
  * 4. what was read as the log is made durable ({@link makeDurable});
  * 5. if no segment is left to append to, an empty one is created ({@link ensureTail}).
  *
@@ -59,16 +72,18 @@ export interface RecoveredLog {
  * segments' `end`, files below the floor or of a torn creation are left out of the list), the
  * report's actions say what a writable open would do, and an empty log gets no segment.
  */
-export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryMode, readOnly = false): Promise<RecoveredLog> {
+export async function recoverLog(fs: FileSystem, dir: string, mode: WalRecoveryMode, how: RecoverHow = { readOnly: false }): Promise<RecoveredLog> {
+  const readOnly = how.readOnly
   const actions: RecoveryAction[] = []
   await refuseNewerFiles(fs, dir)
   const floorSeq = await readFloor(fs, join(dir, FLOOR_FILE))
   let names = await listSegments(fs, dir, readOnly)
   names = await dropBelowFloor(fs, dir, names, floorSeq, mode, readOnly, actions)
   names = await dropTornCreation(fs, dir, names, readOnly, actions)
-  const { segments, decoder } = await scanSegments(fs, dir, names, floorSeq, mode, readOnly, actions)
+  const onRecover = floorSeq >= (how.deliverUpTo ?? 0) ? how.onRecover : undefined
+  const { segments, decoder } = await scanSegments(fs, dir, names, { floorSeq, mode, readOnly, onRecover }, actions)
   if (!readOnly) await makeDurable(fs, dir, segments)
   const lastSeq = await ensureTail(fs, dir, segments, decoder.lastSeq, floorSeq, readOnly)
   const report: RecoveryReport = { mode, readOnly, segments: segments.length, entries: decoder.entries, lastSeq, floorSeq, actions }
-  return { segments, lastSeq, floorSeq, report }
+  return { segments, lastSeq, floorSeq, report, delivered: onRecover !== undefined }
 }

@@ -103,6 +103,28 @@ export interface WalOptions extends OpenModeOptions {
    * @throws `InvalidArgumentError` from `open` for `'inline'` with `sync: 'none'` or another `fs`.
    */
   readonly io?: 'async' | 'inline'
+  /**
+   * Called during `open` with the log's committed entries, so that a caller rebuilding state from
+   * the whole log reads it once (recovery reads and checks every record anyway) instead of
+   * replaying it again after `open`. Each call gets one array per read chunk (up to 256 KiB of
+   * frames, `WAL_READ_CHUNK_BYTES`), never empty, ascending seq; the arrays and entries are the
+   * callee's to keep, with keys and values views of buffers never reused (as
+   * {@link Wal.replayChunks} gives them).
+   *
+   * What it gets, in every `recovery` mode and for a `readOnly` open, is exactly what
+   * `replayChunks()` right after `open` would yield: only entries above the truncation floor
+   * (a batch `truncateBefore` cut through comes whole, as replay gives it); a batch only whole,
+   * once its COMMIT was read; nothing a torn tail cut, nothing `'point-in-time'` dropped (the
+   * cut always lies after every entry already given), and in `'skip-corrupt'` the entries replay
+   * would give past what is skipped. It is called while the segments are scanned, except when
+   * `minLastSeq` lies above the floor on disk (the floor may still move past the entries): then
+   * it is called after recovery, from a second read of the log, before `open` resolves.
+   *
+   * When it throws, or when `open` fails after calling it (`WalCorruptError` under `'strict'`
+   * found further on), `open` rejects (with its error) and what it was given must be dropped:
+   * repairs recovery made before stay, as any open would make them. Default: not called.
+   */
+  readonly onRecover?: (entries: WalEntry[]) => void
 }
 
 /** Options of `Wal.replay`. Unknown keys are refused (`INVALID_ARGUMENT`). */

@@ -4,23 +4,21 @@ import {
   ReadOnlyError,
   ReadOnlyFileSystem,
   enforceOpenMode,
-  isFsError,
   resolveOpenMode,
   storePathState,
   type DirLock,
   type FileSystem,
 } from '@quire/vfs'
 import { join, resolve } from 'node:path'
-import { InvalidArgumentError, WalClosedError, WalCorruptError, WalPoisonedError, WalWriteError } from './errors.js'
+import { InvalidArgumentError, WalClosedError, WalPoisonedError, WalWriteError } from './errors.js'
 import { FLOOR_FILE, writeFloor } from './floor.js'
 import { GroupCommit } from './group-commit.js'
 import { checkBatch, checkOp, checkSeq, checkTimestamp } from './input.js'
-import { LogDecoder } from './log-decoder.js'
 import { OPEN_KEYS, REPLAY_KEYS, checkOptions, type ResolvedOptions } from './options.js'
 import { ReadOnlyWriter, type LogWriter } from './read-only-writer.js'
-import { recoverLog, type RecoveredLog, type SegmentInfo, type SeqMarks } from './recovery.js'
+import { recoverLog, type RecoveredLog, type SegmentInfo } from './recovery.js'
 import { isWalFileName } from './recovery-files.js'
-import { scanSegment } from './segment-scan.js'
+import { replaySegments } from './segment-replay.js'
 import { SegmentWriter } from './segment-writer.js'
 import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from './types.js'
 
@@ -126,7 +124,7 @@ export class Wal implements AsyncDisposable {
    * write). The log is what was on disk at open: a live writer's later appends are not seen.
    */
   static async #openReadOnly(fs: FileSystem, root: string, options: ResolvedOptions): Promise<Wal> {
-    const recovered = await recoverLog(fs, root, options.recovery, true)
+    const recovered = await recoverLog(fs, root, options.recovery, { readOnly: true, onRecover: options.onRecover })
     return new Wal(fs, root, options, NO_LOCK, recovered, new ReadOnlyWriter(), new Poison((cause) => new WalPoisonedError(cause)), true)
   }
 
@@ -220,70 +218,24 @@ export class Wal implements AsyncDisposable {
     const fromSeq = Math.max(asked, this.#floorSeq + 1)
     const toSeq = this.#group.lastSeq
     if (fromSeq > toSeq) return
-    const skip = this.#options.recovery === 'skip-corrupt'
-    const segments = this.#segments.slice()
-    // From the floor: a batch truncateBefore cut through is yielded whole, never in part.
-    const fromFloor = asked <= this.#floorSeq + 1 && this.#floorSeq > 0
-    const decoder = new LogDecoder({
-      materialize: true,
+    yield* replaySegments({
+      fs: this.#fs,
+      dir: this.#dir,
+      segments: this.#segments.slice(),
       fromSeq,
       toSeq,
       floorSeq: this.#floorSeq,
-      ...(fromFloor ? { wholeBatchesAbove: fromSeq } : {}),
+      skip: this.#options.recovery === 'skip-corrupt',
+      // From the floor: a batch truncateBefore cut through is yielded whole, never in part.
+      fromFloor: asked <= this.#floorSeq + 1 && this.#floorSeq > 0,
+      listed: (seg) => this.#segments.includes(seg),
     })
-    const first = firstSegmentFor(segments, fromSeq)
-    for (let i = first; i < segments.length; i++) {
-      const seg = segments[i]!
-      if (seg.firstSeq > toSeq) break
-      // The first segment read starts at its last seq mark below fromSeq (recovery checked what
-      // lies before it); a batch straddling fromSeq starts after a mark, so it is still read whole.
-      const resume = skip || i !== first ? undefined : markBelow(seg.marks, fromSeq)
-      const scan = scanSegment(this.#fs, join(this.#dir, seg.name), decoder, {
-        nameSeq: seg.firstSeq,
-        end: seg.end,
-        skip,
-        ...(resume === undefined ? {} : { resume }),
-      })
-      try {
-        let step
-        try {
-          step = await scan.next()
-        } catch (err) {
-          // truncateBefore removed this segment meanwhile: its entries are gone on purpose, and
-          // the next segment starts after a gap.
-          if (isFsError(err, 'ENOENT') && !this.#segments.includes(seg)) {
-            decoder.skip()
-            continue
-          }
-          throw err
-        }
-        for (;;) {
-          const chunk = decoder.take()
-          if (chunk.length > 0) yield chunk
-          if (step.done === true) {
-            this.#checkScan(seg, step.value, decoder, skip)
-            break
-          }
-          step = await scan.next()
-        }
-      } finally {
-        // Closes the segment's handle when the consumer stops early.
-        await scan.return(undefined as never)
-      }
-      if (decoder.lastSeq >= toSeq) break
-    }
-  }
-
-  #checkScan(seg: SegmentInfo, result: { status: string; problem: { offset: number; reason: string } | undefined }, decoder: LogDecoder, skip: boolean): void {
-    if (result.problem !== undefined) throw new WalCorruptError(seg.name, result.problem.offset, result.problem.reason)
-    if (!skip && (result.status !== 'clean' || decoder.hasPending)) {
-      throw new WalCorruptError(seg.name, decoder.committedEnd, 'acknowledged records no longer read back')
-    }
   }
 
   /**
    * Removes every entry with `seq <= seq`, for good: they are never replayed again, and whole
-   * segments below are deleted (live data is never rewritten). Crash-safe: afterwards the log is
+   * segments below are deleted (live data is never rewritten). When every entry of the active
+   * segment is at or below `seq`, the log first rolls to a new segment, so that one goes too. Crash-safe: afterwards the log is
    * in the old or the new state. `seq` may not exceed `lastSeq`.
    */
   truncateBefore(seq: number): Promise<void> {
@@ -319,6 +271,12 @@ export class Wal implements AsyncDisposable {
     if (this.#group.poisoned !== undefined) throw this.#group.poisoned
     // Under sync 'none' the entries below the floor may not be durable yet: make them so first,
     // so that the floor never runs ahead of the log after a crash.
+    // When every record of the active segment is at or below seq (a checkpoint of an idle store),
+    // a new segment first: the old one is then removed whole below, and the next open reads none
+    // of its dead bytes. A failed roll (rolled back, nothing lost) only leaves them to be read.
+    if (!this.#state.readOnly) await this.#group.rollIfDead(seq).catch((err: unknown) => {
+      if (!(err instanceof WalWriteError)) throw err
+    })
     if (!this.#options.syncAlways) await this.#writer.sync()
     try {
       await writeFloor(this.#fs, join(this.#dir, FLOOR_FILE), seq)
@@ -383,40 +341,35 @@ export class Wal implements AsyncDisposable {
  * segment above it.
  */
 async function recoverAbove(fs: FileSystem, root: string, options: ResolvedOptions): Promise<RecoveredLog> {
-  const recovered = await recoverLog(fs, root, options.recovery)
-  if (recovered.lastSeq >= options.minLastSeq) return recovered
-  await writeFloor(fs, join(root, FLOOR_FILE), options.minLastSeq)
-  const again = await recoverLog(fs, root, options.recovery)
+  const { onRecover, minLastSeq } = options
+  // onRecover gets entries while the scan reads them unless minLastSeq may still move the floor
+  // past them (it lies above the floor on disk): then only once that is settled (see WalOptions).
+  const recovered = await recoverLog(fs, root, options.recovery, { readOnly: false, onRecover, deliverUpTo: minLastSeq })
+  if (recovered.lastSeq >= minLastSeq) {
+    if (onRecover !== undefined && !recovered.delivered) await deliverAfter(fs, root, recovered, options)
+    return recovered
+  }
+  await writeFloor(fs, join(root, FLOOR_FILE), minLastSeq)
+  const again = await recoverLog(fs, root, options.recovery, { readOnly: false, onRecover })
   return { ...again, report: { ...again.report, actions: [...recovered.report.actions, ...again.report.actions] } }
 }
 
-/**
- * The index of the segment `fromSeq` falls in: the last one whose first seq is at or below it
- * (binary search; 0 when every segment starts above it).
- */
-function firstSegmentFor(segments: readonly SegmentInfo[], fromSeq: number): number {
-  let lo = 0
-  let hi = segments.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1
-    if (segments[mid]!.firstSeq <= fromSeq) lo = mid
-    else hi = mid - 1
-  }
-  return lo
-}
-
-/** The last seq mark with a seq below `fromSeq`, or undefined. */
-function markBelow(marks: SeqMarks | undefined, fromSeq: number): { seq: number; offset: number } | undefined {
-  if (marks === undefined) return undefined
-  const { seqs, offsets } = marks
-  let lo = 0
-  let hi = seqs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (seqs[mid]! < fromSeq) lo = mid + 1
-    else hi = mid
-  }
-  return lo === 0 ? undefined : { seq: seqs[lo - 1]!, offset: offsets[lo - 1]! }
+/** `onRecover`'s entries read after recovery (a second read), as `replayChunks()` would give them. */
+async function deliverAfter(fs: FileSystem, root: string, recovered: RecoveredLog, options: ResolvedOptions): Promise<void> {
+  const floorSeq = recovered.floorSeq
+  if (floorSeq + 1 > recovered.lastSeq) return
+  const chunks = replaySegments({
+    fs,
+    dir: root,
+    segments: recovered.segments.slice(),
+    fromSeq: floorSeq + 1,
+    toSeq: recovered.lastSeq,
+    floorSeq,
+    skip: options.recovery === 'skip-corrupt',
+    fromFloor: floorSeq > 0,
+    listed: () => true,
+  })
+  for await (const chunk of chunks) options.onRecover!(chunk)
 }
 
 function rejected(err: unknown): Promise<never> {
