@@ -38,7 +38,7 @@ export interface RecordKeeperBackendOptions extends OpenModeOptions {
  * An event store over `@quire/fs-record-keeper` (FORMAT.md, "Record-keeper backend"): one JSON
  * file per commit in the record keeper's linked list (`dir/log/rk/`), `dir/LOCK` the store's
  * lock, `dir/state/` checkpoints and snapshots. Always durable (no `sync` option); slow (a file
- * and two sync rounds per group of commits) but every commit is a file a person can read.
+ * and one sync round per group of commits) but every commit is a file a person can read.
  * Any failed write poisons the store until reopen (the record keeper has no rollback).
  *
  * @throws `InvalidArgumentError` for a bad `dir` or option (when called); `open()` throws
