@@ -1,4 +1,4 @@
-import { arbHostile, checkProperty, diskState, fc, flipping, isTypedError, maybeHostile, prototypePolluted } from '@quire/test-kit'
+import { arbHostile, checkProperty, fc, flipping, maybeHostile, refusedOrDone as hostileCall } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Depot, RecordKeeper } from '../src/index.js'
@@ -25,22 +25,12 @@ describe('hostile input: a typed error before anything is written, and the store
     await depot.close()
   })
 
-  async function refusedOrDone(call: () => Promise<unknown>): Promise<'refused' | 'done'> {
-    const before = await diskState(sim, DIR)
-    let outcome: 'refused' | 'done' = 'done'
-    try {
-      await call()
-    } catch (err) {
-      expect(isTypedError(err, CODES), String(err)).toBe(true)
-      expect(await diskState(sim, DIR)).toEqual(before)
-      outcome = 'refused'
-    }
-    expect(prototypePolluted()).toBe(false)
-    const id = freshId()
-    await rk.add({ id, ok: true })
-    expect(await rk.read(id)).toEqual({ id, ok: true })
-    return outcome
-  }
+  const refusedOrDone = (call: () => Promise<unknown>): Promise<'refused' | 'done'> =>
+    hostileCall({ fs: sim, dir: DIR, codes: CODES, stillWorks: async () => {
+      const id = freshId()
+      await rk.add({ id, ok: true })
+      expect(await rk.read(id)).toEqual({ id, ok: true })
+    } }, call)
 
   it('RecordKeeper.add(event): refused, or read back as added', async () => {
     await checkProperty(

@@ -1,4 +1,4 @@
-import { arbHostile, checkProperty, diskState, fc, flipping, isTypedError, maybeHostile, prototypePolluted } from '@quire/test-kit'
+import { arbHostile, checkProperty, fc, flipping, maybeHostile, refusedOrDone as hostileCall } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MvccStore } from '../src/index.js'
@@ -18,20 +18,10 @@ describe('hostile input: a typed error before anything is written, and the store
     await db.close()
   })
 
-  async function refusedOrDone(call: () => Promise<unknown>): Promise<'refused' | 'done'> {
-    const before = await diskState(sim, DIR)
-    let outcome: 'refused' | 'done' = 'done'
-    try {
-      await call()
-    } catch (err) {
-      expect(isTypedError(err, CODES), String(err)).toBe(true)
-      expect(await diskState(sim, DIR)).toEqual(before)
-      outcome = 'refused'
-    }
-    expect(prototypePolluted()).toBe(false)
-    await db.transaction(async (tx) => tx.put('valid', 1))
-    return outcome
-  }
+  const refusedOrDone = (call: () => Promise<unknown>): Promise<'refused' | 'done'> =>
+    hostileCall({ fs: sim, dir: DIR, codes: CODES, stillWorks: async () => {
+      await db.transaction(async (tx) => tx.put('valid', 1))
+    } }, call)
 
   it('put(key, value) then commit: refused (and the transaction still usable), or read back equal', async () => {
     await checkProperty(

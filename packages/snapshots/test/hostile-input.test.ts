@@ -1,4 +1,4 @@
-import { arbHostile, checkProperty, diskState, fc, isTypedError, maybeHostile, prototypePolluted } from '@quire/test-kit'
+import { arbHostile, checkProperty, fc, maybeHostile, refusedOrDone as hostileCall } from '@quire/test-kit'
 import { SimFileSystem } from '@quire/vfs/sim'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jsonCodec } from '@quire/codec'
@@ -22,21 +22,11 @@ describe('hostile input: a typed error before anything is written, and the store
     await store.close()
   })
 
-  async function refusedOrDone(call: () => Promise<unknown>): Promise<'refused' | 'done'> {
-    const before = await diskState(sim, DIR)
-    let outcome: 'refused' | 'done' = 'done'
-    try {
-      await call()
-    } catch (err) {
-      expect(isTypedError(err, CODES), String(err)).toBe(true)
-      expect(await diskState(sim, DIR)).toEqual(before)
-      outcome = 'refused'
-    }
-    expect(prototypePolluted()).toBe(false)
-    await store.save('valid', { position: 1, state: { ok: true } })
-    expect((await store.load('valid'))?.state).toEqual({ ok: true })
-    return outcome
-  }
+  const refusedOrDone = (call: () => Promise<unknown>): Promise<'refused' | 'done'> =>
+    hostileCall({ fs: sim, dir: DIR, codes: CODES, stillWorks: async () => {
+      await store.save('valid', { position: 1, state: { ok: true } })
+      expect((await store.load('valid'))?.state).toEqual({ ok: true })
+    } }, call)
 
   it('save(key, input): refused, or the key loads back as itself (two keys never share a snapshot)', async () => {
     await checkProperty(

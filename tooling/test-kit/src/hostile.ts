@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { expect } from 'vitest'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import type { FileSystem } from '@quire/vfs'
@@ -176,4 +177,40 @@ export async function diskState(fs: FileSystem, root: string): Promise<string[]>
   }
   await walk(root)
   return out
+}
+
+/** What {@link refusedOrDone} checks around one call with hostile input. */
+export interface HostileCallCheck {
+  /** The store's file system and the folder whose bytes a refusal must leave as they were. */
+  readonly fs: FileSystem
+  readonly dir: string
+  /** The error codes a refusal may carry. */
+  readonly codes: readonly string[]
+  /** Extra state a refusal must leave unchanged (e.g. an in-memory head): read before and after. */
+  readonly memory?: () => unknown
+  /** A valid operation that must still work afterwards (it throws or fails an expect if not). */
+  readonly stillWorks: () => Promise<void>
+}
+
+/**
+ * Runs `call`, a public entry point given hostile input: it either completes, or is refused with
+ * a typed error whose `code` is in `check.codes` and leaves the disk under `check.dir` (and
+ * `check.memory()`) as it was. Either way no prototype is polluted and the store still works.
+ * Returns which of the two happened.
+ */
+export async function refusedOrDone(check: HostileCallCheck, call: () => Promise<unknown>): Promise<'refused' | 'done'> {
+  const before = await diskState(check.fs, check.dir)
+  const memory = check.memory?.()
+  let outcome: 'refused' | 'done' = 'done'
+  try {
+    await call()
+  } catch (err) {
+    expect(isTypedError(err, check.codes), String(err)).toBe(true)
+    expect(await diskState(check.fs, check.dir)).toEqual(before)
+    expect(check.memory?.()).toEqual(memory)
+    outcome = 'refused'
+  }
+  expect(prototypePolluted()).toBe(false)
+  await check.stillWorks()
+  return outcome
 }
