@@ -1,5 +1,6 @@
 import { integerOption, openStore, optionKeys, Poison, QueueBudget, queueLimitOptions, StoreState, type QueueLimits } from '@quire/durable'
 import {
+  NO_LOCK,
   enforceOpenMode,
   isFsError,
   isTempFile,
@@ -401,8 +402,5 @@ async function sweepTempFiles(fs: FileSystem, root: string): Promise<void> {
   for (const name of temps) await fs.unlink(join(root, name))
   if (temps.length > 0) await fs.syncDir(root)
 }
-
-/** The lock of a read-only depot: there is none to release. */
-const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 const invalid = (message: string): DepotError => new DepotError('INVALID_ARGUMENT', message)

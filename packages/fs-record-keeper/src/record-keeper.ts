@@ -1,5 +1,6 @@
 import { integerOption, openStore, optionKeys, Poison, queueLimitOptions, StoreState, type QueueLimits } from '@quire/durable'
 import {
+  NO_LOCK,
   enforceOpenMode,
   ensureDir,
   expectPathKind,
@@ -374,8 +375,5 @@ export class RecordKeeper implements AsyncDisposable {
     await this.#tailWriter.settle()
   }
 }
-
-/** The lock of a read-only record keeper: there is none to release. */
-const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 const invalid = (message: string): RecordKeeperError => new RecordKeeperError('INVALID_ARGUMENT', message)

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import {
+  NO_LOCK,
   enforceOpenMode,
   expectPathKind,
   NodeFileSystem,
@@ -466,9 +467,6 @@ const QUEUE_LIMIT_RANGE = { min: 1, max: Number.MAX_SAFE_INTEGER }
 
 /** What the store's directory is called in errors. */
 const ROLE = "the MVCC store's directory"
-
-/** The lock of a read-only store: there is none to release. */
-const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
 

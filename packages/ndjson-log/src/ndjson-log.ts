@@ -1,5 +1,6 @@
 import { GroupCommit, integerOption, openStore, Poison, StoreState } from '@quire/durable'
 import {
+  NO_LOCK,
   enforceOpenMode,
   expectPathKind,
   isFsError,
@@ -26,9 +27,6 @@ import { LogWriter, type AppendRequest, type WriteResult } from './writer.js'
 
 /** What the log's file is called in errors. */
 const ROLE = 'NDJSON log file'
-
-/** The lock of a read-only log: there is none to release. */
-const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 /**
  * A human-readable append-only log: one JSON object per line, checksummed, group-committed,

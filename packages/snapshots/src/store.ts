@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { Poison, QueueBudget, StoreState, openStore } from '@quire/durable'
-import { NodeFileSystem, ReadOnlyError, ReadOnlyFileSystem, enforceOpenMode, isFsError, limitOpenFiles, resolveOpenMode, safeJoin, storePathState } from '@quire/vfs'
+import { NO_LOCK, NodeFileSystem, ReadOnlyError, ReadOnlyFileSystem, enforceOpenMode, isFsError, limitOpenFiles, resolveOpenMode, safeJoin, storePathState } from '@quire/vfs'
 import type { DirLock, FileSystem } from '@quire/vfs'
 import { deleteKey } from './delete.js'
 import { InvalidArgumentError, OverloadedError } from './errors.js'
@@ -226,9 +226,6 @@ export class SnapshotStore implements AsyncDisposable {
 
 /** What the store's directory is called in errors. */
 const ROLE = "the snapshot store's directory"
-
-/** The lock of a read-only store: there is none to release. */
-const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 /** A read-only view of `fs`, with the bound on open files every store has. */
 const READ_ONLY_FS = (fs: FileSystem): FileSystem => limitOpenFiles(new ReadOnlyFileSystem(fs))

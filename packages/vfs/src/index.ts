@@ -5,7 +5,7 @@ export { writeFileAtomic, isTempFile, ensureDir, removeCreatedDirs, undoFailedOp
 export { expectPathKind } from './path-kind.js'
 export { resolveOpenMode, storePathState, enforceOpenMode, absentReason, checkOptionKeys, OPEN_MODE_KEYS, type OpenModeOptions, type OpenMode, type StorePathState } from './open-mode.js'
 export { ReadOnlyFileSystem } from './read-only-file-system.js'
-export { acquireLock, isLockFile, LOCK_FILE_NAME, type AcquireLockOptions, type DirLock } from './lock.js'
+export { acquireLock, isLockFile, LOCK_FILE_NAME, NO_LOCK, type AcquireLockOptions, type DirLock } from './lock.js'
 export { safeJoin, assertSafeSegment, MAX_SEGMENT_BYTES } from './safe-join.js'
 export { VfsError, InvalidArgumentError, LockedError, PathKindError, UnsafePathError, StoreNotFoundError, StoreExistsError, ReadOnlyError, type LockedDetails } from './errors.js'
 export { quarantineBytes, quarantineFile, quarantineName, isQuarantineFile, QUARANTINE_SUFFIX } from './quarantine.js'

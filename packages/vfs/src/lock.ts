@@ -22,6 +22,12 @@ export interface DirLock {
   release(): Promise<void>
 }
 
+/**
+ * The lock a read-only open holds: none (`path` is empty, `release` does nothing). A read-only
+ * open takes no lock so that it can run next to a live writer (see each store's `readOnly`).
+ */
+export const NO_LOCK: DirLock = Object.freeze({ path: '', release: async (): Promise<void> => undefined })
+
 /** Options of {@link acquireLock}. */
 export interface AcquireLockOptions {
   /**

@@ -1,5 +1,6 @@
 import { Poison, StoreState, openStore } from '@quire/durable'
 import {
+  NO_LOCK,
   NodeFileSystem,
   ReadOnlyError,
   ReadOnlyFileSystem,
@@ -24,9 +25,6 @@ import type { RecoveryReport, ReplayOptions, WalEntry, WalOp, WalOptions } from 
 
 /** What the log's directory is called in errors. */
 const ROLE = "the write-ahead log's directory"
-
-/** The lock of a read-only log: there is none to release. */
-const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(message)
 

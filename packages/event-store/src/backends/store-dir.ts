@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { openStore } from '@quire/durable'
 import {
+  NO_LOCK,
   enforceOpenMode,
   isFsError,
   isTempFile,
@@ -101,9 +102,6 @@ export function checkPath(path: unknown, name: string): asserts path is string {
     throw new InvalidArgumentError(`${name} must be a non-empty path`)
   }
 }
-
-/** The lock of a read-only store: there is none to release. */
-export const NO_LOCK: DirLock = { path: '', release: async () => undefined }
 
 /** A backend's open modes (`createIfMissing`, `errorIfExists`, `readOnly`), checked. */
 export function backendOpenMode(options: OpenModeOptions): OpenMode {
