@@ -1,4 +1,4 @@
-import { DurableAppendFile, openInlineWriter, type InlineWriter, type Poison } from '@quire/durable'
+import { DurableAppendFile, openInlineWriter, type InlineWriter, type NextFile, type Poison } from '@quire/durable'
 import type { FileHandle, FileSystem } from '@quire/vfs'
 import { join } from 'node:path'
 import { WalWriteError } from './errors.js'
@@ -97,7 +97,7 @@ export class SegmentWriter implements LogWriter {
     const previous = this.#active
     const name = segmentName(firstSeq)
     try {
-      await this.#file.roll((): Promise<{ handle: FileHandle; end: number; inline?: InlineWriter }> => this.#createSegment(join(this.#dir, name), firstSeq))
+      await this.#file.roll(() => this.#createSegment(join(this.#dir, name), firstSeq))
     } catch (err) {
       previous.end = this.#file.end
       throw err
@@ -125,7 +125,7 @@ export class SegmentWriter implements LogWriter {
    * A new segment, durably: header written and synced, then its name (directory sync). A failure
    * removes the half-made file durably (the roll was not done: `WalWriteError`), or poisons the log.
    */
-  async #createSegment(path: string, firstSeq: number): Promise<{ handle: FileHandle; end: number; inline?: InlineWriter }> {
+  async #createSegment(path: string, firstSeq: number): ReturnType<NextFile> {
     let handle: FileHandle
     try {
       handle = await this.#fs.open(path, 'wx', { dsync: this.#syncAlways })

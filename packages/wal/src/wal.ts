@@ -233,8 +233,8 @@ export class Wal implements AsyncDisposable {
   /**
    * Removes every entry with `seq <= seq`, for good: they are never replayed again, and whole
    * segments below are deleted (live data is never rewritten). When every entry of the active
-   * segment is at or below `seq`, the log first rolls to a new segment, so that one goes too. Crash-safe: afterwards the log is
-   * in the old or the new state. `seq` may not exceed `lastSeq`.
+   * segment is at or below `seq`, the log first rolls to a new segment, so that one goes too.
+   * Crash-safe: afterwards the log is in the old or the new state. `seq` may not exceed `lastSeq`.
    */
   truncateBefore(seq: number): Promise<void> {
     try {
@@ -267,14 +267,15 @@ export class Wal implements AsyncDisposable {
     if (seq <= this.#floorSeq) return
     // A poisoned log may have lost data a failed sync covered: no floor may be written over it.
     if (this.#group.poisoned !== undefined) throw this.#group.poisoned
-    // Under sync 'none' the entries below the floor may not be durable yet: make them so first,
-    // so that the floor never runs ahead of the log after a crash.
     // When every record of the active segment is at or below seq (a checkpoint of an idle store),
     // a new segment first: the old one is then removed whole below, and the next open reads none
     // of its dead bytes. A failed roll (rolled back, nothing lost) only leaves them to be read.
-    if (!this.#state.readOnly) await this.#group.rollIfDead(seq).catch((err: unknown) => {
+    // (truncateBefore refused a read-only log already.)
+    await this.#group.rollIfDead(seq).catch((err: unknown) => {
       if (!(err instanceof WalWriteError)) throw err
     })
+    // Under sync 'none' the entries below the floor may not be durable yet: make them so first,
+    // so that the floor never runs ahead of the log after a crash.
     if (!this.#options.syncAlways) await this.#writer.sync()
     try {
       await writeFloor(this.#fs, join(this.#dir, FLOOR_FILE), seq)
