@@ -1,6 +1,6 @@
 import { ConflictError } from './errors.js'
 import { inRange, type KeyRange } from './keys.js'
-import type { Version, VersionIndex } from './versions.js'
+import { newestTs, type Version, type VersionIndex } from './versions.js'
 
 /** The keys one commit wrote, kept while some open transaction's snapshot predates it. */
 export interface RecentCommit {
@@ -52,7 +52,7 @@ export function validateCommit(
   let at = 0
   for (const key of writes.keys()) {
     const chain = index.chainOf(key)
-    if (chain !== undefined && chain.length > 0 && chain[chain.length - 1]!.ts > snapshotTs) throw new ConflictError(key, 'write-write')
+    if (newestTs(chain) > snapshotTs) throw new ConflictError(key, 'write-write')
     chains[at++] = chain
   }
   if (readKeys !== undefined) {

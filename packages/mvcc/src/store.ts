@@ -17,7 +17,7 @@ import { SnapshotStore } from '@quire/snapshots'
 import { Wal } from '@quire/wal'
 import { encodeCheckpoint, forEachCheckpointEntry, readCheckpoint, type CheckpointState } from './checkpoint-format.js'
 import { CommitReplay, commitBatch } from './commit-format.js'
-import { MvccEngine, type CommitWrites, type IsolationLevel } from './engine.js'
+import { MvccEngine, type CommitWrites, type IsolationLevel, type PersistCommit } from './engine.js'
 import { ClosedError, InvalidArgumentError, MvccCorruptError, ReadOnlyError, UnsupportedVersionError } from './errors.js'
 import { BEGIN_OPTION_KEYS, STORE_OPTION_KEYS, TRANSACTION_OPTION_KEYS } from './option-keys.js'
 import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_COMMITS, DEFAULT_TX_TIMEOUT_MS } from './limits.js'
@@ -172,16 +172,11 @@ export class MvccStore implements AsyncDisposable {
           // The checkpoint first: its WAL position is a seq the log has given out, even if a power
           // loss under sync 'none' took the entry back; the WAL must never give it again.
           const checkpoint = await loadCheckpoint(snapshots)
-          const engine = new MvccEngine({
-            isolation: checked.isolation,
-            txTimeoutMs: checked.txTimeoutMs,
-            now: checked.now,
-            // The WAL's entries as they come: the engine takes the commit's position from the last.
-            // No transaction exists before the WAL is open (recovery only applies what it reads).
-            persist: (ts: number, writes: CommitWrites) => (wal === undefined ? Promise.reject(new ClosedError()) : wal.appendBatch(commitBatch(ts, writes))),
-            maxQueuedOperations: checked.maxQueuedOperations,
-            maxQueuedBytes: checked.maxQueuedBytes,
-          })
+          // The WAL's entries as they come: the engine takes the commit's position from the last.
+          // No transaction exists before the WAL is open (recovery only applies what it reads).
+          const engine = newEngine(checked, (ts: number, writes: CommitWrites) =>
+            wal === undefined ? Promise.reject(new ClosedError()) : wal.appendBatch(commitBatch(ts, writes)),
+          )
           const replay = startRecovery(engine, checkpoint)
           wal = await Wal.open(walDir, {
             fs,
@@ -257,14 +252,7 @@ export class MvccStore implements AsyncDisposable {
     let wal: Wal | undefined
     try {
       const checkpoint = snapshots === undefined ? undefined : await loadCheckpoint(snapshots)
-      const engine = new MvccEngine({
-        isolation: checked.isolation,
-        txTimeoutMs: checked.txTimeoutMs,
-        now: checked.now,
-        persist: () => Promise.reject(new ReadOnlyError(`persist to ${root}`)),
-        maxQueuedOperations: checked.maxQueuedOperations,
-        maxQueuedBytes: checked.maxQueuedBytes,
-      })
+      const engine = newEngine(checked, () => Promise.reject(new ReadOnlyError(`persist to ${root}`)))
       const replay = startRecovery(engine, checkpoint)
       wal = await Wal.open(walDir, { fs, readOnly: true, onRecover: (entries) => replay.push(entries) })
       finishRecovery(wal, replay, checkpoint)
@@ -399,6 +387,12 @@ async function loadCheckpoint(snapshots: SnapshotStore): Promise<CheckpointState
   const state = readCheckpoint(snapshot.state)
   if (state.ts !== snapshot.position) throw new MvccCorruptError('checkpoint timestamp and snapshot position disagree')
   return state
+}
+
+/** The engine an open recovers into: the checked options, and where its commits go. */
+function newEngine(checked: ReturnType<typeof checkOptions>, persist: PersistCommit): MvccEngine {
+  const { isolation, txTimeoutMs, now, maxQueuedOperations, maxQueuedBytes } = checked
+  return new MvccEngine({ isolation, txTimeoutMs, now, persist, maxQueuedOperations, maxQueuedBytes })
 }
 
 /**

@@ -16,6 +16,11 @@ export class Version {
   }
 }
 
+/** The timestamp of the newest version in `chain` (committing ones included); 0 when none. */
+export function newestTs(chain: readonly Version[] | undefined): number {
+  return chain === undefined || chain.length === 0 ? 0 : chain[chain.length - 1]!.ts
+}
+
 /**
  * The versions of every key, oldest first per key.
  *
@@ -45,8 +50,7 @@ export class VersionIndex {
 
   /** The timestamp of the newest version of `key`, committing ones included; 0 when none. */
   latestTs(key: string): number {
-    const chain = this.chains.get(key)
-    return chain === undefined || chain.length === 0 ? 0 : chain[chain.length - 1]!.ts
+    return newestTs(this.chains.get(key))
   }
 
   /**
