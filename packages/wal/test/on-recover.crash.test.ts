@@ -1,26 +1,15 @@
 import { SimFileSystem } from '@quire/vfs/sim'
 import { arbSeed, checkProperty, fc, propertyRuns, settle } from '@quire/test-kit'
 import { describe, expect, it } from 'vitest'
-import { Wal, type WalEntry, type WalOp, type WalRecoveryMode } from '../src/index.js'
+import { Wal, type WalEntry, type WalRecoveryMode } from '../src/index.js'
 import { DIR, plain } from './helpers.js'
+import { arbWorkload, type Step } from './workload.js'
 
 // `onRecover` hands out, during open, exactly what `replayChunks()` right after open yields: on
 // crash images (torn tails, batches without their COMMIT, torn segment creations) with bytes
 // damaged at rest on top, in every recovery mode, read-only too, and when minLastSeq moves the floor.
 
-type Step = { readonly kind: 'append'; readonly op: WalOp } | { readonly kind: 'batch'; readonly ops: WalOp[] } | { readonly kind: 'truncate'; readonly fraction: number }
-
-const arbBytes = (max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: 0, maxLength: max })
-const arbOp: fc.Arbitrary<WalOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('put' as const), key: arbBytes(8), value: arbBytes(120) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key: arbBytes(8) }) },
-)
-const arbStep: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: arbOp.map((op) => ({ kind: 'append' as const, op })) },
-  { weight: 4, arbitrary: fc.array(arbOp, { minLength: 1, maxLength: 6 }).map((ops) => ({ kind: 'batch' as const, ops })) },
-  { weight: 1, arbitrary: fc.nat(100).map((percent) => ({ kind: 'truncate' as const, fraction: percent / 100 })) },
-)
-const arbWorkload = fc.array(fc.array(arbStep, { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 8 })
+const workload = arbWorkload({ keyBytes: 8, valueBytes: 120, weights: { append: 5, batch: 4, truncate: 1 }, truncateAtEnd: false, maxWaveSteps: 10 })
 /** Bytes damaged at rest: which segment (modulo their count), where (modulo its size), how. */
 const arbDamage = fc.array(fc.record({ file: fc.nat(), offset: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }), { maxLength: 2 })
 
@@ -72,7 +61,7 @@ describe('onRecover', () => {
   it.each([false, true])('delivers exactly what replayChunks() after open yields, on damaged crash images (pessimistic: %s)', async (pessimistic) => {
     await checkProperty(
       fc.asyncProperty(
-        arbWorkload,
+        workload,
         fc.nat(1_000_000),
         arbSeed(),
         arbDamage,

@@ -4,25 +4,9 @@ import { arbSeed, checkProperty, crashDuringRecovery, fc, propertyRuns, settle }
 import { describe, expect, it } from 'vitest'
 import { Wal, WalWriteError, type WalEntry, type WalOp, type WalRecoveryMode } from '../src/index.js'
 import { DIR, collect, enc } from './helpers.js'
+import { arbWorkload, type Step } from './workload.js'
 
-/** One step of a generated workload; the steps of a wave run concurrently. */
-type Step =
-  | { readonly kind: 'append'; readonly op: WalOp }
-  | { readonly kind: 'batch'; readonly ops: WalOp[] }
-  | { readonly kind: 'truncate'; readonly fraction: number }
-
-const arbBytes = (max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: 0, maxLength: max })
-const arbOp: fc.Arbitrary<WalOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('put' as const), key: arbBytes(12), value: arbBytes(200) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key: arbBytes(12) }) },
-)
-const arbStep: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: arbOp.map((op) => ({ kind: 'append' as const, op })) },
-  { weight: 3, arbitrary: fc.array(arbOp, { minLength: 1, maxLength: 6 }).map((ops) => ({ kind: 'batch' as const, ops })) },
-  // Fraction 1 (truncate at lastSeq) often: that is when truncateBefore rolls the active segment first.
-  { weight: 2, arbitrary: fc.oneof(fc.nat(100).map((percent) => percent / 100), fc.constant(1)).map((fraction) => ({ kind: 'truncate' as const, fraction })) },
-)
-const arbWorkload = fc.array(fc.array(arbStep, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 })
+const workload = arbWorkload({ keyBytes: 12, valueBytes: 200, weights: { append: 6, batch: 3, truncate: 2 }, truncateAtEnd: true, maxWaveSteps: 12 })
 
 /** A request as issued, in call order (which is seq order). */
 interface Issued {
@@ -142,7 +126,7 @@ describe.each([
   it('a crash at any moment keeps every acknowledged entry, whole batches only, nothing invented; recovery is idempotent', async () => {
     await checkProperty(
       fc.asyncProperty(
-        arbWorkload,
+        workload,
         fc.nat(1_000_000),
         arbSeed(),
         fc.constantFrom(1024, 4096),
@@ -207,7 +191,7 @@ describe('faults and then a crash', () => {
     'an injected EIO/ENOSPC anywhere never costs an acknowledged entry nor leaves a log that will not open (pessimistic: %s)',
     async (pessimistic) => {
       await checkProperty(
-        fc.asyncProperty(arbWorkload, fc.array(arbFault, { minLength: 1, maxLength: 3 }), arbSeed(), async (waves, faults, seed) => {
+        fc.asyncProperty(workload, fc.array(arbFault, { minLength: 1, maxLength: 3 }), arbSeed(), async (waves, faults, seed) => {
           const sim = new SimFileSystem({ pessimistic, seed })
           const wal = await Wal.open(DIR, { fs: sim, segmentBytes: 1024, now: () => 1 })
           for (const fault of faults) sim.injectFault(fault)
